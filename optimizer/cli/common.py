@@ -1,0 +1,77 @@
+"""Shared output helpers for CLI commands: one JSON document with ``--json``, rich tables otherwise."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+JsonOption = typer.Option(False, "--json", help="Print the result as one JSON document (for scripts).")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert dataclasses, pydantic models, enums, paths, numpy/pandas scalars to JSON-ready values."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if hasattr(obj, "model_dump"):
+        return to_jsonable(obj.model_dump())
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
+        return to_jsonable(obj.item())
+    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
+        return None
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    """Write ``obj`` as a single JSON document on stdout."""
+    sys.stdout.write(json.dumps(to_jsonable(obj), ensure_ascii=False, indent=None) + "\n")
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+    """A rich table with right-aligned numbers."""
+    t = Table(title=title, show_lines=False)
+    for col in columns:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*[_fmt(v) for v in row])
+    return t
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) < 1e6 else f"{v:,.0f}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def fail(message: str, as_json: bool = False, code: int = 2) -> None:
+    """Stop with a clear message (never a traceback); as JSON when ``--json`` was given."""
+    if as_json:
+        print_json({"status": "error", "error": message})
+    else:
+        err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)

@@ -1,0 +1,1 @@
+"""Data layer: loaders with row validation, synthetic generator, pseudonymisation, store, aggregation."""
