@@ -1,0 +1,647 @@
+"""Deterministic synthetic dataset of the IMSS-Bienestar network, built on real census geography.
+
+Facts taken from the sources (see ``../shared/DESIGN.md`` and ``data/reference/SOURCES.md``):
+- 282 "Médicos del Bienestar" hospitals in remote or vulnerable areas, placed here in real Alto / Muy alto
+  marginalisation municipalities (CONAPO 2020) of the 23 IMSS-Bienestar states, at the municipal seat;
+- 3,244 recruited specialists, 54% women, with the published top origins (Ciudad de México 386, Jalisco 373,
+  Sonora 210, Chihuahua 196, Estado de México 192) and the rest spread by state population;
+- 9 hospitals and 6 family medicine units planned for 2025.
+Everything else (sizes, staff in post, willingness, incentives, medicine catalogue keys, stock, records) is
+synthetic, drawn from documented distributions, and reproducible from the seed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from optimizer.data import reference
+from optimizer.data.curp import random_curps
+from optimizer.domain import RENAPO_CODES, Specialty
+from optimizer.geo import distance_matrix_km
+
+#: Published origins of the 2025 recruits (state code -> people).
+TOP_ORIGINS: dict[str, int] = {"09": 386, "14": 373, "26": 210, "08": 196, "15": 192}
+
+#: Specialty mix of the recruited pool (share of people), documented assumption.
+RECRUIT_MIX: dict[Specialty, float] = {
+    Specialty.GENERAL_SURGERY: 0.15,
+    Specialty.GYN_OBSTETRICS: 0.15,
+    Specialty.ORTHOPAEDICS: 0.08,
+    Specialty.PAEDIATRIC_SURGERY: 0.04,
+    Specialty.ANAESTHESIOLOGY: 0.20,
+    Specialty.SURGICAL_NURSING: 0.18,
+    Specialty.INTERNAL_MEDICINE: 0.08,
+    Specialty.PAEDIATRICS: 0.07,
+    Specialty.EMERGENCY_MEDICINE: 0.05,
+}
+
+#: Monthly incentive a recruit asks for (MXN), median by specialty; individual values vary +-35%.
+INCENTIVE_MEDIAN_MXN: dict[Specialty, float] = {
+    Specialty.GENERAL_SURGERY: 28_000, Specialty.GYN_OBSTETRICS: 28_000, Specialty.ORTHOPAEDICS: 30_000,
+    Specialty.PAEDIATRIC_SURGERY: 32_000, Specialty.ANAESTHESIOLOGY: 30_000, Specialty.SURGICAL_NURSING: 9_000,
+    Specialty.INTERNAL_MEDICINE: 22_000, Specialty.PAEDIATRICS: 22_000, Specialty.EMERGENCY_MEDICINE: 22_000,
+}
+
+_GROUP_CODE = {"analgesia": "010", "anaesthesia": "020", "obstetrics": "030", "antibiotics": "040",
+               "antivirals": "041", "chronic": "050", "respiratory": "060", "vaccines": "070",
+               "antivenoms": "075", "electrolytes": "080", "gastro": "090", "haematology": "100",
+               "prenatal": "110", "mental": "120", "emergency": "130"}
+
+#: Regional distribution centres: state code of the capital that hosts one.
+DEPOT_STATES: tuple[str, ...] = ("07", "20", "12", "30", "21", "16", "26", "31", "09", "28", "25", "13")
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """What to generate. Counts are people/facilities; ``n_records`` is encounter rows (a sample)."""
+
+    seed: int = 42
+    program_hospitals: int = 282
+    other_hospitals_per_state: int = 2
+    planned_hospitals: int = 9
+    planned_umfs: int = 6
+    umfs: int = 650
+    pharmacies: int = 320
+    recruits: int = 3244
+    women_share: float = 0.54
+    n_records: int = 200_000
+    records_start: date = date(2024, 1, 1)
+    records_end: date = date(2024, 12, 29)  # 52 whole weeks, Monday to Sunday
+    records_chunk: int = 1_000_000
+    surgical_procedures_per_week: float = 26_000.0
+    """Real surgical volume the records stand for across the network (sets ``expansion_factor``)."""
+    top_origins: dict[str, int] = field(default_factory=lambda: dict(TOP_ORIGINS))
+
+
+@dataclass
+class GeneratedSummary:
+    """Counts written, for the CLI summary and tests."""
+
+    out_dir: Path
+    counts: dict[str, int]
+    women_share_recruits: float
+    expansion_factor: float
+
+
+def generate(out_dir: Path, config: GeneratorConfig | None = None) -> GeneratedSummary:
+    """Write the whole dataset (CSVs + ``records/`` Parquet) to ``out_dir``; deterministic by seed."""
+    cfg = config or GeneratorConfig()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seeds = np.random.SeedSequence(cfg.seed).spawn(6)
+    states = _states()
+    facilities = _facilities(np.random.default_rng(seeds[0]), cfg)
+    specialists = _specialists(np.random.default_rng(seeds[1]), cfg, facilities)
+    medicines = _medicines(np.random.default_rng(seeds[2]))
+    depots, vehicles = _depots_and_vehicles(np.random.default_rng(seeds[3]))
+    states.to_csv(out_dir / "states.csv", index=False)
+    facilities.to_csv(out_dir / "facilities.csv", index=False)
+    specialists.to_csv(out_dir / "specialists.csv", index=False)
+    medicines.to_csv(out_dir / "medicines.csv", index=False)
+    depots.to_csv(out_dir / "depots.csv", index=False)
+    vehicles.to_csv(out_dir / "vehicles.csv", index=False)
+    meta = write_records(out_dir / "records", cfg, facilities, medicines, seed=int(seeds[4].generate_state(1)[0]))
+    stock = _stock(np.random.default_rng(seeds[5]), cfg, facilities, medicines, depots, meta["sku_units"])
+    stock.to_csv(out_dir / "stock.csv", index=False)
+    rec = specialists[specialists["status"] == "recruit"]
+    counts = {
+        "states": len(states),
+        "hospitals_program": int((facilities["program"]).sum()),
+        "hospitals_total": int((facilities["kind"] == "hospital").sum()),
+        "umfs": int((facilities["kind"] == "umf").sum()),
+        "pharmacies": int((facilities["kind"] == "pharmacy").sum()),
+        "recruits": len(rec),
+        "staff_in_post": int((specialists["status"] == "in_post").sum()),
+        "medicines": len(medicines),
+        "depots": len(depots),
+        "vehicles": len(vehicles),
+        "stock_rows": len(stock),
+        "records": meta["n_records"],
+        "prescriptions": meta["n_prescriptions"],
+    }
+    return GeneratedSummary(out_dir, counts, float((rec["sex"] == "F").mean()), meta["expansion_factor"])
+
+
+# --- states ------------------------------------------------------------------------------------------------
+
+
+def _states() -> pd.DataFrame:
+    s = reference.states()
+    return pd.DataFrame({
+        "cve_ent": s["cve_ent"], "name": s["name"], "abbreviation": s["abbreviation"], "capital": s["capital"],
+        "capital_lat": s["capital_lat"], "capital_lon": s["capital_lon"],
+        "population_2020": s["population_2020"], "marginalisation_degree": s["marginalisation_degree_2020"],
+        "imss_bienestar": s["imss_bienestar"],
+    })
+
+
+# --- facilities --------------------------------------------------------------------------------------------
+
+
+def _network_municipalities() -> pd.DataFrame:
+    mun = reference.municipalities()
+    network = set(reference.states().query("imss_bienestar")["cve_ent"])
+    return mun[mun["cve_ent"].isin(network)].reset_index(drop=True)
+
+
+def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
+    """Split ``total`` into integer parts proportional to ``weights`` with a floor of ``minimum`` each."""
+    base = np.full(len(weights), minimum, dtype=int)
+    rest = total - base.sum()
+    share = weights / weights.sum() * rest
+    extra = np.floor(share).astype(int)
+    order = np.argsort(-(share - extra), kind="stable")
+    extra[order[: rest - extra.sum()]] += 1
+    return base + extra
+
+
+def _clues(cve_ent: pd.Series, institution: str, start: int) -> list[str]:
+    return [f"{RENAPO_CODES[e]}{institution}{start + i:06d}" for i, e in enumerate(cve_ent)]
+
+
+def _jitter(rng: np.random.Generator, n: int, km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Small offsets (degrees) so co-located facilities do not share one point; ``km`` is the scale."""
+    return rng.normal(0, km / 111.0, n), rng.normal(0, km / 111.0, n)
+
+
+def _facilities(rng: np.random.Generator, cfg: GeneratorConfig) -> pd.DataFrame:
+    mun = _network_municipalities()
+    states = reference.states().set_index("cve_ent")
+    vulnerable = mun[mun["marginalisation_degree_2020"].isin(["Alto", "Muy alto"])
+                     & (mun["coord_source"] == "cabecera")]
+    # Hospitals per state in proportion to the population of its vulnerable municipalities (at least 2).
+    by_state = vulnerable.groupby("cve_ent")["population_2020"].sum()
+    per_state = pd.Series(_allocate(by_state.to_numpy(float), cfg.program_hospitals, 2), index=by_state.index)
+    picks = []
+    for ent, k in per_state.items():
+        cand = vulnerable[vulnerable["cve_ent"] == ent]
+        k = min(int(k), len(cand))
+        w = cand["population_2020"].to_numpy(float) ** 0.8
+        idx = rng.choice(len(cand), size=k, replace=False, p=w / w.sum())
+        picks.append(cand.iloc[np.sort(idx)])
+    program = pd.concat(picks)
+    short = cfg.program_hospitals - len(program)
+    if short > 0:  # a state ran out of vulnerable seats: take the next Medio municipalities by population
+        medio = mun[(mun["marginalisation_degree_2020"] == "Medio") & ~mun["cvegeo"].isin(program["cvegeo"])]
+        program = pd.concat([program, medio.nlargest(short, "population_2020")])
+    program = program.reset_index(drop=True)
+    pop = program["population_2020"].to_numpy(float)
+    size = np.where(pop > 80_000, 2, np.where(pop > 25_000, 1, 0))  # 0 community, 1 general, 2 regional
+    beds = np.select([size == 0, size == 1], [rng.integers(12, 31, len(pop)), rng.integers(30, 61, len(pop))],
+                     rng.integers(60, 121, len(pop)))
+    ors = np.select([size == 0, size == 1], [rng.integers(1, 3, len(pop)), rng.integers(2, 4, len(pop))],
+                    rng.integers(3, 6, len(pop)))
+    dlat, dlon = _jitter(rng, len(program), 0.4)
+    cap = states.loc[program["cve_ent"]]
+    km_to_capital = np.diag(distance_matrix_km(program["lat"], program["lon"], cap["capital_lat"],
+                                               cap["capital_lon"])) if len(program) < 4000 else 0
+    kind_name = np.array(["Hospital Comunitario", "Hospital General", "Hospital General Regional"])[size]
+    hospitals = pd.DataFrame({
+        "clues": _clues(program["cve_ent"], "IMB", 1),
+        "name": [f"{k} {n}" for k, n in zip(kind_name, program["name"], strict=True)],
+        "kind": "hospital", "cve_ent": program["cve_ent"], "cvegeo": program["cvegeo"],
+        "lat": (program["lat"] + dlat).round(6), "lon": (program["lon"] + dlon).round(6),
+        "beds": beds, "operating_rooms": ors, "emergency_bays": np.maximum(2, beds // 8),
+        "marginalisation_degree": program["marginalisation_degree_2020"],
+        "remote": (program["marginalisation_degree_2020"].eq("Muy alto") | (km_to_capital > 150)),
+        "program": True, "status": "open", "opening_year": rng.integers(1975, 2024, len(program)),
+        "open_minute": 7 * 60, "close_minute": 19 * 60,
+    })
+    # Other (non-program) hospitals: the largest municipalities of each network state, incl. the capital.
+    others = (mun[~mun["cvegeo"].isin(program["cvegeo"])]
+              .sort_values("population_2020", ascending=False)
+              .groupby("cve_ent").head(cfg.other_hospitals_per_state).reset_index(drop=True))
+    dlat, dlon = _jitter(rng, len(others), 0.4)
+    other_h = pd.DataFrame({
+        "clues": _clues(others["cve_ent"], "SSA", 1), "name": "Hospital General " + others["name"],
+        "kind": "hospital", "cve_ent": others["cve_ent"], "cvegeo": others["cvegeo"],
+        "lat": (others["lat"] + dlat).round(6), "lon": (others["lon"] + dlon).round(6),
+        "beds": rng.integers(90, 250, len(others)), "operating_rooms": rng.integers(4, 9, len(others)),
+        "emergency_bays": rng.integers(10, 25, len(others)),
+        "marginalisation_degree": others["marginalisation_degree_2020"], "remote": False, "program": False,
+        "status": "open", "opening_year": rng.integers(1960, 2015, len(others)),
+        "open_minute": 7 * 60, "close_minute": 19 * 60,
+    })
+    # The 9 hospitals of 2025: planned, in vulnerable municipalities without a hospital yet.
+    taken = set(program["cvegeo"]) | set(others["cvegeo"])
+    free = vulnerable[~vulnerable["cvegeo"].isin(taken)]
+    new_sites = free.nlargest(cfg.planned_hospitals, "population_2020").reset_index(drop=True)
+    dlat, dlon = _jitter(rng, len(new_sites), 0.4)
+    planned_h = pd.DataFrame({
+        "clues": _clues(new_sites["cve_ent"], "IMB", 900_001), "name": "Hospital General " + new_sites["name"],
+        "kind": "hospital", "cve_ent": new_sites["cve_ent"], "cvegeo": new_sites["cvegeo"],
+        "lat": (new_sites["lat"] + dlat).round(6), "lon": (new_sites["lon"] + dlon).round(6),
+        "beds": rng.integers(30, 61, len(new_sites)), "operating_rooms": rng.integers(2, 4, len(new_sites)),
+        "emergency_bays": rng.integers(4, 8, len(new_sites)),
+        "marginalisation_degree": new_sites["marginalisation_degree_2020"], "remote": True, "program": False,
+        "status": "planned", "opening_year": 2025, "open_minute": 7 * 60, "close_minute": 19 * 60,
+    })
+    # Family medicine units and Farmacias del Bienestar, by population (several in large municipalities).
+    umf = _points(rng, mun, cfg.umfs, "umf", "UMF", "IMB", 100_001, (8 * 60, 16 * 60))
+    planned_umf_sites = free.iloc[cfg.planned_hospitals: cfg.planned_hospitals + cfg.planned_umfs]
+    planned_umf = _points(rng, planned_umf_sites.reset_index(drop=True), len(planned_umf_sites), "umf", "UMF",
+                          "IMB", 950_001, (8 * 60, 16 * 60), one_each=True)
+    planned_umf["status"] = "planned"
+    planned_umf["opening_year"] = 2025
+    pharm = _points(rng, mun, cfg.pharmacies, "pharmacy", "Farmacia del Bienestar", "FBI", 1,
+                    (9 * 60, 18 * 60))
+    out = pd.concat([hospitals, other_h, planned_h, umf, planned_umf, pharm], ignore_index=True)
+    out["remote"] = out["remote"].astype(bool)
+    return out
+
+
+def _points(rng: np.random.Generator, mun: pd.DataFrame, n: int, kind: str, label: str, inst: str,
+            start: int, window: tuple[int, int], one_each: bool = False) -> pd.DataFrame:
+    if one_each:
+        rows = mun.iloc[:n]
+    else:
+        w = mun["population_2020"].to_numpy(float) ** 0.7
+        rows = mun.iloc[np.sort(rng.choice(len(mun), size=n, replace=True, p=w / w.sum()))].reset_index(drop=True)
+    dlat, dlon = _jitter(rng, len(rows), 1.0)
+    return pd.DataFrame({
+        "clues": _clues(rows["cve_ent"], inst, start), "name": [f"{label} {m}" for m in rows["name"]],
+        "kind": kind, "cve_ent": rows["cve_ent"].to_numpy(), "cvegeo": rows["cvegeo"].to_numpy(),
+        "lat": (rows["lat"].to_numpy() + dlat).round(6), "lon": (rows["lon"].to_numpy() + dlon).round(6),
+        "beds": 0, "operating_rooms": 0, "emergency_bays": 0,
+        "marginalisation_degree": rows["marginalisation_degree_2020"].to_numpy(),
+        "remote": rows["marginalisation_degree_2020"].isin(["Muy alto"]).to_numpy(), "program": False,
+        "status": "open", "opening_year": rng.integers(1980, 2024, len(rows)),
+        "open_minute": window[0], "close_minute": window[1],
+    })
+
+
+# --- people ------------------------------------------------------------------------------------------------
+
+
+def _origins(rng: np.random.Generator, cfg: GeneratorConfig) -> np.ndarray:
+    """Home state of each recruit: the published top five exactly, the rest by state population."""
+    states = reference.states()
+    rest_states = states[~states["cve_ent"].isin(cfg.top_origins)]
+    rest = cfg.recruits - sum(cfg.top_origins.values())
+    # Rest spread by population, capped below the smallest published top origin so the top five stay on top.
+    cap = min(cfg.top_origins.values()) - 1
+    alloc = _allocate(rest_states["population_2020"].to_numpy(float), rest, 0)
+    while alloc.max() > cap:
+        over = alloc > cap
+        spill = int((alloc[over] - cap).sum())
+        alloc[over] = cap
+        alloc[~over] += _allocate(rest_states["population_2020"].to_numpy(float)[~over], spill, 0)
+    codes = [c for c, k in cfg.top_origins.items() for _ in range(k)]
+    codes += [c for c, k in zip(rest_states["cve_ent"], alloc, strict=True) for _ in range(int(k))]
+    arr = np.array(codes)
+    rng.shuffle(arr)
+    return arr
+
+
+def _home_municipality(rng: np.random.Generator, home_state: np.ndarray) -> np.ndarray:
+    mun = reference.municipalities()
+    out = np.empty(len(home_state), dtype=object)
+    for ent in np.unique(home_state):
+        cand = mun[mun["cve_ent"] == ent]
+        idx = np.flatnonzero(home_state == ent)
+        w = cand["population_2020"].to_numpy(float)
+        out[idx] = rng.choice(cand["cvegeo"].to_numpy(), size=len(idx), p=w / w.sum())
+    return out.astype(str)
+
+
+def _people(rng: np.random.Generator, n: int, women_share: float, specialties: np.ndarray,
+            home_state: np.ndarray, prefix: str, start: int) -> pd.DataFrame:
+    n_women = round(women_share * n)
+    sex = np.array(["F"] * n_women + ["M"] * (n - n_women))
+    rng.shuffle(sex)
+    age_days = rng.integers(28 * 365, 62 * 365, n)
+    births = pd.Timestamp("2025-03-01") - pd.to_timedelta(age_days, unit="D")
+    hours = rng.choice([36.0, 40.0, 48.0], size=n, p=[0.25, 0.45, 0.30])
+    return pd.DataFrame({
+        "specialist_id": [f"{prefix}{start + i:06d}" for i in range(n)],
+        "curp": random_curps(rng, births, sex, home_state),
+        "specialty": specialties, "sex": sex, "home_state": home_state,
+        "home_cvegeo": _home_municipality(rng, home_state), "weekly_hours": hours,
+    })
+
+
+def _specialists(rng: np.random.Generator, cfg: GeneratorConfig, facilities: pd.DataFrame) -> pd.DataFrame:
+    n = cfg.recruits
+    specs = np.array([s.value for s in RECRUIT_MIX])
+    counts = _allocate(np.array(list(RECRUIT_MIX.values())), n, 0)
+    specialty = np.repeat(specs, counts)
+    rng.shuffle(specialty)
+    home = _origins(rng, cfg)
+    rec = _people(rng, n, cfg.women_share, specialty, home, "S", 1)
+    rec["status"] = "recruit"
+    rec["facility_clues"] = ""
+    network = reference.states().query("imss_bienestar")["cve_ent"].to_numpy()
+    mode = rng.choice(["any", "states", "km"], size=n, p=[0.40, 0.35, 0.25])
+    willing = []
+    for i in range(n):
+        if mode[i] == "states":
+            k = int(rng.integers(2, 7))
+            chosen = set(rng.choice(network, size=k, replace=False)) | {home[i]}
+            willing.append(";".join(sorted(chosen)))
+        else:
+            willing.append("")
+    rec["willing_states"] = willing
+    rec["max_km"] = np.where(mode == "km", rng.choice([300.0, 500.0, 800.0, 1200.0], size=n), np.nan)
+    median = np.array([INCENTIVE_MEDIAN_MXN[Specialty(s)] for s in specialty])
+    rec["incentive_mxn"] = np.round(median * rng.uniform(0.65, 1.35, n), -2)
+
+    # Staff in post at program hospitals: mostly daytime cover, well short of 24/7 (168 h/week per room).
+    hosp = facilities[(facilities["kind"] == "hospital") & (facilities["status"] == "open")]
+    rows = []
+    per_room = {  # mean people per operating room already in post, by role
+        Specialty.GENERAL_SURGERY: 0.9, Specialty.GYN_OBSTETRICS: 0.9, Specialty.ORTHOPAEDICS: 0.35,
+        Specialty.PAEDIATRIC_SURGERY: 0.12, Specialty.ANAESTHESIOLOGY: 1.1, Specialty.SURGICAL_NURSING: 3.2,
+        Specialty.INTERNAL_MEDICINE: 0.8, Specialty.PAEDIATRICS: 0.8, Specialty.EMERGENCY_MEDICINE: 0.9,
+    }
+    for clues, ent, ors, is_program in hosp[["clues", "cve_ent", "operating_rooms", "program"]].itertuples(
+            index=False):
+        boost = 1.0 if is_program else 2.5
+        for spec, mean in per_room.items():
+            k = int(rng.poisson(mean * ors * boost))
+            rows.extend([(clues, ent, spec.value)] * k)
+    post_df = pd.DataFrame(rows, columns=["facility_clues", "cve_ent", "specialty"])
+    post = _people(rng, len(post_df), 0.5, post_df["specialty"].to_numpy(), post_df["cve_ent"].to_numpy(),
+                   "P", 1)
+    post["status"] = "in_post"
+    post["facility_clues"] = post_df["facility_clues"].to_numpy()
+    post["willing_states"] = ""
+    post["max_km"] = np.nan
+    post["incentive_mxn"] = 0.0
+    cols = ["specialist_id", "curp", "specialty", "sex", "home_state", "home_cvegeo", "status",
+            "facility_clues", "weekly_hours", "willing_states", "max_km", "incentive_mxn"]
+    return pd.concat([rec[cols], post[cols]], ignore_index=True)
+
+
+# --- medicines, depots, vehicles, stock --------------------------------------------------------------------
+
+
+def _medicines(rng: np.random.Generator, target: int = 200) -> pd.DataFrame:
+    base = reference.medicines_base()
+    rows = []
+    for _, b in base.iterrows():
+        for pres in b["presentations"].split("|"):
+            rows.append((b, pres))
+    # Institutional packs (x5, then x20 units) for randomly chosen presentations until ``target`` SKUs.
+    items = [(b, p, 1) for b, p in rows]
+    for label, mult in (("envase institucional", 5), ("caja colectiva", 20)):
+        extra = min(target - len(items), len(rows))
+        for i in rng.permutation(len(rows))[: max(extra, 0)]:
+            items.append((rows[i][0], f"{rows[i][1]} ({label})", mult))
+    out = []
+    counters: dict[str, int] = {}
+    for b, pres, mult in items:
+        g = _GROUP_CODE[b["group"]]
+        counters[g] = counters.get(g, 0) + 1
+        out.append({
+            "sku": f"{g}.000.{100 + counters[g]:04d}.{ {1: 0, 5: 1, 20: 2}[mult]:02d}",
+            "name": b["generic"], "presentation": pres, "group": b["group"],
+            "volume_l": round(float(b["unit_volume_l"]) * mult, 3),
+            "weight_kg": round(float(b["unit_weight_kg"]) * mult, 3),
+            "cold_chain": bool(int(b["cold_chain"])), "criticality": b["criticality"],
+            "shelf_life_days": int(b["shelf_life_days"]),
+            "unit_cost_mxn": round(float(rng.uniform(15, 450)) * mult, 2),
+        })
+    return pd.DataFrame(out)
+
+
+def _depots_and_vehicles(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    st = reference.states().set_index("cve_ent")
+    depots = []
+    for i, ent in enumerate(DEPOT_STATES, start=1):
+        s = st.loc[ent]
+        depots.append({
+            "depot_id": f"D{i:03d}", "name": f"Centro de Distribución {s['capital']}", "cve_ent": ent,
+            "lat": round(float(s["capital_lat"]) + 0.03, 6), "lon": round(float(s["capital_lon"]) + 0.03, 6),
+            "capacity_m3": float(rng.integers(1500, 6000)), "cold_capacity_m3": float(rng.integers(80, 400)),
+            "status": "open",
+        })
+    vehicles = []
+    vid = 1
+    for d in depots:
+        for _ in range(int(rng.integers(5, 10))):
+            cold = bool(rng.random() < 0.3)
+            vehicles.append({
+                "vehicle_id": f"V{vid:04d}", "depot_id": d["depot_id"],
+                "capacity_m3": 8.0 if cold else float(rng.choice([12.0, 18.0, 30.0])),
+                "capacity_kg": 2500.0 if cold else float(rng.choice([3500.0, 5000.0, 8000.0])),
+                "cold_chain": cold, "shift_start_min": 6 * 60, "shift_end_min": 20 * 60,
+                "cost_per_km": 14.0 if cold else 10.5, "fixed_cost": 1800.0 if cold else 1200.0,
+                "speed_kmh": 55.0,
+            })
+            vid += 1
+    return pd.DataFrame(depots), pd.DataFrame(vehicles)
+
+
+def _stock(rng: np.random.Generator, cfg: GeneratorConfig, facilities: pd.DataFrame, medicines: pd.DataFrame,
+           depots: pd.DataFrame, sku_units: dict[str, float]) -> pd.DataFrame:
+    """Depot stock covering 0.5-2 weeks of network demand per SKU (some SKUs short) and facility stock."""
+    weeks = (cfg.records_end - cfg.records_start).days / 7 + 1 / 7
+    as_of = pd.Timestamp("2025-03-03")
+    rows = []
+    share = rng.dirichlet(np.ones(len(depots)) * 5)
+    for sku, shelf in medicines[["sku", "shelf_life_days"]].itertuples(index=False):
+        weekly = sku_units.get(sku, 0.0) / weeks
+        cover = rng.uniform(0.5, 2.0)
+        for d, s in zip(depots["depot_id"], share, strict=True):
+            units = int(round(weekly * cover * s))
+            if units > 0:
+                expiry = as_of + pd.Timedelta(days=int(rng.integers(14, shelf)))
+                rows.append((d, sku, units, expiry.date().isoformat()))
+    hosp = facilities[facilities["kind"].isin(["hospital", "umf", "pharmacy"]) & (facilities["status"] == "open")]
+    n_fac = len(hosp)
+    for sku, shelf in medicines[["sku", "shelf_life_days"]].sample(frac=0.25, random_state=cfg.seed).itertuples(
+            index=False):
+        weekly_per_fac = sku_units.get(sku, 0.0) / weeks / max(n_fac, 1)
+        picks = hosp["clues"].to_numpy()[rng.random(n_fac) < 0.3]
+        for c in picks:
+            units = int(round(weekly_per_fac * rng.uniform(0.0, 1.5)))
+            if units > 0:
+                expiry = as_of + pd.Timedelta(days=int(rng.integers(7, shelf)))
+                rows.append((c, sku, units, expiry.date().isoformat()))
+    return pd.DataFrame(rows, columns=["location", "sku", "units", "expiry_date"])
+
+
+# --- health records ----------------------------------------------------------------------------------------
+
+ENCOUNTER_SCHEMA = pa.schema([
+    ("record_id", pa.int64()), ("curp", pa.string()), ("clues", pa.string()), ("date", pa.date32()),
+    ("age", pa.int16()), ("sex", pa.string()), ("icd10", pa.string()), ("procedure", pa.string()),
+])
+PRESCRIPTION_SCHEMA = pa.schema([
+    ("record_id", pa.int64()), ("clues", pa.string()), ("date", pa.date32()), ("sku", pa.string()),
+    ("units", pa.int32()),
+])
+
+#: Share of generated records by diagnosis category (records oversample hospital cases, see expansion).
+CATEGORY_SHARE = {"surgical": 0.16, "obstetric": 0.10, "trauma": 0.05, "paediatric": 0.02, "chronic": 0.22,
+                  "respiratory": 0.15, "infectious": 0.08, "prenatal": 0.08, "preventive": 0.08, "mental": 0.02,
+                  "musculoskeletal": 0.04}
+
+
+@dataclass(frozen=True)
+class _RecordModel:
+    """Precomputed sampling tables shared by all chunks."""
+
+    mun_cvegeo: np.ndarray
+    mun_ent: np.ndarray
+    mun_p: np.ndarray
+    near_hospital: np.ndarray  # index into facility arrays, per municipality
+    near_umf: np.ndarray
+    fac_clues: np.ndarray
+    diag_code: np.ndarray
+    diag_cat: np.ndarray
+    diag_p: np.ndarray
+    diag_procs: list[list[str]]
+    diag_skus: list[np.ndarray]
+    diag_units: list[np.ndarray]
+
+
+def _record_model(facilities: pd.DataFrame, medicines: pd.DataFrame) -> _RecordModel:
+    mun = _network_municipalities()
+    active = facilities[facilities["status"] == "open"].reset_index(drop=True)
+    hosp = np.flatnonzero(active["kind"].eq("hospital").to_numpy())
+    umf = np.flatnonzero(active["kind"].eq("umf").to_numpy())
+    d_h = distance_matrix_km(mun["lat"], mun["lon"], active["lat"].to_numpy()[hosp], active["lon"].to_numpy()[hosp])
+    d_u = distance_matrix_km(mun["lat"], mun["lon"], active["lat"].to_numpy()[umf], active["lon"].to_numpy()[umf])
+    # People in more marginalised municipalities rely more on IMSS-Bienestar (less social security).
+    reliance = mun["marginalisation_degree_2020"].map(
+        {"Muy bajo": 0.35, "Bajo": 0.5, "Medio": 0.65, "Alto": 0.8, "Muy alto": 0.9}).to_numpy(float)
+    p = mun["population_2020"].to_numpy(float) * reliance
+    diag = reference.diagnoses()
+    cat_n = diag.groupby("category")["code"].transform("count").to_numpy(float)
+    dp = diag["category"].map(CATEGORY_SHARE).to_numpy(float) / cat_n
+    base = reference.medicines_base()
+    skus, units = [], []
+    for code in diag["code"]:
+        match = base[base["icd10_prefixes"].str.split("|").map(lambda ps, c=code: any(c.startswith(x) for x in ps))]
+        meds = medicines[medicines["name"].isin(match["generic"])]
+        skus.append(meds["sku"].to_numpy())
+        per = dict(zip(match["generic"], match["units_per_rx"].astype(int), strict=True))
+        units.append(meds["name"].map(per).to_numpy(int))
+    return _RecordModel(
+        mun_cvegeo=mun["cvegeo"].to_numpy(), mun_ent=mun["cve_ent"].to_numpy(), mun_p=p / p.sum(),
+        near_hospital=hosp[np.argmin(d_h, axis=1)], near_umf=umf[np.argmin(d_u, axis=1)],
+        fac_clues=active["clues"].to_numpy(), diag_code=diag["code"].to_numpy(),
+        diag_cat=diag["category"].to_numpy(), diag_p=dp / dp.sum(),
+        diag_procs=[s.split("|") if s else [] for s in diag["surgical_procedures"]],
+        diag_skus=skus, diag_units=units,
+    )
+
+
+def write_records(records_dir: Path, cfg: GeneratorConfig, facilities: pd.DataFrame, medicines: pd.DataFrame,
+                  seed: int) -> dict:
+    """Write ``cfg.n_records`` encounters (+ prescriptions) as Parquet in chunks, never all in memory.
+
+    Returns the metadata written to ``records/_meta.json`` plus ``sku_units`` (total units per SKU).
+    """
+    records_dir = Path(records_dir)
+    (records_dir / "encounters").mkdir(parents=True, exist_ok=True)
+    (records_dir / "prescriptions").mkdir(parents=True, exist_ok=True)
+    for old in list(records_dir.glob("encounters/*.parquet")) + list(records_dir.glob("prescriptions/*.parquet")):
+        old.unlink()
+    model = _record_model(facilities, medicines)
+    n_chunks = max(1, -(-cfg.n_records // cfg.records_chunk))
+    seqs = np.random.SeedSequence(seed).spawn(n_chunks)
+    sku_units: dict[str, float] = {}
+    n_rx = 0
+    surgical = 0
+    written = 0
+    for i in range(n_chunks):
+        n = min(cfg.records_chunk, cfg.n_records - written)
+        enc, rx = _record_chunk(np.random.default_rng(seqs[i]), model, cfg, n, written)
+        pq.write_table(pa.Table.from_pandas(enc, schema=ENCOUNTER_SCHEMA, preserve_index=False),
+                       records_dir / "encounters" / f"part-{i:05d}.parquet")
+        pq.write_table(pa.Table.from_pandas(rx, schema=PRESCRIPTION_SCHEMA, preserve_index=False),
+                       records_dir / "prescriptions" / f"part-{i:05d}.parquet")
+        for sku, u in rx.groupby("sku")["units"].sum().items():
+            sku_units[sku] = sku_units.get(sku, 0.0) + float(u)
+        surgical += int(enc["procedure"].notna().sum())
+        n_rx += len(rx)
+        written += n
+    weeks = ((cfg.records_end - cfg.records_start).days + 1) / 7
+    expansion = cfg.surgical_procedures_per_week * weeks / max(surgical, 1)
+    meta = {
+        "n_records": written, "n_prescriptions": n_rx, "seed": cfg.seed,
+        "start_date": cfg.records_start.isoformat(), "end_date": cfg.records_end.isoformat(), "weeks": weeks,
+        "expansion_factor": expansion,
+        "expansion_note": "each record stands for expansion_factor real encounters; set so that the network's "
+                          f"surgical volume is {cfg.surgical_procedures_per_week:.0f} procedures/week",
+    }
+    (records_dir / "_meta.json").write_text(json.dumps(meta, indent=2))
+    for k in sku_units:
+        sku_units[k] *= expansion
+    return {**meta, "sku_units": sku_units}
+
+
+def _record_chunk(rng: np.random.Generator, m: _RecordModel, cfg: GeneratorConfig, n: int,
+                  first_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    muni = rng.choice(len(m.mun_p), size=n, p=m.mun_p)
+    diag = rng.choice(len(m.diag_p), size=n, p=m.diag_p)
+    cat = m.diag_cat[diag]
+    # Dates: uniform over the period, respiratory cases twice as likely in Nov-Feb (flu season).
+    days = (cfg.records_end - cfg.records_start).days + 1
+    dates = np.datetime64(cfg.records_start) + rng.integers(0, days, n).astype("timedelta64[D]")
+    months = dates.astype("datetime64[M]").astype(int) % 12 + 1
+    winter = np.isin(months, [11, 12, 1, 2])
+    resample = (cat == "respiratory") & ~winter & (rng.random(n) < 0.5)
+    shift = rng.choice([-3, -2, -1, 0, 1], size=n)  # move half the off-season respiratory cases into winter
+    winter_dates = dates.astype("datetime64[M]") + np.where(shift < 0, 12 + shift, shift).astype("timedelta64[M]")
+    dates = np.where(resample, (winter_dates.astype("datetime64[D]") + rng.integers(0, 28, n).astype(
+        "timedelta64[D]")), dates)
+    dates = np.clip(dates, np.datetime64(cfg.records_start), np.datetime64(cfg.records_end))
+    # Procedure: surgical, obstetric with procedure, trauma, paediatric -> 85% operated.
+    proc = np.full(n, None, dtype=object)
+    for d in np.unique(diag):
+        options = m.diag_procs[d]
+        if not options:
+            continue
+        idx = np.flatnonzero(diag == d)
+        operated = idx[rng.random(len(idx)) < 0.85]
+        proc[operated] = rng.choice(options, size=len(operated))
+    at_hospital = (proc != None) | np.isin(cat, ["obstetric", "trauma"]) | (rng.random(n) < 0.25)  # noqa: E711
+    fac = np.where(at_hospital, m.near_hospital[muni], m.near_umf[muni])
+    # Patients: sex and age by category.
+    female_only = np.isin(cat, ["obstetric", "prenatal"]) | np.isin(m.diag_code[diag], ["D25.9", "N83.2"])
+    sex = np.where(female_only | (rng.random(n) < 0.52), "F", "M")
+    age = np.where(cat == "paediatric", rng.integers(0, 15, n),
+                   np.where(female_only, rng.integers(15, 45, n), rng.integers(0, 90, n))).astype(np.int16)
+    births = (dates - (age.astype(int) * 365 + rng.integers(0, 365, n)).astype("timedelta64[D]"))
+    ents = m.mun_ent[muni]
+    # Returning patients: about 40% of encounters reuse an earlier patient's CURP in the same chunk.
+    curps = random_curps(rng, pd.DatetimeIndex(births), sex, ents)
+    repeat = rng.random(n) < 0.4
+    src = rng.integers(0, n, n)
+    curps = np.where(repeat, curps[src], curps)
+    sex = np.where(repeat, sex[src], sex)
+    ids = np.arange(first_id + 1, first_id + n + 1, dtype=np.int64)
+    enc = pd.DataFrame({
+        "record_id": ids, "curp": curps, "clues": m.fac_clues[fac], "date": dates.astype("datetime64[D]"),
+        "age": age, "sex": sex, "icd10": m.diag_code[diag], "procedure": proc,
+    })
+    # Prescriptions: 0-3 lines per encounter, drawn from the medicines that treat the diagnosis.
+    n_lines = rng.choice([0, 1, 2, 3], size=n, p=[0.15, 0.40, 0.30, 0.15])
+    rec_idx = np.repeat(np.arange(n), n_lines)
+    line_diag = diag[rec_idx]
+    sku = np.full(len(rec_idx), None, dtype=object)
+    units = np.zeros(len(rec_idx), dtype=np.int32)
+    for d in np.unique(line_diag):
+        idx = np.flatnonzero(line_diag == d)
+        if len(m.diag_skus[d]) == 0:
+            continue
+        pick = rng.integers(0, len(m.diag_skus[d]), len(idx))
+        sku[idx] = m.diag_skus[d][pick]
+        units[idx] = m.diag_units[d][pick] * rng.integers(1, 4, len(idx))
+    keep = sku != None  # noqa: E711
+    rx = pd.DataFrame({
+        "record_id": ids[rec_idx[keep]], "clues": enc["clues"].to_numpy()[rec_idx[keep]],
+        "date": enc["date"].to_numpy()[rec_idx[keep]], "sku": sku[keep], "units": units[keep],
+    })
+    return enc, rx
