@@ -8,19 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.data.loaders import LoadReport, load_table
-from optimizer.domain import Depot, Facility, Medicine, Specialist, State, Stock, Vehicle
-
-#: Table file name -> entity it holds.
-TABLES: dict[str, type] = {
-    "states": State,
-    "facilities": Facility,
-    "specialists": Specialist,
-    "medicines": Medicine,
-    "depots": Depot,
-    "vehicles": Vehicle,
-    "stock": Stock,
-}
+from optimizer.data.loaders import ENTITY_TABLES, ValidatedTables, load_dataset_files
+from optimizer.data.rejects import Reject
 
 
 @dataclass
@@ -35,7 +24,7 @@ class Dataset:
     depots: pd.DataFrame
     vehicles: pd.DataFrame
     stock: pd.DataFrame
-    reports: dict[str, LoadReport] = field(default_factory=dict)
+    validation: ValidatedTables | None = field(default=None, repr=False)
 
     @property
     def records_dir(self) -> Path:
@@ -61,40 +50,23 @@ class Dataset:
         return h[h["program"]].reset_index(drop=True)
 
     @property
-    def rejected_rows(self) -> int:
-        """Rows rejected across all tables (see ``reports``)."""
-        return sum(len(r.rejects) for r in self.reports.values())
+    def rejects(self) -> list[Reject]:
+        """Every problem found while loading (file, row, field, value, reason)."""
+        return self.validation.rejects if self.validation else []
 
 
 def load_dataset(root: Path | str) -> Dataset:
-    """Load and validate every table of a dataset folder (missing optional tables give empty frames)."""
+    """Load and validate every table of a dataset folder; tables that are absent give empty frames.
+
+    Rows that fail validation are left out of the frames and listed in ``Dataset.rejects``.
+    """
     root = Path(root)
     if not (root / "facilities.csv").exists():
         raise FileNotFoundError(
             f"{root} holds no dataset (facilities.csv missing); run `bienestar data generate --out {root}`")
+    checked = load_dataset_files(root)
     frames: dict[str, pd.DataFrame] = {}
-    reports: dict[str, LoadReport] = {}
-    known: dict[str, set[str]] = {}
-    for name, entity in TABLES.items():
-        path = root / f"{name}.csv"
-        if not path.exists():
-            frames[name] = pd.DataFrame(columns=list(entity.model_fields))
-            continue
-        report = load_table(path, entity, foreign_keys=_foreign_keys(name, known))
-        frames[name] = report.frame
-        reports[name] = report
-        if name == "facilities":
-            known["clues"] = set(report.frame["clues"])
-        if name == "depots":
-            known["depot_id"] = set(report.frame["depot_id"])
-    return Dataset(root=root, reports=reports, **frames)
-
-
-def _foreign_keys(table: str, known: dict[str, set[str]]) -> dict[str, set[str]]:
-    if table == "specialists" and "clues" in known:
-        return {"facility_clues": known["clues"]}
-    if table == "vehicles" and "depot_id" in known:
-        return {"depot_id": known["depot_id"]}
-    if table == "stock" and "clues" in known:
-        return {"location": known["clues"] | known.get("depot_id", set())}
-    return {}
+    for name, (entity, _key) in ENTITY_TABLES.items():
+        load = checked.loads.get(name)
+        frames[name] = load.frame() if load else pd.DataFrame(columns=list(entity.model_fields))
+    return Dataset(root=root, validation=checked, **frames)
