@@ -1,0 +1,188 @@
+"""Assembly of the capacity LP as sparse arrays and its solution with HiGHS (highspy, simplex).
+
+Kept apart from :mod:`optimizer.capacity.model` so the validator can check a plan without any of this.
+Column and row keys say what each one is, so duals map back to "anaesthesiology at OCIMB000123".
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import highspy
+import numpy as np
+
+from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
+
+if TYPE_CHECKING:
+    from optimizer.capacity.model import CapacityInput
+    from optimizer.capacity.settings import CapacitySettings
+
+
+@dataclass(frozen=True)
+class ColKey:
+    """A decision variable: ``kind`` is ``or`` (room hours of ``specialty``), ``ward`` or ``er``."""
+
+    kind: str
+    clues: str
+    specialty: Specialty | None = None
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """A ``<=`` constraint: rooms, role, demand, ward_link, ward_hours or er_hours of a hospital."""
+
+    kind: str
+    clues: str
+    key: str = ""
+
+
+@dataclass
+class CapacityLp:
+    """max c'x s.t. A x <= b, x >= 0 in column-wise sparse form, with keys and per-row hospital weights."""
+
+    cols: list[ColKey]
+    rows: list[RowKey]
+    cost: np.ndarray  # weighted procedures per hour of each column
+    rhs: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    row_weight: np.ndarray  # weight of the row's hospital (dual / weight = plain procedures)
+    care: np.ndarray  # 1 for ward and ER columns (phase-2 objective), else 0
+
+    def row_of(self) -> dict[RowKey, int]:
+        return {r: i for i, r in enumerate(self.rows)}
+
+
+def build(inp: CapacityInput, settings: CapacitySettings) -> CapacityLp:
+    """Build the network LP (see the model's docstring for the rows and columns)."""
+    cols: list[ColKey] = []
+    rows: list[RowKey] = []
+    cost: list[float] = []
+    care: list[float] = []
+    rhs: list[float] = []
+    row_weight: list[float] = []
+    entries: list[tuple[int, int, float]] = []  # (col, row, value)
+
+    def add_row(key: RowKey, bound: float, weight: float) -> int:
+        rows.append(key)
+        rhs.append(bound)
+        row_weight.append(weight)
+        return len(rows) - 1
+
+    for h in inp.hospitals:
+        weight = h.weight(settings)
+        x_cols: list[tuple[int, Specialty]] = []
+        for s in SURGICAL_SPECIALTIES:
+            d = inp.demand.get((h.clues, s))
+            if d is None or d.or_hours_per_week <= 0:
+                continue
+            cols.append(ColKey("or", h.clues, s))
+            cost.append(weight * d.procedures_per_or_hour)
+            care.append(0.0)
+            x_cols.append((len(cols) - 1, s))
+        role_use: dict[Specialty, list[tuple[int, float]]] = {}
+        for j, s in x_cols:
+            for role, people in settings.or_team(s).items():
+                role_use.setdefault(role, []).append((j, people))
+        ward_col = er_col = -1
+        if h.beds > 0:
+            cols.append(ColKey("ward", h.clues))
+            cost.append(0.0)
+            care.append(1.0)
+            ward_col = len(cols) - 1
+            for role, people in settings.ward_team.items():
+                role_use.setdefault(role, []).append((ward_col, people * h.ward_blocks(settings)))
+        if h.emergency_bays > 0:
+            cols.append(ColKey("er", h.clues))
+            cost.append(0.0)
+            care.append(1.0)
+            er_col = len(cols) - 1
+            for role, people in settings.er_team.items():
+                role_use.setdefault(role, []).append((er_col, people * h.er_units(settings)))
+        if x_cols:
+            i = add_row(RowKey("rooms", h.clues), HOURS_PER_WEEK * h.operating_rooms, weight)
+            entries.extend((j, i, 1.0) for j, _ in x_cols)
+        for role in sorted(role_use, key=lambda r: r.value):
+            i = add_row(RowKey("role", h.clues, role.value), inp.available_hours(h.clues, role, settings), weight)
+            entries.extend((j, i, v) for j, v in role_use[role])
+        for j, s in x_cols:
+            i = add_row(RowKey("demand", h.clues, s.value), inp.demand[(h.clues, s)].or_hours_per_week, weight)
+            entries.append((j, i, 1.0))
+        if ward_col >= 0:
+            if x_cols and settings.couple_ward:
+                i = add_row(RowKey("ward_link", h.clues), 0.0, weight)
+                entries.extend((j, i, 1.0) for j, _ in x_cols)
+                entries.append((ward_col, i, -float(h.operating_rooms)))
+            i = add_row(RowKey("ward_hours", h.clues), HOURS_PER_WEEK, weight)
+            entries.append((ward_col, i, 1.0))
+        if er_col >= 0:
+            i = add_row(RowKey("er_hours", h.clues), HOURS_PER_WEEK, weight)
+            entries.append((er_col, i, 1.0))
+
+    trip = np.array(entries, dtype=float).reshape(-1, 3)
+    order = np.lexsort((trip[:, 1], trip[:, 0]))
+    trip = trip[order]
+    col_idx = trip[:, 0].astype(np.int64)
+    start = np.searchsorted(col_idx, np.arange(len(cols) + 1)).astype(np.int32)
+    return CapacityLp(cols, rows, np.array(cost), np.array(rhs), start, trip[:, 1].astype(np.int32),
+                      trip[:, 2].copy(), np.array(row_weight), np.array(care))
+
+
+def new_highs(settings: CapacitySettings, time_limit_s: float) -> highspy.Highs:
+    """A silent HiGHS instance (dual simplex, so duals are those of a basic optimal solution).
+
+    HiGHS prints a banner on stdout when the first instance is made; it is swallowed so ``--json``
+    output stays one clean document.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        h = highspy.Highs()
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("random_seed", settings.seed)
+    h.setOptionValue("threads", settings.threads)
+    h.setOptionValue("time_limit", max(time_limit_s, 0.01))
+    return h
+
+
+def load(h: highspy.Highs, lp: CapacityLp, cost: np.ndarray) -> None:
+    """Pass ``lp`` with objective ``cost`` (maximised) to ``h``."""
+    model = highspy.HighsLp()
+    model.num_col_ = len(lp.cols)
+    model.num_row_ = len(lp.rows)
+    model.col_cost_ = cost
+    model.col_lower_ = np.zeros(len(lp.cols))
+    model.col_upper_ = np.full(len(lp.cols), highspy.kHighsInf)
+    model.row_lower_ = np.full(len(lp.rows), -highspy.kHighsInf)
+    model.row_upper_ = lp.rhs.copy()
+    model.sense_ = highspy.ObjSense.kMaximize
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = lp.start
+    model.a_matrix_.index_ = lp.index
+    model.a_matrix_.value_ = lp.value
+    h.passModel(model)
+
+
+def status_name(h: highspy.Highs) -> str:
+    """``optimal``, ``time_limit``, ``infeasible`` or the HiGHS status text."""
+    st = h.getModelStatus()
+    if st == highspy.HighsModelStatus.kOptimal:
+        return "optimal"
+    if st == highspy.HighsModelStatus.kTimeLimit:
+        return "time_limit"
+    if st == highspy.HighsModelStatus.kInfeasible:
+        return "infeasible"
+    return h.modelStatusToString(st)

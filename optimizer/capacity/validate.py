@@ -1,0 +1,139 @@
+"""Independent check of a capacity plan: feasibility, objective and an optimality certificate.
+
+Recomputes every constraint from the input's meaning (rooms, teams, allowances, demand, ward, ER) and
+the plan's hours alone, without the LP arrays or any solver object. When the plan carries duals, it also
+checks LP duality: duals >= 0, every column's reduced cost <= 0 (for a maximisation with ``<=`` rows) and
+``b'y`` equal to the objective; together with primal feasibility this proves the plan optimal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from optimizer.capacity.model import CapacityInput, CapacityPlan, Hospital
+from optimizer.capacity.settings import CapacitySettings
+from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES
+
+#: Absolute tolerance in hours/week (and in weighted procedures for the certificate).
+TOL = 1e-6
+
+
+@dataclass
+class Validation:
+    """Violations found (empty = feasible), the recomputed objective and the certificate's verdict."""
+
+    violations: list[str] = field(default_factory=list)
+    objective: float = 0.0  # weighted procedures/week recomputed from the plan
+    procedures_per_week: float = 0.0
+    dual_bound: float | None = None  # b'y from the plan's duals, when they form a feasible dual
+    certified_optimal: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+Column = tuple[str, str]  # ("or", specialty) | ("ward", "") | ("er", "")
+
+
+def _constraints(inp: CapacityInput, s: CapacitySettings, h: Hospital
+                 ) -> list[tuple[tuple[str, str], dict[Column, float], float]]:
+    """Every constraint of hospital ``h`` as (row key, coefficients by column, right-hand side)."""
+    surg = [sp for sp in SURGICAL_SPECIALTIES if (d := inp.demand.get((h.clues, sp))) and d.or_hours_per_week > 0]
+    out: list[tuple[tuple[str, str], dict[Column, float], float]] = []
+    if surg:
+        out.append((("rooms", ""), {("or", sp.value): 1.0 for sp in surg}, HOURS_PER_WEEK * h.operating_rooms))
+    roles: dict[str, dict[Column, float]] = {}
+    for sp in surg:
+        team = {sp: s.team.surgeons, "anaesthesiology": s.team.anaesthesiologists,
+                "surgical_nursing": s.team.surgical_nurses}
+        for role, people in team.items():
+            if people:
+                roles.setdefault(str(getattr(role, "value", role)), {})[("or", sp.value)] = float(people)
+    if h.beds > 0:
+        blocks = -(-h.beds // s.ward_beds_per_block)
+        for role, people in s.ward_team.items():
+            roles.setdefault(role.value, {})[("ward", "")] = people * blocks
+    if h.emergency_bays > 0:
+        units = -(-h.emergency_bays // s.er_bays_per_unit)
+        for role, people in s.er_team.items():
+            roles.setdefault(role.value, {})[("er", "")] = people * units
+    avail = s.allowances.availability
+    contracted = {role.value: hours for (c, role), hours in inp.staff_hours.items() if c == h.clues}
+    for role, coeffs in roles.items():
+        out.append((("role", role), coeffs, contracted.get(role, 0.0) * avail))
+    for sp in surg:
+        out.append((("demand", sp.value), {("or", sp.value): 1.0}, inp.demand[(h.clues, sp)].or_hours_per_week))
+    if h.beds > 0:
+        if surg and s.couple_ward:
+            link: dict[Column, float] = {("or", sp.value): 1.0 for sp in surg}
+            link[("ward", "")] = -float(h.operating_rooms)
+            out.append((("ward_link", ""), link, 0.0))
+        out.append((("ward_hours", ""), {("ward", ""): 1.0}, HOURS_PER_WEEK))
+    if h.emergency_bays > 0:
+        out.append((("er_hours", ""), {("er", ""): 1.0}, HOURS_PER_WEEK))
+    return out
+
+
+def validate(inp: CapacityInput, plan: CapacityPlan, settings: CapacitySettings | None = None) -> Validation:
+    """Check ``plan`` against ``inp``; see the module docstring."""
+    s = settings or CapacitySettings()
+    v = Validation()
+    results = {r.clues: r for r in plan.hospitals}
+    duals = {(r.kind, r.clues, r.key): r.dual for r in plan.resources}
+    dual_ok = plan.status == "optimal" and bool(duals) or not inp.hospitals
+    bound = 0.0
+    for h in inp.hospitals:
+        r = results.get(h.clues)
+        if r is None:
+            v.violations.append(f"hospital {h.clues}: missing from the plan")
+            continue
+        weight = h.weight(s)
+        hours: dict[Column, float] = {("or", sp.value): x for sp, x in r.or_hours.items()}
+        hours[("ward", "")] = r.ward_hours
+        hours[("er", "")] = r.er_hours
+        for col, x in hours.items():
+            if x < -TOL:
+                v.violations.append(f"hospital {h.clues}: {col[0]} {col[1]} hours {x:.6g} < 0")
+        cons = _constraints(inp, s, h)
+        cost: dict[Column, float] = {}
+        for sp, x in r.or_hours.items():
+            d = inp.demand.get((h.clues, sp))
+            if d is None or d.or_hours_per_week <= 0:
+                if x > TOL:
+                    v.violations.append(f"hospital {h.clues}: {x:.4g} OR hours of {sp.value} with no demand")
+                continue
+            rate = d.procedures_per_week / d.or_hours_per_week
+            cost[("or", sp.value)] = weight * rate
+            v.objective += weight * rate * x
+            v.procedures_per_week += rate * x
+            if abs(r.procedures.get(sp, 0.0) - rate * x) > TOL * max(1.0, rate * x):
+                v.violations.append(f"hospital {h.clues}: {sp.value} procedures {r.procedures.get(sp, 0.0):.6g} "
+                                    f"!= OR hours x procedures per hour {rate * x:.6g}")
+        if h.beds == 0 and r.ward_hours > TOL:
+            v.violations.append(f"hospital {h.clues}: ward hours {r.ward_hours:.4g} with no beds")
+        if h.emergency_bays == 0 and r.er_hours > TOL:
+            v.violations.append(f"hospital {h.clues}: ER hours {r.er_hours:.4g} with no emergency bays")
+        reduced = dict(cost)
+        for (kind, key), coeffs, rhs in cons:
+            lhs = sum(a * hours.get(col, 0.0) for col, a in coeffs.items())
+            if lhs > rhs + TOL * max(1.0, abs(rhs)):
+                what = f"{kind} {key}".strip()
+                v.violations.append(f"hospital {h.clues}: {what} uses {lhs:.6g} > {rhs:.6g} available")
+            y = duals.get((kind, h.clues, key))
+            if y is None:
+                dual_ok = False
+                continue
+            if y < -TOL:
+                dual_ok = False
+            bound += rhs * y
+            for col, a in coeffs.items():
+                reduced[col] = reduced.get(col, 0.0) - a * y
+        if any(rc > TOL * 10 for rc in reduced.values()):
+            dual_ok = False
+    if dual_ok:
+        v.dual_bound = bound
+        v.certified_optimal = not v.violations and abs(bound - v.objective) <= 1e-6 * max(1.0, abs(v.objective))
+    if abs(v.objective - plan.objective) > 1e-6 * max(1.0, abs(v.objective)):
+        v.violations.append(f"plan objective {plan.objective:.9g} != recomputed {v.objective:.9g}")
+    return v
