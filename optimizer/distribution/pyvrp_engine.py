@@ -1,0 +1,127 @@
+"""Route with PyVRP (iterated local search, state of the art on VRPTW): the default engine."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from optimizer.distribution.precheck import explain_impossible, impossible_stops
+from optimizer.distribution.problem import (
+    PlannedRoute,
+    RoutingPlan,
+    RoutingProblem,
+    latest_departure,
+    plan_objective,
+    simulate,
+)
+
+_BIG = 2**40
+
+
+def _clip(v: int) -> int:
+    return min(int(v), _BIG)
+
+
+def build_data(problem: RoutingProblem, active: list[int]) -> pyvrp.ProblemData:
+    """PyVRP data for the stops in ``active`` (indices into ``problem.stops``).
+
+    Cold chain becomes one extra load dimension: a cold stop loads 1 unit of it and only refrigerated
+    vehicles have capacity there, so PyVRP's load feasibility enforces "cold SKUs only on cold vehicles".
+    """
+    need_cold = any(problem.stops[i].cold for i in active) and not all(vt.cold for vt in problem.vehicle_types)
+    n = problem.distance.shape[0]
+    coords = problem.coords if problem.coords is not None else np.zeros((n, 2))
+    locations = [pyvrp.Location(x=float(coords[k, 0]), y=float(coords[k, 1])) for k in range(n)]
+    depots = [pyvrp.Depot(d.location, tw_early=d.tw_early, tw_late=_clip(d.tw_late)) for d in problem.depots]
+    clients = []
+    for i in active:
+        s = problem.stops[i]
+        demand = problem.int_demand(s) + ([1 if s.cold else 0] if need_cold else [])
+        clients.append(
+            pyvrp.Client(
+                s.location, delivery=demand, service_duration=s.service, tw_early=s.tw_early,
+                tw_late=_clip(s.tw_late), prize=s.penalty if not s.required else 0, required=s.required,
+                name=s.stop_id,
+            )
+        )
+    vtypes = []
+    for vt in problem.vehicle_types:
+        cap = problem.int_capacity(vt) + ([len(active) if vt.cold else 0] if need_cold else [])
+        vtypes.append(
+            pyvrp.VehicleType(
+                num_available=vt.count, capacity=cap, start_depot=vt.depot, end_depot=vt.depot,
+                fixed_cost=vt.fixed_cost, tw_early=vt.tw_early, tw_late=_clip(vt.tw_late),
+                unit_distance_cost=vt.unit_distance_cost, profile=vt.profile, name=vt.type_id,
+            )
+        )
+    dist = problem.distance.astype(np.int64)
+    return pyvrp.ProblemData(
+        locations, clients, depots, vtypes, [dist] * len(problem.durations),
+        [d.astype(np.int64) for d in problem.durations],
+    )
+
+
+def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> RoutingPlan:
+    """Best routes PyVRP finds in ``time_limit`` seconds; impossible stops are reported, not searched."""
+    t0 = time.perf_counter()
+    bad = impossible_stops(problem)
+    bad_required = {i: r for i, r in bad.items() if problem.stops[i].required}
+    if bad_required:
+        return RoutingPlan(
+            "pyvrp", "infeasible", [], unserved=sorted(bad), time_limit=time_limit, seed=seed,
+            explanation=explain_impossible(problem, bad_required), unserved_reasons=bad,
+            solve_seconds=time.perf_counter() - t0,
+        )
+    active = [i for i in range(len(problem.stops)) if i not in bad]
+    if not active:
+        return RoutingPlan("pyvrp", "optimal", [], unserved=sorted(bad), unserved_reasons=bad,
+                           time_limit=time_limit, seed=seed, solve_seconds=time.perf_counter() - t0,
+                           objective=sum(problem.stops[i].penalty for i in bad))
+    data = build_data(problem, active)
+    result = pyvrp.solve(data, MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False)
+    best = result.best
+    routes: list[PlannedRoute] = []
+    used_per_type: dict[int, int] = {}
+    for r in best.routes():
+        t = r.vehicle_type()
+        stops = [active[a.idx] for a in r.schedule() if a.is_client()]
+        if not stops:
+            continue
+        k = used_per_type.get(t, 0)
+        used_per_type[t] = k + 1
+        vt = problem.vehicle_types[t]
+        route = simulate(problem, t, stops, latest_departure(problem, t, stops))
+        route.vehicle_id = vt.type_id if vt.count == 1 else f"{vt.type_id}#{k + 1}"
+        routes.append(route)
+    served = {i for r in routes for i in r.stops}
+    unserved = sorted(set(range(len(problem.stops))) - served)
+    reasons = dict(bad)
+    for i in unserved:
+        reasons.setdefault(i, "left out by the search: no vehicle had room or time for it today")
+    feasible = best.is_feasible()
+    explanation = ""
+    if not feasible:
+        parts = []
+        if best.has_excess_load():
+            parts.append(f"excess load {list(best.excess_load())}")
+        if best.has_time_warp():
+            parts.append(f"time-window violation of {best.time_warp()} time units")
+        missing = [problem.stops[i].stop_id for i in unserved if problem.stops[i].required]
+        if missing:
+            parts.append(f"{len(missing)} required stops unrouted (e.g. {', '.join(missing[:5])})")
+        explanation = (
+            f"PyVRP found no feasible plan in {time_limit:g} s: " + "; ".join(parts)
+            + f" with a fleet of {problem.num_vehicles} vehicles"
+        )
+    plan = RoutingPlan(
+        engine="pyvrp", status="feasible" if feasible else "time_limit", routes=routes, unserved=unserved,
+        distance=sum(r.distance for r in routes), time_limit=time_limit, seed=seed, explanation=explanation,
+        unserved_reasons={i: reasons[i] for i in unserved},
+    )
+    plan.objective = plan_objective(problem, plan)
+    plan.solve_seconds = time.perf_counter() - t0
+    return plan
+

@@ -1,0 +1,54 @@
+"""Settings of the distribution models (allocation LP and routing), used by the CLI and by scenarios."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RoutingSettings(BaseModel):
+    """How routes are searched: engine, time limit and seed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: Literal["pyvrp", "ortools"] = Field("pyvrp", description="PyVRP (default) or OR-Tools routing")
+    time_limit: float = Field(10.0, gt=0, description="seconds of search per routing instance")
+    seed: int = Field(1, ge=0, description="random seed (PyVRP; OR-Tools GLS is deterministic)")
+
+
+class AllocationSettings(BaseModel):
+    """Forecast, safety stock and allocation rules for one week of replenishment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    history_weeks: int = Field(8, ge=1, description="weeks in the moving average")
+    cover_weeks: float = Field(1.0, gt=0, description="weeks of forecast demand each shipment should cover")
+    lead_time_days: float = Field(3.0, ge=0, description="days from the order to the delivery")
+    review_days: float = Field(7.0, gt=0, description="days between two replenishments")
+    service_level_z: float = Field(1.645, ge=0, description="safety factor (1.645 = 95% cycle service)")
+    max_depot_km: float = Field(
+        350.0, gt=0, description="a depot may supply facilities within this road distance (plus the nearest)"
+    )
+    delivery_days_per_week: int = Field(5, ge=1, le=7, description="weekdays with deliveries")
+    fleet_utilisation: float = Field(
+        0.8, gt=0, le=1, description="share of the fleet's daily capacity (m3, kg) usable for the week"
+    )
+    time_limit: float = Field(60.0, gt=0, description="seconds per lexicographic LP stage")
+    seed: int = Field(1, ge=0, description="HiGHS random seed")
+    tolerance: float = Field(1e-6, ge=0, description="relative slack when fixing an earlier tier's optimum")
+
+
+class DistributionSettings(BaseModel):
+    """Everything `bienestar distribute` needs beyond the dataset and the day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allocation: AllocationSettings = Field(default_factory=AllocationSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    detour_factor: float = Field(1.3, ge=1.0, description="road km per straight-line (haversine) km")
+    service_minutes: float = Field(20.0, ge=0, description="fixed unloading time per stop, minutes")
+    service_minutes_per_m3: float = Field(10.0, ge=0, description="extra unloading time per m3, minutes")
+    unserved_penalty_mxn: float = Field(
+        50_000.0, gt=0, description="cost of leaving a delivery unserved today (makes it optional, not lost)"
+    )
