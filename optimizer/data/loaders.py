@@ -225,7 +225,10 @@ def validate_rows(
                 reason = _reason(err)
                 name = str(loc[0]) if loc else _field_of(reason, model)
                 value = raw.get(name, "")
-                load.rejects.append(Reject(file, row_no, name, mask_value(name, value), reason))
+                shown = mask_value(name, value)
+                if shown != str(value) and str(value):
+                    reason = reason.replace(str(value).strip(), shown)  # no raw ID in the reason either
+                load.rejects.append(Reject(file, row_no, name, shown, reason))
 
 
 def _check_unique(load: EntityLoad) -> None:
