@@ -115,7 +115,9 @@ class CapacitySettings(BaseModel):
         default_factory=lambda: {Specialty.EMERGENCY_MEDICINE: 1.0},
         description="people per emergency unit at every hour it runs")
     couple_ward: bool = Field(
-        True, description="an operating room runs only while the post-operative ward is staffed")
+        False, description="an operating room runs only while the post-operative ward is staffed by the "
+        "ward team (off by default: today surgeons and nurses also cover post-operative care, and the "
+        "records show surgery at hospitals with no internist in post)")
     allowances: Allowances = Field(default_factory=Allowances)
     monthly_salary_mxn: dict[Specialty, float] = Field(
         default_factory=_default_salaries, description="base pay per person and role, MXN/month")
