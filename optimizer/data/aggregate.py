@@ -57,7 +57,7 @@ def records_period(records_dir: Path, con: duckdb.DuckDBPyConnection | None = No
     else:
         con = con or connect()
         start, end = con.execute(
-            f"SELECT min(date), max(date) FROM {parquet_source(records_dir, 'encounters')}").fetchone()
+            f"SELECT min(date), max(date) FROM {parquet_source(records_dir, 'encounters')}").fetchall()[0]
         if start is None:
             raise ValueError(f"{records_dir}: no encounter has a date, cannot tell the period length")
     weeks = float(meta.get("weeks", ((end - start).days + 1) / 7))

@@ -97,7 +97,7 @@ def _encounter_rules(rules: RecordRules) -> list[_Rule]:
         _Rule("ok_curp", "curp", curp_ok, _mask("curp"),
               "does not match the CURP pattern (18 characters, RENAPO format)"),
         _Rule("ok_curp_digit", "curp", f"NOT ({curp_ok}) OR {curp_check_digit_sql('curp')} "
-              "= CAST(substr(curp, 18, 1) AS INTEGER)", _mask("curp"), "wrong CURP check digit"),
+              "= TRY_CAST(substr(curp, 18, 1) AS INTEGER)", _mask("curp"), "wrong CURP check digit"),
         _Rule("ok_clues", "clues", f"regexp_full_match(clues, '{_re(domain.CLUES_RE.pattern)}')", "clues",
               "is not a CLUES key (2-letter entity, 3-letter institution, 6 digits)"),
         _Rule("ok_clues_fk", "clues", f"NOT regexp_full_match(clues, '{_re(domain.CLUES_RE.pattern)}') "
@@ -145,7 +145,7 @@ class RecordsCheck:
     @property
     def n_rejects(self) -> int:
         """Number of problems found (a row failing two rules counts twice)."""
-        return int(self.con.execute(f"SELECT count(*) FROM ({self._reject_sql})").fetchone()[0])
+        return int(self.con.execute(f"SELECT count(*) FROM ({self._reject_sql})").fetchall()[0][0])
 
     def rejects(self, limit: int | None = None, batch: int = 100_000) -> Iterator[Reject]:
         """Rejects in file/row order, streamed from DuckDB (``limit`` caps how many)."""
@@ -241,8 +241,8 @@ def validate_records(records_dir: Path, facility_clues: pd.Series | list[str], s
 
     counts: dict[str, dict[str, int]] = {}
     for table, src in (("encounters", enc_src), ("prescriptions", rx_src)):
-        read = int(con.execute(f"SELECT count(*) FROM {src}").fetchone()[0])
-        bad = int(con.execute(f"SELECT count(*) FROM {table}_bad").fetchone()[0])
+        read = int(con.execute(f"SELECT count(*) FROM {src}").fetchall()[0][0])
+        bad = int(con.execute(f"SELECT count(*) FROM {table}_bad").fetchall()[0][0])
         counts[table] = {"read": read, "kept": read - bad, "rejected": bad}
     reject_sql = f"{_reject_union('encounters', enc_rules)} UNION ALL {_reject_union('prescriptions', rx_rules)}"
     return RecordsCheck(records_dir, con, counts, reject_sql)
