@@ -177,9 +177,9 @@ def load(h: highspy.Highs, lp: CapacityLp, cost: np.ndarray) -> None:
 
 
 def status_name(h: highspy.Highs) -> str:
-    """``optimal``, ``time_limit``, ``infeasible`` or the HiGHS status text."""
+    """``optimal`` (an empty LP is optimal at 0), ``time_limit``, ``infeasible`` or the HiGHS text."""
     st = h.getModelStatus()
-    if st == highspy.HighsModelStatus.kOptimal:
+    if st in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kModelEmpty):
         return "optimal"
     if st == highspy.HighsModelStatus.kTimeLimit:
         return "time_limit"

@@ -249,8 +249,8 @@ _FEASIBLE = 2
 def solve(inp: CapacityInput, settings: CapacitySettings | None = None) -> CapacityPlan:
     """Solve the capacity LP for every hospital of ``inp`` (one LP for the network) with HiGHS.
 
-    Phase 1 maximises weighted procedures/week and gives the duals; phase 2 fixes that optimum (to a
-    relative 1e-9) and maximises ward + ER hours. The LP always has the all-zero plan, so it is never
+    Phase 1 maximises weighted procedures/week and gives the duals; phase 2 fixes the room hours and
+    maximises ward + ER hours. The LP always has the all-zero plan, so it is never
     infeasible; a time-out returns the best primal found with status ``time_limit``.
     """
     settings = settings or CapacitySettings()
@@ -272,8 +272,7 @@ def solve(inp: CapacityInput, settings: CapacitySettings | None = None) -> Capac
     objective = float(model.cost @ x) if len(model.cols) else 0.0
     explanation = ""
     if status == "optimal" and len(model.cols):
-        x = _max_care(h, model, objective, settings, t0)
-        objective = float(model.cost @ x)
+        x = _max_care(h, model, x, settings, t0)
     elif status == "time_limit":
         if h.getInfo().primal_solution_status != _FEASIBLE:
             x = np.zeros(len(model.cols))  # the all-zero plan is always feasible
@@ -288,21 +287,23 @@ def solve(inp: CapacityInput, settings: CapacitySettings | None = None) -> Capac
         n_cols=len(model.cols), n_rows=len(model.rows))
 
 
-def _max_care(h: highspy.Highs, model: caplp.CapacityLp, objective: float, settings: CapacitySettings,
+def _max_care(h: highspy.Highs, model: caplp.CapacityLp, x: np.ndarray, settings: CapacitySettings,
               t0: float) -> np.ndarray:
-    """Phase 2: keep weighted procedures at the optimum, maximise ward + ER hours; warm-started."""
-    nz = np.flatnonzero(model.cost)
-    h.addRow(objective - 1e-9 * max(1.0, abs(objective)), highspy.kHighsInf, len(nz),
-             nz.astype(np.int32), model.cost[nz])
+    """Phase 2: fix the operating-room hours of phase 1, maximise ward + ER hours (warm-started).
+
+    Ward and ER teams use roles of their own (the settings enforce it), so fixing the room hours loses
+    no care hours and keeps the phase-1 objective exactly.
+    """
+    cols = np.flatnonzero(model.care == 0).astype(np.int32)
+    h.changeColsBounds(len(cols), cols, x[cols], x[cols])
     h.changeColsCost(len(model.cols), np.arange(len(model.cols), dtype=np.int32), model.care)
     h.setOptionValue("time_limit", max(settings.time_limit_s - (time.perf_counter() - t0), 0.01))
     h.run()
-    if caplp.status_name(h) == "optimal":
-        return np.array(h.getSolution().col_value)
-    h.changeColsCost(len(model.cols), np.arange(len(model.cols), dtype=np.int32), model.cost)
-    h.deleteRows(1, np.array([len(model.rows)], dtype=np.int32))
-    h.run()
-    return np.array(h.getSolution().col_value)
+    if caplp.status_name(h) != "optimal":
+        return x
+    out = np.array(h.getSolution().col_value)
+    out[cols] = x[cols]
+    return out
 
 
 def _hospital_results(inp: CapacityInput, settings: CapacitySettings, model: caplp.CapacityLp,
