@@ -77,16 +77,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """A (cached) engine for ``url`` (default :func:`db_url`); SQLite enforces foreign keys."""
-    url = normalise_url(url or db_url())
+    """The engine for ``url`` (default :func:`db_url`, read at each call), one per URL per process."""
+    return _engine(normalise_url(url or db_url()))
+
+
+@lru_cache(maxsize=16)
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
-        def _fk_on(dbapi_conn: Any, _record: Any) -> None:
+        def _fk_on(dbapi_conn: Any, _record: Any) -> None:  # SQLite enforces foreign keys only when asked
             dbapi_conn.execute("PRAGMA foreign_keys = ON")
     return engine
 
