@@ -1,0 +1,147 @@
+"""Solve a roster with CP-SAT: greedy hint, full-model solve, LNS decomposition, validation, explanation.
+
+``solve(inst, settings)`` is the one entry point used by the CLI, the benchmark and re-planning. The wall time
+is measured around the whole call (model building, greedy, CP-SAT, LNS, validation). Every returned roster is
+re-checked by the independent validator (``validate.py``); its recomputed objective is the one reported.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from optimizer.rostering.cpsat import build_model
+from optimizer.rostering.explain import explain_infeasibility
+from optimizer.rostering.greedy import greedy_roster
+from optimizer.rostering.instance import Roster, RosterInstance
+from optimizer.rostering.lns import lns_improve
+from optimizer.rostering.settings import RosterSettings
+from optimizer.rostering.validate import validate
+
+
+@dataclass
+class RosterPlan:
+    """A solved roster and how it was obtained.
+
+    ``status``: ``optimal`` (proven), ``feasible`` (with ``bound``/``gap``), ``infeasible`` (with
+    ``explanation``) or ``time_limit`` (no roster found in time). ``objective`` is recomputed by the
+    validator; ``violations`` lists hard rules the validator found broken (always empty unless a bug).
+    """
+
+    status: str
+    objective: int | None
+    bound: float | None
+    gap: float | None  # relative, (objective - bound) / objective
+    solve_seconds: float
+    first_feasible_seconds: float | None
+    roster: Roster = field(default_factory=dict)
+    breakdown: dict[str, int] = field(default_factory=dict)
+    explanation: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    greedy_objective: int | None = None
+    lns_steps: int = 0
+    seed: int = 0
+
+
+class _FirstSolution(cp_model.CpSolverSolutionCallback):
+    """Records the wall time of the first solution (time to first feasible)."""
+
+    def __init__(self, t0: float) -> None:
+        super().__init__()
+        self.t0 = t0
+        self.first: float | None = None
+
+    def on_solution_callback(self) -> None:
+        if self.first is None:
+            self.first = time.monotonic() - self.t0
+
+
+def check_instance(inst: RosterInstance) -> None:
+    """Raise ``ValueError`` naming the field when the instance is inconsistent (before any solve)."""
+    ids = set(inst.shift_ids)
+    staff = set(inst.staff_ids)
+    for r in inst.requests:
+        if r.staff not in staff or r.shift not in ids or not 0 <= r.day < inst.horizon:
+            raise ValueError(f"request {r} names an unknown person, shift or day")
+    for c in inst.cover:
+        if not 0 <= c.day < inst.horizon:
+            raise ValueError(f"cover line {c}: day outside the horizon 0..{inst.horizon - 1}")
+    if inst.previous is not None:
+        for eid, row in inst.previous.items():
+            if len(row) != inst.horizon:
+                raise ValueError(f"previous roster row {eid!r} has {len(row)} days, the horizon has {inst.horizon}")
+            bad = [x for x in row if x and x not in ids]
+            if bad:
+                raise ValueError(f"previous roster row {eid!r} names unknown shifts {sorted(set(bad))}")
+
+
+def use_decomposition(inst: RosterInstance, settings: RosterSettings) -> bool:
+    """Whether to spend part of the time on LNS (see ``RosterSettings.decomposition``)."""
+    if settings.decomposition != "auto":
+        return settings.decomposition == "always"
+    cells = len(inst.staff) * inst.horizon * len(inst.shifts)
+    return cells >= settings.decomposition_min_cells
+
+
+def solve(inst: RosterInstance, settings: RosterSettings | None = None) -> RosterPlan:
+    """Find a roster minimising the weighted penalties of ``inst`` within ``settings.time_limit_s``."""
+    settings = settings or RosterSettings()
+    t0 = time.monotonic()
+    deadline = t0 + settings.time_limit_s
+    check_instance(inst)
+    built = build_model(inst, symmetry_breaking=settings.symmetry_breaking)
+    greedy_obj = None
+    if settings.greedy_hint:
+        hint = greedy_roster(inst)
+        greedy_obj = validate(inst, hint).objective
+        for (e, d, s), var in built.x.items():
+            built.model.AddHint(var, 1 if hint[e][d] == s else 0)
+    decompose = use_decomposition(inst, settings)
+    remaining = deadline - time.monotonic()
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, remaining * (settings.full_solve_share if decompose else 1.0))
+    solver.parameters.num_workers = settings.workers
+    solver.parameters.random_seed = settings.seed
+    solver.parameters.subsolvers.extend(settings.subsolvers)
+    solver.parameters.log_search_progress = settings.log
+    callback = _FirstSolution(t0)
+    status = solver.Solve(built.model, callback)
+
+    if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
+        why = explain_infeasibility(inst, settings.explain_time_limit_s, settings.seed)
+        return RosterPlan("infeasible", None, None, None, time.monotonic() - t0, None, explanation=why,
+                          greedy_objective=greedy_obj, seed=settings.seed)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return RosterPlan(
+            "time_limit", None, None, None, time.monotonic() - t0, None,
+            explanation=[f"no roster satisfying every hard rule was found within {settings.time_limit_s:g} s"],
+            greedy_objective=greedy_obj, seed=settings.seed,
+        )
+    roster = built.roster(solver, inst)
+    objective = int(round(solver.ObjectiveValue()))
+    bound = solver.BestObjectiveBound()
+    steps = 0
+    if decompose and status != cp_model.OPTIMAL:
+        roster, objective, steps = lns_improve(
+            inst, built, roster, objective, deadline, settings, math.ceil(bound - 1e-6)
+        )
+    report = validate(inst, roster)
+    proven = status == cp_model.OPTIMAL or report.objective <= math.ceil(bound - 1e-6)
+    gap = 0.0 if proven else (report.objective - bound) / max(1, report.objective)
+    return RosterPlan(
+        status="optimal" if proven else "feasible",
+        objective=report.objective,
+        bound=float(report.objective) if proven else bound,
+        gap=gap,
+        solve_seconds=time.monotonic() - t0,
+        first_feasible_seconds=callback.first,
+        roster=roster,
+        breakdown=report.breakdown,
+        violations=[v.message for v in report.violations],
+        greedy_objective=greedy_obj,
+        lns_steps=steps,
+        seed=settings.seed,
+    )

@@ -1,0 +1,35 @@
+"""Solver settings for the rostering engine (used by the CLI, scenarios and benchmarks)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RosterSettings(BaseModel):
+    """How to solve a roster: limits, seed, and which CP-SAT techniques to switch on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit_s: float = Field(60.0, gt=0, description="wall-clock limit of the whole solve, seconds")
+    seed: int = Field(0, ge=0, description="CP-SAT random seed (and the LNS neighbourhood seed)")
+    workers: int = Field(2, ge=1, le=64, description="CP-SAT search workers")
+    subsolvers: list[str] = Field(
+        default_factory=lambda: ["max_lp", "core"],
+        description="CP-SAT full-problem workers; max_lp (LP with every clause linearised) gives the bound "
+        "that proves the small benchmark instances optimal, core improves it from the objective side",
+    )
+    greedy_hint: bool = Field(True, description="start CP-SAT from a fast greedy roster")
+    symmetry_breaking: bool = Field(True, description="order interchangeable (identical) people")
+    decomposition: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="LNS over staff groups / week windows after a first full solve; 'auto' uses it when the "
+        "model has more than `decomposition_min_cells` person-day-shift cells",
+    )
+    decomposition_min_cells: int = Field(4000, ge=0, description="size threshold for decomposition='auto'")
+    full_solve_share: float = Field(
+        0.5, gt=0, le=1, description="share of the time limit given to the first full-model solve"
+    )
+    explain_time_limit_s: float = Field(20.0, gt=0, description="limit of the infeasibility explanation, s")
+    log: bool = Field(False, description="print the CP-SAT search log")
