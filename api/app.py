@@ -1,0 +1,63 @@
+"""The FastAPI application: routers, auth, limits, error shapes, the run pool and the web page.
+
+``create_app(config)`` builds a fresh app (tests make one per temporary home); ``bienestar serve`` runs
+``api.app:create_app`` under uvicorn as a factory. At start-up every run still marked active in the store
+belonged to a server that is gone and is marked ``interrupted``; at shut-down running workers are killed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import runstate
+from api.config import ApiConfig
+from api.db import engine_for
+from api.errors import install_error_handlers
+from api.jobs import RunPool
+from api.limits import BodySizeLimit
+from api.routers import catalog, demand, health, ingest, keys, logistics, runs, scenarios, staff
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """Planning optimizer for the IMSS-Bienestar network, as a service.
+
+Authenticate with `Authorization: Bearer <key>` (create keys with `bienestar keys create --role ROLE`).
+Roles: **planner** (scenarios, runs, aggregates), **hr** (staff, assignments, rosters),
+**logistics** (medicines, depots, stock, routes), **admin** (keys, ingestion, everything).
+Patient-level records are never returned; demand aggregates over fewer than 5 patients are suppressed.
+"""
+
+
+def create_app(config: ApiConfig | None = None) -> FastAPI:
+    """A ready application for ``config`` (default: :meth:`ApiConfig.from_env`)."""
+    config = config or ApiConfig.from_env()
+    engine = engine_for()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runstate.mark_interrupted(engine)
+        yield
+        app.state.pool.shutdown()
+
+    app = FastAPI(title="bienestar-planner API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.config = config
+    app.state.engine = engine
+    app.state.pool = RunPool(engine, config.runs_dir, config.max_concurrent_runs, config.retry_after_s,
+                             config.cancel_grace_s)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_body=config.max_body_bytes, max_upload=config.max_upload_bytes)
+    for module in (health, catalog, staff, logistics, demand, scenarios, runs, ingest, keys):
+        app.include_router(module.router)
+    app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    return app

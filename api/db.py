@@ -1,0 +1,70 @@
+"""The API's own tables (keys and run jobs) in the product's store (:mod:`optimizer.data.store`).
+
+The store is SQLite under the working folder by default and any SQLAlchemy URL through
+``BIENESTAR_DB_URL`` (PostgreSQL in production). Worker processes write run progress while the server
+reads it, so a SQLite store is switched to WAL mode (readers never block the writer).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from optimizer.data.store import init_db
+
+metadata = MetaData()
+
+#: API keys: only the SHA-256 of the secret part is stored; ``prefix`` finds the row without scanning.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("prefix", String(16), primary_key=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+#: One row per run started through the API: status, per-stage progress, KPIs, where its folder is.
+api_runs = Table(
+    "api_runs",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("scenario", String(200), nullable=False),
+    Column("scenario_file", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("stages", JSON, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("started", DateTime(timezone=True)),
+    Column("finished", DateTime(timezone=True)),
+    Column("pid", Integer),
+    Column("run_dir", Text),
+    Column("error", Text),
+    Column("kpis", JSON),
+    Column("store_run_id", String(40)),
+    Column("outcome", String(16)),
+)
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str | None = None) -> Engine:
+    """The store's engine for ``url`` (default: the store's URL) with every store and API table created."""
+    engine = init_db(url)
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    metadata.create_all(engine)
+    return engine

@@ -1,0 +1,81 @@
+"""Error responses: one JSON shape (``{"error": ...}``), never a stack trace.
+
+Expected failures raise :class:`ApiError` with a status and a planner-readable message. Request validation
+errors keep FastAPI's documented 422 shape (``detail``: list of ``loc``/``msg``/``type``) without echoing
+the input. Anything unexpected is logged server-side with an id and answered with a 500 carrying only
+that id.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("bienestar.api")
+
+
+class ApiError(Exception):
+    """An expected failure answered with ``status`` and ``{"error": message}``."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+class ErrorBody(BaseModel):
+    """Body of every non-2xx response except 422."""
+
+    error: str
+
+
+def _error_response(description: str) -> dict[str, object]:
+    return {"model": ErrorBody, "description": description}
+
+
+#: Responses every authenticated endpoint may give (documented in the OpenAPI schema).
+AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: _error_response("missing, invalid or revoked API key"),
+    403: _error_response("the key's role may not use this endpoint"),
+    413: _error_response("request body larger than the limit"),
+}
+NOT_FOUND = {404: _error_response("no such resource")}
+CONFLICT = {409: _error_response("the resource is not in a state that allows this")}
+TOO_MANY = {429: _error_response("too many runs executing; retry after the Retry-After seconds")}
+BAD_REQUEST = {400: _error_response("the request is well formed but its content is not usable")}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error the shapes above."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [
+            {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", "")),
+             "type": str(err.get("type", ""))}
+            for err in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"error": f"internal error (id {error_id}); the server log has the details"},
+                            status_code=500)

@@ -1,0 +1,27 @@
+"""Liveness: needs no key, reveals nothing but that the service and its store answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sqlalchemy import text
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+    store: str
+    runs_executing: int
+
+
+@router.get("/health", response_model=Health, summary="Liveness check (no key needed)")
+def health(request: Request) -> Health:
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        store = "ok"
+    except Exception:
+        store = "unreachable"
+    return Health(status="ok" if store == "ok" else "degraded", store=store,
+                  runs_executing=request.app.state.pool.active())

@@ -1,0 +1,86 @@
+"""Ingestion (admin): upload facilities, staff or records; the answer lists accepted and rejected rows."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import Scope, require
+from api.errors import AUTH_RESPONSES, BAD_REQUEST, ApiError
+from api.ingest import ENTITY_SUFFIXES, RECORD_SUFFIXES, IngestReport, ingest_entities, ingest_records, safe_name
+from optimizer.data.rejects import DataFileError
+from optimizer.paths import home_dir
+
+router = APIRouter(prefix="/ingest", tags=["ingestion"], responses={**AUTH_RESPONSES, **BAD_REQUEST},
+                   dependencies=[Depends(require(Scope.INGEST))])
+
+CHUNK = 1 << 20
+
+
+class RejectOut(BaseModel):
+    file: str
+    row: int
+    field: str
+    value: str
+    reason: str
+
+
+class IngestResult(BaseModel):
+    kind: str
+    files: list[str]
+    rows_read: int
+    accepted: int
+    rejected_rows: int
+    rejects: list[RejectOut]
+    rejects_truncated: bool
+
+
+def _result(report: IngestReport) -> IngestResult:
+    return IngestResult(kind=report.kind, files=report.files, rows_read=report.rows_read, accepted=report.accepted,
+                        rejected_rows=report.rejected_rows,
+                        rejects=[RejectOut(**r.__dict__) for r in report.rejects],
+                        rejects_truncated=report.rejects_truncated)
+
+
+async def _save(upload: UploadFile, folder: Path, default: str, suffixes: tuple[str, ...]) -> Path:
+    name = safe_name(upload.filename, default)
+    if Path(name).suffix.lower() not in suffixes:
+        raise ApiError(400, f"{name}: unsupported file type; send {', '.join(suffixes)}")
+    path = folder / name
+    with path.open("wb") as fh:
+        while chunk := await upload.read(CHUNK):
+            fh.write(chunk)
+    return path
+
+
+@router.post("/records", response_model=IngestResult,
+             summary="Upload health records: encounters + prescriptions (CSV or Parquet)")
+async def ingest_record_files(request: Request, encounters: UploadFile = File(...),
+                              prescriptions: UploadFile = File(...)) -> IngestResult:
+    with tempfile.TemporaryDirectory(prefix="bienestar-upload-") as tmp:
+        enc = await _save(encounters, Path(tmp), "encounters.csv", RECORD_SUFFIXES)
+        rx = await _save(prescriptions, Path(tmp), "prescriptions.csv", RECORD_SUFFIXES)
+        if enc == rx:
+            raise ApiError(400, "give the encounters and prescriptions files different names")
+        try:
+            report = await run_in_threadpool(ingest_records, request.app.state.engine, home_dir() / "records", enc, rx)
+        except DataFileError as exc:
+            raise ApiError(400, str(exc)) from None
+    return _result(report)
+
+
+@router.post("/{kind}", response_model=IngestResult, summary="Upload a facilities or staff file (CSV/Parquet/XLSX)")
+async def ingest_table(request: Request, kind: Literal["facilities", "staff"],
+                       file: UploadFile = File(...)) -> IngestResult:
+    with tempfile.TemporaryDirectory(prefix="bienestar-upload-") as tmp:
+        path = await _save(file, Path(tmp), f"{kind}.csv", ENTITY_SUFFIXES)
+        try:
+            report = await run_in_threadpool(ingest_entities, request.app.state.engine, kind, path)
+        except DataFileError as exc:
+            raise ApiError(400, str(exc)) from None
+    return _result(report)

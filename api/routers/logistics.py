@@ -1,0 +1,41 @@
+"""Logistics reads: medicine catalogue, depots, vehicles and stock."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.auth import Scope, require
+from api.errors import AUTH_RESPONSES
+from api.query import MAX_LIMIT, page
+from api.schemas import Depot, Medicine, Page, StockItem, Vehicle
+from optimizer.data.store import DepotRow, MedicineRow, StockRow, VehicleRow
+
+router = APIRouter(tags=["logistics"], responses=AUTH_RESPONSES, dependencies=[Depends(require(Scope.LOGISTICS))])
+
+
+@router.get("/medicines", response_model=Page[Medicine], summary="Medicine catalogue")
+def list_medicines(request: Request,
+                   criticality: str | None = Query(None, description="vital, essential or other"),
+                   cold_chain: bool | None = None,
+                   limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+    filters = {"criticality": criticality, "cold_chain": cold_chain}
+    return page(request.app.state.engine, MedicineRow, filters, limit, offset)
+
+
+@router.get("/depots", response_model=Page[Depot], summary="Distribution centres")
+def list_depots(request: Request, cve_ent: str | None = Query(None, pattern=r"^\d{2}$"),
+                limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+    return page(request.app.state.engine, DepotRow, {"cve_ent": cve_ent}, limit, offset)
+
+
+@router.get("/vehicles", response_model=Page[Vehicle], summary="Delivery vehicles")
+def list_vehicles(request: Request, depot_id: str | None = None,
+                  limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+    return page(request.app.state.engine, VehicleRow, {"depot_id": depot_id}, limit, offset)
+
+
+@router.get("/stock", response_model=Page[StockItem], summary="Units on hand by location and SKU")
+def list_stock(request: Request, location: str | None = Query(None, description="depot_id or CLUES"),
+               sku: str | None = None,
+               limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+    return page(request.app.state.engine, StockRow, {"location": location, "sku": sku}, limit, offset)
