@@ -1,0 +1,128 @@
+"""`bienestar run`, `rerun`, `compare` and `report`: scenarios as the unit of work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.scenarios.compare import ComparisonTable, compare_runs
+from optimizer.scenarios.runner import RunResult, rerun, run_scenario
+from optimizer.scenarios.yamlfile import ScenarioError
+
+RunsDirOption = typer.Option(None, "--runs-dir", help="folder of run folders (default $BIENESTAR_HOME/runs)")
+
+
+def _summary(result: RunResult) -> dict:
+    return {"status": result.status, "run_id": result.run_id, "run_dir": str(result.run_dir),
+            "scenario": result.scenario, "stage_status": result.stage_status, "timings_s": result.timings,
+            "plans_digest": result.plans_digest, "message": result.message, "kpis": result.kpis}
+
+
+def _print_run(result: RunResult) -> None:
+    rows = [(stage, result.stage_status.get(stage, ""), result.timings.get(stage, 0.0))
+            for stage in result.stage_status]
+    console.print(table(f"Run {result.run_dir.name}: {result.status}", ["stage", "status", "seconds"], rows))
+    console.print(f"total {result.timings.get('total', 0.0):.1f} s; plans digest {result.plans_digest[:16]}")
+    if result.message:
+        console.print(f"[red]{result.message}[/] (details in {result.run_dir / 'log.txt'})")
+
+
+def print_comparison(cmp: ComparisonTable) -> None:
+    """The comparison as a rich table: KPI, A, B, delta (green when B is better)."""
+    rows = []
+    for r in cmp.rows:
+        if r.a is None and r.b is None:
+            continue
+        mark = "" if r.better is None else ("[green]better[/]" if r.better else "[red]worse[/]")
+        rows.append((r.label, r.unit, _num(r.a), _num(r.b), _num(r.delta), mark))
+    title = f"A = {cmp.scenario_a} ({cmp.run_a})   B = {cmp.scenario_b} ({cmp.run_b})"
+    console.print(table(title, ["KPI", "unit", "A", "B", "B - A", ""], rows))
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the scenario commands to the root app."""
+
+    @app.command("run")
+    def run_cmd(scenario: Path = typer.Argument(..., help="scenario YAML, e.g. scenarios/baseline.yaml"),
+                runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
+        """Run a scenario: prepare inputs, chain the models, write plans, KPIs and logs to a run folder."""
+        try:
+            result = run_scenario(scenario, runs_dir, progress=not as_json)
+        except (ScenarioError, FileNotFoundError) as exc:
+            fail(str(exc), as_json)
+            return
+        if as_json:
+            print_json(_summary(result))
+        else:
+            _print_run(result)
+        if result.status == "error":
+            raise typer.Exit(1)
+
+    @app.command("rerun")
+    def rerun_cmd(run: str = typer.Argument(..., help="run folder, folder name or run id (prefix)"),
+                  runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
+        """Reproduce a run from its folder alone; reports whether the plans are identical."""
+        try:
+            result, original = rerun(run, runs_dir, progress=not as_json)
+        except FileNotFoundError as exc:
+            fail(str(exc), as_json)
+            return
+        before = json.loads((original / "run.json").read_text()).get("plans_digest")
+        same = before == result.plans_digest
+        if as_json:
+            print_json({**_summary(result), "original": str(original), "identical_plans": same})
+        else:
+            _print_run(result)
+            console.print(("[green]identical plans[/]" if same else "[red]plans differ[/]")
+                          + f" to {original.name}")
+        if not same:
+            raise typer.Exit(1)
+
+    @app.command("compare")
+    def compare_cmd(run_a: str = typer.Argument(..., help="run A (folder, name or id)"),
+                    run_b: str = typer.Argument(..., help="run B"),
+                    runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
+        """KPI deltas B - A: coverage, 24/7 hospitals, fill rates, km, cost, access, equity by state."""
+        try:
+            cmp = compare_runs(run_a, run_b, runs_dir)
+        except FileNotFoundError as exc:
+            fail(str(exc), as_json)
+            return
+        if as_json:
+            print_json(cmp.to_dict())
+        else:
+            print_comparison(cmp)
+
+    @app.command("report")
+    def report_cmd(run: str = typer.Argument(..., help="run folder, name or id"),
+                   out: Path | None = typer.Option(None, "--out", help="HTML file (default <run>/report.html)"),
+                   against: str | None = typer.Option(None, "--against", help="a run to compare with"),
+                   runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
+        """Write a self-contained HTML report (map, charts, heat-maps) and XLSX workbooks per audience."""
+        from optimizer.reports.html import write_report
+        from optimizer.reports.xlsx import write_workbooks
+        from optimizer.scenarios.registry import find_run
+
+        try:
+            run_dir = find_run(run, runs_dir)
+            other = find_run(against, runs_dir) if against else None
+        except FileNotFoundError as exc:
+            fail(str(exc), as_json)
+            return
+        html = write_report(run_dir, out, against=other)
+        books = write_workbooks(run_dir, html.parent, against=other)
+        if as_json:
+            print_json({"status": "ok", "report": str(html), "workbooks": [str(b) for b in books]})
+        else:
+            console.print(f"report: {html}")
+            for b in books:
+                console.print(f"workbook: {b}")

@@ -1,0 +1,49 @@
+"""Where runs are recorded: the data layer's store (``runs`` table), and a folder per run under ``runs_dir``.
+
+The store row keeps status, wall time per stage and headline KPIs; the folder keeps everything else.
+``find_run`` resolves what a user types (a folder path, a folder name, or a store id prefix) to a folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from optimizer.data.store import create_run, finish_run
+from optimizer.paths import home_dir
+
+
+def default_runs_dir() -> Path:
+    """``$BIENESTAR_HOME/runs``."""
+    return home_dir() / "runs"
+
+
+def start(scenario: str) -> str:
+    """Record a run as ``running`` in the store; returns the store's run id."""
+    return create_run(scenario)
+
+
+def finish(run_id: str, status: str, timings: dict[str, float], kpis: dict[str, Any], message: str | None) -> None:
+    """Record how the run ended (status, seconds per stage, headline KPIs, error message if any)."""
+    finish_run(run_id, status, timings, kpis, message)
+
+
+def find_run(ref: str | Path, runs_dir: Path | None = None) -> Path:
+    """The run folder ``ref`` names: a path, a folder name in ``runs_dir``, or a unique prefix of either/the id."""
+    p = Path(ref)
+    if (p / "run.json").exists():
+        return p
+    base = runs_dir or default_runs_dir()
+    if (base / str(ref) / "run.json").exists():
+        return base / str(ref)
+    matches = []
+    for d in sorted(base.glob("*/run.json")) if base.exists() else []:
+        info = json.loads(d.read_text())
+        if d.parent.name.startswith(str(ref)) or str(info.get("run_id", "")).startswith(str(ref)):
+            matches.append(d.parent)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise FileNotFoundError(f"no run '{ref}' (not a run folder, nor a run in {base})")
+    raise FileNotFoundError(f"'{ref}' matches {len(matches)} runs: {', '.join(m.name for m in matches[:5])}")

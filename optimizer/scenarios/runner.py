@@ -1,0 +1,287 @@
+"""Run a scenario: prepare its inputs in a run folder, then chain the models from that folder alone.
+
+``prepare``: base dataset + table overrides -> ``inputs/dataset/`` (CSV + a copy of the records), the demand
+stage -> ``inputs/demand/``, the scenario as written and as resolved (every default and seed filled in),
+and the software versions. ``execute``: reads only the run folder and runs deployment -> capacity ->
+rostering -> distribution -> access, writing ``plans/<stage>/*.csv``, ``kpis.json``, ``log.txt`` and
+``run.json`` (status, seconds per stage, digest of the plans). Because ``execute`` never looks outside
+the folder, ``rerun`` reproduces a run from the folder alone, on another machine too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+import optimizer
+from optimizer.cli.common import to_jsonable
+from optimizer.data.dataset import load_dataset
+from optimizer.scenarios import registry
+from optimizer.scenarios.basedata import resolve_base
+from optimizer.scenarios.demand import DemandTables, build_demand
+from optimizer.scenarios.overrides import Tables, apply_overrides, opened_clues
+from optimizer.scenarios.schema import Scenario
+from optimizer.scenarios.stage import RunContext, StageOutput, status_of
+from optimizer.scenarios.stages import access, capacity, deployment, distribution
+from optimizer.scenarios.yamlfile import ScenarioError, load_scenario
+
+StageFn = Callable[[RunContext], StageOutput]
+
+#: The model stages in chain order (``demand`` runs in ``prepare``).
+STAGES: dict[str, StageFn] = {
+    "deployment": deployment.run,
+    "capacity": capacity.run,
+    "distribution": distribution.run,
+    "access": access.run,
+}
+#: Libraries whose versions can change a plan; recorded in every run.
+_LIBRARIES = ("ortools", "highspy", "pulp", "pyvrp", "numpy", "pandas", "duckdb", "pydantic")
+
+
+@dataclass
+class RunResult:
+    """What a run produced: folder, status (ok / degraded / error), seconds per stage, KPIs per stage."""
+
+    run_dir: Path
+    run_id: str
+    scenario: str
+    status: str
+    timings: dict[str, float]
+    stage_status: dict[str, str]
+    kpis: dict[str, dict[str, Any]]
+    plans_digest: str
+    message: str | None = None
+    log: list[str] = field(default_factory=list)
+
+
+def environment() -> dict[str, Any]:
+    """Package and library versions, Python and platform (written to ``environment.json``)."""
+    libs = {}
+    for name in _LIBRARIES:
+        try:
+            libs[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libs[name] = None
+    return {"bienestar_planner": optimizer.__version__, "python": platform.python_version(),
+            "platform": platform.platform(), "libraries": libs}
+
+
+def _link_or_copy(src: str, dst: str) -> str:
+    """Hard-link a file when the file system allows it (records are large and never modified), else copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def new_run_dir(runs_dir: Path, name: str, run_id: str) -> Path:
+    """A fresh folder ``<name>-<UTC time>-<id8>`` under ``runs_dir``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    out = runs_dir / f"{name}-{stamp}-{run_id[:8]}"
+    out.mkdir(parents=True, exist_ok=False)
+    return out
+
+
+def prepare(scenario: Scenario, scenario_text: str, run_dir: Path, scenario_file: Path | None = None) -> float:
+    """Write every input of the run to ``run_dir`` (see the module doc); returns the demand stage's seconds."""
+    base = resolve_base(scenario.dataset, scenario_file)
+    tables = Tables.read(base)
+    opened = opened_clues(tables["facilities"], scenario.facilities)
+    used = apply_overrides(tables, scenario)
+    data_dir = run_dir / "inputs" / "dataset"
+    used.write(data_dir)
+    shutil.copytree(base / "records", data_dir / "records", copy_function=_link_or_copy)
+    (run_dir / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
+    resolved = scenario.model_dump(mode="json")
+    resolved["dataset"] = {"path": "inputs/dataset", "generate": None}
+    _write_json(run_dir / "scenario.resolved.json", {"scenario": resolved, "base_dataset": str(base),
+                                                     "opened": opened})
+    _write_json(run_dir / "environment.json", environment())
+    t0 = time.perf_counter()
+    ds = load_dataset(data_dir)
+    if ds.rejects:
+        first = ds.rejects[0]
+        raise ScenarioError(f"the scenario's dataset has {len(ds.rejects)} invalid rows after the overrides; "
+                            f"first: {first}")
+    demand = build_demand(ds.records_dir, ds.facilities, tables["facilities"].assign(
+        lat=lambda f: f["lat"].astype(float), lon=lambda f: f["lon"].astype(float)), ds.medicines, scenario, opened)
+    demand.write(run_dir / "inputs" / "demand")
+    return time.perf_counter() - t0
+
+
+def load_resolved(run_dir: Path) -> Scenario:
+    """The resolved scenario of a run folder (dataset path already pointing into the folder)."""
+    doc = json.loads((run_dir / "scenario.resolved.json").read_text())
+    return Scenario.model_validate(doc["scenario"])
+
+
+def plans_digest(run_dir: Path) -> str:
+    """SHA-256 over every plan file (path and bytes): equal digests = identical plans."""
+    h = hashlib.sha256()
+    for p in sorted((run_dir / "plans").rglob("*.csv")):
+        h.update(str(p.relative_to(run_dir)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _progress(enabled: bool) -> Progress | nullcontext:
+    if not enabled:
+        return nullcontext()
+    return Progress(TextColumn("[bold]{task.description:<13}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[status]}"), TimeElapsedColumn())
+
+
+def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: float = 0.0) -> RunResult:
+    """Run the scenario's models from the run folder alone and write plans, KPIs, log and run.json."""
+    scenario = load_resolved(run_dir)
+    ds = load_dataset(run_dir / "inputs" / "dataset")
+    ctx = RunContext(scenario, ds, DemandTables.read(run_dir / "inputs" / "demand"), run_dir)
+    timings: dict[str, float] = {"demand": demand_seconds}
+    stage_status: dict[str, str] = {"demand": "computed"}
+    kpis: dict[str, dict[str, Any]] = {"demand": demand_kpis(ctx.demand)}
+    log: list[str] = [f"run {run_id}: scenario '{scenario.name}', seed {scenario.seed}, models {scenario.models}"]
+    message = None
+    t_run = time.perf_counter()
+    with _progress(progress) as bar:
+        tasks = {}
+        if bar is not None:
+            for name in scenario.models:
+                tasks[name] = bar.add_task(name, total=1, status="waiting")
+        for name in scenario.models:
+            if bar is not None:
+                bar.update(tasks[name], status="running")
+
+                def tick(done: int, total: int, _task: Any = tasks[name]) -> None:
+                    bar.update(_task, completed=done, total=total)
+
+                ctx.progress = tick
+            t0 = time.perf_counter()
+            try:
+                out = STAGES[name](ctx)
+            except Exception as exc:  # a stage failure ends the run with the reason, never a traceback
+                timings[name] = time.perf_counter() - t0
+                stage_status[name] = "error"
+                message = f"stage {name} failed: {type(exc).__name__}: {exc}"
+                log.append(message)
+                log.append(traceback.format_exc())
+                if bar is not None:
+                    bar.update(tasks[name], status="[red]error")
+                break
+            timings[name] = time.perf_counter() - t0
+            ctx.outputs[name] = out
+            stage_status[name] = out.status
+            kpis[name] = out.kpis
+            log.extend(out.log)
+            if out.violations:
+                log.append(f"{name}: VALIDATOR found {len(out.violations)} violations: {out.violations[:5]}")
+            if out.explanation:
+                log.append(f"{name}: {out.explanation}")
+            _write_plans(run_dir / "plans" / name, out.tables)
+            if bar is not None:
+                bar.update(tasks[name], completed=bar.tasks[tasks[name]].total, status=out.status)
+    timings["total"] = time.perf_counter() - t_run + demand_seconds
+    status = run_status(stage_status, ctx.outputs)
+    digest = plans_digest(run_dir)
+    result = RunResult(run_dir, run_id, scenario.name, status, timings, stage_status, kpis, digest, message, log)
+    _write_json(run_dir / "kpis.json", kpis)
+    (run_dir / "log.txt").write_text("\n".join(log) + "\n", encoding="utf-8")
+    _write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": status,
+                                       "timings_s": timings, "stage_status": stage_status, "message": message,
+                                       "plans_digest": digest, "finished": datetime.now(UTC).isoformat()})
+    return result
+
+
+def run_status(stage_status: dict[str, str], outputs: dict[str, StageOutput]) -> str:
+    """``error`` if a stage failed or a validator found a violation; ``degraded`` if a solve did not reach a
+    feasible plan; ``ok`` otherwise."""
+    if "error" in stage_status.values() or any(o.violations for o in outputs.values()):
+        return "error"
+    worst = status_of(list(stage_status.values()))
+    return "degraded" if worst in ("infeasible", "time_limit") else "ok"
+
+
+def demand_kpis(demand: DemandTables) -> dict[str, float]:
+    """Totals of the run's demand tables (procedures and OR hours per week; medicine units per week)."""
+    weeks = demand.medicine_weekly["week"].nunique() or 1
+    return {"procedures_per_week": float(demand.surgical["procedures_per_week"].sum()),
+            "or_hours_per_week": float(demand.surgical["or_hours_per_week"].sum()),
+            "medicine_units_per_week": float(demand.medicine_weekly["units"].sum() / weeks)}
+
+
+def _write_plans(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def _record(result: RunResult) -> RunResult:
+    headline = {stage: {k: v for k, v in k_.items() if isinstance(v, int | float | str | None)}
+                for stage, k_ in result.kpis.items()}
+    registry.finish(result.run_id, result.status, result.timings, to_jsonable(headline), result.message)
+    return result
+
+
+def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = None,
+                 progress: bool = True) -> RunResult:
+    """Run a scenario file (or a :class:`Scenario`) end to end; the run is recorded in the store.
+
+    A bad scenario raises :class:`ScenarioError` (file, line, key) before anything is written.
+    """
+    if isinstance(path_or_model, Scenario):
+        scenario, text, src = path_or_model, json.dumps(path_or_model.model_dump(mode="json"), indent=2), None
+    else:
+        src = Path(path_or_model)
+        scenario, text = load_scenario(src), src.read_text(encoding="utf-8")
+    scenario = scenario.seeded()
+    runs_dir = Path(runs_dir) if runs_dir is not None else registry.default_runs_dir()
+    run_id = registry.start(scenario.name)
+    run_dir = new_run_dir(runs_dir, scenario.name, run_id)
+    try:
+        demand_s = prepare(scenario, text, run_dir, src)
+    except Exception as exc:
+        message = f"preparing inputs failed: {exc}"
+        registry.finish(run_id, "error", {}, {}, message)
+        _write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": "error",
+                                           "message": message})
+        raise
+    return _record(execute(run_dir, run_id, progress, demand_s))
+
+
+def rerun(ref: str | Path, runs_dir: Path | None = None, progress: bool = True) -> tuple[RunResult, Path]:
+    """Reproduce a run from its folder alone into a new folder; returns the new result and the original folder.
+
+    Compare ``result.plans_digest`` with the original's ``run.json`` to confirm identical plans.
+    """
+    original = registry.find_run(ref, runs_dir)
+    scenario = load_resolved(original)
+    runs_dir = Path(runs_dir) if runs_dir is not None else original.parent
+    run_id = registry.start(scenario.name)
+    run_dir = new_run_dir(runs_dir, scenario.name, run_id)
+    for name in ("scenario.yaml", "scenario.resolved.json"):
+        shutil.copy2(original / name, run_dir / name)
+    shutil.copytree(original / "inputs", run_dir / "inputs", copy_function=_link_or_copy)
+    _write_json(run_dir / "environment.json", environment())
+    prev = json.loads((original / "run.json").read_text())
+    result = _record(execute(run_dir, run_id, progress, float(prev.get("timings_s", {}).get("demand", 0.0))))
+    return result, original
+
