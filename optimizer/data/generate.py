@@ -76,6 +76,8 @@ class GeneratorConfig:
     records_start: date = date(2024, 1, 1)
     records_end: date = date(2024, 12, 29)  # 52 whole weeks, Monday to Sunday
     records_chunk: int = 1_000_000
+    partition_records: bool = False
+    """Write records as ``month=YYYY-MM/cve_ent=XX/`` partitions (national scale, incremental updates)."""
     surgical_procedures_per_week: float = 26_000.0
     """Real surgical volume the records stand for across the network (sets ``expansion_factor``)."""
     top_origins: dict[str, int] = field(default_factory=lambda: dict(TOP_ORIGINS))
@@ -545,7 +547,7 @@ def write_records(records_dir: Path, cfg: GeneratorConfig, facilities: pd.DataFr
     records_dir = Path(records_dir)
     (records_dir / "encounters").mkdir(parents=True, exist_ok=True)
     (records_dir / "prescriptions").mkdir(parents=True, exist_ok=True)
-    for old in list(records_dir.glob("encounters/*.parquet")) + list(records_dir.glob("prescriptions/*.parquet")):
+    for old in list(records_dir.glob("encounters/**/*.parquet")) + list(records_dir.glob("prescriptions/**/*.parquet")):
         old.unlink()
     model = _record_model(facilities, medicines)
     n_chunks = max(1, -(-cfg.n_records // cfg.records_chunk))
@@ -557,10 +559,14 @@ def write_records(records_dir: Path, cfg: GeneratorConfig, facilities: pd.DataFr
     for i in range(n_chunks):
         n = min(cfg.records_chunk, cfg.n_records - written)
         enc, rx = _record_chunk(np.random.default_rng(seqs[i]), model, cfg, n, written)
-        pq.write_table(pa.Table.from_pandas(enc, schema=ENCOUNTER_SCHEMA, preserve_index=False),
-                       records_dir / "encounters" / f"part-{i:05d}.parquet")
-        pq.write_table(pa.Table.from_pandas(rx, schema=PRESCRIPTION_SCHEMA, preserve_index=False),
-                       records_dir / "prescriptions" / f"part-{i:05d}.parquet")
+        if cfg.partition_records:
+            _write_partitioned(records_dir / "encounters", enc, ENCOUNTER_SCHEMA, i)
+            _write_partitioned(records_dir / "prescriptions", rx, PRESCRIPTION_SCHEMA, i)
+        else:
+            pq.write_table(pa.Table.from_pandas(enc, schema=ENCOUNTER_SCHEMA, preserve_index=False),
+                           records_dir / "encounters" / f"part-{i:05d}.parquet")
+            pq.write_table(pa.Table.from_pandas(rx, schema=PRESCRIPTION_SCHEMA, preserve_index=False),
+                           records_dir / "prescriptions" / f"part-{i:05d}.parquet")
         for sku, u in rx.groupby("sku")["units"].sum().items():
             sku_units[sku] = sku_units.get(sku, 0.0) + float(u)
         surgical += int(enc["procedure"].notna().sum())
@@ -579,6 +585,26 @@ def write_records(records_dir: Path, cfg: GeneratorConfig, facilities: pd.DataFr
     for k in sku_units:
         sku_units[k] *= expansion
     return {**meta, "sku_units": sku_units}
+
+
+def _write_partitioned(folder: Path, df: pd.DataFrame, schema: pa.Schema, chunk: int) -> None:
+    """Write one chunk as ``folder/month=YYYY-MM/cve_ent=XX/part-<chunk>.parquet`` files.
+
+    The state comes from the CLUES key's entity letters; every file keeps all columns, so readers need no
+    partition discovery, and a month can be aggregated (or replaced) by reading its folder alone.
+    """
+    month = np.asarray(df["date"].to_numpy(), dtype="datetime64[M]").astype(str)
+    ent = df["clues"].str[:2].map(_ENT_BY_RENAPO).to_numpy()
+    keys = pd.DataFrame({"m": month, "e": ent})
+    for (m, e), idx in keys.groupby(["m", "e"]).indices.items():
+        out = folder / f"month={m}" / f"cve_ent={e}"
+        out.mkdir(parents=True, exist_ok=True)
+        part = df.iloc[idx]
+        pq.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False),
+                       out / f"part-{chunk:05d}.parquet")
+
+
+_ENT_BY_RENAPO = {v: k for k, v in RENAPO_CODES.items()}
 
 
 def _record_chunk(rng: np.random.Generator, m: _RecordModel, cfg: GeneratorConfig, n: int,
