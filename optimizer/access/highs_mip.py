@@ -1,0 +1,100 @@
+"""A thin, typed call of HiGHS (highspy) for the where-next MIPs: build from row-wise arrays, solve with a
+time limit, a seed and a thread count, and return status, solution, objective, bound and gap."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class RowwiseMip:
+    """min/max c'x subject to row_lo <= A x <= row_hi, col_lo <= x <= col_hi, x_j integer where flagged.
+
+    ``A`` is given row-wise: row r's nonzeros are ``index[start[r]:start[r+1]]`` with ``value`` alike.
+    """
+
+    cost: NDArray[np.float64]
+    col_lo: NDArray[np.float64]
+    col_hi: NDArray[np.float64]
+    integer: NDArray[np.bool_]
+    row_lo: NDArray[np.float64]
+    row_hi: NDArray[np.float64]
+    start: NDArray[np.int64]
+    index: NDArray[np.int64]
+    value: NDArray[np.float64]
+    maximize: bool = False
+
+
+@dataclass(frozen=True)
+class MipResult:
+    """What HiGHS returned: ``status`` is optimal / feasible / infeasible / time_limit."""
+
+    status: str
+    x: NDArray[np.float64] | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """HiGHS prints a banner on stdout when its first instance is made; keep stdout for --json output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def solve_mip(mip: RowwiseMip, time_limit_s: float, seed: int, threads: int, mip_rel_gap: float,
+              start: NDArray[np.float64] | None = None) -> MipResult:
+    """Solve ``mip`` with HiGHS; ``start`` is an optional feasible point given as a warm start."""
+    with _stdout_to_stderr():
+        h = highspy.Highs()
+    for name, value in (("output_flag", False), ("time_limit", float(max(time_limit_s, 0.01))),
+                        ("random_seed", int(seed)), ("threads", int(threads)), ("mip_rel_gap", mip_rel_gap)):
+        h.setOptionValue(name, value)
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(mip.cost)
+    lp.num_row_ = len(mip.row_lo)
+    lp.col_cost_ = mip.cost
+    lp.col_lower_ = mip.col_lo
+    lp.col_upper_ = mip.col_hi
+    lp.row_lower_ = mip.row_lo
+    lp.row_upper_ = mip.row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = mip.start
+    lp.a_matrix_.index_ = mip.index
+    lp.a_matrix_.value_ = mip.value
+    lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
+                       for f in mip.integer]
+    lp.sense_ = highspy.ObjSense.kMaximize if mip.maximize else highspy.ObjSense.kMinimize
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(map(float, start))
+        h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2
+    x = np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None
+    if status == highspy.HighsModelStatus.kOptimal:
+        return MipResult("optimal", x, info.objective_function_value, info.mip_dual_bound, info.mip_gap)
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return MipResult("infeasible", None, None, None, None)
+    if has_solution:
+        return MipResult("feasible", x, info.objective_function_value, info.mip_dual_bound, info.mip_gap)
+    return MipResult("time_limit", None, None, None, None)

@@ -1,0 +1,461 @@
+"""Where should the next complete surgical teams go? Maximal covering (MCLP) and p-median, with HiGHS.
+
+Both models choose at most K candidate sites (hospitals, or in a what-if municipalities) on top of the
+hospitals already 24/7, within an optional budget:
+
+- MCLP: maximise the weight (people x marginalisation weight) within ``minutes_limit`` of a 24/7 site.
+  People already covered count as a constant; demand points with the same set of covering candidates are
+  merged exactly (their weights add), and candidates that cover nobody new are dropped.
+- p-median: minimise the weighted minutes from each municipality to its nearest 24/7 site. We use the
+  radius (cumulative-distance) formulation of Elloumi (2010) / Garcia, Labbe & Marin (2011): for each
+  demand i, the distinct candidate distances below its current (existing-hospital) minutes are levels, and
+  z_ik = 1 when no chosen site is within level k; nonzeros grow with candidates per demand, not squared.
+  Levels are generated lazily: the model is first solved with each demand's levels up to the minutes a
+  greedy solution gives it (a relaxation: a demand's cost is capped at its next level), and levels are
+  added for demands whose chosen-site minutes exceed their cap, until none does; then the relaxation's
+  optimum is the true optimum.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from optimizer.access.highs_mip import MipResult, RowwiseMip, solve_mip
+from optimizer.access.scope import AccessScope
+from optimizer.access.settings import AccessSettings
+from optimizer.access.travel import Points, travel_minutes
+
+Status = Literal["optimal", "feasible", "infeasible", "time_limit"]
+
+
+@dataclass(frozen=True)
+class WhereNextInput:
+    """A where-next instance on a cost matrix (minutes), independent of where the matrix came from.
+
+    ``minutes[i, j]``: demand point i to candidate j; ``existing_minutes[i]``: to the nearest hospital
+    already 24/7 (``inf`` if none); ``population`` persons and ``weight`` (people x degree weight) per
+    demand point; ``site_cost`` per candidate in the budget's unit (MXN per month, or 1 = teams).
+    """
+
+    demand_ids: list[str]
+    candidate_ids: list[str]
+    minutes: NDArray[np.float64]
+    existing_minutes: NDArray[np.float64]
+    population: NDArray[np.float64]
+    weight: NDArray[np.float64]
+    site_cost: NDArray[np.float64]
+    k: int
+    minutes_limit: float
+    budget: float | None = None
+
+    def __post_init__(self) -> None:
+        n, m = self.minutes.shape
+        for name, arr, size in (("existing_minutes", self.existing_minutes, n), ("population", self.population, n),
+                                ("weight", self.weight, n), ("site_cost", self.site_cost, m)):
+            if arr.shape != (size,):
+                raise ValueError(f"{name} has shape {arr.shape}, expected ({size},)")
+        if len(self.demand_ids) != n or len(self.candidate_ids) != m:
+            raise ValueError("demand_ids / candidate_ids do not match the minutes matrix")
+        if self.k < 0:
+            raise ValueError(f"K must be >= 0 (got {self.k})")
+        if self.minutes_limit <= 0:
+            raise ValueError(f"minutes_limit must be > 0 (got {self.minutes_limit})")
+        if (self.minutes < 0).any() or np.isnan(self.minutes).any():
+            raise ValueError("minutes must be >= 0 and not NaN")
+        if (self.weight < 0).any() or (self.population < 0).any() or (self.site_cost < 0).any():
+            raise ValueError("population, weight and site_cost must be >= 0")
+
+    @classmethod
+    def from_scope(cls, scope: AccessScope, hospitals_24_7: Sequence[str], k: int, minutes_limit: float,
+                   settings: AccessSettings | None = None, candidates: Literal["hospitals", "municipalities"]
+                   = "hospitals", budget: float | None = None) -> WhereNextInput:
+        """Instance over a scope: candidates are the hospitals with an operating room that are not yet
+        24/7 and lie in a state in scope, or (what-if) every municipality in scope as a new site."""
+        settings = settings or AccessSettings()
+        m = scope.municipalities
+        existing, _ = scope.minutes_to_nearest(sorted(set(hospitals_24_7)))
+        if candidates == "hospitals":
+            h = scope.hospitals
+            mask = ((h["operating_rooms"] >= 1) & ~h["clues"].isin(set(hospitals_24_7))
+                    & h["cve_ent"].isin(set(m["cve_ent"]))).to_numpy()
+            ids = h.loc[mask, "clues"].tolist()
+            minutes = scope.hospital_minutes[:, mask]
+        else:
+            pts = Points.of(m["lat"], m["lon"], m["cve_ent"])
+            ids = m["cvegeo"].tolist()
+            minutes = travel_minutes(pts, pts, settings.travel)
+        population = m["population"].to_numpy(dtype=float)
+        deg_w = {str(k_): v for k_, v in settings.degree_weights.items()}
+        weight = population * m["degree"].map(deg_w).to_numpy(dtype=float)
+        return cls(demand_ids=m["cvegeo"].tolist(), candidate_ids=ids, minutes=np.asarray(minutes, float),
+                   existing_minutes=existing, population=population, weight=weight,
+                   site_cost=np.full(len(ids), settings.team_cost_mxn), k=k, minutes_limit=minutes_limit,
+                   budget=budget)
+
+
+@dataclass
+class WhereNextPlan:
+    """Chosen sites and what they achieve. ``objective``: MCLP = weight within the limit (existing
+    coverage included); p-median = sum of weight x minutes to the nearest 24/7 site."""
+
+    model: Literal["mclp", "pmedian"]
+    status: Status
+    chosen: list[str]
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_seconds: float
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)
+    population_covered_before: int = 0
+    population_covered_after: int = 0
+    iterations: int = 1
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary with the per-site table."""
+        return {"model": self.model, "status": self.status, "chosen": self.chosen, "objective": self.objective,
+                "bound": self.bound, "gap": self.gap, "solve_seconds": self.solve_seconds,
+                "population_covered_before": self.population_covered_before,
+                "population_covered_after": self.population_covered_after, "iterations": self.iterations,
+                "explanation": self.explanation, "sites": self.sites.to_dict(orient="records")}
+
+
+# --- shared pieces ------------------------------------------------------------------------------------------
+
+
+def nearest_minutes(inp: WhereNextInput, chosen: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Minutes from each demand point to its nearest 24/7 site once ``chosen`` candidates are added."""
+    if len(chosen) == 0:
+        return inp.existing_minutes.copy()
+    return np.minimum(inp.existing_minutes, inp.minutes[:, chosen].min(axis=1))
+
+
+def site_contributions(inp: WhereNextInput, chosen: NDArray[np.int64]) -> pd.DataFrame:
+    """Per chosen site, in order of decreasing contribution: people it brings within the limit and
+    weighted minutes it saves, each given the existing hospitals and the sites listed before it."""
+    order: list[int] = []
+    rest = list(map(int, chosen))
+    current = inp.existing_minutes.copy()
+    rows = []
+    while rest:
+        gains = [(inp.weight * (np.minimum(current, inp.minutes[:, j]) <= inp.minutes_limit)).sum()
+                 - (inp.weight * (current <= inp.minutes_limit)).sum() for j in rest]
+        j = rest.pop(int(np.argmax(gains)))
+        new = np.minimum(current, inp.minutes[:, j])
+        newly = (new <= inp.minutes_limit) & ~(current <= inp.minutes_limit)
+        saved = float(np.nansum(inp.weight * np.where(np.isfinite(current), current - new, 0.0)))
+        rows.append({"site": inp.candidate_ids[j], "population_added": int(inp.population[newly].sum()),
+                     "weight_added": float(inp.weight[newly].sum()),
+                     "municipalities_added": int(newly.sum()), "weighted_minutes_saved": saved,
+                     "cost": float(inp.site_cost[j])})
+        order.append(j)
+        current = new
+    return pd.DataFrame(rows, columns=["site", "population_added", "weight_added", "municipalities_added",
+                                       "weighted_minutes_saved", "cost"])
+
+
+def _finish(model: Literal["mclp", "pmedian"], inp: WhereNextInput, res_status: Status, chosen: NDArray[np.int64],
+            objective: float | None, bound: float | None, t0: float, iterations: int = 1,
+            explanation: str = "") -> WhereNextPlan:
+    covered_before = int(inp.population[inp.existing_minutes <= inp.minutes_limit].sum())
+    covered_after = int(inp.population[nearest_minutes(inp, chosen) <= inp.minutes_limit].sum())
+    gap = None
+    if objective is not None and bound is not None:
+        gap = abs(bound - objective) / max(abs(objective), 1e-9)
+    return WhereNextPlan(model=model, status=res_status, chosen=[inp.candidate_ids[j] for j in chosen],
+                         objective=objective, bound=bound, gap=gap, solve_seconds=time.perf_counter() - t0,
+                         sites=site_contributions(inp, chosen), population_covered_before=covered_before,
+                         population_covered_after=covered_after, iterations=iterations,
+                         explanation=explanation)
+
+
+def _budget_allows(inp: WhereNextInput, chosen_cost: float, j: int) -> bool:
+    return inp.budget is None or chosen_cost + inp.site_cost[j] <= inp.budget + 1e-9
+
+
+# --- MCLP ---------------------------------------------------------------------------------------------------
+
+
+def mclp_objective(inp: WhereNextInput, chosen: NDArray[np.int64]) -> float:
+    """Weight within ``minutes_limit`` of a 24/7 site (existing or chosen)."""
+    return float(inp.weight[nearest_minutes(inp, chosen) <= inp.minutes_limit].sum())
+
+
+def _mclp_greedy(cover: list[NDArray[np.int64]], w: NDArray[np.float64], inp: WhereNextInput,
+                 cols: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Greedy start on the reduced model: add the column with most new weight (per cost) while allowed."""
+    n_cols = len(cols)
+    col_rows: list[list[int]] = [[] for _ in range(n_cols)]
+    for r, cs in enumerate(cover):
+        for c in cs:
+            col_rows[c].append(r)
+    covered = np.zeros(len(w), dtype=bool)
+    pick = np.zeros(n_cols)
+    spent = 0.0
+    for _ in range(inp.k):
+        best, best_val = -1, 0.0
+        for c in range(n_cols):
+            if pick[c] or not _budget_allows(inp, spent, int(cols[c])):
+                continue
+            rows = col_rows[c]
+            gain = w[rows][~covered[rows]].sum() if rows else 0.0
+            val = gain / inp.site_cost[cols[c]] if inp.site_cost[cols[c]] > 0 else gain * 1e12
+            if val > best_val:
+                best, best_val = c, val
+        if best < 0:
+            break
+        pick[best] = 1
+        spent += inp.site_cost[cols[best]]
+        covered[col_rows[best]] = True
+    y = np.array([1.0 if pick[cs].any() else 0.0 for cs in cover])
+    return np.concatenate([pick, y])
+
+
+def solve_mclp(inp: WhereNextInput, settings: AccessSettings | None = None) -> WhereNextPlan:
+    """Maximal covering: choose at most K candidates (within budget) maximising weight within the limit."""
+    settings = settings or AccessSettings()
+    t0 = time.perf_counter()
+    covered_now = inp.existing_minutes <= inp.minutes_limit
+    base = float(inp.weight[covered_now].sum())
+    reach = inp.minutes <= inp.minutes_limit
+    open_rows = np.flatnonzero(~covered_now & reach.any(axis=1) & (inp.weight > 0))
+    # Merge demand points with identical covering sets (exact: the objective only sees the set).
+    groups: dict[bytes, int] = {}
+    cover_sets: list[NDArray[np.int64]] = []
+    weights: list[float] = []
+    for i in open_rows:
+        key = np.packbits(reach[i]).tobytes()
+        g = groups.get(key)
+        if g is None:
+            groups[key] = len(cover_sets)
+            cover_sets.append(np.flatnonzero(reach[i]))
+            weights.append(float(inp.weight[i]))
+        else:
+            weights[g] += float(inp.weight[i])
+    cols = np.unique(np.concatenate(cover_sets)) if cover_sets else np.zeros(0, dtype=np.int64)
+    if len(cols) == 0 or inp.k == 0:
+        return _finish("mclp", inp, "optimal", np.zeros(0, dtype=np.int64), base, base, t0,
+                       explanation="" if len(cols) else "no candidate brings anyone new within the limit")
+    remap = np.full(inp.minutes.shape[1], -1, dtype=np.int64)
+    remap[cols] = np.arange(len(cols))
+    cover = [remap[cs] for cs in cover_sets]
+    w = np.asarray(weights)
+    n_x, n_y = len(cols), len(cover)
+    # Rows: y_r - sum_{c in cover_r} x_c <= 0 ; sum x <= K ; (sum cost x <= budget).
+    starts, index, value = [0], [], []
+    for r, cs in enumerate(cover):
+        index.extend([n_x + r, *cs.tolist()])
+        value.extend([1.0, *([-1.0] * len(cs))])
+        starts.append(len(index))
+    index.extend(range(n_x))
+    value.extend([1.0] * n_x)
+    starts.append(len(index))
+    row_hi = [0.0] * n_y + [float(inp.k)]
+    if inp.budget is not None:
+        index.extend(range(n_x))
+        value.extend(inp.site_cost[cols].tolist())
+        starts.append(len(index))
+        row_hi.append(float(inp.budget))
+    mip = RowwiseMip(
+        cost=np.concatenate([np.zeros(n_x), w]), col_lo=np.zeros(n_x + n_y), col_hi=np.ones(n_x + n_y),
+        integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_y, bool)]),
+        row_lo=np.full(len(row_hi), -np.inf), row_hi=np.asarray(row_hi), start=np.asarray(starts, np.int64),
+        index=np.asarray(index, np.int64), value=np.asarray(value), maximize=True)
+    res = solve_mip(mip, settings.time_limit_s - (time.perf_counter() - t0), settings.seed, settings.threads,
+                    settings.mip_rel_gap, start=_mclp_greedy(cover, w, inp, cols))
+    return _mclp_plan(inp, res, cols, base, t0)
+
+
+def _mclp_plan(inp: WhereNextInput, res: MipResult, cols: NDArray[np.int64], base: float, t0: float,
+               ) -> WhereNextPlan:
+    if res.x is None:
+        why = ("HiGHS found no solution within the time limit" if res.status == "time_limit"
+               else "HiGHS reports the covering model infeasible")
+        return _finish("mclp", inp, res.status, np.zeros(0, dtype=np.int64), None, None, t0, explanation=why)
+    chosen = cols[res.x[: len(cols)] > 0.5]
+    objective = mclp_objective(inp, chosen)
+    bound = base + res.bound if res.bound is not None else None
+    return _finish("mclp", inp, res.status, chosen, objective, bound, t0)
+
+
+# --- p-median -----------------------------------------------------------------------------------------------
+
+
+def pmedian_objective(inp: WhereNextInput, chosen: NDArray[np.int64]) -> float:
+    """Sum over demand points of weight x minutes to the nearest 24/7 site (``inf`` if one has none)."""
+    d = nearest_minutes(inp, chosen)
+    return float((inp.weight * d).sum()) if np.isfinite(d[inp.weight > 0]).all() else float("inf")
+
+
+def _pmedian_greedy(inp: WhereNextInput) -> NDArray[np.int64]:
+    """Greedy add (largest drop of weighted minutes per cost, within budget), then one pass of swaps."""
+    big = 1e9
+    current = np.minimum(inp.existing_minutes, big)
+    chosen: list[int] = []
+    spent = 0.0
+    for _ in range(inp.k):
+        totals = (inp.weight[:, None] * np.minimum(current[:, None], inp.minutes)).sum(axis=0)
+        drop = (inp.weight * current).sum() - totals
+        allowed = np.array([_budget_allows(inp, spent, j) and j not in chosen for j in range(len(totals))])
+        if not allowed.any():
+            break
+        cost = np.where(inp.site_cost > 0, inp.site_cost, 1e-12)
+        score = np.where(allowed, drop / cost, -np.inf)
+        j = int(np.argmax(score))
+        if drop[j] <= 0:
+            break
+        chosen.append(j)
+        spent += inp.site_cost[j]
+        current = np.minimum(current, inp.minutes[:, j])
+    return np.asarray(chosen, dtype=np.int64)
+
+
+@dataclass
+class _Levels:
+    """Per demand point: distinct candidate minutes below its existing minutes (ascending), and how many
+    of them the current relaxation uses."""
+
+    values: list[NDArray[np.float64]]
+    used: NDArray[np.int64]
+
+
+def _levels(inp: WhereNextInput, cap: NDArray[np.float64]) -> _Levels:
+    values, used = [], []
+    for i in range(len(inp.demand_ids)):
+        row = inp.minutes[i]
+        v = np.unique(row[row < inp.existing_minutes[i]])
+        values.append(v)
+        used.append(int(np.searchsorted(v, cap[i], side="right")) if len(v) else 0)
+    return _Levels(values, np.maximum(np.asarray(used, dtype=np.int64), np.minimum(1, [len(v) for v in values])))
+
+
+def _pmedian_mip(inp: WhereNextInput, lv: _Levels) -> tuple[RowwiseMip, float, list[tuple[int, int, int]]]:
+    """Relaxed radius model with the used levels; returns it, the constant part, and (demand, first z
+    column, levels) per demand with levels."""
+    n_x = inp.minutes.shape[1]
+    constant = 0.0
+    cost = [0.0] * n_x
+    upper = [1.0] * n_x
+    starts, index, value, row_lo = [0], [], [], []
+    blocks: list[tuple[int, int, int]] = []
+    for i, vals in enumerate(lv.values):
+        w = float(inp.weight[i])
+        if w <= 0:
+            continue
+        if len(vals) == 0:
+            constant += w * inp.existing_minutes[i]
+            continue
+        used = int(lv.used[i])
+        nxt = np.append(vals, inp.existing_minutes[i])  # level k+1 values, the last is the existing time
+        constant += w * vals[0]
+        first = len(cost)
+        blocks.append((i, first, used))
+        row = inp.minutes[i]
+        for k in range(used):
+            step = nxt[k + 1] - vals[k]
+            # An infinite step is "no site at all within reach": forbid it rather than price it.
+            cost.append(w * step if np.isfinite(step) else 0.0)
+            upper.append(1.0 if np.isfinite(step) else 0.0)
+            # z_k + sum_{j: d_ij == D_k} x_j >= z_{k-1}  (z_{-1} = 1)
+            zk = first + k
+            js = np.flatnonzero(row == vals[k])
+            if k == 0:
+                index.extend([zk, *js.tolist()])
+                value.extend([1.0] * (1 + len(js)))
+                row_lo.append(1.0)
+            else:
+                index.extend([zk, zk - 1, *js.tolist()])
+                value.extend([1.0, -1.0, *([1.0] * len(js))])
+                row_lo.append(0.0)
+            starts.append(len(index))
+    index.extend(range(n_x))
+    value.extend([1.0] * n_x)
+    starts.append(len(index))
+    row_lo.append(-np.inf)
+    row_hi = [np.inf] * (len(row_lo) - 1) + [float(inp.k)]
+    if inp.budget is not None:
+        index.extend(range(n_x))
+        value.extend(inp.site_cost.tolist())
+        starts.append(len(index))
+        row_lo.append(-np.inf)
+        row_hi.append(float(inp.budget))
+    n = len(cost)
+    mip = RowwiseMip(cost=np.asarray(cost), col_lo=np.zeros(n), col_hi=np.asarray(upper),
+                     integer=np.arange(n) < n_x, row_lo=np.asarray(row_lo), row_hi=np.asarray(row_hi),
+                     start=np.asarray(starts, np.int64), index=np.asarray(index, np.int64),
+                     value=np.asarray(value))
+    return mip, constant, blocks
+
+
+def _pmedian_start(inp: WhereNextInput, blocks: list[tuple[int, int, int]], lv: _Levels, n_cols: int,
+                   chosen: NDArray[np.int64]) -> NDArray[np.float64]:
+    x = np.zeros(n_cols)
+    x[chosen] = 1.0
+    d = nearest_minutes(inp, chosen)
+    for i, first, used in blocks:
+        vals = lv.values[i]
+        x[first: first + used] = (d[i] > vals[:used]).astype(float)
+    return x
+
+
+def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -> WhereNextPlan:
+    """p-median: choose at most K candidates (within budget) minimising weighted minutes to the nearest."""
+    settings = settings or AccessSettings()
+    t0 = time.perf_counter()
+    no_existing = ~np.isfinite(inp.existing_minutes) & (inp.weight > 0)
+    if no_existing.any() and (inp.k == 0 or inp.minutes.shape[1] == 0):
+        i = int(np.flatnonzero(no_existing)[0])
+        return _finish("pmedian", inp, "infeasible", np.zeros(0, dtype=np.int64), None, None, t0,
+                       explanation=f"municipality {inp.demand_ids[i]} has no 24/7 hospital and K = 0 or no "
+                       "candidate site, so its travel time is unbounded")
+    incumbent = _pmedian_greedy(inp)
+    best_obj = pmedian_objective(inp, incumbent)
+    lv = _levels(inp, nearest_minutes(inp, incumbent))
+    # Every relaxation's dual bound is a lower bound on the true optimum; keep the best one.
+    iterations, status, bound = 0, "optimal", None
+    while True:
+        iterations += 1
+        mip, constant, blocks = _pmedian_mip(inp, lv)
+        n_x = inp.minutes.shape[1]
+        remaining = settings.time_limit_s - (time.perf_counter() - t0)
+        res = solve_mip(mip, remaining, settings.seed, settings.threads, settings.mip_rel_gap,
+                        start=_pmedian_start(inp, blocks, lv, len(mip.cost), incumbent))
+        if res.x is None:
+            status = "time_limit" if res.status == "time_limit" else "infeasible"
+            break
+        chosen = np.flatnonzero(res.x[:n_x] > 0.5)
+        obj = pmedian_objective(inp, chosen)
+        if obj < best_obj:
+            incumbent, best_obj = chosen, obj
+        if res.bound is not None and np.isfinite(res.bound):
+            bound = max(bound, constant + res.bound) if bound is not None else constant + res.bound
+        if res.status != "optimal":
+            status = "feasible"
+            break
+        # Extend the levels of demands whose chosen-site minutes exceed their capped level.
+        d = nearest_minutes(inp, chosen)
+        grew = False
+        for i, _first, used in blocks:
+            vals = lv.values[i]
+            cap = vals[used] if used < len(vals) else inp.existing_minutes[i]
+            if d[i] > cap:
+                lv.used[i] = int(np.searchsorted(vals, d[i], side="right"))
+                grew = True
+        if not grew:
+            status = "optimal"
+            break
+        if time.perf_counter() - t0 >= settings.time_limit_s:
+            status = "feasible"
+            break
+    if status in {"infeasible", "time_limit"} and not len(incumbent) and inp.k > 0:
+        return _finish("pmedian", inp, status, np.zeros(0, dtype=np.int64), None, None, t0, iterations,
+                       explanation="HiGHS found no solution within the time limit")
+    return _finish("pmedian", inp, status if status != "time_limit" else "feasible", incumbent, best_obj,
+                   bound, t0, iterations)
