@@ -106,16 +106,17 @@ def _ranging(inp: CapacityInput, s: CapacitySettings) -> tuple[list[caplp.RowKey
     return model.rows, np.array(ranging.row_bound_up.value_)
 
 
-def _plus_one(inp: CapacityInput, kind: str, clues: str, key: str, s: CapacitySettings) -> CapacityInput:
-    """The input with one more unit of a row's right-hand side, made through the input's own fields."""
+def _plus(inp: CapacityInput, kind: str, clues: str, key: str, s: CapacitySettings,
+          delta: float = 1.0) -> CapacityInput:
+    """The input with ``delta`` more units of a row's right-hand side, made through the input's fields."""
     if kind == "role":
         hours = dict(inp.staff_hours)
-        hours[(clues, S(key))] = hours.get((clues, S(key)), 0.0) + 1 / s.allowances.availability
+        hours[(clues, S(key))] = hours.get((clues, S(key)), 0.0) + delta / s.allowances.availability
         return dataclasses.replace(inp, staff_hours=hours)
     d = inp.demand[(clues, S(key))]
     demand = dict(inp.demand)
-    demand[(clues, S(key))] = SurgicalDemand(d.procedures_per_week + d.procedures_per_or_hour,
-                                             d.or_hours_per_week + 1)
+    demand[(clues, S(key))] = SurgicalDemand(d.procedures_per_week + delta * d.procedures_per_or_hour,
+                                             d.or_hours_per_week + delta)
     return dataclasses.replace(inp, demand=demand)
 
 
@@ -123,7 +124,8 @@ def _plus_one(inp: CapacityInput, kind: str, clues: str, key: str, s: CapacitySe
 @given(instances())
 def test_duals_match_finite_difference_resolve(inp: CapacityInput) -> None:
     """Add one hour of a role (or of demand): the optimum moves by the dual where the basis holds, and
-    never by more than the dual anywhere (the LP value is concave in the right-hand side)."""
+    never by more than the dual anywhere (the LP value is concave in the right-hand side). Where one unit
+    crosses a breakpoint, a step inside the basis's range checks the dual as a rate."""
     s = CapacitySettings()
     plan = solve(inp, s)
     assert plan.status == "optimal"
@@ -135,11 +137,15 @@ def test_duals_match_finite_difference_resolve(inp: CapacityInput) -> None:
     for i, r in enumerate(plan.resources):
         if r.kind not in ("role", "demand"):
             continue
-        moved = solve(_plus_one(inp, r.kind, r.clues, r.key, s), s).objective - plan.objective
+        moved = solve(_plus(inp, r.kind, r.clues, r.key, s), s).objective - plan.objective
         assert moved <= r.dual + 1e-6
         # a row with slack keeps its basis for any increase (HiGHS reports its activity as the "limit")
         if r.slack > 1e-7 or up[i] >= r.rhs + 1 - 1e-9:
             assert moved == pytest.approx(r.dual, abs=1e-6), (r, up[i])
+        elif up[i] - r.rhs > 1e-3:
+            step = (up[i] - r.rhs) / 2
+            rate = (solve(_plus(inp, r.kind, r.clues, r.key, s, step), s).objective - plan.objective) / step
+            assert rate == pytest.approx(r.dual, abs=1e-5), (r, up[i])
 
 
 @settings(max_examples=20, deadline=None)

@@ -125,20 +125,24 @@ class CapacityInput:
             demand={k: v for k, v in self.demand.items() if k[0] in keep},
         )
 
-    def with_staff(self, staff: Iterable[DeployedStaff]) -> CapacityInput:
-        """Staff in post plus the people a deployment plan sends (feed from the deployment model)."""
+    def with_staff(self, staff: Iterable[DeployedStaff], source: str = "deployed staff",
+                   first_row: int = 0) -> CapacityInput:
+        """Staff in post plus the people a deployment plan sends (feed from the deployment model).
+
+        Errors name ``source`` and the row (numbered from ``first_row``, e.g. 2 for a CSV under its header).
+        """
         known = {h.clues for h in self.hospitals}
         hours = dict(self.staff_hours)
         heads = dict(self.headcount)
         seen: set[str] = set()
         for i, p in enumerate(staff):
-            where = f"deployed staff row {i} ({p.specialist_id})"
+            where = f"{source}, row {first_row + i} ({p.specialist_id})"
             if p.hospital not in known:
-                raise CapacityInputError(f"{where}: hospital {p.hospital} is not in the capacity input")
+                raise CapacityInputError(f"{where}, field hospital: {p.hospital} is not in the capacity input")
             if not 0 < p.weekly_hours <= 80:
-                raise CapacityInputError(f"{where}: weekly_hours must be in (0, 80], got {p.weekly_hours}")
+                raise CapacityInputError(f"{where}, field weekly_hours: must be in (0, 80], got {p.weekly_hours}")
             if p.specialist_id in seen:
-                raise CapacityInputError(f"{where}: specialist_id deployed twice")
+                raise CapacityInputError(f"{where}, field specialist_id: deployed twice")
             seen.add(p.specialist_id)
             key = (p.hospital, Specialty(p.role))
             hours[key] = hours.get(key, 0.0) + p.weekly_hours

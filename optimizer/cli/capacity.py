@@ -1,0 +1,128 @@
+"""``bienestar capacity`` and ``bienestar wisn``: 24/7 capacity, bottlenecks and WISN staffing need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from optimizer.capacity.build import load_input
+from optimizer.capacity.export import (
+    gains_table,
+    network_table,
+    read_deployment,
+    resources_table,
+    wisn_table,
+    write_tables,
+)
+from optimizer.capacity.kpis import network_kpis, statuses
+from optimizer.capacity.marginal import bottlenecks, marginal_gains
+from optimizer.capacity.model import CapacityInput, CapacityInputError, solve
+from optimizer.capacity.settings import CapacitySettings
+from optimizer.capacity.staffing import facility_wisn
+from optimizer.capacity.validate import validate
+from optimizer.capacity.wisn import WisnInputError
+from optimizer.cli.common import JsonOption, console, fail, print_json, table
+
+DatasetOption = typer.Option(..., "--dataset", help="Dataset folder (CSV tables + records/).")
+OutOption = typer.Option(None, "--out", help="Export the tables to this .xlsx (one sheet each) or .csv file.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``capacity`` and ``wisn`` to the root app."""
+    app.command("capacity")(capacity)
+    app.command("wisn")(wisn)
+
+
+def _input(dataset: Path, all_hospitals: bool, deployment: Path | None, as_json: bool) -> CapacityInput:
+    try:
+        staff = read_deployment(deployment) if deployment is not None else []
+        inp = load_input(dataset, program_only=not all_hospitals)
+        if deployment is not None:
+            inp = inp.with_staff(staff, source=str(deployment), first_row=2)
+    except (FileNotFoundError, CapacityInputError) as exc:
+        fail(str(exc), as_json)
+    return inp
+
+
+def capacity(
+    dataset: Path = DatasetOption,
+    deployment: Path = typer.Option(None, "--deployment", help="Deployment plan staff CSV "
+                                    "(specialist_id, role, weekly_hours, hospital) added to staff in post."),
+    all_hospitals: bool = typer.Option(False, "--all-hospitals", help="Every open hospital, not only the 282."),
+    top: int = typer.Option(10, "--top", min=1, help="Bottlenecks to list."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the LP and the re-solves."),
+    seed: int = typer.Option(0, "--seed", help="HiGHS random seed."),
+    out: Path = OutOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """24/7 capacity LP: procedures/week each hospital can deliver, 24/7 status and the top bottlenecks.
+
+    A bottleneck is one more person of a role at a hospital; they are ranked by marginalisation-weighted
+    procedures/week gained (exact re-solve) per MXN 100,000 of monthly pay.
+    """
+    settings = CapacitySettings(time_limit_s=time_limit, seed=seed)
+    inp = _input(dataset, all_hospitals, deployment, as_json)
+    plan = solve(inp, settings)
+    if plan.status not in ("optimal", "time_limit"):
+        fail(f"capacity LP: {plan.explanation}", as_json)
+    check = validate(inp, plan, settings)
+    if not check.ok:
+        fail("capacity plan failed validation: " + "; ".join(check.violations[:5]), as_json)
+    st = statuses(inp, settings)
+    try:
+        gains = marginal_gains(inp, settings)
+    except RuntimeError as exc:
+        fail(str(exc), as_json)
+    best = bottlenecks(gains, top)
+    kpis = network_kpis(inp, plan, st) | {"certified_optimal": check.certified_optimal, "gap": plan.gap}
+    net = network_table(inp, plan, st)
+    tables = {"network": net, "bottlenecks": gains_table(best), "marginal_gains": gains_table(gains),
+              "resources": resources_table(plan)}
+    written = write_tables(out, tables) if out else []
+    if as_json:
+        print_json({"kpis": kpis, "hospitals": net.to_dict("records"),
+                    "bottlenecks": gains_table(best).to_dict("records"), "exported": written})
+        return
+    console.print(table("Network capacity (per week)", ["KPI", "value"], list(kpis.items())))
+    cols = ["clues", "operating_rooms", "demand_procedures_per_week", "procedures_per_week", "status_24_7",
+            "limiting_role", "missing_for_full_24_7"]
+    console.print(table("Hospitals: rooms, procedures/week demanded and delivered, 24/7 status, people "
+                        "missing for full 24/7", ["clues", "rooms", "demand", "delivered", "24/7", "limit",
+                                                   "missing"], net[cols].itertuples(index=False)))
+    console.print(table(
+        f"Top {len(best)} bottlenecks: one more person, weighted procedures/week per MXN 100k/month",
+        ["clues", "role", "+procedures/week", "dual estimate", "MXN/month", "weighted per 100k MXN"],
+        [(g.clues, g.role.value, g.procedures_per_week, g.dual_estimate, g.monthly_cost_mxn,
+          g.weighted_per_100k_mxn) for g in best]))
+    for p in written:
+        console.print(f"wrote {p}")
+
+
+def wisn(
+    facility: str = typer.Option(..., "--facility", help="CLUES of the hospital."),
+    dataset: Path = DatasetOption,
+    deployment: Path = typer.Option(None, "--deployment", help="Deployment plan staff CSV added to staff in post."),
+    out: Path = OutOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """WISN (WHO) per surgical cadre at one hospital: AWT, standard workloads, CAF, IAF, need, gap, ratio."""
+    inp = _input(dataset, True, deployment, as_json)  # every open hospital
+    if facility not in {h.clues for h in inp.hospitals}:
+        fail(f"{dataset / 'facilities.csv'}: {facility} is not an open hospital (kind=hospital, status=open)",
+             as_json)
+    try:
+        results = facility_wisn(inp, facility, CapacitySettings())
+    except (CapacityInputError, WisnInputError) as exc:
+        fail(str(exc), as_json)
+    df = wisn_table(results)
+    written = write_tables(out, {"wisn": df}) if out else []
+    if as_json:
+        print_json({"facility": facility, "wisn": df.to_dict("records"), "exported": written})
+        return
+    cols = ["cadre", "awt_hours", "service_staff", "caf", "iaf", "required", "existing", "difference",
+            "ratio", "pressure", "status"]
+    console.print(table(f"WISN at {facility} (staff; ratio = existing / required)", cols,
+                        df[cols].itertuples(index=False)))
+    for p in written:
+        console.print(f"wrote {p}")

@@ -1,0 +1,93 @@
+"""Capacity on a generated dataset: from_dataset, certified optimum, CLI JSON, exports, deployment feed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.capacity.build import load_input
+from optimizer.capacity.kpis import statuses
+from optimizer.capacity.model import CapacityInput, DeployedStaff, solve
+from optimizer.capacity.settings import CapacitySettings
+from optimizer.capacity.validate import validate
+from optimizer.cli import app
+from optimizer.data.generate import GeneratorConfig, generate
+from optimizer.domain import Specialty
+
+runner = CliRunner()
+
+
+#: A small network (60 program hospitals) keeps these tests fast; the benchmark runs the full 282.
+CONFIG = GeneratorConfig(seed=7, program_hospitals=60, other_hospitals_per_state=1, umfs=60, pharmacies=30,
+                         n_records=10_000, records_chunk=5_000)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("capacity") / "ds"
+    generate(out, CONFIG)
+    return out
+
+
+@pytest.fixture(scope="module")
+def program(dataset: Path) -> CapacityInput:
+    return load_input(dataset)
+
+
+def test_program_network_solves_to_a_certified_optimum(program: CapacityInput) -> None:
+    inp = program
+    assert len(inp.hospitals) == CONFIG.program_hospitals
+    s = CapacitySettings(time_limit_s=30)
+    plan = solve(inp, s)
+    check = validate(inp, plan, s)
+    assert plan.status == "optimal" and check.ok and check.certified_optimal
+    demand = sum(d.procedures_per_week for d in inp.demand.values())
+    assert 0 < plan.procedures_per_week <= demand + 1e-6
+    st = statuses(inp, s)
+    assert sum(x.rooms_24_7 for x in st) <= sum(h.operating_rooms for h in inp.hospitals)
+
+
+def test_deployment_feed_never_lowers_capacity(program: CapacityInput) -> None:
+    inp = program
+    base = solve(inp)
+    target = max(base.resources, key=lambda r: r.dual if r.kind == "role" else -1)
+    more = inp.with_staff([DeployedStaff("S999999", Specialty(target.key), 40.0, target.clues)])
+    after = solve(more)
+    assert after.objective >= base.objective + 1e-6  # the row with the largest dual gains
+
+
+def test_capacity_cli_json_and_exports(dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cap.xlsx"
+    res = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--json", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["kpis"]["status"] == "optimal" and doc["kpis"]["certified_optimal"] is True
+    assert len(doc["hospitals"]) == CONFIG.program_hospitals and 1 <= len(doc["bottlenecks"]) <= 10
+    ranks = [b["weighted_per_100k_mxn"] for b in doc["bottlenecks"]]
+    assert ranks == sorted(ranks, reverse=True)
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert {"network", "bottlenecks", "marginal_gains", "resources"} <= set(sheets)
+
+
+def test_wisn_cli_and_csv(dataset: Path, tmp_path: Path) -> None:
+    clues = pd.read_csv(dataset / "facilities.csv").query("program").iloc[0]["clues"]
+    out = tmp_path / "wisn.csv"
+    res = runner.invoke(app, ["wisn", "--facility", clues, "--dataset", str(dataset), "--json", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["wisn"]
+    assert {r["cadre"] for r in rows} >= {"anaesthesiology", "surgical_nursing"}
+    assert pd.read_csv(out).shape[0] == len(rows)
+
+
+def test_cli_errors_are_messages_not_tracebacks(dataset: Path, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["wisn", "--facility", "OCIMB999999", "--dataset", str(dataset), "--json"])
+    assert res.exit_code == 2 and "OCIMB999999 is not an open hospital" in json.loads(res.stdout)["error"]
+    bad = tmp_path / "deploy.csv"
+    bad.write_text("specialist_id,role,weekly_hours,hospital\nS000001,anaesthesiology,forty,OCIMB000001\n")
+    res = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--deployment", str(bad), "--json"])
+    assert res.exit_code == 2
+    assert "row 2, field weekly_hours" in json.loads(res.stdout)["error"]
