@@ -209,13 +209,14 @@ def validate_rows(
     file: str, rows: Iterator[tuple[int, dict[str, Any]]], model: type[BaseModel], load: EntityLoad
 ) -> None:
     """Validate each row with ``model``; append entities or rejects to ``load``."""
+    fields = set(model.model_fields)
     for row_no, raw in rows:
         load.rows_read += 1
         width = raw.pop("__width__", None)
         if width is not None:
             load.rejects.append(Reject(file, row_no, "(row)", "", width))
             continue
-        data = {k: v for k, v in raw.items() if k in model.model_fields}
+        data = {k: v for k, v in raw.items() if k in fields}
         try:
             load.entities.append(model.model_validate(data))
             load.row_numbers.append(row_no)

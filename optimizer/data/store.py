@@ -60,8 +60,8 @@ from optimizer.paths import home_dir
 
 #: Environment variable with the database URL.
 DB_URL_ENV = "BIENESTAR_DB_URL"
-#: Rows per INSERT statement (SQLite allows 32,766 bound parameters per statement).
-BATCH_ROWS = 500
+#: Rows per executemany call (memory bound only; the driver batches the statement itself).
+BATCH_ROWS = 5000
 
 
 def db_url() -> str:
@@ -275,19 +275,20 @@ def upsert(session: Session, table: type[Base], rows: Sequence[dict[str, Any]]) 
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
-    keys = [c.name for c in table.__table__.primary_key.columns]
+    tbl = table.__table__
+    keys = [c.name for c in tbl.primary_key.columns]
     if dialect == "postgresql":
-        ins: Any = postgresql.insert(table)
+        ins: Any = postgresql.insert(tbl)
     elif dialect == "sqlite":
-        ins = sqlite.insert(table)
+        ins = sqlite.insert(tbl)
     else:
         raise ValueError(f"upsert supports SQLite and PostgreSQL, not {dialect}")
+    update = {c: ins.excluded[c] for c in rows[0] if c not in keys}
+    stmt = ins.on_conflict_do_update(index_elements=keys, set_=update) if update else \
+        ins.on_conflict_do_nothing(index_elements=keys)
+    conn = session.connection()
     for i in range(0, len(rows), BATCH_ROWS):
-        stmt = ins.values(list(rows[i:i + BATCH_ROWS]))
-        update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=update) if update else \
-            stmt.on_conflict_do_nothing(index_elements=keys)
-        session.execute(stmt)
+        conn.execute(stmt, list(rows[i:i + BATCH_ROWS]))  # one compiled statement, executemany
     return len(rows)
 
 
@@ -306,9 +307,10 @@ def entity_rows(name: str, entities: Iterable[BaseModel], key: bytes) -> list[di
 
 def replace_table(session: Session, table: type[Base], rows: list[dict[str, Any]]) -> int:
     """Delete every row of ``table`` and insert ``rows`` (one transaction with the caller's session)."""
-    session.execute(delete(table))
+    conn = session.connection()
+    conn.execute(delete(table.__table__))
     for i in range(0, len(rows), BATCH_ROWS):
-        session.execute(insert(table), rows[i:i + BATCH_ROWS])
+        conn.execute(insert(table.__table__), rows[i:i + BATCH_ROWS])
     return len(rows)
 
 
