@@ -53,7 +53,7 @@ def test_weekly_medicine_demand_sums_to_the_period(records: tuple[Path, pd.DataF
     weekly = medicine_demand_weekly(folder)
     assert list(weekly.columns) == ["clues", "sku", "week", "units"]
     assert weekly["week"].nunique() == PERIOD_WEEKS
-    assert (pd.to_datetime(weekly["week"]).dt.dayofweek == 0).all()  # Mondays
+    assert (pd.to_datetime(weekly["week"]).dt.day_of_week == 0).all()  # Mondays
     assert weekly["units"].sum() == pytest.approx(rx["units"].sum() * EXPANSION)
     w = rx.assign(week=pd.to_datetime(rx["date"]).dt.to_period("W-SUN").dt.start_time)
     want = w.groupby(["clues", "sku", "week"])["units"].sum() * EXPANSION
