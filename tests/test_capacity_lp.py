@@ -255,3 +255,10 @@ def test_solve_reports_seed_time_and_empty_network() -> None:
     plan = solve(CapacityInput([], {}, {}, {}), CapacitySettings(seed=3, time_limit_s=5))
     assert plan.status == "optimal" and plan.objective == 0.0 and plan.solve_seconds > 0
     assert highspy.kHighsInf > 1e30
+
+
+@settings(max_examples=10, deadline=None)
+@given(instances())
+def test_split_gives_the_per_hospital_inputs(inp: CapacityInput) -> None:
+    for part in inp.split():
+        assert part == inp.subset([part.hospitals[0].clues])

@@ -16,11 +16,15 @@ from optimizer.domain import Specialty
 def network_table(inp: CapacityInput, plan: CapacityPlan, status: list[HospitalStatus]) -> pd.DataFrame:
     """One row per hospital: demand, delivered procedures/week, hours, 24/7 status and what is missing."""
     by = {s.clues: s for s in status}
+    results = {r.clues: r for r in plan.hospitals}
+    demands: dict[str, float] = {}
+    for (c, _), d in inp.demand.items():
+        demands[c] = demands.get(c, 0.0) + d.procedures_per_week
     rows = []
     for h in inp.hospitals:
-        r = plan.result(h.clues)
+        r = results[h.clues]
         st = by[h.clues]
-        demand = sum(d.procedures_per_week for (c, _), d in inp.demand.items() if c == h.clues)
+        demand = demands.get(h.clues, 0.0)
         rows.append({
             "clues": h.clues, "name": h.name, "cve_ent": h.cve_ent, "marginalisation": h.marginalisation_degree,
             "weight": r.weight, "operating_rooms": h.operating_rooms,

@@ -60,8 +60,8 @@ def marginal_gains(inp: CapacityInput, settings: CapacitySettings | None = None,
     t0 = time.perf_counter()
     inp.check()
     out: list[MarginalGain] = []
-    for hospital in inp.hospitals:
-        out.extend(_hospital_gains(inp.subset([hospital.clues]), s, people, t0))
+    for part in inp.split():
+        out.extend(_hospital_gains(part, s, people, t0))
     return out
 
 

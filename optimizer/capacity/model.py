@@ -125,6 +125,15 @@ class CapacityInput:
             demand={k: v for k, v in self.demand.items() if k[0] in keep},
         )
 
+    def split(self) -> list[CapacityInput]:
+        """One input per hospital, in one pass (the network LP is separable by hospital)."""
+        parts = {h.clues: replace(self, hospitals=[h], staff_hours={}, headcount={}, demand={})
+                 for h in self.hospitals}
+        for attr in ("staff_hours", "headcount", "demand"):
+            for key, value in getattr(self, attr).items():
+                getattr(parts[key[0]], attr)[key] = value
+        return list(parts.values())
+
     def with_staff(self, staff: Iterable[DeployedStaff], source: str = "deployed staff",
                    first_row: int = 0) -> CapacityInput:
         """Staff in post plus the people a deployment plan sends (feed from the deployment model).

@@ -36,7 +36,7 @@ class Validation:
 Column = tuple[str, str]  # ("or", specialty) | ("ward", "") | ("er", "")
 
 
-def _constraints(inp: CapacityInput, s: CapacitySettings, h: Hospital
+def _constraints(inp: CapacityInput, s: CapacitySettings, h: Hospital, contracted: dict[str, float]
                  ) -> list[tuple[tuple[str, str], dict[Column, float], float]]:
     """Every constraint of hospital ``h`` as (row key, coefficients by column, right-hand side)."""
     surg = [sp for sp in SURGICAL_SPECIALTIES if (d := inp.demand.get((h.clues, sp))) and d.or_hours_per_week > 0]
@@ -59,7 +59,6 @@ def _constraints(inp: CapacityInput, s: CapacitySettings, h: Hospital
         for role, people in s.er_team.items():
             roles.setdefault(role.value, {})[("er", "")] = people * units
     avail = s.allowances.availability
-    contracted = {role.value: hours for (c, role), hours in inp.staff_hours.items() if c == h.clues}
     for role, coeffs in roles.items():
         out.append((("role", role), coeffs, contracted.get(role, 0.0) * avail))
     for sp in surg:
@@ -83,6 +82,9 @@ def validate(inp: CapacityInput, plan: CapacityPlan, settings: CapacitySettings 
     duals = {(r.kind, r.clues, r.key): r.dual for r in plan.resources}
     dual_ok = plan.status == "optimal"
     bound = 0.0
+    contracted: dict[str, dict[str, float]] = {}
+    for (c, role), hours_ in inp.staff_hours.items():
+        contracted.setdefault(c, {})[role.value] = hours_
     for h in inp.hospitals:
         r = results.get(h.clues)
         if r is None:
@@ -95,7 +97,7 @@ def validate(inp: CapacityInput, plan: CapacityPlan, settings: CapacitySettings 
         for col, x in hours.items():
             if x < -TOL:
                 v.violations.append(f"hospital {h.clues}: {col[0]} {col[1]} hours {x:.6g} < 0")
-        cons = _constraints(inp, s, h)
+        cons = _constraints(inp, s, h, contracted.get(h.clues, {}))
         cost: dict[Column, float] = {}
         for sp, x in r.or_hours.items():
             d = inp.demand.get((h.clues, sp))
