@@ -43,6 +43,7 @@ class Role(StrEnum):
 class Scope(StrEnum):
     """What an endpoint touches; :data:`SCOPE_ROLES` says which roles may touch it."""
 
+    SELF = "self"
     CATALOG = "catalog"
     STAFF = "staff"
     LOGISTICS = "logistics"
@@ -61,6 +62,7 @@ class Scope(StrEnum):
 SCOPE_ROLES: dict[Scope, frozenset[Role]] = {
     scope: frozenset(roles) | {Role.ADMIN}
     for scope, roles in {
+        Scope.SELF: {Role.PLANNER, Role.HR, Role.LOGISTICS},
         Scope.CATALOG: {Role.PLANNER, Role.HR, Role.LOGISTICS},
         Scope.STAFF: {Role.HR},
         Scope.LOGISTICS: {Role.LOGISTICS},

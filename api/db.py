@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
-from optimizer.data.store import init_db
+from optimizer.data.store import db_url, init_db
 
 metadata = MetaData()
 
@@ -59,9 +59,13 @@ api_runs = Table(
 )
 
 
-@lru_cache(maxsize=8)
 def engine_for(url: str | None = None) -> Engine:
-    """The store's engine for ``url`` (default: the store's URL) with every store and API table created."""
+    """The store's engine for ``url`` (default: the store's URL now) with every store and API table created."""
+    return _engine(url or db_url())
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
     engine = init_db(url)
     if engine.dialect.name == "sqlite":
         with engine.begin() as conn:

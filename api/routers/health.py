@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import text
+
+from api.auth import Principal, Role, Scope, require
+from api.errors import AUTH_RESPONSES
 
 router = APIRouter(tags=["health"])
 
@@ -25,3 +28,13 @@ def health(request: Request) -> Health:
         store = "unreachable"
     return Health(status="ok" if store == "ok" else "degraded", store=store,
                   runs_executing=request.app.state.pool.active())
+
+
+class Me(BaseModel):
+    prefix: str
+    role: Role
+
+
+@router.get("/me", response_model=Me, responses=AUTH_RESPONSES, summary="The role of the key in use")
+def me(who: Principal = Depends(require(Scope.SELF))) -> Me:
+    return Me(prefix=who.prefix, role=who.role)

@@ -1,0 +1,140 @@
+"""Shared set-up of the API tests (no tests here): a small real dataset loaded into a real store.
+
+The base home (generated dataset trimmed to a few hundred staff, loaded with the data layer's loader, plus
+a small scenario that runs the capacity and access models on it) is built once per test session under
+pytest's base temp folder; each test module works on its own copy, so modules never see each other's
+keys, runs or uploads.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pandas as pd
+
+from optimizer.data.generate import GeneratorConfig, generate
+
+SCENARIO = """name: api-small
+description: capacity and access on a small generated dataset (API tests)
+seed: 1
+dataset:
+  path: {dataset}
+models: [capacity, access]
+capacity:
+  time_limit_s: 20
+"""
+ROLES = ("planner", "hr", "logistics", "admin")
+
+
+def _trim(ds: Path) -> None:
+    """Keep the staff of three states plus 300 recruits, so loading takes seconds, not minutes."""
+    fac = pd.read_csv(ds / "facilities.csv", dtype=str, keep_default_na=False)
+    keep_states = {"07", "12", "20"}
+    keep_clues = set(fac.loc[fac["cve_ent"].isin(keep_states), "clues"])
+    sp = pd.read_csv(ds / "specialists.csv", dtype=str, keep_default_na=False)
+    in_post = sp[(sp["status"] == "in_post") & sp["facility_clues"].isin(keep_clues)]
+    recruits = sp[sp["status"] == "recruit"].head(300)
+    pd.concat([in_post, recruits]).to_csv(ds / "specialists.csv", index=False)
+
+
+def build_base(root: Path) -> None:
+    """Dataset + store + scenario under ``root`` (used as ``BIENESTAR_HOME``)."""
+    from optimizer.data.store import load_dataset_into_store
+
+    ds = root / "dataset"
+    generate(ds, GeneratorConfig(seed=7, n_records=4000, umfs=60, pharmacies=30))
+    _trim(ds)
+    with home_env(root):
+        load_dataset_into_store(ds)
+    (root / "test-scenarios").mkdir()
+    (root / "test-scenarios" / "api-small.yaml").write_text(SCENARIO.format(dataset=ds))
+
+
+def module_home(basetemp: Path, name: str) -> Path:
+    """A private copy of the session's base home for one test module."""
+    base = basetemp / "api-base-home"
+    if not (base / "test-scenarios" / "api-small.yaml").exists():
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir(parents=True)
+        build_base(base)
+    home = basetemp / f"api-home-{name}"
+    shutil.copytree(base, home, symlinks=True)
+    scen = home / "test-scenarios" / "api-small.yaml"
+    scen.write_text(SCENARIO.format(dataset=home / "dataset"))
+    return home
+
+
+@contextmanager
+def home_env(home: Path) -> Iterator[None]:
+    """``BIENESTAR_HOME`` set to ``home`` (and the store URL unset) for the duration."""
+    saved = {k: os.environ.get(k) for k in ("BIENESTAR_HOME", "BIENESTAR_DB_URL")}
+    os.environ["BIENESTAR_HOME"] = str(home)
+    os.environ.pop("BIENESTAR_DB_URL", None)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def make_keys(home: Path) -> dict[str, str]:
+    """One key per role in ``home``'s store."""
+    from api.auth import create_key
+    from api.db import engine_for
+
+    with home_env(home):
+        return {role: create_key(engine_for(), role, f"test {role}") for role in ROLES}
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(home: Path, port: int, max_runs: int = 2) -> subprocess.Popen:
+    """A real ``bienestar serve`` process on loopback, ready to answer /health."""
+    env = {**os.environ, "BIENESTAR_HOME": str(home), "BIENESTAR_API_SCENARIO_DIR": str(home / "test-scenarios"),
+           "BIENESTAR_API_MAX_CONCURRENT_RUNS": str(max_runs)}
+    env.pop("BIENESTAR_DB_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not answer /health within 60 s")
+
+
+def wait_run(get_status, run_id: str, timeout_s: float = 180) -> dict:
+    """Poll a run's status until it leaves queued/running; returns the final status document."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        doc = get_status(run_id)
+        if doc["status"] not in ("queued", "running", "cancelling"):
+            return doc
+        time.sleep(0.5)
+    raise TimeoutError(f"run {run_id} still {doc['status']} after {timeout_s} s")
