@@ -32,6 +32,16 @@ OPERATIONS: dict[str, str] = {
 
 
 def _peak_rss_mb() -> float:
+    """Peak resident memory of this process, MB.
+
+    ``VmHWM`` of /proc/self/status is reset by exec; ``ru_maxrss`` is not (on Linux it keeps the parent's
+    peak across fork + exec), so it would charge the driver's memory to every worker.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
 
