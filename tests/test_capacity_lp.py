@@ -65,6 +65,7 @@ def test_hand_solved_rooms_bound() -> None:
     inp.demand[(C1, S.GENERAL_SURGERY)] = SurgicalDemand(200.0, 300.0)
     plan = solve(inp)
     assert plan.result(C1).room_hours == pytest.approx(168.0)
+    assert plan.result(C1).hours_per_room(1) == pytest.approx([168.0])
     assert {(r.kind, r.key): r.dual for r in plan.resources}[("rooms", "")] == pytest.approx(4 / 3)
     assert validate(inp, plan).certified_optimal
 
@@ -121,12 +122,12 @@ def _plus(inp: CapacityInput, kind: str, clues: str, key: str, s: CapacitySettin
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_duals_match_finite_difference_resolve(inp: CapacityInput) -> None:
+@given(instances(), st.booleans())
+def test_duals_match_finite_difference_resolve(inp: CapacityInput, couple_ward: bool) -> None:
     """Add one hour of a role (or of demand): the optimum moves by the dual where the basis holds, and
     never by more than the dual anywhere (the LP value is concave in the right-hand side). Where one unit
     crosses a breakpoint, a step inside the basis's range checks the dual as a rate."""
-    s = CapacitySettings()
+    s = CapacitySettings(couple_ward=couple_ward)
     plan = solve(inp, s)
     assert plan.status == "optimal"
     v = validate(inp, plan, s)

@@ -30,7 +30,7 @@ import numpy as np
 
 from optimizer.capacity import lp as caplp
 from optimizer.capacity.settings import CapacitySettings
-from optimizer.domain import MARGINALISATION_WEIGHT, MarginalisationDegree, Specialty
+from optimizer.domain import HOURS_PER_WEEK, MARGINALISATION_WEIGHT, MarginalisationDegree, Specialty
 
 
 class CapacityInputError(ValueError):
@@ -205,6 +205,16 @@ class HospitalResult:
     @property
     def room_hours(self) -> float:
         return sum(self.or_hours.values())
+
+    def hours_per_room(self, operating_rooms: int) -> list[float]:
+        """Room-by-room schedule of the room hours: rooms are identical, so fill each to 168 h in turn
+        (the first rooms run 24/7, one room runs part-time, the rest stay closed)."""
+        left = self.room_hours
+        out = []
+        for _ in range(operating_rooms):
+            out.append(min(HOURS_PER_WEEK, max(left, 0.0)))
+            left -= HOURS_PER_WEEK
+        return out
 
 
 @dataclass
