@@ -154,7 +154,7 @@ def run(ctx: RunContext) -> StageOutput:
             "horizon_days": (rules.horizon_days // 7) * 7, "people": int(summ["staff"].sum()) if len(summ) else 0,
             "penalty_total": float(summ["objective"].fillna(0).sum()) if len(summ) else 0.0,
             "uncovered_team_shifts": float(summ["uncovered_team_shifts"].fillna(0).sum()) if len(summ) else 0.0}
-    log = [f"rostering: {len(chosen)} hospitals, statuses {dict(pd.Series(statuses).value_counts())}"]
+    log = [f"rostering: {len(chosen)} hospitals, statuses {({s: statuses.count(s) for s in sorted(set(statuses))})}"]
     explanation = "; ".join(f"{c}: {e}" for c, e in zip(summ["hospital"], summ["explanation"], strict=True) if e)
     return StageOutput(status_of(statuses), kpis, {"roster": roster, "summary": summ}, violations,
                        explanation or None, log)
