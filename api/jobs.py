@@ -40,14 +40,19 @@ class RunPool:
         self._ctx = mp.get_context("spawn")
 
     def active(self) -> int:
-        """Worker processes alive now."""
+        """Runs executing now: worker alive and the run not yet recorded as ended."""
         with self._lock:
-            return sum(p.is_alive() for p in self._procs.values())
+            return self._busy()
+
+    def _busy(self) -> int:
+        alive = [run_id for run_id, p in self._procs.items() if p.is_alive()]
+        return sum(1 for run_id in alive
+                   if (row := runstate.get(self.engine, run_id)) is not None and row["status"] in runstate.ACTIVE)
 
     def submit(self, scenario: str, scenario_file: Path, stages: list[str]) -> str:
         """Queue a run of ``scenario_file`` and start its worker; 429 when the pool is full."""
         with self._lock:
-            busy = sum(p.is_alive() for p in self._procs.values())
+            busy = self._busy()
             if busy >= self.max_concurrent:
                 raise ApiError(429, f"{busy} runs are executing (limit {self.max_concurrent}); retry later",
                                headers={"Retry-After": str(self.retry_after_s)})
