@@ -69,8 +69,9 @@ def test_capacity_cli_json_and_exports(dataset: Path, tmp_path: Path) -> None:
     assert len(doc["hospitals"]) == CONFIG.program_hospitals and 1 <= len(doc["bottlenecks"]) <= 10
     ranks = [b["weighted_per_100k_mxn"] for b in doc["bottlenecks"]]
     assert ranks == sorted(ranks, reverse=True)
+    assert doc["best_teams"] and doc["best_teams"][0]["procedures_per_week"] > 0
     sheets = pd.read_excel(out, sheet_name=None)
-    assert {"network", "bottlenecks", "marginal_gains", "resources"} <= set(sheets)
+    assert {"network", "bottlenecks", "marginal_gains", "team_gains", "resources"} <= set(sheets)
 
 
 def test_wisn_cli_and_csv(dataset: Path, tmp_path: Path) -> None:

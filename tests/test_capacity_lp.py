@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from optimizer.capacity import lp as caplp
 from optimizer.capacity.kpis import DAYTIME, FULLY, NO_SURGERY, SOME_ROOMS, hospital_status
-from optimizer.capacity.marginal import bottlenecks, marginal_gains
+from optimizer.capacity.marginal import bottlenecks, marginal_gains, team_gains
 from optimizer.capacity.model import (
     CapacityInput,
     CapacityInputError,
@@ -171,6 +171,23 @@ def test_marginal_gain_equals_resolve_with_one_more_person() -> None:
     assert gains[S.SURGICAL_NURSING].procedures_per_week == pytest.approx(0.0)
     assert g.monthly_cost_mxn == pytest.approx(39_021.0)
     assert [b.role for b in bottlenecks(list(gains.values()))] == [S.ANAESTHESIOLOGY]
+
+
+def test_team_gain_equals_resolve_with_the_whole_team() -> None:
+    inp = one_hospital(general_surgery=100, anaesthesiology=50, surgical_nursing=200)
+    inp.demand[(C1, S.GYN_OBSTETRICS)] = SurgicalDemand(40.0, 40.0)
+    base = solve(inp).objective
+    by = {g.specialty: g for g in team_gains(inp)}
+    assert set(by) == {S.GENERAL_SURGERY, S.GYN_OBSTETRICS}
+    roles = [S.GYN_OBSTETRICS, S.ANAESTHESIOLOGY, S.SURGICAL_NURSING, S.SURGICAL_NURSING]
+    team = [DeployedStaff(f"S00000{k}", r, 40.0, C1) for k, r in enumerate(roles)]
+    more = solve(inp.with_staff(team)).objective
+    g = by[S.GYN_OBSTETRICS]
+    assert g.weighted_per_week == pytest.approx(more - base, abs=1e-9)
+    # a gyn team brings 33.8 h of anaesthesia, all of it to caesareans (1 procedure/h beats 2/3)
+    assert g.procedures_per_week == pytest.approx(40 * 11 / 13)
+    assert g.people == {S.GYN_OBSTETRICS: 1, S.ANAESTHESIOLOGY: 1, S.SURGICAL_NURSING: 2}
+    assert g.monthly_cost_mxn == pytest.approx(2 * 39_021.0 + 2 * 32_000.0)  # no recruits' incentives here
 
 
 # --- validator -------------------------------------------------------------------------------------------

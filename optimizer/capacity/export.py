@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.capacity.kpis import HospitalStatus
-from optimizer.capacity.marginal import MarginalGain
+from optimizer.capacity.marginal import MarginalGain, TeamGain
 from optimizer.capacity.model import CapacityInput, CapacityInputError, CapacityPlan, DeployedStaff
 from optimizer.capacity.wisn import WisnResult
 from optimizer.domain import Specialty
@@ -56,6 +56,17 @@ def gains_table(gains: list[MarginalGain]) -> pd.DataFrame:
     } for g in gains], columns=["clues", "role", "person_hours", "hours_added", "procedures_per_week",
                                 "weighted_per_week", "dual_estimate_procedures", "monthly_cost_mxn",
                                 "weighted_per_100k_mxn"])
+
+
+def teams_table(gains: list[TeamGain]) -> pd.DataFrame:
+    """Per hospital x surgical specialty: what one more full team adds and costs."""
+    return pd.DataFrame([{
+        "clues": g.clues, "specialty": g.specialty.value,
+        "team": " + ".join(f"{n} {r.value}" for r, n in g.people.items()),
+        "procedures_per_week": g.procedures_per_week, "weighted_per_week": g.weighted_per_week,
+        "monthly_cost_mxn": g.monthly_cost_mxn, "weighted_per_100k_mxn": g.weighted_per_100k_mxn,
+    } for g in gains], columns=["clues", "specialty", "team", "procedures_per_week", "weighted_per_week",
+                                "monthly_cost_mxn", "weighted_per_100k_mxn"])
 
 
 def wisn_table(results: list[WisnResult]) -> pd.DataFrame:

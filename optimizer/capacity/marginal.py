@@ -49,6 +49,56 @@ def person_cost(inp: CapacityInput, role: Specialty, settings: CapacitySettings)
     return settings.monthly_salary_mxn.get(role, 0.0) + inp.new_person_incentive_mxn.get(role, 0.0)
 
 
+@dataclass
+class TeamGain:
+    """One more full surgical team (surgeons + anaesthesiologists + nurses of the template) at a hospital."""
+
+    clues: str
+    specialty: Specialty  # the surgeon's specialty
+    people: dict[Specialty, int]
+    procedures_per_week: float  # exact, from the re-solve
+    weighted_per_week: float
+    monthly_cost_mxn: float
+
+    @property
+    def weighted_per_100k_mxn(self) -> float:
+        return self.weighted_per_week / self.monthly_cost_mxn * 1e5 if self.monthly_cost_mxn > 0 else 0.0
+
+
+class _HospitalLp:
+    """One hospital's LP loaded in HiGHS at its optimum, re-solved from its basis with raised rows."""
+
+    def __init__(self, model: caplp.CapacityLp, s: CapacitySettings, t0: float) -> None:
+        self.s, self.t0 = s, t0
+        self.model = model
+        self.rows = self.model.row_of()
+        self.h = caplp.new_highs(s, _remaining(s, t0))
+        caplp.load(self.h, self.model, self.model.cost)
+        self.h.run()
+        self._check("capacity LP")
+        self.base = self.h.getInfo().objective_function_value
+        self.duals = np.array(self.h.getSolution().row_dual)
+        self.basis = self.h.getBasis()
+
+    def _check(self, what: str) -> None:
+        if caplp.status_name(self.h) != "optimal":
+            raise RuntimeError(f"{what} at {self.model.rows[0].clues} stopped ({caplp.status_name(self.h)}); "
+                               "raise time_limit_s")
+
+    def gain(self, added: dict[int, float]) -> float:
+        """Objective gained (weighted procedures/week) when row ``i`` gets ``added[i]`` more hours."""
+        for i, extra in added.items():
+            self.h.changeRowBounds(i, -highspy.kHighsInf, float(self.model.rhs[i] + extra))
+        self.h.setOptionValue("time_limit", _remaining(self.s, self.t0))
+        self.h.run()
+        self._check("re-solve")
+        gained = self.h.getInfo().objective_function_value - self.base
+        for i in added:
+            self.h.changeRowBounds(i, -highspy.kHighsInf, float(self.model.rhs[i]))
+        self.h.setBasis(self.basis)
+        return gained
+
+
 def marginal_gains(inp: CapacityInput, settings: CapacitySettings | None = None,
                    people: int = 1) -> list[MarginalGain]:
     """Exact gain of ``people`` more persons for every hospital x role that any unit there uses.
@@ -61,43 +111,47 @@ def marginal_gains(inp: CapacityInput, settings: CapacitySettings | None = None,
     inp.check()
     out: list[MarginalGain] = []
     for part in inp.split():
-        out.extend(_hospital_gains(part, s, people, t0))
+        model = caplp.build(part, s)
+        if not model.cols:
+            continue
+        lp = _HospitalLp(model, s, t0)
+        for i, row in enumerate(lp.model.rows):
+            if row.kind != "role":
+                continue
+            role = Specialty(row.key)
+            hours = person_hours(part, role, s) * people
+            added = hours * s.allowances.availability
+            gained = lp.gain({i: added})
+            weight = float(lp.model.row_weight[i])
+            out.append(MarginalGain(row.clues, role, hours, added, gained / weight, gained,
+                                    float(lp.duals[i]) * added / weight, person_cost(part, role, s) * people))
     return out
 
 
-def _hospital_gains(inp: CapacityInput, s: CapacitySettings, people: int, t0: float) -> list[MarginalGain]:
-    """Gains at one hospital: its own small LP re-solved once per role (the network LP is separable)."""
-    model = caplp.build(inp, s)
-    if not model.cols:
-        return []
-    h = caplp.new_highs(s, _remaining(s, t0))
-    caplp.load(h, model, model.cost)
-    h.run()
-    if caplp.status_name(h) != "optimal":
-        raise RuntimeError(f"capacity LP of {inp.hospitals[0].clues} not solved to optimality "
-                           f"({caplp.status_name(h)}); raise time_limit_s")
-    base = h.getInfo().objective_function_value
-    duals = np.array(h.getSolution().row_dual)
-    basis = h.getBasis()
-    out: list[MarginalGain] = []
-    for i, row in enumerate(model.rows):
-        if row.kind != "role":
+def team_gains(inp: CapacityInput, settings: CapacitySettings | None = None) -> list[TeamGain]:
+    """Exact gain of one more full team of the template for every hospital x specialty with demand.
+
+    This is what the deployment model reads to send whole teams where they add most.
+    """
+    s = settings or CapacitySettings()
+    t0 = time.perf_counter()
+    inp.check()
+    out: list[TeamGain] = []
+    for part in inp.split():
+        model = caplp.build(part, s)
+        surgical = [c.specialty for c in model.cols if c.kind == "or" and c.specialty]
+        if not surgical:
             continue
-        role = Specialty(row.key)
-        hours = person_hours(inp, role, s) * people
-        added = hours * s.allowances.availability
-        h.setOptionValue("time_limit", _remaining(s, t0))
-        h.changeRowBounds(i, -highspy.kHighsInf, float(model.rhs[i] + added))
-        h.run()
-        if caplp.status_name(h) != "optimal":
-            raise RuntimeError(f"marginal gains: re-solve for {role.value} at {row.clues} stopped "
-                               f"({caplp.status_name(h)}); raise time_limit_s")
-        gained = h.getInfo().objective_function_value - base
-        h.changeRowBounds(i, -highspy.kHighsInf, float(model.rhs[i]))
-        h.setBasis(basis)
-        weight = float(model.row_weight[i])
-        out.append(MarginalGain(row.clues, role, hours, added, gained / weight, gained,
-                                float(duals[i]) * added / weight, person_cost(inp, role, s) * people))
+        lp = _HospitalLp(model, s, t0)
+        clues = part.hospitals[0].clues
+        for spec in surgical:
+            team = {r: int(n) for r, n in s.or_team(spec).items()}
+            added = {lp.rows[caplp.RowKey("role", clues, r.value)]:
+                     n * person_hours(part, r, s) * s.allowances.availability for r, n in team.items()}
+            gained = lp.gain(added)
+            weight = part.hospitals[0].weight(s)
+            cost = sum(n * person_cost(part, r, s) for r, n in team.items())
+            out.append(TeamGain(clues, spec, team, gained / weight, gained, cost))
     return out
 
 
@@ -112,3 +166,9 @@ def bottlenecks(gains: list[MarginalGain], top: int = 10) -> list[MarginalGain]:
     """The ``top`` hospital x role additions that unlock most weighted procedures per peso."""
     useful = [g for g in gains if g.weighted_per_week > 1e-9]
     return sorted(useful, key=lambda g: (-g.weighted_per_100k_mxn, g.clues, g.role.value))[:top]
+
+
+def best_teams(gains: list[TeamGain], top: int = 10) -> list[TeamGain]:
+    """The ``top`` hospital x specialty teams that unlock most weighted procedures per peso."""
+    useful = [g for g in gains if g.weighted_per_week > 1e-9]
+    return sorted(useful, key=lambda g: (-g.weighted_per_100k_mxn, g.clues, g.specialty.value))[:top]

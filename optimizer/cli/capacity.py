@@ -12,11 +12,12 @@ from optimizer.capacity.export import (
     network_table,
     read_deployment,
     resources_table,
+    teams_table,
     wisn_table,
     write_tables,
 )
 from optimizer.capacity.kpis import network_kpis, statuses
-from optimizer.capacity.marginal import bottlenecks, marginal_gains
+from optimizer.capacity.marginal import best_teams, bottlenecks, marginal_gains, team_gains
 from optimizer.capacity.model import CapacityInput, CapacityInputError, solve
 from optimizer.capacity.settings import CapacitySettings
 from optimizer.capacity.staffing import facility_wisn
@@ -59,7 +60,8 @@ def capacity(
     """24/7 capacity LP: procedures/week each hospital can deliver, 24/7 status and the top bottlenecks.
 
     A bottleneck is one more person of a role at a hospital; they are ranked by marginalisation-weighted
-    procedures/week gained (exact re-solve) per MXN 100,000 of monthly pay.
+    procedures/week gained (exact re-solve) per MXN 100,000 of monthly pay. The same ranking is given
+    for one more full surgical team per hospital and specialty.
     """
     settings = CapacitySettings(time_limit_s=time_limit, seed=seed)
     inp = _input(dataset, all_hospitals, deployment, as_json)
@@ -72,17 +74,20 @@ def capacity(
     st = statuses(inp, settings)
     try:
         gains = marginal_gains(inp, settings)
+        teams = team_gains(inp, settings)
     except RuntimeError as exc:
         fail(str(exc), as_json)
     best = bottlenecks(gains, top)
+    top_teams = best_teams(teams, top)
     kpis = network_kpis(inp, plan, st) | {"certified_optimal": check.certified_optimal, "gap": plan.gap}
     net = network_table(inp, plan, st)
     tables = {"network": net, "bottlenecks": gains_table(best), "marginal_gains": gains_table(gains),
-              "resources": resources_table(plan)}
+              "team_gains": teams_table(teams), "resources": resources_table(plan)}
     written = write_tables(out, tables) if out else []
     if as_json:
         print_json({"kpis": kpis, "hospitals": net.to_dict("records"),
-                    "bottlenecks": gains_table(best).to_dict("records"), "exported": written})
+                    "bottlenecks": gains_table(best).to_dict("records"),
+                    "best_teams": teams_table(top_teams).to_dict("records"), "exported": written})
         return
     console.print(table("Network capacity (per week)", ["KPI", "value"], list(kpis.items())))
     cols = ["clues", "operating_rooms", "demand_procedures_per_week", "procedures_per_week", "status_24_7",
@@ -95,6 +100,11 @@ def capacity(
         ["clues", "role", "+procedures/week", "dual estimate", "MXN/month", "weighted per 100k MXN"],
         [(g.clues, g.role.value, g.procedures_per_week, g.dual_estimate, g.monthly_cost_mxn,
           g.weighted_per_100k_mxn) for g in best]))
+    console.print(table(
+        f"Top {len(top_teams)} places for one more full team, weighted procedures/week per MXN 100k/month",
+        ["clues", "specialty", "+procedures/week", "MXN/month", "weighted per 100k MXN"],
+        [(g.clues, g.specialty.value, g.procedures_per_week, g.monthly_cost_mxn, g.weighted_per_100k_mxn)
+         for g in top_teams]))
     for p in written:
         console.print(f"wrote {p}")
 
