@@ -7,6 +7,7 @@ belonged to a server that is gone and is marked ``interrupted``; at shut-down ru
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,6 +43,7 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runstate.mark_interrupted(engine)
+        threading.Thread(target=app.state.pool.warm_up, daemon=True, name="warm-up").start()
         yield
         app.state.pool.shutdown()
 

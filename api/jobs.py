@@ -1,5 +1,9 @@
 """The run pool: each run executes in its own worker process, at most ``max_concurrent_runs`` at once.
 
+Workers are forked from a fork server that imported the runner and the solvers once (a fresh Python takes
+seconds to import OR-Tools, HiGHS and PyVRP), so a run starts at once and shares nothing with the server's
+threads.
+
 Why processes: a run is CPU-bound solver work for seconds to minutes; outside the server process it
 cannot stall requests, and cancelling it is killing its process group (the runner's own rostering
 processes included). Why the store: the worker writes status and per-stage progress to ``api_runs``, so the
@@ -15,6 +19,7 @@ import signal
 import threading
 import time
 import uuid
+from multiprocessing import forkserver
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -23,6 +28,7 @@ from sqlalchemy import Engine
 from api import runstate
 from api.errors import ApiError
 from api.worker import run_worker
+from optimizer.paths import home_dir
 
 
 class RunPool:
@@ -37,7 +43,12 @@ class RunPool:
         self.cancel_grace_s = cancel_grace_s
         self._procs: dict[str, BaseProcess] = {}
         self._lock = threading.Lock()
-        self._ctx = mp.get_context("spawn")
+        self._ctx = mp.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["api.execute"])
+
+    def warm_up(self) -> None:
+        """Start the fork server now, so it has imported the solvers before the first run is asked for."""
+        forkserver.ensure_running()
 
     def active(self) -> int:
         """Runs executing now: worker alive and the run not yet recorded as ended."""
@@ -60,7 +71,7 @@ class RunPool:
             runstate.create(self.engine, run_id, scenario, str(scenario_file), stages)
             url = self.engine.url.render_as_string(hide_password=False)
             proc = self._ctx.Process(target=run_worker, name=f"bienestar-run-{run_id[:8]}", daemon=False,
-                                     args=(run_id, str(scenario_file), str(self.runs_dir), url, os.getpid()))
+                                     args=(run_id, str(scenario_file), str(self.runs_dir), url, str(home_dir())))
             proc.start()
             self._procs[run_id] = proc
         threading.Thread(target=self._reap, args=(run_id, proc), daemon=True, name=f"reap-{run_id[:8]}").start()

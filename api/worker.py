@@ -1,8 +1,9 @@
 """What runs inside a worker process: one scenario run, its progress and outcome written to the store.
 
 The worker makes itself a process-group leader (so cancelling kills the runner's own child processes
-too) and watches its parent: if the server dies, the worker kills its group rather than finish a run
-nobody will read, and the next server start marks the run ``interrupted``.
+too) and watches its parent (the fork server, which exits with the server): if the server dies, the worker
+kills its group rather than finish a run nobody will read, and the next server start marks the run
+``interrupted``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from api.execute import execute_scenario
 PARENT_POLL_S = 0.5
 
 
-def _watch_parent(parent_pid: int) -> None:
+def _watch_parent() -> None:
+    """Kill this process group once the parent (the server, or its fork server) is gone."""
+    parent_pid = os.getppid()
+
     def loop() -> None:
         while True:
             time.sleep(PARENT_POLL_S)
@@ -40,10 +44,15 @@ def _redirect_output(log_path: Path) -> None:
     os.close(fd)
 
 
-def run_worker(run_id: str, scenario_file: str, runs_dir: str, db_url: str, parent_pid: int) -> None:
-    """Entry point of a worker process (spawned by :class:`api.jobs.RunPool`)."""
+def run_worker(run_id: str, scenario_file: str, runs_dir: str, db_url: str, home: str) -> None:
+    """Entry point of a worker process (started by :class:`api.jobs.RunPool`).
+
+    ``home`` and ``db_url`` are the server's: a fork server started earlier may hold another environment.
+    """
     os.setpgid(0, 0)
-    _watch_parent(parent_pid)
+    _watch_parent()
+    os.environ["BIENESTAR_HOME"] = home
+    os.environ["BIENESTAR_DB_URL"] = db_url
     engine = engine_for(db_url)
     if not runstate.set_fields(engine, run_id, only_if=("queued",), status="running", started=runstate.now(),
                                pid=os.getpid()):
