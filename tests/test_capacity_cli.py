@@ -74,6 +74,16 @@ def test_capacity_cli_json_and_exports(dataset: Path, tmp_path: Path) -> None:
     assert {"network", "bottlenecks", "marginal_gains", "team_gains", "resources"} <= set(sheets)
 
 
+def test_capacity_cli_facility_detail(dataset: Path, program: CapacityInput) -> None:
+    clues = program.hospitals[0].clues
+    res = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--facility", clues, "--json", "--top", "3"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    rows = {r["row"]: r for r in doc["facility"]["resources"]}
+    assert "role anaesthesiology" in rows and rows["role anaesthesiology"]["+1 person (exact)"] is not None
+    assert len(doc["bottlenecks"]) <= 3
+
+
 def test_wisn_cli_and_csv(dataset: Path, tmp_path: Path) -> None:
     clues = pd.read_csv(dataset / "facilities.csv").query("program").iloc[0]["clues"]
     out = tmp_path / "wisn.csv"

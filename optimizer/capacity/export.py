@@ -9,6 +9,7 @@ import pandas as pd
 from optimizer.capacity.kpis import HospitalStatus
 from optimizer.capacity.marginal import MarginalGain, TeamGain
 from optimizer.capacity.model import CapacityInput, CapacityInputError, CapacityPlan, DeployedStaff
+from optimizer.capacity.run import CapacityRun
 from optimizer.capacity.wisn import WisnResult
 from optimizer.domain import Specialty
 
@@ -34,6 +35,27 @@ def network_table(inp: CapacityInput, plan: CapacityPlan, status: list[HospitalS
             "er_hours_per_week": r.er_hours, "status_24_7": st.status, "rooms_24_7": st.rooms_24_7,
             "staffable_room_hours": st.staffable_room_hours, "limiting_role": st.limiting_role,
             "missing_for_full_24_7": st.missing_roles,
+        })
+    return pd.DataFrame(rows)
+
+
+def facility_table(run: CapacityRun, clues: str) -> pd.DataFrame:
+    """One hospital's LP rows: capacity, use, slack, shadow price and what one more person adds.
+
+    ``+1 person (dual)`` is the shadow price x the person's available hours, valid while the basis holds;
+    ``+1 person (exact)`` re-solves the LP with that person added.
+    """
+    gains = {g.role.value: g for g in run.gains if g.clues == clues}
+    rows = []
+    for r in run.plan.resources:
+        if r.clues != clues:
+            continue
+        g = gains.get(r.key) if r.kind == "role" else None
+        rows.append({
+            "row": f"{r.kind} {r.key}".strip(), "capacity": r.rhs, "used": r.used, "slack": r.slack,
+            "procedures_per_unit": r.procedures_per_unit,
+            "+1 person (dual)": g.dual_estimate if g else None,
+            "+1 person (exact)": g.procedures_per_week if g else None,
         })
     return pd.DataFrame(rows)
 

@@ -8,6 +8,7 @@ import typer
 
 from optimizer.capacity.build import load_input
 from optimizer.capacity.export import (
+    facility_table,
     gains_table,
     network_table,
     read_deployment,
@@ -16,12 +17,10 @@ from optimizer.capacity.export import (
     wisn_table,
     write_tables,
 )
-from optimizer.capacity.kpis import network_kpis, statuses
-from optimizer.capacity.marginal import best_teams, bottlenecks, marginal_gains, team_gains
-from optimizer.capacity.model import CapacityInput, CapacityInputError, solve
+from optimizer.capacity.model import CapacityInput, CapacityInputError
+from optimizer.capacity.run import CapacityRunError, run_capacity
 from optimizer.capacity.settings import CapacitySettings
 from optimizer.capacity.staffing import facility_wisn
-from optimizer.capacity.validate import validate
 from optimizer.capacity.wisn import WisnInputError
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
 
@@ -51,6 +50,7 @@ def capacity(
     deployment: Path = typer.Option(None, "--deployment", help="Deployment plan staff CSV "
                                     "(specialist_id, role, weekly_hours, hospital) added to staff in post."),
     all_hospitals: bool = typer.Option(False, "--all-hospitals", help="Every open hospital, not only the 282."),
+    facility: str = typer.Option(None, "--facility", help="Also show this hospital's resources and duals."),
     top: int = typer.Option(10, "--top", min=1, help="Bottlenecks to list."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the LP and the re-solves."),
     seed: int = typer.Option(0, "--seed", help="HiGHS random seed."),
@@ -65,46 +65,47 @@ def capacity(
     """
     settings = CapacitySettings(time_limit_s=time_limit, seed=seed)
     inp = _input(dataset, all_hospitals, deployment, as_json)
-    plan = solve(inp, settings)
-    if plan.status not in ("optimal", "time_limit"):
-        fail(f"capacity LP: {plan.explanation}", as_json)
-    check = validate(inp, plan, settings)
-    if not check.ok:
-        fail("capacity plan failed validation: " + "; ".join(check.violations[:5]), as_json)
-    st = statuses(inp, settings)
+    if facility is not None and facility not in {h.clues for h in inp.hospitals}:
+        fail(f"{facility} is not among the {'open' if all_hospitals else 'program'} hospitals of {dataset}",
+             as_json)
     try:
-        gains = marginal_gains(inp, settings)
-        teams = team_gains(inp, settings)
-    except RuntimeError as exc:
+        res = run_capacity(inp, settings, top)
+    except (CapacityRunError, RuntimeError) as exc:
         fail(str(exc), as_json)
-    best = bottlenecks(gains, top)
-    top_teams = best_teams(teams, top)
-    kpis = network_kpis(inp, plan, st) | {"certified_optimal": check.certified_optimal, "gap": plan.gap}
-    net = network_table(inp, plan, st)
-    tables = {"network": net, "bottlenecks": gains_table(best), "marginal_gains": gains_table(gains),
-              "team_gains": teams_table(teams), "resources": resources_table(plan)}
+    net = network_table(inp, res.plan, res.statuses)
+    resources = resources_table(res.plan)
+    detail = facility_table(res, facility) if facility else None
+    tables = {"network": net, "bottlenecks": gains_table(res.bottlenecks), "marginal_gains": gains_table(res.gains),
+              "team_gains": teams_table(res.teams), "resources": resources}
     written = write_tables(out, tables) if out else []
     if as_json:
-        print_json({"kpis": kpis, "hospitals": net.to_dict("records"),
-                    "bottlenecks": gains_table(best).to_dict("records"),
-                    "best_teams": teams_table(top_teams).to_dict("records"), "exported": written})
+        doc = {"kpis": res.kpis, "hospitals": net.to_dict("records"),
+               "bottlenecks": gains_table(res.bottlenecks).to_dict("records"),
+               "best_teams": teams_table(res.best_teams).to_dict("records"), "exported": written}
+        if detail is not None:
+            doc["facility"] = {"clues": facility, "resources": detail.to_dict("records")}
+        print_json(doc)
         return
-    console.print(table("Network capacity (per week)", ["KPI", "value"], list(kpis.items())))
+    console.print(table("Network capacity (per week)", ["KPI", "value"], list(res.kpis.items())))
     cols = ["clues", "operating_rooms", "demand_procedures_per_week", "procedures_per_week", "status_24_7",
             "limiting_role", "missing_for_full_24_7"]
     console.print(table("Hospitals: rooms, procedures/week demanded and delivered, 24/7 status, people "
                         "missing for full 24/7", ["clues", "rooms", "demand", "delivered", "24/7", "limit",
                                                    "missing"], net[cols].itertuples(index=False)))
     console.print(table(
-        f"Top {len(best)} bottlenecks: one more person, weighted procedures/week per MXN 100k/month",
+        f"Top {len(res.bottlenecks)} bottlenecks: one more person, weighted procedures/week per MXN 100k/month",
         ["clues", "role", "+procedures/week", "dual estimate", "MXN/month", "weighted per 100k MXN"],
         [(g.clues, g.role.value, g.procedures_per_week, g.dual_estimate, g.monthly_cost_mxn,
-          g.weighted_per_100k_mxn) for g in best]))
+          g.weighted_per_100k_mxn) for g in res.bottlenecks]))
     console.print(table(
-        f"Top {len(top_teams)} places for one more full team, weighted procedures/week per MXN 100k/month",
+        f"Top {len(res.best_teams)} places for one more full team, weighted procedures/week per MXN 100k/month",
         ["clues", "specialty", "+procedures/week", "MXN/month", "weighted per 100k MXN"],
         [(g.clues, g.specialty.value, g.procedures_per_week, g.monthly_cost_mxn, g.weighted_per_100k_mxn)
-         for g in top_teams]))
+         for g in res.best_teams]))
+    if detail is not None:
+        console.print(table(f"{facility}: resources (h/week), shadow prices and one more person",
+                            list(detail.columns),
+                            detail.astype(object).where(detail.notna(), "").itertuples(index=False)))
     for p in written:
         console.print(f"wrote {p}")
 
