@@ -54,6 +54,10 @@ STAGES: dict[str, StageFn] = {
 _LIBRARIES = ("ortools", "highspy", "pulp", "pyvrp", "numpy", "pandas", "duckdb", "pydantic")
 
 
+class RunError(RuntimeError):
+    """A run that could not start (its inputs could not be prepared); the message says why."""
+
+
 @dataclass
 class RunResult:
     """What a run produced: folder, status (ok / degraded / error), seconds per stage, KPIs per stage."""
@@ -259,12 +263,15 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
     run_dir = new_run_dir(runs_dir, scenario.name, run_id)
     try:
         demand_s = prepare(scenario, text, run_dir, src)
-    except Exception as exc:
-        message = f"preparing inputs failed: {exc}"
+    except Exception as exc:  # recorded, then re-raised as one clear message (no traceback for the user)
+        message = f"preparing the inputs of {run_dir.name} failed: {type(exc).__name__}: {exc}"
         registry.finish(run_id, "error", {}, {}, message)
         _write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": "error",
                                            "message": message})
-        raise
+        (run_dir / "log.txt").write_text(message + "\n" + traceback.format_exc(), encoding="utf-8")
+        if isinstance(exc, ScenarioError):
+            raise
+        raise RunError(message) from exc
     return _record(execute(run_dir, run_id, progress, demand_s))
 
 

@@ -67,7 +67,9 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "somewhere"
-        raise ScenarioError(f"{source}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        ctx, ctx_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        started = f", {ctx} that started on line {ctx_mark.line + 1}" if ctx and ctx_mark else ""
+        raise ScenarioError(f"{source}: {where}: not valid YAML ({getattr(exc, 'problem', exc)}{started})") from None
     if node is None or not isinstance(node, yaml.MappingNode):
         raise ScenarioError(f"{source}: line 1: a scenario is a mapping of keys (name:, dataset:, models:, ...)")
     lines: dict[Path_, int] = {}

@@ -128,13 +128,19 @@ def run(ctx: RunContext) -> StageOutput:
     plans: dict[str, RosterPlan] = {}
     if ctx.progress:
         ctx.progress(0, len(instances))
-    workers = min(cfg.processes, max(1, len(instances)))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_solve, inst, cfg.settings): c for c, inst in instances.items()}
-        for fut in as_completed(futures):
-            plans[futures[fut]] = fut.result()
+    workers = min(cfg.processes, len(instances))
+    if workers <= 1:  # one process: no pool start-up cost
+        for c, inst in instances.items():
+            plans[c] = _solve(inst, cfg.settings)
             if ctx.progress:
                 ctx.progress(len(plans), len(instances))
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_solve, inst, cfg.settings): c for c, inst in instances.items()}
+            for fut in as_completed(futures):
+                plans[futures[fut]] = fut.result()
+                if ctx.progress:
+                    ctx.progress(len(plans), len(instances))
     rows, summary, violations = [], [], []
     for c in chosen:
         plan, inst = plans[c], instances[c]
