@@ -1,0 +1,116 @@
+"""Greedy feasible start for the deployment MIP (a column vector of the formulation).
+
+Slots are taken in decreasing weighted coverage; a slot is accepted only when every role of its team can
+be brought to 168 h/week x people-per-role with free willing recruits (cheapest arcs first), the rooms,
+the budget and the objective allow it; otherwise everything taken for it is rolled back. Solvers start
+from this plan, so a time-limited run never returns less than the greedy plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.deployment.formulation import Formulation
+from optimizer.deployment.inputs import DeploymentInput
+from optimizer.deployment.settings import DeploymentSettings
+from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
+
+
+def greedy_start(inp: DeploymentInput, s: DeploymentSettings, form: Formulation) -> np.ndarray:
+    """A feasible x for ``form.mip`` (pinned people kept; equity rules are not targeted)."""
+    mip = form.mip
+    n_arc = form.n_arc
+    x = np.zeros(mip.n_cols)
+    free = np.array([c.size for c in form.classes], dtype=np.int64)
+    # incentive of the next member of each class (members sorted by incentive)
+    next_member = np.zeros(len(form.classes), dtype=np.int64)
+    incentive = [[inp.candidates[i].incentive_mxn for i in c.members] for c in form.classes]
+    bonus = np.zeros(len(inp.hospitals))
+    for h, hosp in enumerate(inp.hospitals):
+        bonus[h] = s.degree_bonus_mxn[hosp.degree] + (s.remote_bonus_mxn if hosp.remote else 0.0)
+    arcs_at: dict[tuple[int, Specialty], np.ndarray] = {}
+    for j in np.argsort(-mip.c[:n_arc], kind="stable"):
+        key = (int(form.arc_h[j]), form.classes[form.arc_k[j]].role)
+        arcs_at.setdefault(key, []).append(int(j))  # type: ignore[arg-type]
+    hours: dict[tuple[int, Specialty], float] = dict(form.inpost)
+    flow = np.zeros(n_arc, dtype=np.int64)
+    spent = 0.0
+
+    def take(j: int) -> float:
+        k = int(form.arc_k[j])
+        inc = incentive[k][next_member[k]]
+        next_member[k] += 1
+        free[k] -= 1
+        flow[j] += 1
+        hours[(int(form.arc_h[j]), form.classes[k].role)] = hours.get((int(form.arc_h[j]), form.classes[k].role),
+                                                                        0.0) + form.classes[k].weekly_hours
+        return inc + bonus[form.arc_h[j]]
+
+    def give_back(j: int) -> None:
+        k = int(form.arc_k[j])
+        next_member[k] -= 1
+        free[k] += 1
+        flow[j] -= 1
+        hours[(int(form.arc_h[j]), form.classes[k].role)] -= form.classes[k].weekly_hours
+
+    # pinned people first
+    for j in np.flatnonzero(mip.lb[:n_arc] > 0):
+        for _ in range(int(mip.lb[j])):
+            spent += take(int(j))
+    slot_cols = np.arange(form.slot_col0, form.slot_col0 + len(form.slot_h))
+    value = mip.c[slot_cols]
+    order = np.lexsort((np.arange(len(slot_cols)), -value))
+    taken_u = np.zeros(len(slot_cols), dtype=bool)
+    n_hs: dict[tuple[int, Specialty], int] = {}
+    n_h: dict[int, int] = {}
+    tpl = s.template
+    for i in order:
+        h, spec = int(form.slot_h[i]), form.slot_s[i]
+        if i > 0 and form.slot_h[i - 1] == h and form.slot_s[i - 1] == spec and not taken_u[i - 1]:
+            continue
+        if n_h.get(h, 0) >= inp.hospitals[h].operating_rooms:
+            continue
+        took: list[int] = []
+        cost = 0.0
+        ok = True
+        for role, n_r in tpl.roles(spec).items():
+            if n_r == 0:
+                continue
+            slots_after = (n_hs.get((h, spec), 0) if role in SURGICAL_SPECIALTIES else n_h.get(h, 0)) + 1
+            need = HOURS_PER_WEEK * n_r * slots_after
+            for j in arcs_at.get((h, role), []):
+                while hours.get((h, role), 0.0) < need - 1e-9 and free[form.arc_k[j]] > 0:
+                    cost += take(j)
+                    took.append(j)
+                if hours.get((h, role), 0.0) >= need - 1e-9:
+                    break
+            if hours.get((h, role), 0.0) < need - 1e-9:
+                ok = False
+                break
+        gain = value[i] + float(mip.c[took].sum()) - s.incentive_weight * (cost - float(bonus[h] * len(took)))
+        over = s.budget_mxn_month is not None and spent + cost > s.budget_mxn_month + 1e-6
+        if not ok or over or gain <= 0:
+            for j in reversed(took):
+                give_back(j)
+            continue
+        spent += cost
+        taken_u[i] = True
+        n_hs[(h, spec)] = n_hs.get((h, spec), 0) + 1
+        n_h[h] = n_h.get(h, 0) + 1
+    x[:n_arc] = flow
+    x[slot_cols] = taken_u
+    # incentive steps: each class uses its cheapest members
+    used = np.bincount(form.arc_k, weights=flow, minlength=len(form.classes))
+    seg_cols = np.arange(n_arc, form.slot_col0)
+    left = used.copy()
+    for col in seg_cols:
+        k = int(form.seg_k[col - n_arc])
+        take_n = min(left[k], mip.ub[col])
+        x[col] = take_n
+        left[k] -= take_n
+    x[form.y0 : form.y0 + int(form.arc_bucket.max(initial=-1)) + 1] = np.bincount(
+        form.arc_bucket, weights=flow, minlength=int(form.arc_bucket.max(initial=-1)) + 1
+    )
+    for t, h in enumerate(form.v_h):
+        x[form.v0 + t] = 1.0 if n_h.get(int(h), 0) > 0 else 0.0
+    return x

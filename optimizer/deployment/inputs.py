@@ -1,0 +1,286 @@
+"""Input of the deployment model: program hospitals, surgical demand, the recruit pool and staff in post.
+
+Built from a generated/loaded dataset with :func:`from_dataset`, or directly from the typed records below
+(tests and scaled benchmarks do that). Distances are great-circle km from the centroid of the person's home
+municipality to the hospital.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimizer.domain import (
+    SURGICAL_SPECIALTIES,
+    MarginalisationDegree,
+    Specialty,
+    StaffStatus,
+)
+from optimizer.paths import REFERENCE_DIR
+
+#: Roles that staff an operating-room team: the four surgical specialties, anaesthesiology, nursing.
+TEAM_ROLES: tuple[Specialty, ...] = (
+    *SURGICAL_SPECIALTIES,
+    Specialty.ANAESTHESIOLOGY,
+    Specialty.SURGICAL_NURSING,
+)
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+class DeploymentInputError(ValueError):
+    """Input that cannot feed the model; the message names the file, row and field."""
+
+
+@dataclass(frozen=True)
+class Hospital:
+    """A program hospital that can receive surgical teams."""
+
+    clues: str
+    name: str
+    cve_ent: str
+    lat: float
+    lon: float
+    operating_rooms: int
+    degree: MarginalisationDegree
+    remote: bool
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Surgical demand of one hospital for one surgical specialty (per week)."""
+
+    procedures_per_week: float
+    or_hours_per_week: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A recruit who can be deployed (role = specialty)."""
+
+    specialist_id: str
+    specialty: Specialty
+    sex: str
+    home_state: str
+    home_cvegeo: str
+    home_lat: float
+    home_lon: float
+    weekly_hours: float
+    willing_states: frozenset[str]
+    max_km: float | None
+    incentive_mxn: float
+
+
+@dataclass(frozen=True)
+class StaffInPost:
+    """A person already working at a program hospital: their hours count first, at no cost."""
+
+    specialist_id: str
+    specialty: Specialty
+    sex: str
+    clues: str
+    weekly_hours: float
+
+
+@dataclass
+class DeploymentInput:
+    """Everything the deployment model reads.
+
+    ``current`` maps specialist ids of recruits already deployed to their hospital (re-planning);
+    ``departed`` lists people of the current deployment who are no longer in the pool (resignations).
+    """
+
+    hospitals: list[Hospital]
+    demand: dict[tuple[str, Specialty], Demand]
+    candidates: list[Candidate]
+    in_post: list[StaffInPost] = field(default_factory=list)
+    current: dict[str, str] = field(default_factory=dict)
+    state_names: dict[str, str] = field(default_factory=dict)
+    departed: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        clues = {h.clues for h in self.hospitals}
+        if len(clues) != len(self.hospitals):
+            raise DeploymentInputError("hospitals: duplicate CLUES keys")
+        ids = [c.specialist_id for c in self.candidates]
+        if len(set(ids)) != len(ids):
+            raise DeploymentInputError("candidates: duplicate specialist_id")
+        cand = set(ids)
+        for sid, h in self.current.items():
+            if sid not in cand:
+                raise DeploymentInputError(f"current deployment: specialist '{sid}' is not in the recruit pool")
+            if h not in clues:
+                raise DeploymentInputError(
+                    f"current deployment: specialist '{sid}' is at '{h}', which is not a program hospital"
+                )
+
+    def hospital_index(self) -> dict[str, int]:
+        return {h.clues: i for i, h in enumerate(self.hospitals)}
+
+    def distance_km(self, candidates: list[Candidate] | None = None) -> np.ndarray:
+        """Great-circle km, shape (len(candidates), len(hospitals))."""
+        cands = self.candidates if candidates is None else candidates
+        lat = np.array([c.home_lat for c in cands], dtype=float)
+        lon = np.array([c.home_lon for c in cands], dtype=float)
+        return haversine_km(lat, lon, self.hospitals)
+
+    def total_demand(self) -> float:
+        """Procedures per week over all program hospitals and surgical specialties."""
+        return float(sum(d.procedures_per_week for d in self.demand.values()))
+
+
+def haversine_km(lat: np.ndarray, lon: np.ndarray, hospitals: list[Hospital]) -> np.ndarray:
+    """Great-circle distances (km) between points and hospitals, shape (len(lat), len(hospitals))."""
+    hlat = np.radians(np.array([h.lat for h in hospitals], dtype=float))[None, :]
+    hlon = np.radians(np.array([h.lon for h in hospitals], dtype=float))[None, :]
+    plat = np.radians(np.asarray(lat, dtype=float))[:, None]
+    plon = np.radians(np.asarray(lon, dtype=float))[:, None]
+    a = np.sin((hlat - plat) / 2) ** 2 + np.cos(plat) * np.cos(hlat) * np.sin((hlon - plon) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+# --- construction from a dataset ---------------------------------------------------------------------------
+
+
+def _text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return str(v).strip()
+
+
+def _states(v: Any) -> frozenset[str]:
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return frozenset(str(x).zfill(2) for x in v)
+    return frozenset(s.strip().zfill(2) for s in _text(v).split(";") if s.strip())
+
+
+def _opt_float(v: Any) -> float | None:
+    t = _text(v)
+    return None if t == "" else float(t)
+
+
+def municipality_centroids(reference_dir: Path = REFERENCE_DIR) -> dict[str, tuple[float, float]]:
+    """cvegeo -> (lat, lon) of the municipal seat, from ``municipalities.csv``."""
+    mun = pd.read_csv(reference_dir / "municipalities.csv", dtype={"cvegeo": str})
+    return {str(r.cvegeo).zfill(5): (float(r.lat), float(r.lon)) for r in mun.itertuples(index=False)}
+
+
+def from_tables(
+    facilities: pd.DataFrame,
+    specialists: pd.DataFrame,
+    surgical_demand: pd.DataFrame,
+    states: pd.DataFrame | None = None,
+    current: pd.DataFrame | None = None,
+    source: str = "specialists.csv",
+) -> DeploymentInput:
+    """Build the input from the dataset tables.
+
+    ``facilities``/``specialists`` have the columns of the domain entities; ``surgical_demand`` has
+    ``clues, specialty, procedures_per_week, or_hours_per_week``; ``current`` (optional) has
+    ``specialist, hospital`` (the columns of a written plan). Rows whose home municipality is unknown
+    raise :class:`DeploymentInputError` naming ``source``, the row and the field.
+    """
+    fac = facilities[facilities["program"].map(_truthy)].copy()
+    fac = fac[fac["kind"].astype(str) == "hospital"]
+    hospitals = [
+        Hospital(
+            clues=str(r.clues),
+            name=str(r.name),
+            cve_ent=str(r.cve_ent).zfill(2),
+            lat=float(r.lat),
+            lon=float(r.lon),
+            operating_rooms=int(r.operating_rooms),
+            degree=MarginalisationDegree(str(r.marginalisation_degree)),
+            remote=_truthy(r.remote),
+        )
+        for r in fac.itertuples(index=False)
+    ]
+    program = {h.clues for h in hospitals}
+    demand: dict[tuple[str, Specialty], Demand] = {}
+    for r in surgical_demand.itertuples(index=False):
+        clues = str(r.clues)
+        if clues not in program or str(r.specialty) not in {s.value for s in SURGICAL_SPECIALTIES}:
+            continue
+        key = (clues, Specialty(str(r.specialty)))
+        prev = demand.get(key, Demand(0.0, 0.0))
+        demand[key] = Demand(
+            prev.procedures_per_week + float(r.procedures_per_week),
+            prev.or_hours_per_week + float(r.or_hours_per_week),
+        )
+    centroids = municipality_centroids()
+    roles = {r.value for r in TEAM_ROLES}
+    candidates: list[Candidate] = []
+    in_post: list[StaffInPost] = []
+    for row_no, r in enumerate(specialists.to_dict("records"), start=2):
+        spec = _text(r["specialty"])
+        if spec not in roles:
+            continue
+        status = _text(r["status"])
+        if status == StaffStatus.IN_POST.value:
+            clues = _text(r.get("facility_clues"))
+            if clues in program:
+                in_post.append(
+                    StaffInPost(_text(r["specialist_id"]), Specialty(spec), _text(r["sex"]), clues,
+                                float(r["weekly_hours"]))
+                )
+            continue
+        if status != StaffStatus.RECRUIT.value:
+            raise DeploymentInputError(f"{source}: row {row_no}, field 'status': unknown value '{status}'")
+        cvegeo = _text(r["home_cvegeo"]).zfill(5)
+        if cvegeo not in centroids:
+            raise DeploymentInputError(
+                f"{source}: row {row_no}, field 'home_cvegeo': '{cvegeo}' is not a municipality "
+                "in data/reference/municipalities.csv"
+            )
+        lat, lon = centroids[cvegeo]
+        candidates.append(
+            Candidate(
+                specialist_id=_text(r["specialist_id"]),
+                specialty=Specialty(spec),
+                sex=_text(r["sex"]),
+                home_state=_text(r["home_state"]).zfill(2),
+                home_cvegeo=cvegeo,
+                home_lat=lat,
+                home_lon=lon,
+                weekly_hours=float(r["weekly_hours"]),
+                willing_states=_states(r.get("willing_states")),
+                max_km=_opt_float(r.get("max_km")),
+                incentive_mxn=float(r.get("incentive_mxn") or 0.0),
+            )
+        )
+    names: dict[str, str] = {}
+    if states is not None:
+        names = {str(r.cve_ent).zfill(2): str(r.name) for r in states.itertuples(index=False)}
+    cur: dict[str, str] = {}
+    departed: list[str] = []
+    pool = {c.specialist_id for c in candidates}
+    if current is not None:
+        for row_no, r in enumerate(current.to_dict("records"), start=2):
+            sid, h = _text(r.get("specialist")), _text(r.get("hospital"))
+            if not sid or not h:
+                raise DeploymentInputError(
+                    f"current deployment: row {row_no} needs both 'specialist' and 'hospital'"
+                )
+            if sid in pool:
+                cur[sid] = h
+            else:
+                departed.append(sid)
+    return DeploymentInput(hospitals, demand, candidates, in_post, cur, names, departed)
+
+
+def from_dataset(ds: Any, current: pd.DataFrame | None = None) -> DeploymentInput:
+    """Build the input from a loaded :class:`optimizer.data.dataset.Dataset` (demand from its records)."""
+    from optimizer.data.aggregate import surgical_demand
+
+    demand = surgical_demand(ds.records_dir)
+    return from_tables(ds.facilities, ds.specialists, demand, ds.states, current)
+
+
+def _truthy(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in {"1", "true", "yes", "si", "sí", "y", "t"}
+    return bool(v) and v == v

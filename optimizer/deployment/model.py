@@ -1,0 +1,181 @@
+"""Surgical-team deployment: which recruit goes to which program hospital, and how many 24/7 teams follow.
+
+``solve(input, settings)`` builds the exact class x hospital MIP (:mod:`.formulation`), solves it with the
+chosen back end under a time limit and a seed (weighted objective, or coverage > hospitals reaching 24/7 >
+cost in rank order), disaggregates the class flows to named people and returns a typed
+:class:`DeploymentPlan`. Infeasible rules (a minimum coverage that cannot be met) are explained by an
+elastic re-solve that names the hospitals, states or budget that cannot be satisfied.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from optimizer.deployment.aggregate import disaggregate
+from optimizer.deployment.explain import explain_infeasible, explain_short
+from optimizer.deployment.formulation import Formulation, build, person_bonus_mxn
+from optimizer.deployment.greedy import greedy_start
+from optimizer.deployment.inputs import DeploymentInput, haversine_km
+from optimizer.deployment.mip import Mip, MipResult
+from optimizer.deployment.pricing import solve_priced
+from optimizer.deployment.settings import DeploymentSettings
+from optimizer.domain import Specialty
+
+__all__ = ["Assignment", "DeploymentPlan", "ShortHospital", "TeamCount", "solve"]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One recruit deployed: role = their specialty; pay = incentive + remoteness bonus (MXN/month)."""
+
+    specialist: str
+    hospital: str
+    role: Specialty
+    incentive_mxn: float
+    km: float
+    moved: bool
+
+
+@dataclass(frozen=True)
+class TeamCount:
+    """Complete 24/7 team slots of one surgical specialty at one hospital."""
+
+    hospital: str
+    specialty: Specialty
+    slots: int
+
+
+@dataclass(frozen=True)
+class ShortHospital:
+    """A hospital x specialty whose demand is not fully covered, with the binding reason."""
+
+    hospital: str
+    specialty: Specialty
+    demand: float
+    covered: float
+    reason: str
+    detail: str
+
+
+@dataclass
+class DeploymentPlan:
+    """The result of :func:`solve`.
+
+    ``objective`` is the weighted objective (weighted procedures/week minus km, incentive and move costs)
+    of the returned plan; in lexicographic mode ``stages`` holds each ranked objective and ``gap`` is the
+    last stage's. ``solve_seconds`` is wall time around the whole call.
+    """
+
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_seconds: float
+    solver: str
+    seed: int
+    assignments: list[Assignment] = field(default_factory=list)
+    teams: list[TeamCount] = field(default_factory=list)
+    short: list[ShortHospital] = field(default_factory=list)
+    explanation: str | None = None
+    stages: list[dict[str, float | str | None]] = field(default_factory=list)
+    n_classes: int = 0
+    n_candidates: int = 0
+    n_arcs: int = 0
+
+    def slots(self) -> dict[tuple[str, Specialty], int]:
+        return {(t.hospital, t.specialty): t.slots for t in self.teams}
+
+
+def _with_objective(mip: Mip, c: np.ndarray, offset: float) -> Mip:
+    return Mip(c, mip.lb, mip.ub, mip.integer, mip.a, mip.row_lo, mip.row_hi, offset)
+
+
+def _with_floor(mip: Mip, coefs: np.ndarray, floor: float) -> Mip:
+    row = sp.csr_matrix(coefs.reshape(1, -1))
+    return Mip(mip.c, mip.lb, mip.ub, mip.integer, sp.vstack([mip.a, row]).tocsr(),
+               np.r_[mip.row_lo, floor], np.r_[mip.row_hi, np.inf], mip.offset)
+
+
+def _solve_lexicographic(form: Formulation, s: DeploymentSettings, t0: float) -> tuple[MipResult, list[dict]]:
+    """Coverage first, then hospitals reaching 24/7, then cost; each stage keeps the earlier values."""
+    mip = form.mip
+    stages: list[dict] = []
+    plan: list[tuple[str, np.ndarray, float]] = [
+        ("coverage", form.cov_obj, 0.0),
+        ("hospitals_24_7", form.eq_obj, 0.0),
+        ("cost", form.cost_obj, form.cost_offset),
+    ]
+    res: MipResult | None = None
+    for i, (name, c, off) in enumerate(plan):
+        left = max(0.5, s.time_limit_s - (time.perf_counter() - t0))
+        res, _info = solve_priced(_with_objective(mip, c, off), form.n_arc, form.arc_k, s.solver, left, s.seed,
+                                  s.threads, s.mip_gap, form.arc_bucket)
+        if res.x is None:
+            stages.append({"stage": name, "status": res.status, "value": None, "bound": None})
+            return res, stages
+        value = float(c @ res.x + off)
+        stages.append({"stage": name, "status": res.status, "value": value, "bound": res.bound})
+        if i < len(plan) - 1:
+            floor = value - s.lex_tolerance * abs(value) - 1e-6 * max(1.0, abs(value))
+            if name == "hospitals_24_7":
+                floor = float(np.floor(value + 1e-6)) - 1e-6
+            mip = _with_floor(mip, c, floor - off)
+    assert res is not None
+    return res, stages
+
+
+def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> DeploymentPlan:
+    """Deploy the recruit pool to the program hospitals; see the module docstring."""
+    s = settings or DeploymentSettings()
+    t0 = time.perf_counter()
+    form = build(inp, s)
+    stages: list[dict] = []
+    if s.objective_mode == "lexicographic":
+        res, stages = _solve_lexicographic(form, s, t0)
+    else:
+        res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, s.time_limit_s, s.seed, s.threads,
+                                  s.mip_gap, form.arc_bucket, greedy_start(inp, s, form))
+    base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),
+                n_arcs=len(form.arc_k), stages=stages)
+    if res.x is None:
+        if res.status == "infeasible":
+            explanation = explain_infeasible(inp, s)
+        else:
+            explanation = f"no feasible plan found within {s.time_limit_s:g} s ({res.solver}: {res.message})"
+        return DeploymentPlan(res.status, None, res.bound, None, time.perf_counter() - t0,
+                              explanation=explanation, **base)
+    x = res.x
+    who = disaggregate(inp, form.classes, form.flows(x))
+    slots = form.slots(x)
+    plan = DeploymentPlan(
+        status=res.status,
+        objective=float((form.cov_obj + form.cost_obj) @ x + form.cost_offset),
+        bound=res.bound if s.objective_mode == "weighted" else None,
+        gap=res.gap,
+        solve_seconds=0.0,
+        assignments=_assignments(inp, s, who),
+        teams=[TeamCount(inp.hospitals[h].clues, sp_, n) for (h, sp_), n in sorted(slots.items(),
+               key=lambda kv: (kv[0][0], kv[0][1].value))],
+        **base,
+    )
+    plan.short = explain_short(inp, s, plan)
+    plan.solve_seconds = time.perf_counter() - t0
+    return plan
+
+
+def _assignments(inp: DeploymentInput, s: DeploymentSettings, who: dict[str, str]) -> list[Assignment]:
+    idx = inp.hospital_index()
+    bonus = person_bonus_mxn(inp, s)
+    by_id = {c.specialist_id: c for c in inp.candidates}
+    out = []
+    for sid in sorted(who):
+        c, h = by_id[sid], idx[who[sid]]
+        km = float(haversine_km(np.array([c.home_lat]), np.array([c.home_lon]), [inp.hospitals[h]])[0, 0])
+        cur = inp.current.get(sid)
+        out.append(Assignment(sid, who[sid], c.specialty, c.incentive_mxn + float(bonus[h]), km,
+                              cur is not None and cur != who[sid]))
+    return out

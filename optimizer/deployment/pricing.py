@@ -1,0 +1,187 @@
+"""Solve the class x hospital MIP over a priced subset of its arcs, with a bound valid for all arcs.
+
+Most of the 10^5-10^6 willing (class, hospital) arcs are never used. Column generation solves the full LP
+relaxation over a small working set: start from each class's cheapest arcs, price every arc with the LP
+duals (reduced cost ``c - A^T y``, vectorised), add the best few per class, repeat until no arc prices in.
+The MIP then runs on the working set plus each class's least-negative excluded arcs. Validity: for any
+feasible plan ``c x <= z_LP + sum_excluded rc_j x_j``, so a plan using an excluded arc j is worth at most
+``z_LP + rc_j``; the global bound is ``max(restricted MIP bound, z_LP + max excluded rc)`` and the reported
+gap is measured against it (the plan is proven optimal when that bound meets the incumbent).
+
+Arc flows are continuous in the formulation (bucket counts and slots are integer, making the flows a
+transportation polytope); if a solver returns fractional flows, a repair MIP with slots and buckets fixed
+makes them integral.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.deployment.mip import Mip, MipResult, relative_gap, solve_mip
+from optimizer.deployment.settings import SolverName
+
+#: Arcs per class in the first working set, added per class per pricing round, and kept for the MIP.
+INITIAL_PER_CLASS = 4
+INITIAL_PER_BUCKET = 8
+ADDED_PER_CLASS = 3
+EXTRA_PER_CLASS = 2
+
+
+@dataclass
+class PricingInfo:
+    """What the pricing loop did: LP bound, rounds, arcs in the final MIP."""
+
+    lp_bound: float
+    rounds: int
+    arcs_in_mip: int
+    arcs_total: int
+    repaired: bool = False
+
+
+class WarmLp:
+    """The working-set LP kept in one HiGHS object, so each pricing round warm-starts from the last basis."""
+
+    def __init__(self, mip: Mip, a_csc, arcs: np.ndarray, others: np.ndarray, threads: int) -> None:
+        from optimizer.deployment.mip import _highs_model
+
+        self.h = _highs_model(_subset(mip, a_csc, np.r_[arcs, others]), 60.0, 0, threads, 0.0, relax=True)
+        self.col_arc = np.r_[arcs, np.full(len(others), -1)].astype(np.int64)  # arc id per LP column, -1 = other
+        self.x = np.zeros(0)
+
+    def run(self, time_limit_s: float) -> tuple[str, float, np.ndarray]:
+        import highspy
+
+        self.h.setOptionValue("time_limit", float(time_limit_s))
+        self.h.run()
+        ok = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        sol = self.h.getSolution()
+        self.x = np.asarray(sol.col_value, dtype=float)
+        return ("optimal" if ok else "not_optimal"), float(self.h.getInfo().objective_function_value), np.asarray(
+            sol.row_dual, dtype=float)
+
+    def positive_arcs(self) -> np.ndarray:
+        """Arc ids with positive flow in the last LP solution."""
+        return self.col_arc[(self.col_arc >= 0) & (self.x > 1e-9)]
+
+    def add_columns(self, mip: Mip, a_csc, cols: np.ndarray) -> None:
+        sub = a_csc[:, cols].tocsc()
+        self.h.addCols(len(cols), mip.c[cols], mip.lb[cols], mip.ub[cols], sub.nnz, sub.indptr[:-1].astype(np.int32),
+                       sub.indices.astype(np.int32), sub.data)
+        self.col_arc = np.r_[self.col_arc, cols]
+
+
+def _subset(mip: Mip, a_csc, cols: np.ndarray, integer: np.ndarray | None = None) -> Mip:
+    return Mip(mip.c[cols], mip.lb[cols], mip.ub[cols], mip.integer[cols] if integer is None else integer,
+               a_csc[:, cols].tocsr(), mip.row_lo, mip.row_hi, mip.offset)
+
+
+def _top_per_group(score: np.ndarray, group: np.ndarray, cand: np.ndarray, k: int) -> np.ndarray:
+    """Indices (from ``cand``) of the ``k`` highest scores within each group."""
+    if len(cand) == 0 or k <= 0:
+        return cand[:0]
+    g = group[cand]
+    order = np.lexsort((-score[cand], g))
+    gs = g[order]
+    first = np.searchsorted(gs, gs, side="left")
+    rank = np.arange(len(order)) - first
+    return cand[order[rank < k]]
+
+
+def solve_priced(
+    mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
+    gap: float, arc_bucket: np.ndarray | None = None, start: np.ndarray | None = None,
+) -> tuple[MipResult, PricingInfo]:
+    """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space."""
+    t0 = time.perf_counter()
+    a_csc = mip.a.tocsc()
+    a_arc_t = a_csc[:, :n_arc].T.tocsr()
+    others = np.arange(n_arc, mip.n_cols)
+    all_arcs = np.arange(n_arc)
+    work = np.zeros(n_arc, dtype=bool)
+    work[_top_per_group(mip.c[:n_arc], arc_group, all_arcs, INITIAL_PER_CLASS)] = True
+    if arc_bucket is not None:
+        work[_top_per_group(mip.c[:n_arc], arc_bucket, all_arcs, INITIAL_PER_BUCKET)] = True
+    work[mip.lb[:n_arc] > 0] = True
+    lp = WarmLp(mip, a_csc, np.flatnonzero(work), others, threads)
+    rounds, z_lp, rc = 0, math.inf, np.zeros(n_arc)
+    while True:
+        rounds += 1
+        status, z_lp, duals = lp.run(max(1.0, time_limit_s - (time.perf_counter() - t0)))
+        if status != "optimal":
+            if rounds > 1:
+                break  # out of time: keep the last priced working set (its bound stays the Lagrangian one)
+            # No LP optimum over the starting set (e.g. equity rules need more arcs): use every arc.
+            res = solve_mip(mip, solver, max(1.0, time_limit_s - (time.perf_counter() - t0)), seed, threads, gap)
+            return res, PricingInfo(math.inf, rounds, n_arc, n_arc)
+        rc = mip.c[:n_arc] - a_arc_t @ duals
+        cand = np.flatnonzero(~work & (rc > 1e-9))
+        if len(cand) == 0 or time.perf_counter() - t0 > 0.6 * time_limit_s:
+            break
+        new = _top_per_group(rc, arc_group, cand, ADDED_PER_CLASS)
+        work[new] = True
+        lp.add_columns(mip, a_csc, np.sort(new))
+    # Lagrangian bound over all arcs (equals z_LP when pricing converged).
+    excluded_pos = np.flatnonzero(~work & (rc > 0))
+    lp_bound = z_lp + float(rc[excluded_pos] @ mip.ub[excluded_pos]) if len(excluded_pos) else z_lp
+    # MIP working set: arcs used by the LP plus, per class, the best-priced others (near-zero reduced cost).
+    in_mip = np.zeros(n_arc, dtype=bool)
+    in_mip[lp.positive_arcs()] = True
+    in_mip[mip.lb[:n_arc] > 0] = True
+    if start is not None:
+        in_mip[start[:n_arc] > 0.5] = True
+    in_mip[_top_per_group(rc, arc_group, np.flatnonzero(~in_mip), EXTRA_PER_CLASS)] = True
+    arc_cols = np.flatnonzero(in_mip)
+    cols = np.r_[arc_cols, others]
+    sub = _subset(mip, a_csc, cols)
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    sub_start = start[cols] if start is not None else None
+    res = solve_mip(sub, solver, left, seed, threads, gap, sub_start)
+    if sub_start is not None and (res.x is None or res.objective < float(sub.c @ sub_start + sub.offset) - 1e-9):
+        res.x, res.objective = sub_start, float(sub.c @ sub_start + sub.offset)
+        res.status = "feasible"
+    info = PricingInfo(lp_bound, rounds, len(arc_cols), n_arc)
+    excl = np.flatnonzero(~in_mip)
+    if len(excluded_pos):
+        outside = lp_bound  # pricing stopped early: only the Lagrangian bound holds
+    else:
+        outside = z_lp + float(rc[excl].max()) if excl.size else -math.inf
+    if res.x is None:
+        if res.bound is not None:
+            res.bound = min(lp_bound, max(res.bound, outside))
+        return res, info
+    x_sub = res.x
+    frac = np.abs(x_sub[: len(arc_cols)] - np.round(x_sub[: len(arc_cols)])) > 1e-6
+    if frac.any():
+        x_sub = _repair(sub, len(arc_cols), x_sub, max(1.0, time_limit_s - (time.perf_counter() - t0)), seed,
+                        threads)
+        info.repaired = True
+        if x_sub is None:
+            return MipResult("time_limit", None, None, res.bound, None, 0.0, solver,
+                             "flows could not be made integral"), info
+    x = np.zeros(mip.n_cols)
+    x[cols] = x_sub
+    bound = max(res.bound if res.bound is not None else -math.inf, outside)
+    bound = min(bound, lp_bound)
+    objective = float(mip.c @ x + mip.offset)
+    status = res.status
+    g = relative_gap(objective, bound)
+    if status == "optimal" and g is not None and g > max(gap, 1e-6):
+        status = "feasible"
+    return MipResult(status, x, objective, bound, g, time.perf_counter() - t0, solver, res.message), info
+
+
+def _repair(sub: Mip, n_arc: int, x: np.ndarray, time_limit_s: float, seed: int, threads: int) -> np.ndarray | None:
+    """Integral flows for fixed integer slots and buckets (a transportation MIP with side rows)."""
+    lb, ub = sub.lb.copy(), sub.ub.copy()
+    fixed = sub.integer.copy()
+    lb[fixed] = np.round(x[fixed])
+    ub[fixed] = np.round(x[fixed])
+    integer = sub.integer.copy()
+    integer[:n_arc] = True
+    fixed_mip = Mip(sub.c, lb, ub, integer, sub.a, sub.row_lo, sub.row_hi, sub.offset)
+    res = solve_mip(fixed_mip, "highs", time_limit_s, seed, threads, 1e-6)
+    return res.x
