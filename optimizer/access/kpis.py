@@ -151,9 +151,9 @@ def access_report(scope: AccessScope, hospitals_24_7: Iterable[str], thresholds:
     for specialty in sorted(scope.specialty_hospitals):
         targets[f"team: {specialty}"] = scope.minutes_to_nearest(scope.specialty_hospitals[specialty])[0]
     targets["pharmacy"] = scope.pharmacy_minutes
-    bands = pd.DataFrame({"band": band_labels(thresholds)})
-    for name, mins in targets.items():
-        bands[name] = band_population(mins, pop, thresholds)
+    labels = band_labels(thresholds)
+    bands = pd.DataFrame([{"reach": name, **dict(zip(labels, band_population(mins, pop, thresholds), strict=True)),
+                           "population": int(pop.sum())} for name, mins in targets.items()])
     clues = scope.hospitals["clues"].to_numpy()
     worst_df = pd.DataFrame({
         "cvegeo": m["cvegeo"], "municipality": m["name"], "cve_ent": m["cve_ent"], "degree": m["degree"],

@@ -295,26 +295,60 @@ def pmedian_objective(inp: WhereNextInput, chosen: NDArray[np.int64]) -> float:
 
 
 def _pmedian_greedy(inp: WhereNextInput) -> NDArray[np.int64]:
-    """Greedy add (largest drop of weighted minutes per cost, within budget), then one pass of swaps."""
+    """Greedy add (largest drop of weighted minutes per cost, within budget), then vertex substitution."""
     big = 1e9
     current = np.minimum(inp.existing_minutes, big)
     chosen: list[int] = []
     spent = 0.0
+    cost = np.where(inp.site_cost > 0, inp.site_cost, 1e-12)
     for _ in range(inp.k):
         totals = (inp.weight[:, None] * np.minimum(current[:, None], inp.minutes)).sum(axis=0)
         drop = (inp.weight * current).sum() - totals
-        allowed = np.array([_budget_allows(inp, spent, j) and j not in chosen for j in range(len(totals))])
+        allowed = np.array([_budget_allows(inp, spent, j) for j in range(len(totals))])
+        allowed[chosen] = False
         if not allowed.any():
             break
-        cost = np.where(inp.site_cost > 0, inp.site_cost, 1e-12)
-        score = np.where(allowed, drop / cost, -np.inf)
-        j = int(np.argmax(score))
+        j = int(np.argmax(np.where(allowed, drop / cost, -np.inf)))
         if drop[j] <= 0:
             break
         chosen.append(j)
         spent += inp.site_cost[j]
         current = np.minimum(current, inp.minutes[:, j])
-    return np.asarray(chosen, dtype=np.int64)
+    return _vertex_substitution(inp, np.asarray(chosen, dtype=np.int64))
+
+
+def _vertex_substitution(inp: WhereNextInput, chosen: NDArray[np.int64], max_passes: int = 20,
+                         ) -> NDArray[np.int64]:
+    """Teitz-Bart interchange: swap a chosen site for an unchosen one while the best swap (within budget)
+    lowers the weighted minutes; each pass evaluates all swaps at once with numpy."""
+    if len(chosen) == 0:
+        return chosen
+    big = 1e9
+    existing = np.minimum(inp.existing_minutes, big)
+    chosen = chosen.copy()
+    for _ in range(max_passes):
+        d = inp.minutes[:, chosen]
+        current = np.minimum(existing, d.min(axis=1))
+        best_total, best_swap = float((inp.weight * current).sum()), None
+        spent = float(inp.site_cost[chosen].sum())
+        free = np.ones(inp.minutes.shape[1], dtype=bool)
+        free[chosen] = False
+        for pos in range(len(chosen)):
+            others = np.delete(d, pos, axis=1)
+            base = np.minimum(existing, others.min(axis=1)) if others.shape[1] else existing
+            totals = (inp.weight[:, None] * np.minimum(base[:, None], inp.minutes)).sum(axis=0)
+            ok = free.copy()
+            if inp.budget is not None:
+                ok &= spent - inp.site_cost[chosen[pos]] + inp.site_cost <= inp.budget + 1e-9
+            if not ok.any():
+                continue
+            j = int(np.argmin(np.where(ok, totals, np.inf)))
+            if totals[j] < best_total * (1 - 1e-12):
+                best_total, best_swap = float(totals[j]), (pos, j)
+        if best_swap is None:
+            break
+        chosen[best_swap[0]] = best_swap[1]
+    return chosen
 
 
 @dataclass

@@ -69,17 +69,18 @@ def validate_where_next(inp: WhereNextInput, plan: WhereNextPlan) -> Validation:
 
 
 def validate_report(report: AccessReport) -> Validation:
-    """Every table's population (per column for the reach bands) sums to the census total in scope."""
+    """Every table's population (each reach row across its bands) sums to the census total in scope."""
     out = Validation()
     total = report.total_population
     for name in ("by_state", "by_degree"):
         got = int(getattr(report, name)["population"].sum())
         if got != total:
             out.violations.append(f"{name}: population sums to {got:,}, census total is {total:,}")
-    for col in report.reach_bands.columns.drop("band"):
-        got = int(report.reach_bands[col].sum())
-        if got != total:
-            out.violations.append(f"reach_bands[{col}]: population sums to {got:,}, census total is {total:,}")
+    bands = report.reach_bands
+    for rec in bands.to_dict(orient="records"):
+        got = sum(int(v) for k, v in rec.items() if k not in {"reach", "population"})
+        if got != total or rec["population"] != total:
+            out.violations.append(f"reach_bands[{rec['reach']}]: bands sum to {got:,}, census total is {total:,}")
     for t in report.thresholds:
         within = int(report.by_state[f"within_{t:g}"].sum())
         if within != report.headline[f"within_{t:g}"]:

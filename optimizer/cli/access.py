@@ -1,0 +1,198 @@
+"""``bienestar access``: who is within reach of 24/7 surgery, and (``--where-next K``) where the next teams
+should go (MCLP or p-median)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from optimizer.access.export import write_tables
+from optimizer.access.hospital_set import hospitals_24_7_from_capacity, read_hospital_set
+from optimizer.access.kpis import AccessReport, access_report, municipality_access_table
+from optimizer.access.model import WhereNextInput, WhereNextPlan, solve_mclp, solve_pmedian
+from optimizer.access.odmatrix import OdMatrixError
+from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
+from optimizer.access.settings import AccessSettings
+from optimizer.access.validate import validate_report, validate_where_next
+from optimizer.cli.common import JsonOption, console, fail, print_json, table
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``access`` to the root app."""
+    app.command("access")(access)
+
+
+def _floats(text: str, as_json: bool) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        fail(f"--minutes: '{text}' is not a comma-separated list of minutes, e.g. 60,120", as_json)
+    if not values or min(values) <= 0:
+        fail("--minutes: give positive minutes, e.g. 60,120", as_json)
+    return values
+
+
+def _scope(dataset: Path, states: str | None, od_matrix: Path | None, as_json: bool) -> AccessScope:
+    from optimizer.data.dataset import load_dataset
+
+    try:
+        ds = load_dataset(dataset)
+        codes = [s.strip().zfill(2) for s in states.split(",")] if states else None
+        return scope_from_dataset(ds, states=codes, od_matrix_path=od_matrix)
+    except (FileNotFoundError, OdMatrixError, ValueError) as exc:
+        fail(str(exc), as_json)
+
+
+def _hospital_set(spec: str, dataset: Path, scope: AccessScope, as_json: bool) -> frozenset[str]:
+    try:
+        if spec == "program":
+            return default_24_7(scope.hospitals)
+        if spec == "capacity":
+            return hospitals_24_7_from_capacity(dataset)
+        return read_hospital_set(spec, set(scope.hospitals["clues"]))
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc), as_json)
+
+
+def access(
+    dataset: Path = typer.Option(..., "--dataset", help="Dataset folder (facilities.csv, specialists.csv, ...)."),
+    minutes: str = typer.Option("60,120", "--minutes", help="Coverage thresholds in minutes, comma-separated."),
+    hospitals_24_7: str = typer.Option(
+        "program", "--hospitals-24-7",
+        help="Which hospitals are 24/7: 'program' (program hospitals with an operating room), 'capacity' "
+        "(the capacity model's 24/7 status from staff in post) or a CSV/Parquet file with a 'clues' column."),
+    states: str = typer.Option(None, "--states", help="Limit the people to these CVE_ENT codes, e.g. 20,07."),
+    od_matrix: Path = typer.Option(None, "--od-matrix", help="Road minutes CSV/Parquet (origin, destination, "
+                                   "minutes) from a routing engine; missing pairs are estimated."),
+    where_next: int = typer.Option(None, "--where-next", min=0, help="Choose K sites for the next teams."),
+    model: str = typer.Option("mclp", "--model", help="Where-next model: mclp (coverage) or pmedian (minutes)."),
+    candidates: str = typer.Option("hospitals", "--candidates",
+                                   help="Where-next candidates: hospitals, or municipalities (new-site what-if)."),
+    budget: float = typer.Option(None, "--budget", help="Budget in the unit of --team-cost (default: none)."),
+    team_cost: float = typer.Option(1.0, "--team-cost", help="Cost of one more team (MXN/month; 1 = count)."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the where-next solve."),
+    seed: int = typer.Option(0, "--seed", help="HiGHS random seed."),
+    out: Path = typer.Option(None, "--out", help="Write the tables to this .xlsx (one sheet each) or .csv."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Population within reach of 24/7 surgery by state and marginalisation degree, equity, worst served;
+    with --where-next K, the K sites whose next complete team covers the most (weighted) people."""
+    thresholds = _floats(minutes, as_json)
+    if model not in {"mclp", "pmedian"}:
+        fail(f"--model: '{model}' is not mclp or pmedian", as_json)
+    if candidates not in {"hospitals", "municipalities"}:
+        fail(f"--candidates: '{candidates}' is not hospitals or municipalities", as_json)
+    scope = _scope(dataset, states, od_matrix, as_json)
+    h24 = _hospital_set(hospitals_24_7, dataset, scope, as_json)
+    rejects = [str(r) for r in scope.od_matrix.rejects] if scope.od_matrix else []
+    if where_next is not None:
+        if len(thresholds) != 1:
+            fail("--where-next needs one --minutes value (the coverage radius), e.g. --minutes 120", as_json)
+        settings = AccessSettings(time_limit_s=time_limit, seed=seed, team_cost_mxn=team_cost,
+                                  minutes=tuple(thresholds))
+        _where_next(scope, h24, where_next, thresholds[0], model, candidates, budget, settings, out, rejects,
+                    as_json)
+        return
+    report = access_report(scope, h24, thresholds)
+    check = validate_report(report)
+    if not check.ok:
+        fail("access tables failed validation: " + "; ".join(check.violations), as_json)
+    tables = report.tables() | {"municipalities": municipality_access_table(scope, h24)}
+    written = _write(out, tables, as_json)
+    if as_json:
+        print_json({"status": "ok", "total_population": report.total_population, "od_rejects": rejects,
+                    "written": written, **report.to_dict()})
+        return
+    _print_report(report, rejects, written)
+
+
+def _write(out: Path | None, tables: dict, as_json: bool) -> list[str]:
+    if out is None:
+        return []
+    try:
+        return [str(p) for p in write_tables(out, tables)]
+    except (OSError, ValueError) as exc:
+        fail(str(exc), as_json)
+
+
+def _coverage_rows(df, key: str, thresholds: list[float]) -> list[list[object]]:
+    rows = []
+    for rec in df.to_dict(orient="records"):
+        row = [rec[key], rec["population"]]
+        for t in thresholds:
+            share = rec[f"share_{t:g}"]
+            row += [rec[f"within_{t:g}"], f"{100 * share:.1f}%" if share is not None else "-"]
+        mean = rec["mean_minutes"]
+        rows.append([*row, round(mean, 1) if mean is not None and mean == mean else "-"])
+    return rows
+
+
+def _print_report(report: AccessReport, rejects: list[str], written: list[str]) -> None:
+    t = report.thresholds
+    cols = ["", "population"] + [c for x in t for c in (f"<= {x:g} min", "share")] + ["mean min"]
+    console.print(f"[bold]Access to 24/7 surgery[/] ({report.hospitals_24_7} hospitals 24/7); census total in "
+                  f"scope {report.total_population:,} persons")
+    for x in t:
+        console.print(f"  within {x:g} min: {report.headline[f'within_{x:g}']:,} "
+                      f"({100 * report.headline[f'share_{x:g}']:.1f}%)")
+    console.print(table("By marginalisation degree (CONAPO 2020)", cols,
+                        _coverage_rows(report.by_degree, "degree", t)))
+    by_state = report.by_state.assign(label=report.by_state["cve_ent"] + " " + report.by_state["state"])
+    console.print(table("By state", cols, _coverage_rows(by_state, "label", t)))
+    bands = report.reach_bands
+    console.print(table("People by travel time to the nearest ...", list(bands.columns),
+                        bands.itertuples(index=False)))
+    w = report.worst_served
+    console.print(table("Worst served municipalities", ["cvegeo", "municipality", "state", "degree", "population",
+                                                       "minutes", "nearest 24/7"],
+                        w[["cvegeo", "municipality", "cve_ent", "degree", "population", "minutes",
+                           "nearest_24_7"]].itertuples(index=False)))
+    eq = report.equity
+    console.print("[bold]Equity[/]: " + ", ".join(
+        f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = -" for k, v in eq.items())
+        + "  (share ratio = covered share Muy alto / Muy bajo; Gini of minutes, population-weighted)")
+    for r in rejects[:10]:
+        console.print(f"[yellow]od-matrix row rejected:[/] {r}")
+    if len(rejects) > 10:
+        console.print(f"[yellow]... {len(rejects) - 10} more rejected rows[/]")
+    for p in written:
+        console.print(f"wrote {p}")
+
+
+def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, model: str, candidates: str,
+                budget: float | None, settings: AccessSettings, out: Path | None, rejects: list[str],
+                as_json: bool) -> None:
+    try:
+        inp = WhereNextInput.from_scope(scope, sorted(h24), k, limit, settings, candidates=candidates,
+                                        budget=budget)
+    except ValueError as exc:
+        fail(str(exc), as_json)
+    plan: WhereNextPlan = solve_mclp(inp, settings) if model == "mclp" else solve_pmedian(inp, settings)
+    if plan.status in {"infeasible", "time_limit"}:
+        fail(f"{model}: {plan.status}: {plan.explanation}", as_json)
+    check = validate_where_next(inp, plan)
+    if not check.ok:
+        fail("where-next plan failed validation: " + "; ".join(check.violations), as_json)
+    names = dict(zip(scope.hospitals["clues"], scope.hospitals["name"], strict=True))
+    names |= dict(zip(scope.municipalities["cvegeo"], scope.municipalities["name"], strict=True))
+    sites = plan.sites.assign(name=plan.sites["site"].map(names))
+    written = _write(out, {"where_next": sites}, as_json)
+    if as_json:
+        print_json({"status": "ok", "total_population": scope.total_population, "minutes": limit,
+                    "candidates": len(inp.candidate_ids), "hospitals_24_7": len(h24), "od_rejects": rejects,
+                    "written": written, "validated_objective": check.objective,
+                    "plan": plan.to_dict() | {"sites": sites.to_dict(orient="records")}})
+        return
+    gap = f", gap {100 * plan.gap:.3f}%" if plan.gap is not None else ""
+    console.print(f"[bold]Where next[/] ({model}, K = {k}, {limit:g} min, {len(inp.candidate_ids)} candidate "
+                  f"{candidates}, {len(h24)} hospitals already 24/7): {plan.status}{gap}, objective "
+                  f"{plan.objective:,.1f}, {plan.solve_seconds:.2f} s")
+    console.print(table("Chosen sites (in order of what each adds)",
+                        ["site", "name", "people added", "municipalities", "weighted min saved"],
+                        sites[["site", "name", "population_added", "municipalities_added",
+                               "weighted_minutes_saved"]].itertuples(index=False)))
+    console.print(f"People within {limit:g} min: {plan.population_covered_before:,} -> "
+                  f"{plan.population_covered_after:,} of {scope.total_population:,}")
+    for p in written:
+        console.print(f"wrote {p}")
