@@ -280,3 +280,40 @@ def test_solve_reports_seed_time_and_empty_network() -> None:
 def test_split_gives_the_per_hospital_inputs(inp: CapacityInput) -> None:
     for part in inp.split():
         assert part == inp.subset([part.hospitals[0].clues])
+
+
+@settings(max_examples=20, deadline=None)
+@given(instances(), st.booleans())
+def test_optimum_matches_an_independent_formulation(inp: CapacityInput, couple_ward: bool) -> None:
+    """The validator's own constraint list, solved by scipy's linprog, gives the same optimum."""
+    from scipy.optimize import linprog
+
+    from optimizer.capacity.validate import constraints
+
+    s = CapacitySettings(couple_ward=couple_ward)
+    contracted: dict[str, dict[str, float]] = {}
+    for (c, role), hours in inp.staff_hours.items():
+        contracted.setdefault(c, {})[role.value] = hours
+    cols: dict[tuple[str, str, str], int] = {}
+    a_rows, b, cost = [], [], {}
+    for h in inp.hospitals:
+        for sp in SURGICAL_SPECIALTIES:
+            d = inp.demand.get((h.clues, sp))
+            if d and d.or_hours_per_week > 0:
+                cost[cols.setdefault((h.clues, "or", sp.value), len(cols))] = h.weight(s) * d.procedures_per_or_hour
+        for _, coeffs, rhs in constraints(inp, s, h, contracted.get(h.clues, {})):
+            a_rows.append({cols.setdefault((h.clues, *col), len(cols)): v for col, v in coeffs.items()})
+            b.append(rhs)
+    if not cols:
+        assert solve(inp, s).objective == 0.0
+        return
+    a = np.zeros((len(a_rows), len(cols)))
+    for i, row in enumerate(a_rows):
+        for j, v in row.items():
+            a[i, j] = v
+    c = np.zeros(len(cols))
+    for j, v in cost.items():
+        c[j] = -v
+    ref = linprog(c, A_ub=a, b_ub=np.array(b), bounds=(0, None), method="highs-ipm")
+    assert ref.status == 0
+    assert solve(inp, s).objective == pytest.approx(-ref.fun, rel=1e-7, abs=1e-7)

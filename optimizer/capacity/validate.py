@@ -36,7 +36,7 @@ class Validation:
 Column = tuple[str, str]  # ("or", specialty) | ("ward", "") | ("er", "")
 
 
-def _constraints(inp: CapacityInput, s: CapacitySettings, h: Hospital, contracted: dict[str, float]
+def constraints(inp: CapacityInput, s: CapacitySettings, h: Hospital, contracted: dict[str, float]
                  ) -> list[tuple[tuple[str, str], dict[Column, float], float]]:
     """Every constraint of hospital ``h`` as (row key, coefficients by column, right-hand side)."""
     surg = [sp for sp in SURGICAL_SPECIALTIES if (d := inp.demand.get((h.clues, sp))) and d.or_hours_per_week > 0]
@@ -97,7 +97,7 @@ def validate(inp: CapacityInput, plan: CapacityPlan, settings: CapacitySettings 
         for col, x in hours.items():
             if x < -TOL:
                 v.violations.append(f"hospital {h.clues}: {col[0]} {col[1]} hours {x:.6g} < 0")
-        cons = _constraints(inp, s, h, contracted.get(h.clues, {}))
+        cons = constraints(inp, s, h, contracted.get(h.clues, {}))
         cost: dict[Column, float] = {}
         for sp, x in r.or_hours.items():
             d = inp.demand.get((h.clues, sp))
