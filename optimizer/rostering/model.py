@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from optimizer.rostering.cpsat import build_model
+from optimizer.rostering.decompose import split_by_role
 from optimizer.rostering.explain import explain_infeasibility
 from optimizer.rostering.greedy import greedy_roster
 from optimizer.rostering.instance import Roster, RosterInstance
@@ -86,19 +87,71 @@ def use_decomposition(inst: RosterInstance, settings: RosterSettings) -> bool:
     return cells >= settings.decomposition_min_cells
 
 
-def solve(inst: RosterInstance, settings: RosterSettings | None = None) -> RosterPlan:
-    """Find a roster minimising the weighted penalties of ``inst`` within ``settings.time_limit_s``."""
+def solve(inst: RosterInstance, settings: RosterSettings | None = None, hint: Roster | None = None) -> RosterPlan:
+    """Find a roster minimising the weighted penalties of ``inst`` within ``settings.time_limit_s``.
+
+    ``hint`` (a roster, e.g. the previous one when re-planning) is given to CP-SAT as its starting point;
+    without it the greedy roster is used when ``settings.greedy_hint`` is set.
+
+    Independent staff groups (``decompose.split_by_role``) are solved one after the other, smallest first,
+    each with its size's share of the time still left; the merged roster is validated as a whole.
+    """
     settings = settings or RosterSettings()
     t0 = time.monotonic()
     deadline = t0 + settings.time_limit_s
     check_instance(inst)
+    parts = sorted(split_by_role(inst), key=_cells)
+    if len(parts) == 1:
+        return _solve_part(inst, settings, t0, deadline, hint)
+    plans: list[RosterPlan] = []
+    for i, part in enumerate(parts):
+        left = deadline - time.monotonic()
+        share = _cells(part) / max(1, sum(_cells(p) for p in parts[i:]))
+        plan = _solve_part(part, settings, t0, time.monotonic() + max(0.5, left * share), hint)
+        plans.append(plan)
+        if plan.status in ("infeasible", "time_limit"):
+            plan.solve_seconds = time.monotonic() - t0
+            return plan
+    roster: Roster = {}
+    for plan in plans:
+        roster.update(plan.roster)
+    report = validate(inst, roster)
+    optimal = all(p.status == "optimal" for p in plans)
+    bound = sum(p.bound or 0.0 for p in plans)
+    firsts = [p.first_feasible_seconds for p in plans]
+    return RosterPlan(
+        status="optimal" if optimal else "feasible",
+        objective=report.objective,
+        bound=bound,
+        gap=0.0 if optimal else (report.objective - bound) / max(1, report.objective),
+        solve_seconds=time.monotonic() - t0,
+        first_feasible_seconds=None if None in firsts else max(firsts),  # type: ignore[type-var]
+        roster=roster,
+        breakdown=report.breakdown,
+        violations=[v.message for v in report.violations],
+        greedy_objective=None,
+        lns_steps=sum(p.lns_steps for p in plans),
+        seed=settings.seed,
+    )
+
+
+def _cells(inst: RosterInstance) -> int:
+    """Size of a (sub-)instance: person x day x shift cells."""
+    return max(1, len(inst.staff)) * inst.horizon * len(inst.shifts)
+
+
+def _solve_part(
+    inst: RosterInstance, settings: RosterSettings, t0: float, deadline: float, hint: Roster | None
+) -> RosterPlan:
+    """Solve one independent instance until ``deadline`` (``time.monotonic()``); times count from ``t0``."""
     built = build_model(inst, symmetry_breaking=settings.symmetry_breaking)
     greedy_obj = None
-    if settings.greedy_hint:
+    if hint is None and settings.greedy_hint:
         hint = greedy_roster(inst)
         greedy_obj = validate(inst, hint).objective
+    if hint is not None:
         for (e, d, s), var in built.x.items():
-            built.model.AddHint(var, 1 if hint[e][d] == s else 0)
+            built.model.AddHint(var, 1 if e in hint and hint[e][d] == s else 0)
     decompose = use_decomposition(inst, settings)
     remaining = deadline - time.monotonic()
     solver = cp_model.CpSolver()
@@ -117,7 +170,10 @@ def solve(inst: RosterInstance, settings: RosterSettings | None = None) -> Roste
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return RosterPlan(
             "time_limit", None, None, None, time.monotonic() - t0, None,
-            explanation=[f"no roster satisfying every hard rule was found within {settings.time_limit_s:g} s"],
+            explanation=[
+                f"{inst.name or 'roster'}: no roster satisfying every hard rule was found within "
+                f"{deadline - t0:.0f} s (a longer --time-limit may find one; if not, the rules may conflict)"
+            ],
             greedy_objective=greedy_obj, seed=settings.seed,
         )
     roster = built.roster(solver, inst)
