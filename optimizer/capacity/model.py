@@ -8,12 +8,13 @@ Constraints per hospital (all ``<=`` rows, so every dual is >= 0):
 - role r:   sum_s team_r(s) x[h,s] + ward_r x blocks x w[h] + er_r x units x e[h] <= available hours of r
             (contracted hours of the people in post x availability after leave and training)
 - demand:   x[h,s] <= OR hours/week the records ask for (procedures/week x or_hours per procedure)
-- ward:     sum_s x[h,s] - rooms x w[h] <= 0 (a room runs only while the ward is staffed), w[h] <= 168
+- ward:     w[h] <= 168; with ``couple_ward``, sum_s x[h,s] - rooms x w[h] <= 0 (a room runs only while
+            the ward is staffed)
 - ER:       e[h] <= 168
 
 Objective: maximise sum_h weight_h x procedures/week (weight by marginalisation degree). A second phase
-keeps that optimum and maximises ward and ER hours, so the plan also shows how much care cover the staff
-allow. Duals come from the first phase (the procedures LP) and are in weighted procedures per unit of
+fixes the room hours found and maximises ward and ER hours, so the plan also shows how much care cover
+the staff allow. Duals come from the first phase (the procedures LP) and are in weighted procedures per unit of
 the row's right-hand side per week. The LP is separable by hospital; solving the network at once or
 hospital by hospital gives the same optimum.
 """
@@ -262,7 +263,6 @@ class CapacityPlan:
             if h.clues == clues:
                 return h
         raise KeyError(clues)
-
 
 
 #: HiGHS ``primal_solution_status`` of a feasible point.

@@ -89,6 +89,7 @@ def validate(inp: CapacityInput, plan: CapacityPlan, settings: CapacitySettings 
         r = results.get(h.clues)
         if r is None:
             v.violations.append(f"hospital {h.clues}: missing from the plan")
+            dual_ok = False
             continue
         weight = h.weight(s)
         hours: dict[Column, float] = {("or", sp.value): x for sp, x in r.or_hours.items()}
