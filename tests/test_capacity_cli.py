@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -92,6 +93,18 @@ def test_wisn_cli_and_csv(dataset: Path, tmp_path: Path) -> None:
     rows = json.loads(res.stdout)["wisn"]
     assert {r["cadre"] for r in rows} >= {"anaesthesiology", "surgical_nursing"}
     assert pd.read_csv(out).shape[0] == len(rows)
+
+
+def test_rejected_rows_are_announced(dataset: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "ds"
+    shutil.copytree(dataset, copy)
+    sp = pd.read_csv(copy / "specialists.csv", dtype=str, keep_default_na=False)
+    row = int(sp.index[sp["status"] == "in_post"][0])
+    sp.loc[row, "weekly_hours"] = "forty"
+    sp.to_csv(copy / "specialists.csv", index=False)
+    res = runner.invoke(app, ["wisn", "--facility", sp.loc[row, "facility_clues"], "--dataset", str(copy)])
+    assert res.exit_code == 0, res.output
+    assert "1 row(s) rejected" in res.stderr and f"row {row + 2}" in res.stderr and "weekly_hours" in res.stderr
 
 
 def test_cli_errors_are_messages_not_tracebacks(dataset: Path, tmp_path: Path) -> None:

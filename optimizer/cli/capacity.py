@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from optimizer.capacity.build import load_input
+from optimizer.capacity.build import from_dataset
 from optimizer.capacity.export import (
     facility_table,
     gains_table,
@@ -22,7 +22,8 @@ from optimizer.capacity.run import CapacityRunError, run_capacity
 from optimizer.capacity.settings import CapacitySettings
 from optimizer.capacity.staffing import facility_wisn
 from optimizer.capacity.wisn import WisnInputError
-from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.cli.common import JsonOption, console, err_console, fail, print_json, table
+from optimizer.data.dataset import load_dataset
 
 DatasetOption = typer.Option(..., "--dataset", help="Dataset folder (CSV tables + records/).")
 OutOption = typer.Option(None, "--out", help="Export the tables to this .xlsx (one sheet each) or .csv file.")
@@ -35,13 +36,19 @@ def register(app: typer.Typer) -> None:
 
 
 def _input(dataset: Path, all_hospitals: bool, deployment: Path | None, as_json: bool) -> CapacityInput:
+    """The capacity input of ``dataset`` (+ a deployment plan's staff); rows the loader rejected are
+    left out and announced on stderr, so a bad row never passes silently."""
     try:
         staff = read_deployment(deployment) if deployment is not None else []
-        inp = load_input(dataset, program_only=not all_hospitals)
+        ds = load_dataset(dataset)
+        inp = from_dataset(ds, program_only=not all_hospitals)
         if deployment is not None:
             inp = inp.with_staff(staff, source=str(deployment), first_row=2)
     except (FileNotFoundError, CapacityInputError) as exc:
         fail(str(exc), as_json)
+    if ds.rejects:
+        err_console.print(f"[yellow]warning:[/] {len(ds.rejects)} row(s) rejected and left out, e.g. "
+                          + "; ".join(r.message() for r in ds.rejects[:3]))
     return inp
 
 
