@@ -49,7 +49,7 @@ AUTH_RESPONSES: dict[int | str, dict[str, object]] = {
 NOT_FOUND = {404: _error_response("no such resource")}
 CONFLICT = {409: _error_response("the resource is not in a state that allows this")}
 TOO_MANY = {429: _error_response("too many runs executing; retry after the Retry-After seconds")}
-BAD_REQUEST = {400: _error_response("the request is well formed but its content is not usable")}
+BAD_REQUEST = {400: _error_response("the body cannot be parsed, or its content is not usable")}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -6,12 +6,21 @@ than the threshold of patients stand behind them (their numbers are then null).
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Generic, TypeVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+
+
+def _utc(value: datetime) -> datetime:
+    """Times are stored in UTC; SQLite returns them without an offset, so the offset is put back."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+#: A UTC timestamp, always serialised with its offset (RFC 3339 ``date-time``).
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class _Out(BaseModel):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from api.auth import Role, Scope, create_key, list_keys, require, revoke_key
-from api.errors import AUTH_RESPONSES, NOT_FOUND, ApiError
+from api.errors import AUTH_RESPONSES, BAD_REQUEST, NOT_FOUND, ApiError
+from api.schemas import UtcDateTime
 
 router = APIRouter(prefix="/keys", tags=["keys"], responses=AUTH_RESPONSES,
                    dependencies=[Depends(require(Scope.KEYS))])
@@ -30,11 +29,11 @@ class KeyInfo(BaseModel):
     prefix: str
     role: Role
     label: str
-    created: datetime
+    created: UtcDateTime
     revoked: bool
 
 
-@router.post("", response_model=NewKey, status_code=201, summary="Create a key (shown once)")
+@router.post("", response_model=NewKey, status_code=201, responses=BAD_REQUEST, summary="Create a key (shown once)")
 def create(request: Request, body: KeyRequest) -> NewKey:
     return NewKey(key=create_key(request.app.state.engine, body.role, body.label), role=body.role)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +14,7 @@ from api.auth import SCOPE_ROLES, Principal, Scope, require
 from api.compare import comparison
 from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MANY, ApiError
 from api.query import MAX_LIMIT
+from api.schemas import UtcDateTime
 from optimizer.scenarios.yamlfile import ScenarioError, load_scenario
 
 router = APIRouter(tags=["runs"], responses=AUTH_RESPONSES)
@@ -36,9 +36,9 @@ class RunStatus(BaseModel):
     scenario: str
     status: str = Field(description="queued, running, cancelling, finished, failed, cancelled or interrupted")
     stages: dict[str, StageProgress]
-    created: datetime
-    started: datetime | None = None
-    finished: datetime | None = None
+    created: UtcDateTime
+    started: UtcDateTime | None = None
+    finished: UtcDateTime | None = None
     error: str | None = Field(None, description="why it failed, or a warning for a degraded run")
     outcome: str | None = Field(None, description="the runner's verdict when it ended: ok, degraded or error")
     has_kpis: bool = False

@@ -77,7 +77,8 @@ def get_scenario(request: Request, name: str) -> ScenarioDetail:
     return _detail(found)
 
 
-@router.post("/validate", response_model=ValidationResult, summary="Check scenario YAML without saving it")
+@router.post("/validate", response_model=ValidationResult, responses=BAD_REQUEST,
+             summary="Check scenario YAML without saving it")
 def validate(body: ValidateRequest) -> ValidationResult:
     try:
         scen = parse_scenario(body.yaml, source="scenario.yaml")
