@@ -75,9 +75,11 @@ class WhereNextInput:
     @classmethod
     def from_scope(cls, scope: AccessScope, hospitals_24_7: Sequence[str], k: int, minutes_limit: float,
                    settings: AccessSettings | None = None, candidates: Literal["hospitals", "municipalities"]
-                   = "hospitals", budget: float | None = None) -> WhereNextInput:
+                   = "hospitals", budget: float | None = None,
+                   weighting: Literal["marginalisation", "population"] = "marginalisation") -> WhereNextInput:
         """Instance over a scope: candidates are the hospitals with an operating room that are not yet
-        24/7 and lie in a state in scope, or (what-if) every municipality in scope as a new site."""
+        24/7 and lie in a state in scope, or (what-if) every municipality in scope as a new site.
+        ``weighting``: a person counts by the degree weight of their municipality, or 1 each."""
         settings = settings or AccessSettings()
         m = scope.municipalities
         existing, _ = scope.minutes_to_nearest(sorted(set(hospitals_24_7)))
@@ -93,7 +95,8 @@ class WhereNextInput:
             minutes = travel_minutes(pts, pts, settings.travel)
         population = m["population"].to_numpy(dtype=float)
         deg_w = {str(k_): v for k_, v in settings.degree_weights.items()}
-        weight = population * m["degree"].map(deg_w).to_numpy(dtype=float)
+        weight = (population * m["degree"].map(deg_w).to_numpy(dtype=float) if weighting == "marginalisation"
+                  else population.copy())
         return cls(demand_ids=m["cvegeo"].tolist(), candidate_ids=ids, minutes=np.asarray(minutes, float),
                    existing_minutes=existing, population=population, weight=weight,
                    site_cost=np.full(len(ids), settings.team_cost_mxn), k=k, minutes_limit=minutes_limit,

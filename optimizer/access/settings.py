@@ -6,8 +6,6 @@ assumptions behind "minutes to the nearest 24/7 hospital".
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optimizer.domain import MARGINALISATION_WEIGHT, MarginalisationDegree
@@ -69,6 +67,3 @@ class AccessSettings(BaseModel):
     seed: int = Field(0, ge=0, description="HiGHS random seed")
     threads: int = Field(2, ge=1, le=2, description="solver threads (the planning host has 2 cores)")
     mip_rel_gap: float = Field(1e-9, ge=0, le=1, description="relative gap at which a solve is optimal")
-    pmedian_weighting: Literal["population", "marginalisation"] = Field(
-        "population", description="p-median weights: people, or people x degree weight"
-    )

@@ -69,6 +69,8 @@ def access(
     model: str = typer.Option("mclp", "--model", help="Where-next model: mclp (coverage) or pmedian (minutes)."),
     candidates: str = typer.Option("hospitals", "--candidates",
                                    help="Where-next candidates: hospitals, or municipalities (new-site what-if)."),
+    weighting: str = typer.Option(None, "--weighting", help="marginalisation (people x CONAPO degree weight) "
+                                  "or population; default: marginalisation for mclp, population for pmedian."),
     budget: float = typer.Option(None, "--budget", help="Budget in the unit of --team-cost (default: none)."),
     team_cost: float = typer.Option(1.0, "--team-cost", help="Cost of one more team (MXN/month; 1 = count)."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the where-next solve."),
@@ -81,6 +83,9 @@ def access(
     thresholds = _floats(minutes, as_json)
     if model not in {"mclp", "pmedian"}:
         fail(f"--model: '{model}' is not mclp or pmedian", as_json)
+    weighting = weighting or ("marginalisation" if model == "mclp" else "population")
+    if weighting not in {"marginalisation", "population"}:
+        fail(f"--weighting: '{weighting}' is not marginalisation or population", as_json)
     if candidates not in {"hospitals", "municipalities"}:
         fail(f"--candidates: '{candidates}' is not hospitals or municipalities", as_json)
     scope = _scope(dataset, states, od_matrix, as_json)
@@ -91,8 +96,8 @@ def access(
             fail("--where-next needs one --minutes value (the coverage radius), e.g. --minutes 120", as_json)
         settings = AccessSettings(time_limit_s=time_limit, seed=seed, team_cost_mxn=team_cost,
                                   minutes=tuple(thresholds))
-        _where_next(scope, h24, where_next, thresholds[0], model, candidates, budget, settings, out, rejects,
-                    as_json)
+        _where_next(scope, h24, where_next, thresholds[0], model, candidates, weighting, budget, settings, out,
+                    rejects, as_json)
         return
     report = access_report(scope, h24, thresholds)
     check = validate_report(report)
@@ -161,11 +166,11 @@ def _print_report(report: AccessReport, rejects: list[str], written: list[str]) 
 
 
 def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, model: str, candidates: str,
-                budget: float | None, settings: AccessSettings, out: Path | None, rejects: list[str],
+                weighting: str, budget: float | None, settings: AccessSettings, out: Path | None, rejects: list[str],
                 as_json: bool) -> None:
     try:
         inp = WhereNextInput.from_scope(scope, sorted(h24), k, limit, settings, candidates=candidates,
-                                        budget=budget)
+                                        budget=budget, weighting=weighting)
     except ValueError as exc:
         fail(str(exc), as_json)
     plan: WhereNextPlan = solve_mclp(inp, settings) if model == "mclp" else solve_pmedian(inp, settings)
@@ -185,7 +190,8 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
                     "plan": plan.to_dict() | {"sites": sites.to_dict(orient="records")}})
         return
     gap = f", gap {100 * plan.gap:.3f}%" if plan.gap is not None else ""
-    console.print(f"[bold]Where next[/] ({model}, K = {k}, {limit:g} min, {len(inp.candidate_ids)} candidate "
+    console.print(f"[bold]Where next[/] ({model}, {weighting}-weighted, K = {k}, {limit:g} min, "
+                  f"{len(inp.candidate_ids)} candidate "
                   f"{candidates}, {len(h24)} hospitals already 24/7): {plan.status}{gap}, objective "
                   f"{plan.objective:,.1f}, {plan.solve_seconds:.2f} s")
     console.print(table("Chosen sites (in order of what each adds)",
