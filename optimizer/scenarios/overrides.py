@@ -140,17 +140,16 @@ def apply_recruits(tables: Tables, pool: RecruitPool, seed: int) -> Tables:
     recruit of the same specialty (hours, willingness, incentive), with a new staff number and CURP, whose
     home is a municipality of the slot's state drawn by population. Staff in post are never touched.
     """
-    spec = tables["specialists"]
-    rec = spec[spec["status"] == "recruit"]
-    post = spec[spec["status"] != "recruit"]
-    if pool.changes_pool:
-        rec = _reshape_pool(rec, spec, pool, np.random.default_rng([seed, 7]))
+    spec = tables["specialists"].copy()
+    is_rec = spec["status"] == "recruit"
+    if pool.changes_pool:  # recruits first, then staff in post, as the generator writes them
+        new = _reshape_pool(spec[is_rec], spec, pool, np.random.default_rng([seed, 7]))
+        spec = pd.concat([new, spec[~is_rec]], ignore_index=True)
+        is_rec = spec["status"] == "recruit"
     if pool.incentive_factor != 1.0:
-        rec = rec.copy()
-        asked = pd.to_numeric(rec["incentive_mxn"], errors="coerce").fillna(0.0)
-        rec["incentive_mxn"] = (asked * pool.incentive_factor).round(2).map(lambda v: f"{v:.2f}")
-    spec_out = pd.concat([post, rec]).sort_values("specialist_id", kind="stable").reset_index(drop=True)
-    return Tables({**tables.frames, "specialists": spec_out})
+        asked = pd.to_numeric(spec.loc[is_rec, "incentive_mxn"], errors="coerce").fillna(0.0)
+        spec.loc[is_rec, "incentive_mxn"] = (asked * pool.incentive_factor).round(2).map(lambda v: f"{v:.2f}")
+    return Tables({**tables.frames, "specialists": spec})
 
 
 def _reshape_pool(rec: pd.DataFrame, everyone: pd.DataFrame, pool: RecruitPool,
@@ -193,13 +192,16 @@ def _new_people(rows: list[tuple[pd.Series, str | None]], everyone: pd.DataFrame
     frame = pd.DataFrame([r for r, _ in rows]).reset_index(drop=True)
     states = [st for _, st in rows]
     mun = reference.municipalities()
-    for i, st in enumerate(states):
-        if st is None:
-            continue
+    home_state = frame["home_state"].to_numpy(dtype=object)
+    home_cvegeo = frame["home_cvegeo"].to_numpy(dtype=object)
+    for st in sorted({s for s in states if s is not None}):
+        rows = [i for i, s in enumerate(states) if s == st]
         cand = mun[mun["cve_ent"] == st]
         p = cand["population_2020"].to_numpy(float)
-        frame.loc[i, "home_state"] = st
-        frame.loc[i, "home_cvegeo"] = str(cand["cvegeo"].iloc[rng.choice(len(cand), p=p / p.sum())])
+        home_state[rows] = st
+        home_cvegeo[rows] = cand["cvegeo"].to_numpy(str)[rng.choice(len(cand), size=len(rows), p=p / p.sum())]
+    frame["home_state"] = home_state
+    frame["home_cvegeo"] = home_cvegeo
     start = max(int(s[1:]) for s in everyone["specialist_id"]) + 1
     frame["specialist_id"] = [f"S{start + i:06d}" for i in range(len(frame))]
     ages = rng.integers(30 * 365, 55 * 365, len(frame))
