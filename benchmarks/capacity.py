@@ -118,7 +118,7 @@ def main() -> None:
         "",
         f"Date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; `uptime`: {load}. Machine: 2 cores shared with other "
         "sessions; HiGHS 1.16 dual simplex, 2 threads.",
-        f"Command: `nice -n 10 python benchmarks/capacity.py --seeds {' '.join(map(str, args.seeds))}`. "
+        f"Command: `nice -n 10 python benchmarks/capacity.py {' '.join(sys.argv[1:])}`. "
         "Instances: generated datasets (generator seed = solver seed); x10 = ten perturbed copies.",
         "",
         "| network | hospitals | columns | rows | status | certified optimal (gap) | LP build+solve s median / worst "
