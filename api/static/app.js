@@ -237,7 +237,7 @@ async function drawMap(runId, readable) {
   for (const f of hospitals.values()) {
     const [x, y] = project(f.lon, f.lat);
     const s = status.get(f.clues);
-    const cls = s ? (s.rooms_24_7 >= 1 ? "h24" : "hday") : "hnone";
+    const cls = !s || s.status_24_7 === "no_surgery" ? "hnone" : s.rooms_24_7 >= 1 ? "h24" : "hday";
     const dot = svg("circle", { cx: x, cy: y, r: f.program ? 3.2 : 2, class: `hospital ${cls}`, "data-clues": f.clues });
     dot.append(svg("title")); dot.firstChild.textContent = `${f.name} (${f.clues})${s ? ` — ${s.status_24_7}` : ""}`;
     layers.push(dot);
