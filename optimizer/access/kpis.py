@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from optimizer.access.scope import AccessScope
+from optimizer.access.settings import AccessSettings
 from optimizer.data.reference import states as reference_states
 from optimizer.domain import MarginalisationDegree
 
@@ -130,10 +131,13 @@ def equity_index(degrees: pd.Series, minutes_to: NDArray[np.float64], population
     return out
 
 
-def access_report(scope: AccessScope, hospitals_24_7: Iterable[str], thresholds: Sequence[float] = (60, 120),
-                  worst: int = 20) -> AccessReport:
-    """All access KPIs for the hospitals ``hospitals_24_7`` (CLUES) being 24/7 for surgery."""
-    thresholds = sorted(float(t) for t in thresholds)
+def access_report(scope: AccessScope, hospitals_24_7: Iterable[str], thresholds: Sequence[float] | None = None,
+                  worst: int | None = None, settings: AccessSettings | None = None) -> AccessReport:
+    """All access KPIs for the hospitals ``hospitals_24_7`` (CLUES) being 24/7 for surgery; thresholds
+    (minutes) and the worst-served row count default to ``settings``."""
+    settings = settings or AccessSettings()
+    worst = worst if worst is not None else settings.worst_served
+    thresholds = sorted(float(t) for t in (thresholds if thresholds is not None else settings.minutes))
     if not thresholds or thresholds[0] <= 0:
         raise ValueError("thresholds must be positive minutes, e.g. 60,120")
     keys = sorted(set(hospitals_24_7))

@@ -1,0 +1,80 @@
+"""``bienestar access``: JSON with the census total, where-next, exports, and clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from optimizer.data.generate import GeneratorConfig, generate
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("access_cli_ds")
+    generate(root, GeneratorConfig(seed=5, n_records=2000))
+    return root
+
+
+def _json(args: list[str]) -> dict:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_kpis_json_has_census_total_and_exports(dataset: Path, tmp_path: Path) -> None:
+    doc = _json(["access", "--dataset", str(dataset), "--minutes", "60,120", "--json",
+                 "--out", str(tmp_path / "access.xlsx")])
+    assert doc["total_population"] == 126_014_024
+    assert sum(r["population"] for r in doc["by_degree"]) == 126_014_024
+    assert set(doc["headline"]) == {"within_60", "share_60", "within_120", "share_120"}
+    sheets = pd.read_excel(tmp_path / "access.xlsx", sheet_name=None)
+    assert {"by_state", "by_degree", "reach_bands", "worst_served", "municipalities"} <= set(sheets)
+    assert sheets["municipalities"]["population"].sum() == 126_014_024
+
+
+def test_where_next_json(dataset: Path) -> None:
+    doc = _json(["access", "--dataset", str(dataset), "--where-next", "3", "--minutes", "120", "--json",
+                 "--states", "20,07", "--time-limit", "20"])
+    plan = doc["plan"]
+    assert plan["status"] == "optimal" and len(plan["chosen"]) <= 3
+    assert doc["total_population"] == 4_132_148 + 5_543_828  # Oaxaca + Chiapas
+    assert plan["population_covered_after"] >= plan["population_covered_before"]
+    assert doc["validated_objective"] == pytest.approx(plan["objective"])
+
+
+def test_where_next_pmedian_with_hospital_file(dataset: Path, tmp_path: Path) -> None:
+    fac = pd.read_csv(dataset / "facilities.csv", dtype=str)
+    h = fac[(fac["kind"] == "hospital") & (fac["cve_ent"] == "20") & (fac["status"] == "open")]
+    (tmp_path / "h24.csv").write_text("clues\n" + "\n".join(h["clues"].head(5)) + "\n")
+    doc = _json(["access", "--dataset", str(dataset), "--where-next", "2", "--minutes", "60", "--model",
+                 "pmedian", "--states", "20", "--hospitals-24-7", str(tmp_path / "h24.csv"), "--json"])
+    assert doc["hospitals_24_7"] == 5 and doc["plan"]["model"] == "pmedian"
+    assert doc["plan"]["status"] == "optimal"
+
+
+def test_clear_errors(dataset: Path, tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["access", "--dataset", str(tmp_path / "nope"), "--json"])
+    assert missing.exit_code == 2 and "facilities.csv missing" in json.loads(missing.stdout)["error"]
+    (tmp_path / "h24.csv").write_text("clues\nXXIMB999999\n")
+    bad = runner.invoke(app, ["access", "--dataset", str(dataset), "--hospitals-24-7",
+                              str(tmp_path / "h24.csv"), "--json"])
+    assert bad.exit_code == 2
+    assert "row 1, field 'clues'" in json.loads(bad.stdout)["error"]
+    two = runner.invoke(app, ["access", "--dataset", str(dataset), "--where-next", "2", "--json"])
+    assert two.exit_code == 2 and "one --minutes value" in json.loads(two.stdout)["error"]
+
+
+def test_od_matrix_rejects_reported(dataset: Path, tmp_path: Path) -> None:
+    fac = pd.read_csv(dataset / "facilities.csv", dtype=str)
+    clues = fac.loc[(fac["kind"] == "hospital") & (fac["status"] == "open"), "clues"].iloc[0]
+    (tmp_path / "od.csv").write_text(f"origin,destination,minutes\n20001,{clues},12.5\n20002,{clues},abc\n")
+    doc = _json(["access", "--dataset", str(dataset), "--states", "20", "--od-matrix", str(tmp_path / "od.csv"),
+                 "--json"])
+    assert doc["od_rejects"] == [f"{tmp_path / 'od.csv'}, row 2, field 'minutes': 'abc' is not a number"]
