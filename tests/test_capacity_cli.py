@@ -115,3 +115,16 @@ def test_cli_errors_are_messages_not_tracebacks(dataset: Path, tmp_path: Path) -
     res = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--deployment", str(bad), "--json"])
     assert res.exit_code == 2
     assert "row 2, field weekly_hours" in json.loads(res.stdout)["error"]
+
+
+@pytest.mark.slow
+def test_full_282_network_from_the_default_generator(tmp_path: Path) -> None:
+    """The baseline dataset (seed 42): 282 program hospitals, certified optimum, bottlenecks found."""
+    from optimizer.capacity.run import run_capacity
+
+    generate(tmp_path / "ds", GeneratorConfig(seed=42))
+    inp = load_input(tmp_path / "ds")
+    assert len(inp.hospitals) == 282
+    res = run_capacity(inp, CapacitySettings(time_limit_s=120))
+    assert res.validation.certified_optimal and len(res.bottlenecks) == 10
+    assert all(g.procedures_per_week <= g.dual_estimate + 1e-6 for g in res.gains)  # concavity
