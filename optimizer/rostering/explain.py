@@ -22,7 +22,7 @@ MAX_DELETION_STEPS = 40
 def _infeasible_with(model: cp_model.CpModel, lits: list[int], limit: float, seed: int) -> bool | None:
     """True if the model is infeasible under only the assumptions ``lits`` (None = undecided in time)."""
     model.ClearAssumptions()
-    model.AddAssumptions(lits)
+    model.AddAssumptions([model.GetBoolVarFromProtoIndex(i) for i in lits])
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, limit)
     solver.parameters.num_workers = 1
