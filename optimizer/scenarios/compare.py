@@ -59,7 +59,7 @@ def compare_runs(run_a: str | Path, run_b: str | Path, runs_dir: Path | None = N
     for key, label, unit, higher in HEADLINES:
         a, b = ka[key], kb[key]
         delta = b - a if a is not None and b is not None else None
-        better = None if delta is None or abs(delta) < 1e-9 else (delta > 0) == higher
+        better = None if delta is None or abs(delta) < 1e-9 else bool((delta > 0) == higher)
         rows.append(ComparisonRow(key, label, unit, a, b, delta, better))
     sa, sb = state_table(da), state_table(db)
     merged = sa.merge(sb, on="cve_ent", how="outer", suffixes=("_a", "_b"))
