@@ -245,12 +245,18 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
 
     # buckets y[h, r, H]: integer people of role r with H contract hours at hospital h. With y and u
     # integer, the class -> bucket flows form a transportation polytope, so x may stay continuous.
-    arc_role = np.array([classes[k].role.value for k in arc_k])
-    arc_hours = np.array([classes[k].weekly_hours for k in arc_k], dtype=float)
-    bucket_keys = sorted({(int(h), r, hh) for h, r, hh in zip(arc_h, arc_role, arc_hours)})
-    bucket_of = {b: i for i, b in enumerate(bucket_keys)}
-    arc_bucket = np.array([bucket_of[(int(h), r, hh)] for h, r, hh in zip(arc_h, arc_role, arc_hours)],
-                          dtype=np.int64)
+    role_codes = sorted({c.role.value for c in classes})
+    hour_values = sorted({c.weekly_hours for c in classes})
+    cls_role = np.array([role_codes.index(c.role.value) for c in classes], dtype=np.int64)
+    cls_hours = np.array([hour_values.index(c.weekly_hours) for c in classes], dtype=np.int64)
+    code = (arc_h * len(role_codes) + cls_role[arc_k]) * len(hour_values) + cls_hours[arc_k]
+    uniq, arc_bucket = np.unique(code, return_inverse=True)
+    arc_bucket = arc_bucket.astype(np.int64)
+    b_hh, rest = uniq % len(hour_values), uniq // len(hour_values)
+    bucket_keys = [
+        (int(h), role_codes[int(r)], float(hour_values[int(hh)]))
+        for h, r, hh in zip(rest // len(role_codes), rest % len(role_codes), b_hh)
+    ]
     n_b = len(bucket_keys)
     y0 = n_base
     n_base += n_b
@@ -279,12 +285,27 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
             if not u_cols:
                 continue
             bs = np.array(by_hr.get((h, r.value), []), dtype=np.int64)
+            have = inpost.get((h, r), 0.0)
+            per_slot = HOURS_PER_WEEK * n_r
+            if r in SURGICAL_SPECIALTIES:
+                # Slot n needs a_n = clip(n x per_slot - in post, 0, per_slot) recruited hours: exact for ordered
+                # binary u, and tighter in the LP than "hours >= per_slot x slots - in post".
+                a_n = np.clip(per_slot * np.arange(1, len(u_cols) + 1) - have, 0.0, per_slot)
+                rows.add(np.r_[y0 + bs, np.array(u_cols, dtype=np.int64)], np.r_[b_hours[bs], -a_n], 0.0, math.inf)
+                continue
             rows.add(
                 np.r_[y0 + bs, np.array(u_cols, dtype=np.int64)],
-                np.r_[b_hours[bs], np.full(len(u_cols), -HOURS_PER_WEEK * n_r)],
-                -inpost.get((h, r), 0.0),
+                np.r_[b_hours[bs], np.full(len(u_cols), -per_slot)],
+                -have,
                 math.inf,
             )
+            first = max(0.0, per_slot - have)
+            if first > 0:
+                # Valid for binary u: any open slot of a specialty needs the first slot's missing hours.
+                for sp_ in SURGICAL_SPECIALTIES:
+                    cols_s = slots_by_hs.get((h, sp_), [])
+                    if cols_s:
+                        rows.add(np.r_[y0 + bs, cols_s[0]], np.r_[b_hours[bs], -first], 0.0, math.inf)
         if len(slots_by_h[h]) > inp.hospitals[h].operating_rooms:
             rows.add(slots_by_h[h], np.ones(len(slots_by_h[h])), -math.inf, float(inp.hospitals[h].operating_rooms))
     for cols in slots_by_hs.values():
@@ -349,7 +370,8 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
                np.full(len(slack_rows), np.inf)]
     integer = np.r_[np.zeros(n_arc, bool), np.zeros(n_seg, bool), np.ones(n_slot + n_v, bool), np.ones(n_b, bool),
                     np.zeros(len(slack_rows), bool)]
-    stay = np.array([classes[k].current == inp.hospitals[h].clues for k, h in zip(arc_k, arc_h)], dtype=bool)
+    cls_cur = np.array([idx[c.current] if c.current is not None else -1 for c in classes], dtype=np.int64)
+    stay = cls_cur[arc_k] == arc_h if len(classes) else np.zeros(0, dtype=bool)
     if settings.replan == "pin":
         lb[:n_arc][stay] = sizes[arc_k][stay]
 

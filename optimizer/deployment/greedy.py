@@ -28,10 +28,15 @@ def greedy_start(inp: DeploymentInput, s: DeploymentSettings, form: Formulation)
     bonus = np.zeros(len(inp.hospitals))
     for h, hosp in enumerate(inp.hospitals):
         bonus[h] = s.degree_bonus_mxn[hosp.degree] + (s.remote_bonus_mxn if hosp.remote else 0.0)
-    arcs_at: dict[tuple[int, Specialty], np.ndarray] = {}
-    for j in np.argsort(-mip.c[:n_arc], kind="stable"):
-        key = (int(form.arc_h[j]), form.classes[form.arc_k[j]].role)
-        arcs_at.setdefault(key, []).append(int(j))  # type: ignore[arg-type]
+    roles = sorted({c.role for c in form.classes}, key=lambda r: r.value)
+    cls_role = np.array([roles.index(c.role) for c in form.classes], dtype=np.int64)
+    key = form.arc_h * len(roles) + cls_role[form.arc_k] if n_arc else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((-mip.c[:n_arc], key))  # by (hospital, role), cheapest arc first
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    arcs_at: dict[tuple[int, Specialty], list[int]] = {}
+    for chunk in np.split(order, bounds) if n_arc else []:
+        k0 = int(key[chunk[0]])
+        arcs_at[(k0 // len(roles), roles[k0 % len(roles)])] = chunk.tolist()
     hours: dict[tuple[int, Specialty], float] = dict(form.inpost)
     flow = np.zeros(n_arc, dtype=np.int64)
     spent = 0.0

@@ -181,7 +181,7 @@ def from_tables(
 
     ``facilities``/``specialists`` have the columns of the domain entities; ``surgical_demand`` has
     ``clues, specialty, procedures_per_week, or_hours_per_week``; ``current`` (optional) has
-    ``specialist, hospital`` (the columns of a written plan). Rows whose home municipality is unknown
+    ``specialist_id, hospital`` (the columns of a written ``assignments.csv``). Rows whose home municipality is unknown
     raise :class:`DeploymentInputError` naming ``source``, the row and the field.
     """
     fac = facilities[facilities["program"].map(_truthy)].copy()
@@ -260,10 +260,10 @@ def from_tables(
     pool = {c.specialist_id for c in candidates}
     if current is not None:
         for row_no, r in enumerate(current.to_dict("records"), start=2):
-            sid, h = _text(r.get("specialist")), _text(r.get("hospital"))
+            sid, h = _text(r.get("specialist_id", r.get("specialist"))), _text(r.get("hospital"))
             if not sid or not h:
                 raise DeploymentInputError(
-                    f"current deployment: row {row_no} needs both 'specialist' and 'hospital'"
+                    f"current deployment: row {row_no} needs fields 'specialist_id' and 'hospital'"
                 )
             if sid in pool:
                 cur[sid] = h

@@ -137,8 +137,10 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
     if s.objective_mode == "lexicographic":
         res, stages = _solve_lexicographic(form, s, t0)
     else:
-        res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, s.time_limit_s, s.seed, s.threads,
-                                  s.mip_gap, form.arc_bucket, greedy_start(inp, s, form))
+        start = greedy_start(inp, s, form)
+        left = max(1.0, s.time_limit_s - (time.perf_counter() - t0))
+        res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, left, s.seed, s.threads,
+                                  s.mip_gap, form.arc_bucket, start)
     base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),
                 n_arcs=len(form.arc_k), stages=stages)
     if res.x is None:

@@ -25,8 +25,8 @@ from optimizer.deployment.mip import Mip, MipResult, relative_gap, solve_mip
 from optimizer.deployment.settings import SolverName
 
 #: Arcs per class in the first working set, added per class per pricing round, and kept for the MIP.
-INITIAL_PER_CLASS = 4
-INITIAL_PER_BUCKET = 8
+INITIAL_PER_CLASS = 2
+INITIAL_PER_BUCKET = 4
 ADDED_PER_CLASS = 3
 EXTRA_PER_CLASS = 2
 
@@ -55,12 +55,14 @@ class WarmLp:
     def run(self, time_limit_s: float) -> tuple[str, float, np.ndarray]:
         import highspy
 
-        self.h.setOptionValue("time_limit", float(time_limit_s))
+        # HiGHS's time limit counts the object's total run time, so extend it by this round's allowance.
+        self.h.setOptionValue("time_limit", float(self.h.getRunTime() + time_limit_s))
         self.h.run()
-        ok = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        ms = self.h.getModelStatus()
         sol = self.h.getSolution()
         self.x = np.asarray(sol.col_value, dtype=float)
-        return ("optimal" if ok else "not_optimal"), float(self.h.getInfo().objective_function_value), np.asarray(
+        status = {highspy.HighsModelStatus.kOptimal: "optimal", highspy.HighsModelStatus.kInfeasible: "infeasible"}
+        return status.get(ms, "stopped"), float(self.h.getInfo().objective_function_value), np.asarray(
             sol.row_dual, dtype=float)
 
     def positive_arcs(self) -> np.ndarray:
@@ -106,17 +108,21 @@ def solve_priced(
     if arc_bucket is not None:
         work[_top_per_group(mip.c[:n_arc], arc_bucket, all_arcs, INITIAL_PER_BUCKET)] = True
     work[mip.lb[:n_arc] > 0] = True
+    if start is not None:
+        work[start[:n_arc] > 0.5] = True
     lp = WarmLp(mip, a_csc, np.flatnonzero(work), others, threads)
     rounds, z_lp, rc = 0, math.inf, np.zeros(n_arc)
     while True:
         rounds += 1
         status, z_lp, duals = lp.run(max(1.0, time_limit_s - (time.perf_counter() - t0)))
-        if status != "optimal":
-            if rounds > 1:
-                break  # out of time: keep the last priced working set (its bound stays the Lagrangian one)
-            # No LP optimum over the starting set (e.g. equity rules need more arcs): use every arc.
-            res = solve_mip(mip, solver, max(1.0, time_limit_s - (time.perf_counter() - t0)), seed, threads, gap)
+        if status == "infeasible" and rounds == 1:
+            # No LP solution over the starting set (equity rules may need more arcs): use every arc.
+            res = solve_mip(mip, solver, max(1.0, time_limit_s - (time.perf_counter() - t0)), seed, threads, gap,
+                            start)
             return res, PricingInfo(math.inf, rounds, n_arc, n_arc)
+        if status != "optimal":
+            z_lp = math.inf  # out of time: no LP bound; keep the working set
+            break
         rc = mip.c[:n_arc] - a_arc_t @ duals
         cand = np.flatnonzero(~work & (rc > 1e-9))
         if len(cand) == 0 or time.perf_counter() - t0 > 0.6 * time_limit_s:

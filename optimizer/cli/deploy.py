@@ -1,0 +1,118 @@
+"""``bienestar deploy``: send the recruit pool to the program hospitals as complete 24/7 surgical teams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from pydantic import ValidationError
+
+from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.deployment.export import write_plan
+from optimizer.deployment.inputs import DeploymentInputError, from_dataset
+from optimizer.deployment.kpis import compute_kpis
+from optimizer.deployment.model import solve
+from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.validate import validate
+from optimizer.paths import default_dataset_dir, home_dir
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``deploy`` to the root app."""
+    app.command("deploy")(deploy)
+
+
+def _settings_and_dataset(scenario: Path | None, dataset: Path | None, as_json: bool) -> tuple[DeploymentSettings,
+                                                                                                 Path]:
+    if scenario is None:
+        return DeploymentSettings(), dataset or default_dataset_dir()
+    from optimizer.scenarios.basedata import resolve_base
+    from optimizer.scenarios.yamlfile import load_scenario
+
+    try:
+        sc = load_scenario(scenario).seeded()
+    except (OSError, ValueError) as exc:
+        fail(f"{scenario}: {exc}", as_json)
+    return sc.deployment, dataset or resolve_base(sc.dataset, scenario)
+
+
+def deploy(
+    dataset: Path | None = typer.Option(None, "--dataset", help="Dataset folder (default: $BIENESTAR_HOME/dataset)."),
+    scenario: Path | None = typer.Option(None, "--scenario", help="Scenario YAML; its `deployment:` settings apply."),
+    solver: str | None = typer.Option(None, "--solver", help="highs (default), cbc or cpsat."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the plan CSV/XLSX (default: $BIENESTAR_HOME/"
+                                                          "deployment)."),
+    current: Path | None = typer.Option(None, "--current", help="Current deployment (assignments.csv) to re-plan."),
+    pin: bool = typer.Option(False, "--pin", help="Keep every currently deployed person in place."),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
+    seed: int | None = typer.Option(None, "--seed", help="Solver seed."),
+    budget: float | None = typer.Option(None, "--budget", help="Monthly incentive budget, MXN."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Deploy recruits as complete 24/7 surgical teams; print KPIs and write the plan (CSV + XLSX)."""
+    base, ds_dir = _settings_and_dataset(scenario, dataset, as_json)
+    overrides = {k: v for k, v in {"solver": solver, "time_limit_s": time_limit, "seed": seed,
+                                    "budget_mxn_month": budget, "replan": "pin" if pin else None}.items()
+                 if v is not None}
+    try:
+        settings = DeploymentSettings.model_validate({**base.model_dump(), **overrides})
+    except ValidationError as exc:
+        fail(f"settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", as_json)
+    from optimizer.data.dataset import load_dataset
+
+    try:
+        ds = load_dataset(ds_dir)
+        cur = pd.read_csv(current, dtype=str) if current is not None else None
+        inp = from_dataset(ds, cur)
+    except (FileNotFoundError, DeploymentInputError, pd.errors.ParserError) as exc:
+        fail(str(exc), as_json)
+    plan = solve(inp, settings)
+    if plan.status in ("infeasible", "time_limit", "error"):
+        if as_json:
+            print_json({"status": plan.status, "objective": None, "gap": None, "solve_seconds": plan.solve_seconds,
+                        "explanation": plan.explanation, "kpis": None, "assignments": []})
+            raise typer.Exit(1)
+        fail(plan.explanation or plan.status)
+    check = validate(inp, settings, plan)
+    kpis = compute_kpis(inp, settings, plan)
+    out_dir = out or home_dir() / "deployment"
+    paths = write_plan(inp, plan, kpis, out_dir)
+    if as_json:
+        print_json({
+            "status": plan.status, "objective": plan.objective, "bound": plan.bound, "gap": plan.gap,
+            "solve_seconds": plan.solve_seconds, "solver": plan.solver, "seed": plan.seed,
+            "validator": {"violations": check.violations, "objective": check.objective},
+            "kpis": kpis, "stages": plan.stages,
+            "assignments": [{"specialist": a.specialist, "hospital": a.hospital, "role": a.role.value}
+                            for a in plan.assignments],
+            "short": plan.short, "files": [str(p) for p in paths],
+        })
+        return
+    gap = f"{100 * plan.gap:.3f}%" if plan.gap is not None else "-"
+    console.print(f"[bold]deployment[/]: {plan.status}, objective {plan.objective:,.2f}, gap {gap}, "
+                  f"{plan.solve_seconds:.1f} s ({plan.solver}, seed {plan.seed}); validator: "
+                  + ("[green]ok[/]" if check.ok else f"[red]{len(check.violations)} violation(s)[/]"))
+    console.print(table("KPIs", ["kpi", "value"], [
+        ("demand covered", f"{kpis.covered_per_week:,.1f} of {kpis.demand_per_week:,.1f} procedures/week "
+                           f"({kpis.covered_pct:.1f}%)"),
+        ("hospitals reaching 24/7", f"{kpis.hospitals_24_7} of {kpis.hospitals}"),
+        ("24/7 team slots", kpis.team_slots),
+        ("recruits deployed", f"{kpis.deployed} of {kpis.candidates}"),
+        ("budget used (MXN/month)", f"{kpis.budget_used_mxn_month:,.0f}"
+         + (f" of {kpis.budget_mxn_month:,.0f}" if kpis.budget_mxn_month is not None else "")),
+        ("km moved (total / mean)", f"{kpis.km_moved:,.0f} / {kpis.km_mean:,.0f}"),
+        ("women among deployed", f"{100 * kpis.women_share_deployed:.1f}%"),
+        ("moves from current plan", kpis.moves),
+    ]))
+    console.print(table("coverage by marginalisation degree", ["degree", "demand/week", "covered/week", "%"],
+                        [(r["degree"], r["demand"], r["covered"], f"{r['pct']:.1f}") for r in kpis.coverage_by_degree]))
+    console.print(table("coverage by state", ["state", "name", "demand/week", "covered/week", "%"],
+                        [(r["state"], r["name"], r["demand"], r["covered"], f"{r['pct']:.1f}")
+                         for r in kpis.coverage_by_state]))
+    reasons: dict[str, int] = {}
+    for x in plan.short:
+        reasons[x.reason] = reasons.get(x.reason, 0) + 1
+    console.print(table("hospital x specialty left short, by binding reason", ["reason", "count"],
+                        sorted(reasons.items())))
+    console.print(f"plan written to {out_dir} ({', '.join(p.name for p in paths)})")

@@ -1,0 +1,101 @@
+"""The numbers a planner reads from a deployment plan (procedures per week, MXN per month, km)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from optimizer.deployment.formulation import slot_curves
+from optimizer.deployment.inputs import DeploymentInput
+from optimizer.deployment.model import DeploymentPlan
+from optimizer.deployment.settings import DeploymentSettings
+
+
+@dataclass
+class DeploymentKpis:
+    """Coverage, 24/7 hospitals, budget, km and women's share of a plan."""
+
+    demand_per_week: float
+    covered_per_week: float
+    covered_pct: float
+    hospitals: int
+    hospitals_24_7: int
+    team_slots: int
+    deployed: int
+    candidates: int
+    deployed_by_role: dict[str, int]
+    budget_used_mxn_month: float
+    budget_mxn_month: float | None
+    km_moved: float
+    km_mean: float
+    women_share_deployed: float
+    moves: int
+    departed: int
+    coverage_by_state: list[dict[str, float | str]] = field(default_factory=list)
+    coverage_by_degree: list[dict[str, float | str]] = field(default_factory=list)
+    women_share_by_hospital: dict[str, float] = field(default_factory=dict)
+
+
+def compute_kpis(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPlan) -> DeploymentKpis:
+    """KPIs of ``plan``: coverage = min(demand, slots x procedures per slot) per hospital x specialty."""
+    idx = inp.hospital_index()
+    curves = slot_curves(inp, s)
+    slots = plan.slots()
+    by_state: dict[str, list[float]] = {}
+    by_degree: dict[str, list[float]] = {}
+    dem_total = cov_total = 0.0
+    for (clues, spec), d in inp.demand.items():
+        if clues not in idx or d.procedures_per_week <= 0:
+            continue
+        h = idx[clues]
+        cv = curves.get((h, spec))
+        cov = cv.covered(slots.get((clues, spec), 0)) if cv else 0.0
+        dem_total += d.procedures_per_week
+        cov_total += cov
+        for table, key in ((by_state, inp.hospitals[h].cve_ent), (by_degree, inp.hospitals[h].degree.value)):
+            acc = table.setdefault(key, [0.0, 0.0])
+            acc[0] += d.procedures_per_week
+            acc[1] += cov
+    sex = {c.specialist_id: c.sex for c in inp.candidates}
+    staff: dict[str, list[int]] = {}
+    for p in inp.in_post:
+        if p.clues in idx:
+            acc = staff.setdefault(p.clues, [0, 0])
+            acc[0] += p.sex == "F"
+            acc[1] += 1
+    roles: dict[str, int] = {}
+    for a in plan.assignments:
+        acc = staff.setdefault(a.hospital, [0, 0])
+        acc[0] += sex[a.specialist] == "F"
+        acc[1] += 1
+        roles[a.role.value] = roles.get(a.role.value, 0) + 1
+    where = {a.specialist: a.hospital for a in plan.assignments}
+    n = len(plan.assignments)
+    km = sum(a.km for a in plan.assignments)
+    return DeploymentKpis(
+        demand_per_week=dem_total,
+        covered_per_week=cov_total,
+        covered_pct=100.0 * cov_total / dem_total if dem_total > 0 else 0.0,
+        hospitals=len(inp.hospitals),
+        hospitals_24_7=len({t.hospital for t in plan.teams if t.slots > 0}),
+        team_slots=sum(t.slots for t in plan.teams),
+        deployed=n,
+        candidates=len(inp.candidates),
+        deployed_by_role=dict(sorted(roles.items())),
+        budget_used_mxn_month=sum(a.incentive_mxn for a in plan.assignments),
+        budget_mxn_month=s.budget_mxn_month,
+        km_moved=km,
+        km_mean=km / n if n else 0.0,
+        women_share_deployed=sum(sex[a.specialist] == "F" for a in plan.assignments) / n if n else 0.0,
+        moves=sum(1 for sid, cur in inp.current.items() if where.get(sid) != cur),
+        departed=len(inp.departed),
+        coverage_by_state=[
+            {"state": st, "name": inp.state_names.get(st, st), "demand": d, "covered": c,
+             "pct": 100.0 * c / d if d else 0.0}
+            for st, (d, c) in sorted(by_state.items())
+        ],
+        coverage_by_degree=[
+            {"degree": g, "demand": d, "covered": c, "pct": 100.0 * c / d if d else 0.0}
+            for g, (d, c) in sorted(by_degree.items())
+        ],
+        women_share_by_hospital={h: f / t for h, (f, t) in sorted(staff.items()) if t},
+    )
