@@ -105,3 +105,12 @@ def test_generator_is_deterministic_by_seed(tmp_path: Path) -> None:
     generate(tmp_path / "c", GeneratorConfig(seed=12, n_records=3_000))
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_a_smaller_pool_keeps_the_published_origin_proportions(tmp_path: Path) -> None:
+    generate(tmp_path, GeneratorConfig(seed=3, n_records=500, recruits=400))
+    rec = _read(tmp_path, "specialists").query("status == 'recruit'")
+    assert len(rec) == 400
+    origins = rec["home_state"].value_counts()
+    assert origins["09"] >= origins["15"]  # Mexico City stays ahead of Estado de México
+    assert set(origins.index) <= set(TOP_ORIGINS)

@@ -286,17 +286,20 @@ def _points(rng: np.random.Generator, mun: pd.DataFrame, n: int, kind: str, labe
 def _origins(rng: np.random.Generator, cfg: GeneratorConfig) -> np.ndarray:
     """Home state of each recruit: the published top five exactly, the rest by state population."""
     states = reference.states()
-    rest_states = states[~states["cve_ent"].isin(cfg.top_origins)]
-    rest = cfg.recruits - sum(cfg.top_origins.values())
+    top = dict(cfg.top_origins)
+    if cfg.recruits < sum(top.values()):  # a smaller pool: the top origins keep their proportions
+        top = dict(zip(top, _allocate(np.array(list(top.values()), float), cfg.recruits, 0), strict=True))
+    rest_states = states[~states["cve_ent"].isin(top)]
+    rest = cfg.recruits - sum(top.values())
     # Rest spread by population, capped below the smallest published top origin so the top five stay on top.
-    cap = min(cfg.top_origins.values()) - 1
+    cap = max(min(top.values()) - 1, 0)
     alloc = _allocate(rest_states["population_2020"].to_numpy(float), rest, 0)
-    while alloc.max() > cap:
+    while rest > 0 and alloc.max() > cap and cap > 0:
         over = alloc > cap
         spill = int((alloc[over] - cap).sum())
         alloc[over] = cap
         alloc[~over] += _allocate(rest_states["population_2020"].to_numpy(float)[~over], spill, 0)
-    codes = [c for c, k in cfg.top_origins.items() for _ in range(k)]
+    codes = [c for c, k in top.items() for _ in range(int(k))]
     codes += [c for c, k in zip(rest_states["cve_ent"], alloc, strict=True) for _ in range(int(k))]
     arr = np.array(codes)
     rng.shuffle(arr)
