@@ -102,13 +102,16 @@ def test_plans_in_three_formats(client: TestClient, keys: dict[str, str], finish
 
 def test_compare_equals_recomputation(client: TestClient, keys: dict[str, str], finished_run: dict) -> None:
     rid = finished_run["run_id"]
-    kpis = client.get(f"/runs/{rid}/kpis", headers=bearer(keys["planner"])).json()
-    rows = client.get(f"/compare?a={rid}&b={rid}", headers=bearer(keys["planner"])).json()["rows"]
-    by_kpi = {r["kpi"]: r for r in rows}
-    value = kpis["capacity"]["rooms_staffable_24_7"]
-    assert by_kpi["capacity.rooms_staffable_24_7"] == {"kpi": "capacity.rooms_staffable_24_7", "a": value,
-                                                         "b": value, "delta": 0}
-    assert all(r["delta"] in (0, None) for r in rows)
+    plan = client.get(f"/runs/{rid}/plans/capacity/hospitals?format=csv", headers=bearer(keys["planner"]))
+    hospitals = pd.read_csv(io.BytesIO(plan.content))
+    doc = client.get(f"/compare?a={rid}&b={rid}", headers=bearer(keys["planner"])).json()
+    by_key = {r["key"]: r for r in doc["kpis"]}
+    n247 = float((hospitals["rooms_24_7"] >= 1).sum())
+    assert (by_key["hospitals_24_7"]["a"], by_key["hospitals_24_7"]["b"]) == (n247, n247)
+    assert by_key["rooms_24_7"]["a"] == float(hospitals["rooms_24_7"].sum())
+    assert all(r["delta"] in (0, None) and r["better"] is None for r in doc["kpis"])
+    assert by_key["deployed"]["a"] is None  # the scenario ran no deployment
+    assert doc["by_state"] and doc["scenario_a"] == "api-small"
 
 
 def test_cancel_stops_the_worker(client: TestClient, keys: dict[str, str], finished_run: dict) -> None:

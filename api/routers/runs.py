@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from api import plans, runstate
 from api import scenario_files as sf
 from api.auth import SCOPE_ROLES, Principal, Scope, require
-from api.compare import comparison
 from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MANY, ApiError
 from api.query import MAX_LIMIT
 from api.schemas import UtcDateTime
+from optimizer.scenarios.compare import compare_runs
 from optimizer.scenarios.yamlfile import ScenarioError, load_scenario
 
 router = APIRouter(tags=["runs"], responses=AUTH_RESPONSES)
@@ -68,16 +68,24 @@ class PlanPage(BaseModel):
 
 
 class KpiDelta(BaseModel):
-    kpi: str
-    a: float | str | bool | None
-    b: float | str | bool | None
-    delta: float | None
+    """One headline KPI of both runs, recomputed from their plan files."""
+
+    key: str
+    label: str
+    unit: str
+    a: float | None
+    b: float | None
+    delta: float | None = Field(description="b - a")
+    better: bool | None = Field(description="whether B improves on A (null: no change or not applicable)")
 
 
 class Comparison(BaseModel):
     run_a: str
     run_b: str
-    rows: list[KpiDelta]
+    scenario_a: str
+    scenario_b: str
+    kpis: list[KpiDelta]
+    by_state: list[dict[str, Any]] = Field(description="coverage and access by state in both runs, with deltas")
 
 
 def _status(row: dict[str, Any]) -> RunStatus:
@@ -187,7 +195,8 @@ def get_plan(request: Request, run_id: str, stage: str, table: str,
 
 
 @router.get("/compare", response_model=Comparison, responses={**NOT_FOUND, **CONFLICT},
-            summary="KPI deltas between two finished runs (b - a)")
-def compare(request: Request, a: str, b: str, _: Principal = Depends(require(Scope.RUNS_READ))) -> Comparison:
+            summary="Headline KPI deltas between two finished runs (b - a), recomputed from their plans")
+def compare(request: Request, a: str, b: str, _: Principal = Depends(require(Scope.RUNS_READ))) -> dict:
     row_a, row_b = _finished(request, a), _finished(request, b)
-    return Comparison(run_a=a, run_b=b, rows=comparison(row_a, row_b))
+    table = compare_runs(Path(row_a["run_dir"]), Path(row_b["run_dir"]))
+    return {**table.to_dict(), "run_a": a, "run_b": b}

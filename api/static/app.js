@@ -190,8 +190,9 @@ async function compare() {
   if (!a || !b) { say("pick two finished runs"); return; }
   try {
     const c = await api(`/compare?a=${a}&b=${b}`);
-    fill("compare", c.rows.map(r => el("tr", { "data-kpi": r.kpi }, el("td", {}, r.kpi), el("td", { class: "num" }, fmt(r.a)),
-      el("td", { class: "num" }, fmt(r.b)), el("td", { class: "num" }, r.delta === null ? "" : fmt(r.delta)))));
+    fill("compare", c.kpis.map(r => el("tr", { "data-kpi": r.key, class: r.better === null ? "" : r.better ? "better" : "worse" },
+      el("td", {}, `${r.label} (${r.unit})`), el("td", { class: "num" }, fmt(r.a)), el("td", { class: "num" }, fmt(r.b)),
+      el("td", { class: "num delta" }, r.delta === null ? "" : fmt(r.delta)))));
   } catch (e) { say(e.message); }
 }
 
