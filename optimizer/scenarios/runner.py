@@ -29,11 +29,11 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import optimizer
-from optimizer.cli.common import to_jsonable
 from optimizer.data.dataset import load_dataset
 from optimizer.scenarios import registry
 from optimizer.scenarios.basedata import resolve_base
 from optimizer.scenarios.demand import DemandTables, build_demand
+from optimizer.scenarios.jsonio import plain, write_json
 from optimizer.scenarios.overrides import Tables, apply_overrides, opened_clues
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.stage import RunContext, StageOutput, status_of
@@ -95,10 +95,6 @@ def _link_or_copy(src: str, dst: str) -> str:
     return dst
 
 
-def _write_json(path: Path, obj: Any) -> None:
-    path.write_text(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-
-
 def new_run_dir(runs_dir: Path, name: str, run_id: str) -> Path:
     """A fresh folder ``<name>-<UTC time>-<id8>`` under ``runs_dir``."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -119,9 +115,9 @@ def prepare(scenario: Scenario, scenario_text: str, run_dir: Path, scenario_file
     (run_dir / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
     resolved = scenario.model_dump(mode="json")
     resolved["dataset"] = {"path": "inputs/dataset", "generate": None}
-    _write_json(run_dir / "scenario.resolved.json", {"scenario": resolved, "base_dataset": str(base),
+    write_json(run_dir / "scenario.resolved.json", {"scenario": resolved, "base_dataset": str(base),
                                                      "opened": opened})
-    _write_json(run_dir / "environment.json", environment())
+    write_json(run_dir / "environment.json", environment())
     t0 = time.perf_counter()
     ds = load_dataset(data_dir)
     if ds.rejects:
@@ -208,9 +204,9 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
     status = run_status(stage_status, ctx.outputs)
     digest = plans_digest(run_dir)
     result = RunResult(run_dir, run_id, scenario.name, status, timings, stage_status, kpis, digest, message, log)
-    _write_json(run_dir / "kpis.json", kpis)
+    write_json(run_dir / "kpis.json", kpis)
     (run_dir / "log.txt").write_text("\n".join(log) + "\n", encoding="utf-8")
-    _write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": status,
+    write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": status,
                                        "timings_s": timings, "stage_status": stage_status, "message": message,
                                        "plans_digest": digest, "finished": datetime.now(UTC).isoformat()})
     return result
@@ -242,7 +238,7 @@ def _write_plans(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
 def _record(result: RunResult) -> RunResult:
     headline = {stage: {k: v for k, v in k_.items() if isinstance(v, int | float | str | None)}
                 for stage, k_ in result.kpis.items()}
-    registry.finish(result.run_id, result.status, result.timings, to_jsonable(headline), result.message)
+    registry.finish(result.run_id, result.status, result.timings, plain(headline), result.message)
     return result
 
 
@@ -266,7 +262,7 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
     except Exception as exc:  # recorded, then re-raised as one clear message (no traceback for the user)
         message = f"preparing the inputs of {run_dir.name} failed: {type(exc).__name__}: {exc}"
         registry.finish(run_id, "error", {}, {}, message)
-        _write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": "error",
+        write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": "error",
                                            "message": message})
         (run_dir / "log.txt").write_text(message + "\n" + traceback.format_exc(), encoding="utf-8")
         if isinstance(exc, ScenarioError):
@@ -288,7 +284,7 @@ def rerun(ref: str | Path, runs_dir: Path | None = None, progress: bool = True) 
     for name in ("scenario.yaml", "scenario.resolved.json"):
         shutil.copy2(original / name, run_dir / name)
     shutil.copytree(original / "inputs", run_dir / "inputs", copy_function=_link_or_copy)
-    _write_json(run_dir / "environment.json", environment())
+    write_json(run_dir / "environment.json", environment())
     prev = json.loads((original / "run.json").read_text())
     result = _record(execute(run_dir, run_id, progress, float(prev.get("timings_s", {}).get("demand", 0.0))))
     return result, original
