@@ -117,7 +117,8 @@ def main() -> None:
     ap.add_argument("--home", type=Path, help="working folder with a loaded store (default: build one)")
     ap.add_argument("--seed", type=int, default=42, help="generator seed when building the store")
     ap.add_argument("--records", type=int, default=200_000, help="encounter rows when building the store")
-    ap.add_argument("--rate", type=float, default=40.0, help="requests per second (open loop)")
+    ap.add_argument("--rate", type=float, nargs="+", default=[10.0, 25.0],
+                    help="requests per second (open loop); several rates give one block of rows each")
     ap.add_argument("--concurrency", type=int, default=8, help="requests in flight at most")
     ap.add_argument("--duration", type=float, default=20.0, help="seconds per round")
     ap.add_argument("--max-requests", type=int, default=5000, help="requests per round at most")
@@ -143,44 +144,47 @@ def main() -> None:
     try:
         clues = httpx.get(f"{base}/facilities?kind=hospital&limit=1", headers={"Authorization": f"Bearer {key}"},
                           timeout=30).json()["items"][0]["clues"]
-        load = {"rate": args.rate, "concurrency": args.concurrency, "duration": args.duration,
-                "max_requests": args.max_requests}
-        rounds: list[list[tuple[str, float, float, int]]] = []
         ctx = mp.get_context("spawn")
-        asyncio.run(_load(base, key, clues, args.rate, args.concurrency, args.warmup, args.max_requests))
-        for i in range(args.rounds):
-            queue: mp.Queue = ctx.Queue()
-            gen = ctx.Process(target=_generator, args=(base, key, clues, load, queue))
-            gen.start()
-            rounds.append(queue.get(timeout=args.duration * 10 + 120))
-            gen.join()
-            print(f"round {i + 1}: {len(rounds[-1])} requests", file=sys.stderr)
+        asyncio.run(_load(base, key, clues, args.rate[0], args.concurrency, args.warmup, args.max_requests))
+        by_rate: dict[float, list[list[tuple[str, float, float, int]]]] = {}
+        for rate in args.rate:
+            load = {"rate": rate, "concurrency": args.concurrency, "duration": args.duration,
+                    "max_requests": args.max_requests}
+            by_rate[rate] = []
+            for i in range(args.rounds):
+                queue: mp.Queue = ctx.Queue()
+                gen = ctx.Process(target=_generator, args=(base, key, clues, load, queue))
+                gen.start()
+                by_rate[rate].append(queue.get(timeout=args.duration * 10 + 120))
+                gen.join()
+                print(f"{rate:g} req/s round {i + 1}: {len(by_rate[rate][-1])} requests", file=sys.stderr)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         if tmp is not None:
             tmp.cleanup()
 
+    rates = " and ".join(f"{r:g}" for r in args.rate)
     uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"## API read latency (issue 8)\n\nDate {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; `uptime`: {uptime}. "
           f"Machine: 2 cores shared with other sessions; one uvicorn process, load generator in a second "
           f"process on loopback.\nCommand: `nice -n 10 python benchmarks/api.py {' '.join(sys.argv[1:])}`. "
-          f"Open loop at {args.rate:g} req/s, at most {args.concurrency} in flight, {args.duration:g} s or "
+          f"Open loop at {rates} req/s, at most {args.concurrency} in flight, {args.duration:g} s or "
           f"{args.max_requests:,} requests per round, {args.rounds} rounds after {args.warmup:g} s of unmeasured "
           f"warm-up; endpoints in rotation.\n")
-    print("| endpoint | requests/round | non-2xx | p50 ms median / worst | p95 ms median / worst "
+    print("| req/s | endpoint | requests/round | non-2xx | p50 ms median / worst | p95 ms median / worst "
           "| p99 ms median / worst | p95 service ms median / worst |")
-    print("|---|---|---|---|---|---|---|")
-    for label in [e[0] for e in ENDPOINTS] + ["all"]:
+    print("|---|---|---|---|---|---|---|---|")
+    for rate, label in [(r, e) for r in args.rate for e in [e[0] for e in ENDPOINTS] + ["all"]]:
         stats = []
-        for rows in rounds:
+        for rows in by_rate[rate]:
             sel = [r for r in rows if label == "all" or r[0] == label]
             lat = [r[1] * 1000 for r in sel]
             svc = [r[2] * 1000 for r in sel]
             stats.append((len(sel), sum(r[3] >= 300 for r in sel), percentile(lat, 50), percentile(lat, 95),
                           percentile(lat, 99), percentile(svc, 95)))
         cells = [_med_worst([s[i] for s in stats]) for i in (2, 3, 4, 5)]
-        print(f"| {label} | {stats[0][0]} | {sum(s[1] for s in stats)} | {' | '.join(cells)} |")
+        print(f"| {rate:g} | {label} | {stats[0][0]} | {sum(s[1] for s in stats)} | {' | '.join(cells)} |")
     print("\nLatency is from each request's scheduled send time (queueing included); 'service' is from the "
           "actual send. Store: SQLite (WAL) loaded from the generated dataset.")
 
