@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.status import Status
 
 import optimizer
 from optimizer.data.dataset import load_dataset
@@ -145,6 +147,11 @@ def plans_digest(run_dir: Path) -> str:
     return h.hexdigest()
 
 
+def _status(enabled: bool, text: str) -> Status | nullcontext:
+    """A spinner while a stage without steps runs (base data, overrides, demand)."""
+    return Console(stderr=True).status(text) if enabled else nullcontext()
+
+
 def _progress(enabled: bool) -> Progress | nullcontext:
     if not enabled:
         return nullcontext()
@@ -258,7 +265,8 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
     run_id = registry.start(scenario.name)
     run_dir = new_run_dir(runs_dir, scenario.name, run_id)
     try:
-        demand_s = prepare(scenario, text, run_dir, src)
+        with _status(progress, f"preparing inputs and demand of {run_dir.name} ..."):
+            demand_s = prepare(scenario, text, run_dir, src)
     except Exception as exc:  # recorded, then re-raised as one clear message (no traceback for the user)
         message = f"preparing the inputs of {run_dir.name} failed: {type(exc).__name__}: {exc}"
         registry.finish(run_id, "error", {}, {}, message)
