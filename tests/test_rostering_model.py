@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from optimizer.rostering.instance import (
     Staff,
 )
 from optimizer.rostering.io import parse_instance
+from optimizer.rostering.lns import lns_improve
 from optimizer.rostering.model import solve
 from optimizer.rostering.settings import RosterSettings
 from optimizer.rostering.validate import validate
@@ -152,3 +154,17 @@ def test_status_and_times_are_reported() -> None:
     plan = solve(inst, FAST)
     assert plan.seed == 0 and plan.solve_seconds > 0 and plan.first_feasible_seconds is not None
     assert plan.bound == plan.objective and plan.gap == 0.0
+
+
+def test_lns_never_worsens_and_keeps_feasibility() -> None:
+    inst = random_instance(17, 14, 2, staff=4)
+    built = build_model(inst)
+    first = cp_model.CpSolver()
+    first.parameters.stop_after_first_solution = True
+    first.parameters.num_workers = 1
+    assert first.Solve(built.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    start = built.roster(first, inst)
+    start_obj = validate(inst, start).objective
+    roster, obj, steps = lns_improve(inst, built, start, start_obj, time.monotonic() + 3, FAST, lower_bound=0)
+    report = validate(inst, roster)
+    assert steps >= 1 and report.feasible and report.objective == obj <= start_obj

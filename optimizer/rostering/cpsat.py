@@ -17,6 +17,7 @@ of rules (``rule``, person/day) that cannot hold together; see ``explain.py``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -25,6 +26,11 @@ from optimizer.rostering.instance import RosterInstance, Staff
 from optimizer.rostering.validate import fairness_members, pinned_cell
 
 Key = tuple[str, int, str]
+XVars = dict[Key, cp_model.IntVar]
+WorkVars = dict[tuple[str, int], cp_model.IntVar]
+Terms = dict[str, cp_model.LinearExprT]
+#: ``guard(rule, staff, day, text)`` -> enforcement literals of one rule group (empty unless explaining).
+Guard = Callable[[str, str | None, int | None, str], list[cp_model.IntVar]]
 
 
 @dataclass
@@ -162,7 +168,10 @@ def build_model(inst: RosterInstance, symmetry_breaking: bool = True, explain: b
     return BuiltModel(model=m, x=x, work=work, terms=terms, guards=guards)
 
 
-def _person_rules(m, inst, e, x, work, lengths, guard) -> None:  # noqa: ANN001 - internal helper
+def _person_rules(
+    m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, work: WorkVars, lengths: dict[str, int],
+    guard: Guard,
+) -> None:
     """Hard rules 2-8 for one person (rule numbers as in the benchmark README)."""
     H = inst.horizon
     shift_ids = inst.shift_ids
@@ -205,7 +214,7 @@ def _person_rules(m, inst, e, x, work, lengths, guard) -> None:  # noqa: ANN001 
         m.Add(sum(weekends) <= e.max_weekends).OnlyEnforceIf(g)
 
 
-def weekend_vars(m: cp_model.CpModel, w: list, H: int, name: str) -> list[cp_model.IntVar]:
+def weekend_vars(m: cp_model.CpModel, w: list[cp_model.IntVar], H: int, name: str) -> list[cp_model.IntVar]:
     """One literal per week: true iff the person works Saturday or Sunday of that week (exact)."""
     out = []
     for week in range((H + 6) // 7):
@@ -218,7 +227,7 @@ def weekend_vars(m: cp_model.CpModel, w: list, H: int, name: str) -> list[cp_mod
     return out
 
 
-def _cover(m, inst, x, terms, guard) -> None:  # noqa: ANN001 - internal helper
+def _cover(m: cp_model.CpModel, inst: RosterInstance, x: XVars, terms: Terms, guard: Guard) -> None:
     """Cover lines: soft preferred requirement (under/over penalties) and hard minimum."""
     fills: dict[tuple[int, str], list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
     role_of = {e.id: e.role for e in inst.staff}
@@ -244,7 +253,7 @@ def _cover(m, inst, x, terms, guard) -> None:  # noqa: ANN001 - internal helper
     terms["cover_over"] = sum(over_terms)
 
 
-def _fairness(m, inst, x, work, terms) -> None:  # noqa: ANN001 - internal helper
+def _fairness(m: cp_model.CpModel, inst: RosterInstance, x: XVars, work: WorkVars, terms: Terms) -> None:
     """Spread (max - min) of nights / guardias / weekends between people of a role, times the rule weight."""
     H = inst.horizon
     by_role: dict[str, list[Staff]] = defaultdict(list)

@@ -89,12 +89,11 @@ def hospital_shifts(rules: HospitalRules) -> list[ShiftType]:
     ]
     if rules.use_guardias:
         base.append(ShiftType("G", 1440, covers=SLOTS, start_minute=7 * 60, name="guardia 24 h 07-07"))
+    start = {s.id: s.start_minute or 0 for s in base}
     out = []
     for s in base:
         need = max(rules.min_rest_hours * 60, s.length if s.length > 720 else 0)
-        forbidden = frozenset(
-            t.id for t in base if 1440 + t.start_minute - (s.start_minute + s.length) < need  # type: ignore[operator]
-        )
+        forbidden = frozenset(t.id for t in base if 1440 + start[t.id] - (start[s.id] + s.length) < need)
         out.append(ShiftType(s.id, s.length, forbidden, s.covers, s.start_minute, s.name))
     return out
 

@@ -65,7 +65,6 @@ class Staff:
     max_weekends: int
     role: str = ""
     weekly_hours: float | None = None  # contract hours per week (hospital model; informative)
-    name: str = ""
 
 
 @dataclass(frozen=True)

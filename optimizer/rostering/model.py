@@ -118,14 +118,14 @@ def solve(inst: RosterInstance, settings: RosterSettings | None = None, hint: Ro
     report = validate(inst, roster)
     optimal = all(p.status == "optimal" for p in plans)
     bound = sum(p.bound or 0.0 for p in plans)
-    firsts = [p.first_feasible_seconds for p in plans]
+    firsts = [p.first_feasible_seconds for p in plans if p.first_feasible_seconds is not None]
     return RosterPlan(
         status="optimal" if optimal else "feasible",
         objective=report.objective,
         bound=bound,
         gap=0.0 if optimal else (report.objective - bound) / max(1, report.objective),
         solve_seconds=time.monotonic() - t0,
-        first_feasible_seconds=None if None in firsts else max(firsts),  # type: ignore[type-var]
+        first_feasible_seconds=max(firsts, default=None),
         roster=roster,
         breakdown=report.breakdown,
         violations=[v.message for v in report.violations],
