@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from test_api_support import ROLES, bearer, home_env, make_keys, module_home
+from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import verify_key
 from api.config import ApiConfig
 from api.db import api_keys, engine_for
+from optimizer.cli import app as cli_app
 
 ALL = set(ROLES)
 P, H, L, A = "planner", "hr", "logistics", "admin"
@@ -118,6 +121,18 @@ def test_bad_and_revoked_keys(client: TestClient, keys: dict[str, str]) -> None:
     prefix = new.split("_")[1]
     assert client.delete(f"/keys/{prefix}", headers=bearer(keys["admin"])).status_code == 204
     assert client.get("/me", headers=bearer(new)).status_code == 401
+
+
+def test_keys_cli_prints_a_working_key_once(home: Path) -> None:
+    runner = CliRunner()
+    out = runner.invoke(cli_app, ["keys", "create", "--role", "logistics", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert set(doc) == {"key", "role"} and verify_key(engine_for(), doc["key"]).role == "logistics"
+    listed = runner.invoke(cli_app, ["keys", "list", "--json"])
+    assert doc["key"].split("_", 2)[2] not in listed.stdout
+    bad = runner.invoke(cli_app, ["keys", "create", "--role", "root", "--json"])
+    assert bad.exit_code == 2 and "unknown role" in json.loads(bad.stdout)["error"]
 
 
 def test_keys_are_stored_hashed(home: Path, keys: dict[str, str]) -> None:

@@ -109,13 +109,12 @@ def free_port() -> int:
 
 
 def start_server(home: Path, port: int, max_runs: int = 2) -> subprocess.Popen:
-    """A real ``bienestar serve`` process on loopback, ready to answer /health."""
-    env = {**os.environ, "BIENESTAR_HOME": str(home), "BIENESTAR_API_SCENARIO_DIR": str(home / "test-scenarios"),
-           "BIENESTAR_API_MAX_CONCURRENT_RUNS": str(max_runs)}
+    """A real ``bienestar serve`` process (uvicorn) on loopback, ready to answer /health."""
+    env = {**os.environ, "BIENESTAR_HOME": str(home), "BIENESTAR_API_SCENARIO_DIR": str(home / "test-scenarios")}
     env.pop("BIENESTAR_DB_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    cmd = [sys.executable, "-c", "from optimizer.cli import main; main()", "serve", "--port", str(port),
+           "--max-runs", str(max_runs), "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -274,8 +274,24 @@ async function loadRosterChoices(runId, tables) {
   const col = ["clues", "hospital", "facility_clues"].find(c => rows.length && c in rows[0]);
   const hospitals = [...new Set(rows.map(r => r[col]))].sort();
   sel.replaceChildren(...hospitals.map(h => el("option", { value: h }, h)));
-  sel.onchange = () => showTable(box, rows.filter(r => r[col] === sel.value));
+  const grid = rows.length && ["staff_id", "day", "shift"].every(c => c in rows[0]);
+  sel.onchange = () => (grid ? showRoster : showTable)(box, rows.filter(r => r[col] === sel.value));
   sel.onchange();
+}
+
+function showRoster(box, rows) {
+  // One line per person, one column per day: the shift worked (blank = rest).
+  const days = [...new Set(rows.map(r => r.day))].sort((a, b) => a - b);
+  const people = new Map();
+  for (const r of rows) {
+    if (!people.has(r.staff_id)) people.set(r.staff_id, { role: r.role, shifts: new Map() });
+    people.get(r.staff_id).shifts.set(r.day, r.shift);
+  }
+  const head = el("tr", {}, el("th", {}, "staff"), el("th", {}, "role"), ...days.map(d => el("th", {}, `d${d + 1}`)));
+  const body = [...people.entries()].sort((a, b) => a[1].role.localeCompare(b[1].role) || a[0].localeCompare(b[0]))
+    .map(([id, p]) => el("tr", {}, el("td", {}, id), el("td", {}, p.role),
+      ...days.map(d => { const s = p.shifts.get(d); return el("td", { class: s ? "shift" : "rest" }, s || ""); })));
+  box.replaceChildren(el("table", { class: "roster" }, el("thead", {}, head), el("tbody", {}, ...body)));
 }
 
 function showTable(box, rows) {
