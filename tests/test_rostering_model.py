@@ -168,3 +168,12 @@ def test_lns_never_worsens_and_keeps_feasibility() -> None:
     roster, obj, steps = lns_improve(inst, built, start, start_obj, time.monotonic() + 3, FAST, lower_bound=0)
     report = validate(inst, roster)
     assert steps >= 1 and report.feasible and report.objective == obj <= start_obj
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_longer_minimum_runs_match_brute_force(seed: int) -> None:
+    inst = random_instance(seed, 8, 1)
+    inst.staff = [replace(e, min_consecutive_shifts=3, min_consecutive_days_off=3, max_consecutive_shifts=5,
+                          min_total_minutes=0) for e in inst.staff]
+    plan = solve(inst, FAST)
+    assert plan.status == "optimal" and plan.objective == brute_force(inst)

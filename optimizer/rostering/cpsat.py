@@ -5,9 +5,12 @@ it, unless ``explain`` is set), ``w[e, d]`` = ``e`` works on ``d``. Sequence rul
 propagates best:
 
 * maximum consecutive shifts: a sliding window of ``k + 1`` days holds at most ``k`` working days;
-* minimum consecutive shifts / days off: every too-short interior run is a forbidden pattern, cut by one
-  clause (``w[a-1] or not w[a] ... or not w[a+l-1] or w[a+l]``), which is exactly the benchmark's boundary
-  rule (runs touching the horizon's edges are not checked);
+* minimum consecutive shifts ``k``: a run that starts on day ``a >= 1`` (``w[a-1] = 0``, ``w[a] = 1``) must
+  go on through day ``a + j`` for every ``j < k`` inside the horizon, one 3-literal clause each
+  (``w[a-1] or not w[a] or w[a+j]``; linear form ``w[a+j] >= w[a] - w[a-1]``). A run that reaches the last
+  day may stop there, and a run that starts on day 0 is never checked: exactly the benchmark's boundary
+  rule. These clauses imply the usual forbidden-pattern clauses and have a tighter LP relaxation;
+* minimum consecutive days off: the same on ``not w``;
 * forbidden successions: one clause per pair of consecutive days.
 
 With ``explain=True`` every hard-rule group is guarded by an assumption literal, so CP-SAT can return a core
@@ -200,14 +203,14 @@ def _person_rules(
         m.Add(sum(w[d : d + k + 1]) <= k).OnlyEnforceIf(g)
     run = e.min_consecutive_shifts
     g = guard("6 min consecutive shifts", e.id, None, f"{e.id} works at least {run} days in a row")
-    for length in range(1, e.min_consecutive_shifts):
-        for a in range(1, H - length):
-            m.AddBoolOr([w[a - 1], *[w[a + i].Not() for i in range(length)], w[a + length]]).OnlyEnforceIf(g)
+    for a in range(1, H):
+        for j in range(1, min(run, H - a)):
+            m.AddBoolOr([w[a - 1], w[a].Not(), w[a + j]]).OnlyEnforceIf(g)
     rest = e.min_consecutive_days_off
     g = guard("7 min consecutive days off", e.id, None, f"{e.id} rests at least {rest} days in a row")
-    for length in range(1, e.min_consecutive_days_off):
-        for a in range(1, H - length):
-            m.AddBoolOr([w[a - 1].Not(), *[w[a + i] for i in range(length)], w[a + length].Not()]).OnlyEnforceIf(g)
+    for a in range(1, H):
+        for j in range(1, min(rest, H - a)):
+            m.AddBoolOr([w[a - 1].Not(), w[a], w[a + j].Not()]).OnlyEnforceIf(g)
     weekends = weekend_vars(m, w, H, e.id)
     if e.max_weekends < len(weekends):
         g = guard("8 max weekends", e.id, None, f"{e.id} works at most {e.max_weekends} weekends")
