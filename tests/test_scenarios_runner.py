@@ -31,8 +31,8 @@ def scenario(base: Path, name: str, surgical_factor: float = 1.0) -> Scenario:
         "models": ["capacity", "rostering", "access"],
         "facilities": {"open": ["planned_2025"]},
         "demand": [{"factor": surgical_factor, "specialties": ["general_surgery", "orthopaedics"]}],
-        "labour": {"horizon_days": 7},
-        "rostering": {"max_hospitals": 1, "processes": 1, "settings": {"time_limit_s": 20, "workers": 1}},
+        "labour": {"max_weekends_share": 1.0},
+        "rostering": {"max_hospitals": 1, "weeks": 1, "processes": 1, "settings": {"time_limit_s": 20, "workers": 1}},
     })
 
 

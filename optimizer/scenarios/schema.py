@@ -17,6 +17,7 @@ from optimizer.capacity.settings import CapacitySettings
 from optimizer.deployment.settings import DeploymentSettings
 from optimizer.distribution.settings import DistributionSettings
 from optimizer.domain import RENAPO_CODES, Specialty
+from optimizer.rostering.hospital import HospitalRules
 from optimizer.rostering.settings import RosterSettings
 
 #: Models a scenario can run, in the order the runner chains them.
@@ -153,20 +154,11 @@ class RecruitPool(_Section):
         return self.size is not None or bool(self.specialty_mix) or bool(self.origin)
 
 
-class LabourRules(_Section):
-    """Labour rules of the hospital rosters (Ley Federal del Trabajo and IMSS-Bienestar practice)."""
-
-    horizon_days: int = Field(14, ge=7, le=56, description="days in a roster (starts on a Monday)")
-    max_hours_per_week: float = Field(48.0, gt=0, le=80, description="average hours per week, LFT art. 61")
-    min_rest_hours: float = Field(12.0, ge=0, le=24, description="rest between two shifts, hours")
-    max_consecutive_days: int = Field(6, ge=1, le=14, description="working days in a row (LFT art. 69)")
-    min_weekends_off: int = Field(1, ge=0, le=8, description="weekends off in the horizon")
-
-
 class RosteringRun(_Section):
     """Which hospitals to roster in a run (a sample keeps the demo fast) and in how many processes."""
 
     max_hospitals: int = Field(6, ge=0, le=400, description="cap on hospitals rostered per run")
+    weeks: int = Field(2, ge=1, le=8, description="weeks in each roster (starts on a Monday)")
     processes: int = Field(2, ge=1, le=8, description="parallel worker processes (the host has 2 cores)")
     settings: RosterSettings = Field(default_factory=lambda: RosterSettings(time_limit_s=10.0, workers=1))
 
@@ -185,7 +177,7 @@ class Scenario(_Section):
     facilities: FacilityChanges = Field(default_factory=FacilityChanges)
     depots: DepotChanges = Field(default_factory=DepotChanges)
     recruits: RecruitPool = Field(default_factory=RecruitPool)
-    labour: LabourRules = Field(default_factory=LabourRules)
+    labour: HospitalRules = Field(default_factory=HospitalRules, description="roster labour rules and weights")
     deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     rostering: RosteringRun = Field(default_factory=RosteringRun)
