@@ -23,6 +23,7 @@ from pathlib import Path
 from optimizer.scenarios.compare import compare_runs
 from optimizer.scenarios.headline import HEADLINES, headline_kpis
 from optimizer.scenarios.runner import RunResult, rerun, run_scenario
+from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.yamlfile import load_scenario
 
 
@@ -42,13 +43,26 @@ def _med_worst(values: list[float], higher_is_better: bool = False) -> str:
         f"{statistics.median(vals):,.1f} / {worst:,.1f}"
 
 
-def bench(paths: list[Path], seeds: list[int], runs_dir: Path, check_rerun: bool) -> str:
+def scaled(s: Scenario, hospitals: int | None) -> Scenario:
+    """The scenario on a smaller generated network (``hospitals`` program hospitals), for quick benchmarks."""
+    if hospitals is None or s.dataset.generate is None:
+        return s
+    share = hospitals / 282
+    gen = s.dataset.generate.model_copy(update={
+        "program_hospitals": hospitals, "umfs": max(10, round(650 * share)), "pharmacies": max(5, round(320 * share)),
+        "n_records": max(5000, round(200_000 * share))})
+    data = s.model_dump(mode="json")
+    data["dataset"] = {"generate": gen.model_dump(), "path": None}
+    return Scenario.model_validate(data)
+
+
+def bench(paths: list[Path], seeds: list[int], runs_dir: Path, check_rerun: bool, hospitals: int | None) -> str:
     """Run every scenario x seed; return the markdown section."""
     lines: list[str] = []
     runs: dict[str, list[RunResult]] = {}
     reruns: dict[str, list[bool]] = {}
     for path in paths:
-        base = load_scenario(path)
+        base = scaled(load_scenario(path), hospitals)
         for seed in seeds:
             s = base.model_copy(update={"seed": seed})
             t0 = time.perf_counter()
@@ -100,12 +114,14 @@ def main() -> int:
     p.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     p.add_argument("--out", type=Path, default=None, help="markdown file to write (default: print)")
     p.add_argument("--no-rerun", action="store_true", help="skip the reproducibility reruns")
+    p.add_argument("--hospitals", type=int, default=None,
+                   help="generate a smaller network with this many program hospitals (default: the scenario's)")
     args = p.parse_args()
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load_before = _load()
     with tempfile.TemporaryDirectory(prefix="scenario-bench-") as tmp:
         os.environ.setdefault("BIENESTAR_HOME", tmp)
-        body = bench(args.scenarios, args.seeds, Path(tmp) / "runs", not args.no_rerun)
+        body = bench(args.scenarios, args.seeds, Path(tmp) / "runs", not args.no_rerun, args.hospitals)
     cmd = "nice -n 10 python " + " ".join([sys.argv[0], *sys.argv[1:]])
     doc = "\n".join(["## Scenarios: end-to-end runs", "",
                      f"Command: `{cmd}`  ", f"Date: {started}  ", f"Load before: `{load_before}`  ",
