@@ -56,6 +56,16 @@ class MipResult:
     message: str = ""
 
 
+def is_feasible(mip: Mip, x: np.ndarray, tol: float = 1e-6) -> bool:
+    """True when ``x`` satisfies every row, bound and integrality of ``mip`` (within ``tol``)."""
+    ax = mip.a @ x
+    return bool(
+        np.all(ax >= mip.row_lo - tol) and np.all(ax <= mip.row_hi + tol)
+        and np.all(x >= mip.lb - tol) and np.all(x <= mip.ub + tol)
+        and np.all(np.abs(x[mip.integer] - np.round(x[mip.integer])) <= tol)
+    )
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """|bound - objective| / max(1, |objective|): the gap convention used in every report."""
     if objective is None or bound is None or not math.isfinite(bound):
@@ -69,6 +79,8 @@ def solve_mip(
 ) -> MipResult:
     """Solve ``mip`` with the named back end under a time limit and a seed (``start``: a feasible x)."""
     t0 = time.perf_counter()
+    if mip.n_cols == 0:  # nothing to decide (no demand or no useful recruit): the empty plan is optimal
+        return MipResult("optimal", np.zeros(0), mip.offset, mip.offset, 0.0, time.perf_counter() - t0, solver)
     if solver == "highs":
         res = _solve_highs(mip, time_limit_s, seed, threads, gap, start)
     elif solver == "cbc":
@@ -153,6 +165,8 @@ def _solve_highs(
     bound = float(info.mip_dual_bound) if mip.integer.any() else float(info.objective_function_value)
     if ms == highspy.HighsModelStatus.kOptimal:
         status = "optimal"
+    elif ms == highspy.HighsModelStatus.kModelEmpty:
+        x, bound, status = np.zeros(mip.n_cols), mip.offset, "optimal"
     elif ms in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
         status = "infeasible"
     elif ms == highspy.HighsModelStatus.kTimeLimit:

@@ -20,7 +20,7 @@ from optimizer.deployment.explain import explain_infeasible, explain_short
 from optimizer.deployment.formulation import Formulation, build, person_bonus_mxn
 from optimizer.deployment.greedy import greedy_start
 from optimizer.deployment.inputs import DeploymentInput, haversine_km
-from optimizer.deployment.mip import Mip, MipResult
+from optimizer.deployment.mip import Mip, MipResult, is_feasible
 from optimizer.deployment.pricing import solve_priced
 from optimizer.deployment.settings import DeploymentSettings
 from optimizer.domain import Specialty
@@ -138,6 +138,8 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
         res, stages = _solve_lexicographic(form, s, t0)
     else:
         start = greedy_start(inp, s, form)
+        if not is_feasible(form.mip, start):
+            start = None  # the greedy plan ignores equity rules; a start must satisfy all of them
         left = max(1.0, s.time_limit_s - (time.perf_counter() - t0))
         res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, left, s.seed, s.threads,
                                   s.mip_gap, form.arc_bucket, start)

@@ -25,6 +25,8 @@ from optimizer.deployment.mip import Mip, MipResult, relative_gap, solve_mip
 from optimizer.deployment.settings import SolverName
 
 #: Arcs per class in the first working set, added per class per pricing round, and kept for the MIP.
+#: Below this many arcs the MIP runs on all of them (pricing would not pay for itself).
+FULL_MIP_ARCS = 3000
 INITIAL_PER_CLASS = 2
 INITIAL_PER_BUCKET = 4
 ADDED_PER_CLASS = 3
@@ -93,15 +95,12 @@ def _top_per_group(score: np.ndarray, group: np.ndarray, cand: np.ndarray, k: in
     return cand[order[rank < k]]
 
 
-def solve_priced(
-    mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
-    gap: float, arc_bucket: np.ndarray | None = None, start: np.ndarray | None = None,
-) -> tuple[MipResult, PricingInfo]:
-    """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space."""
-    t0 = time.perf_counter()
-    a_csc = mip.a.tocsc()
+def _price(
+    mip: Mip, n_arc: int, arc_group: np.ndarray, arc_bucket: np.ndarray | None, start: np.ndarray | None, a_csc,
+    others: np.ndarray, time_limit_s: float, threads: int, t0: float,
+) -> tuple[np.ndarray | None, float, float, PricingInfo]:
+    """Column generation: (arcs for the MIP, LP bound over all arcs, bound for plans using other arcs, info)."""
     a_arc_t = a_csc[:, :n_arc].T.tocsr()
-    others = np.arange(n_arc, mip.n_cols)
     all_arcs = np.arange(n_arc)
     work = np.zeros(n_arc, dtype=bool)
     work[_top_per_group(mip.c[:n_arc], arc_group, all_arcs, INITIAL_PER_CLASS)] = True
@@ -116,10 +115,7 @@ def solve_priced(
         rounds += 1
         status, z_lp, duals = lp.run(max(1.0, time_limit_s - (time.perf_counter() - t0)))
         if status == "infeasible" and rounds == 1:
-            # No LP solution over the starting set (equity rules may need more arcs): use every arc.
-            res = solve_mip(mip, solver, max(1.0, time_limit_s - (time.perf_counter() - t0)), seed, threads, gap,
-                            start)
-            return res, PricingInfo(math.inf, rounds, n_arc, n_arc)
+            return None, math.inf, -math.inf, PricingInfo(math.inf, rounds, n_arc, n_arc)
         if status != "optimal":
             z_lp = math.inf  # out of time: no LP bound; keep the working set
             break
@@ -140,21 +136,42 @@ def solve_priced(
     if start is not None:
         in_mip[start[:n_arc] > 0.5] = True
     in_mip[_top_per_group(rc, arc_group, np.flatnonzero(~in_mip), EXTRA_PER_CLASS)] = True
+    excl = np.flatnonzero(~in_mip)
+    if len(excluded_pos):
+        outside = lp_bound  # pricing stopped early: only the Lagrangian bound holds
+    else:
+        outside = z_lp + float(rc[excl].max()) if excl.size else -math.inf
+    return in_mip, lp_bound, outside, PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc)
+
+
+def solve_priced(
+    mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
+    gap: float, arc_bucket: np.ndarray | None = None, start: np.ndarray | None = None,
+) -> tuple[MipResult, PricingInfo]:
+    """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space."""
+    t0 = time.perf_counter()
+    a_csc = mip.a.tocsc()
+    others = np.arange(n_arc, mip.n_cols)
+    if n_arc <= FULL_MIP_ARCS:
+        in_mip = np.ones(n_arc, dtype=bool)
+        lp_bound, outside, info = math.inf, -math.inf, PricingInfo(math.nan, 0, n_arc, n_arc)
+    else:
+        in_mip, lp_bound, outside, info = _price(mip, n_arc, arc_group, arc_bucket, start, a_csc, others,
+                                                 time_limit_s, threads, t0)
+        if in_mip is None:  # no LP over the starting set (equity rules may need more arcs): use every arc
+            in_mip = np.ones(n_arc, dtype=bool)
     arc_cols = np.flatnonzero(in_mip)
     cols = np.r_[arc_cols, others]
     sub = _subset(mip, a_csc, cols)
+    if n_arc <= FULL_MIP_ARCS:  # small: integer flows from the start (exact even with a budget row)
+        sub.integer = sub.integer.copy()
+        sub.integer[:n_arc] = True
     left = max(1.0, time_limit_s - (time.perf_counter() - t0))
     sub_start = start[cols] if start is not None else None
     res = solve_mip(sub, solver, left, seed, threads, gap, sub_start)
     if sub_start is not None and (res.x is None or res.objective < float(sub.c @ sub_start + sub.offset) - 1e-9):
         res.x, res.objective = sub_start, float(sub.c @ sub_start + sub.offset)
         res.status = "feasible"
-    info = PricingInfo(lp_bound, rounds, len(arc_cols), n_arc)
-    excl = np.flatnonzero(~in_mip)
-    if len(excluded_pos):
-        outside = lp_bound  # pricing stopped early: only the Lagrangian bound holds
-    else:
-        outside = z_lp + float(rc[excl].max()) if excl.size else -math.inf
     if res.x is None:
         if res.bound is not None:
             res.bound = min(lp_bound, max(res.bound, outside))
@@ -162,9 +179,16 @@ def solve_priced(
     x_sub = res.x
     frac = np.abs(x_sub[: len(arc_cols)] - np.round(x_sub[: len(arc_cols)])) > 1e-6
     if frac.any():
-        x_sub = _repair(sub, len(arc_cols), x_sub, max(1.0, time_limit_s - (time.perf_counter() - t0)), seed,
-                        threads)
         info.repaired = True
+        left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+        x_sub = _repair(sub, len(arc_cols), x_sub, left, seed, threads)
+        if x_sub is None:  # the fixed slots need a fractional person (budget row): search with integer flows
+            integer = sub.integer.copy()
+            integer[: len(arc_cols)] = True
+            whole = Mip(sub.c, sub.lb, sub.ub, integer, sub.a, sub.row_lo, sub.row_hi, sub.offset)
+            x_sub = solve_mip(whole, solver, left, seed, threads, gap, sub_start).x
+        if x_sub is None and sub_start is not None:
+            x_sub = sub_start
         if x_sub is None:
             return MipResult("time_limit", None, None, res.bound, None, 0.0, solver,
                              "flows could not be made integral"), info
