@@ -149,6 +149,24 @@ def test_cli_hospital_from_dataset_writes_grid_csv_xlsx(dataset: Path, tmp_path:
     book = openpyxl.load_workbook(out / "roster.xlsx")
     assert book.sheetnames[0] == "summary" and set(book.sheetnames[1:]) == set(wide["role"])
 
+    # re-plan: a sick call on day 3, the first two days published
+    sick = wide["staff_id"].iloc[0]
+    (tmp_path / "sick.csv").write_text(f"staff_id,day\n{sick},3\n")
+    res = runner.invoke(app, ["roster", "--hospital", clues, "--weeks", "1", "--dataset", str(dataset),
+                              "--time-limit", "8", "--out", str(tmp_path / "re"), "--json",
+                              "--previous", str(out / "roster.csv"), "--published-days", "2",
+                              "--days-off", str(tmp_path / "sick.csv")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    before = {r.staff_id: [x if isinstance(x, str) else "" for x in r[3:]] for r in wide.itertuples(index=False)}
+    assert all(doc["roster"][e][:2] == before[e][:2] for e in before)
+    assert doc["roster"][sick][3] == "" and "changes" in doc["breakdown"]
+
+    (tmp_path / "bad.csv").write_text("staff_id,day\nNOBODY,3\n")
+    res = runner.invoke(app, ["roster", "--hospital", clues, "--weeks", "1", "--dataset", str(dataset),
+                              "--days-off", str(tmp_path / "bad.csv"), "--json"])
+    assert res.exit_code == 2 and "bad.csv, row 2: field 'staff_id' 'NOBODY'" in json.loads(res.output)["error"]
+
     res = runner.invoke(app, ["roster", "--hospital", "XXIMB999999", "--dataset", str(dataset)])
     assert res.exit_code == 2 and "no facility with clues 'XXIMB999999'" in res.output
 

@@ -10,10 +10,11 @@ import typer
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
 from optimizer.paths import home_dir
 from optimizer.rostering.export import grid_text, write_csv, write_xlsx
-from optimizer.rostering.instance import RosterInstance
+from optimizer.rostering.instance import Roster, RosterInstance
 from optimizer.rostering.io import InstanceFormatError, parse_instance
 from optimizer.rostering.kpis import roster_kpis
 from optimizer.rostering.model import RosterPlan, solve
+from optimizer.rostering.replan import replan
 from optimizer.rostering.settings import RosterSettings
 
 
@@ -35,6 +36,48 @@ def _assignments(path: Path, as_json: bool) -> list[tuple[str, str]]:
         if not isinstance(row.specialist_id, str) or not isinstance(row.hospital, str):
             fail(f"{path}, row {i}: field 'specialist_id' or 'hospital' is empty", as_json)
     return list(zip(frame["specialist_id"], frame["hospital"], strict=True))
+
+
+def _previous(path: Path, inst: RosterInstance, as_json: bool) -> Roster:
+    """A published roster from the CSV that ``--out`` writes (staff_id, role, hours, one column per day)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        fail(f"{path}: cannot read the previous roster ({exc})", as_json)
+    if "staff_id" not in frame.columns:
+        fail(f"{path}: column 'staff_id' missing", as_json)
+    days = [c for c in frame.columns if c.startswith("D") and c[1:3].isdigit()]
+    if len(days) != inst.horizon:
+        fail(f"{path}: {len(days)} day columns, the horizon has {inst.horizon} (--weeks)", as_json)
+    shifts = set(inst.shift_ids)
+    out: Roster = {}
+    for i, (sid, cells) in enumerate(zip(frame["staff_id"], frame[days].values.tolist(), strict=True), start=2):
+        bad = [(c, x) for c, x in zip(days, cells, strict=True) if x and x not in shifts]
+        if bad:
+            fail(f"{path}, row {i}: field {bad[0][0]!r} holds {bad[0][1]!r}, not a shift id {sorted(shifts)}",
+                 as_json)
+        out[sid] = cells
+    return out
+
+
+def _days_off(path: Path, inst: RosterInstance, as_json: bool) -> dict[str, set[int]]:
+    """Hard days off (sick calls, leave) from a CSV with columns staff_id, day (0 = first Monday)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        fail(f"{path}: cannot read the days-off CSV ({exc})", as_json)
+    missing = [c for c in ("staff_id", "day") if c not in frame.columns]
+    if missing:
+        fail(f"{path}: column(s) {missing} missing (need staff_id, day)", as_json)
+    known = set(inst.staff_ids)
+    out: dict[str, set[int]] = {}
+    for i, (sid, day) in enumerate(zip(frame["staff_id"], frame["day"], strict=True), start=2):
+        if sid not in known:
+            fail(f"{path}, row {i}: field 'staff_id' {sid!r} is not on this hospital's staff", as_json)
+        if not day.isdigit() or int(day) >= inst.horizon:
+            fail(f"{path}, row {i}: field 'day' must be 0..{inst.horizon - 1}, got {day!r}", as_json)
+        out.setdefault(sid, set()).add(int(day))
+    return out
 
 
 def _report(inst: RosterInstance, plan: RosterPlan, units: dict[str, list[str]], notes: list[str]) -> None:
@@ -69,9 +112,23 @@ def roster(
     seed: int = typer.Option(0, "--seed", help="CP-SAT random seed."),
     workers: int = typer.Option(2, "--workers", min=1, help="CP-SAT workers."),
     out: Path = typer.Option(None, "--out", help="Folder for roster.csv and roster.xlsx."),
+    days_off: Path = typer.Option(
+        None, "--days-off", help="CSV (staff_id, day) of hard days off: sick calls, leave (with --hospital)."
+    ),
+    previous: Path = typer.Option(
+        None, "--previous", help="Published roster.csv to re-plan from (with --hospital): changes are penalised."
+    ),
+    published_days: int = typer.Option(
+        0, "--published-days", min=0, help="Days of --previous that are published and kept as they are."
+    ),
+    change_weight: int = typer.Option(10, "--change-weight", min=0, help="Penalty per changed draft cell."),
     as_json: bool = JsonOption,
 ) -> None:
     """Solve a 24/7 roster; print objective, breakdown by penalty, per-unit KPIs and the grid; export CSV/XLSX.
+
+    Re-planning: ``--previous roster.csv --published-days 7 --days-off sick.csv`` keeps the published days
+    (except the new days off), re-solves the rest and penalises every cell that differs from the previous
+    roster by ``--change-weight``, starting the search from the previous roster.
 
     Hard rules: one shift a day, rest between shifts, maximum shifts of a type, contract minutes, maximum and
     minimum runs of work and rest, weekends, days off, minimum cover. When they cannot all hold, the message
@@ -79,6 +136,8 @@ def roster(
     """
     if (benchmark is None) == (hospital is None):
         fail("give exactly one of --benchmark PATH or --hospital CLUES", as_json)
+    if benchmark is not None and (days_off is not None or previous is not None):
+        fail("--days-off and --previous apply to --hospital rosters", as_json)
     settings = RosterSettings(time_limit_s=time_limit, seed=seed, workers=workers)
     notes: list[str] = []
     if benchmark is not None:
@@ -100,7 +159,15 @@ def roster(
             fail(str(exc), as_json)
         inst, units, notes = hosp.instance, hosp.units, hosp.notes
         inst.name = f"{hosp.clues} {hosp.name}"
-    plan = solve(inst, settings)
+        if days_off is not None:
+            inst.days_off = _days_off(days_off, inst, as_json)
+    if previous is not None and hospital is not None:
+        try:
+            plan = replan(inst, _previous(previous, inst, as_json), published_days, change_weight, settings)
+        except ValueError as exc:
+            fail(str(exc), as_json)
+    else:
+        plan = solve(inst, settings)
     if plan.status in ("infeasible", "time_limit"):
         fail(f"{inst.name}: {plan.status}: " + "; ".join(plan.explanation), as_json, code=1)
     written: list[str] = []
