@@ -102,9 +102,11 @@ def _run(request: Request, run_id: str) -> dict[str, Any]:
 
 
 def _finished(request: Request, run_id: str) -> dict[str, Any]:
+    """A run that ended with results: finished, or failed after writing its plans (a validator objected:
+    the plans stay readable so the violation can be inspected; ``error`` says what failed)."""
     row = _run(request, run_id)
-    if row["status"] != "finished" or not row["run_dir"]:
-        raise ApiError(409, f"run '{run_id}' is {row['status']}, not finished")
+    if row["status"] not in ("finished", "failed") or not row["run_dir"]:
+        raise ApiError(409, f"run '{run_id}' is {row['status']} and has no results")
     return row
 
 

@@ -142,7 +142,9 @@ async function refreshRun() {
   if (!active) {
     clearInterval(state.poll);
     await loadRuns();
-    if (run.status === "finished") await Promise.allSettled([loadKpis(runId), loadPlans(runId)]);
+    if (run.status === "finished" || (run.status === "failed" && run.has_kpis)) {
+      await Promise.allSettled([loadKpis(runId), loadPlans(runId)]);
+    }
   }
 }
 
@@ -167,7 +169,9 @@ async function loadPlans(runId) {
       el("button", { type: "button", onclick: () => download(runId, t, "xlsx") }, "XLSX"))
       : el("span", { class: "muted" }, "not for this role")))));
   const readable = new Set(tables.filter(t => t.readable).map(t => `${t.stage}/${t.table}`));
-  await Promise.allSettled([drawMap(runId, readable), loadRosterChoices(runId, tables), loadVehicles(runId, readable)]);
+  const roster = loadRosterChoices(runId, tables);
+  await drawMap(runId, readable).catch(e => say(e.message));  // the route is drawn on the map's layer
+  await Promise.allSettled([roster, loadVehicles(runId, readable)]);
 }
 
 async function download(runId, t, format) {
@@ -263,7 +267,8 @@ async function drawMap(runId, readable) {
 async function loadRosterChoices(runId, tables) {
   const sel = document.getElementById("roster-hospital");
   const box = document.getElementById("roster");
-  const roster = tables.find(t => t.stage === "rostering" && t.readable && t.rows > 0);
+  const candidates = tables.filter(t => t.stage === "rostering" && t.readable && t.rows > 0);
+  const roster = candidates.find(t => t.table === "roster") || candidates[0];
   if (!roster) {
     sel.replaceChildren();
     box.replaceChildren(el("p", { class: "muted" }, tables.some(t => t.stage === "rostering")
