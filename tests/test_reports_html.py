@@ -53,7 +53,7 @@ def test_report_is_self_contained(report: Path) -> None:
 def test_report_has_map_charts_heatmaps_and_provenance(run: RunResult, report: Path) -> None:
     text = report.read_text(encoding="utf-8")
     for heading in ("Headline KPIs", "Network map", "Coverage by state", "Access by state", "Roster heat-maps",
-                    "Provenance"):
+                    "Provenance: stages, solve status, wall time"):
         assert f"<h2>{heading}</h2>" in text, heading
     assert '"name":"depot closed"' in text  # the outage is drawn
     rostered = pd.read_csv(run.run_dir / "plans/rostering/roster.csv")["hospital"].nunique()

@@ -156,3 +156,26 @@ def test_cli_compare_json_and_a_bad_scenario_error(run_a: RunResult, run_b: RunR
     assert res.exit_code == 2
     err = json.loads(res.stdout)
     assert err["status"] == "error" and f"{bad}: line 4: rostering.max_hospitalz: unknown key" in err["error"]
+
+
+def test_stage_cache_reuses_plans_only_for_identical_inputs(run_a: RunResult, tmp_path: Path) -> None:
+    from optimizer.scenarios import cache
+    from optimizer.scenarios.runner import load_resolved
+    from optimizer.scenarios.stage import StageOutput
+
+    d = tmp_path / "run"
+    shutil.copytree(run_a.run_dir, d)
+    s = load_resolved(d)
+    key = cache.stage_key(d, s, "distribution")
+    assert cache.stage_key(d, s, "capacity") is None  # reads an earlier stage's plan: never cached
+    (d / "plans/distribution").mkdir(parents=True, exist_ok=True)
+    lines = pd.DataFrame({"clues": ["A", "B"], "sku": ["010.000.0101.00"] * 2, "fill": [0.5, 1.0]})
+    lines.to_csv(d / "plans/distribution/lines.csv", index=False)
+    out = StageOutput("optimal", {"fill_rate": 0.75}, {"lines": lines})
+    cache.store(tmp_path / "cache", "distribution", key, d, out)
+    got, source, folder = cache.load(tmp_path / "cache", "distribution", key)
+    assert source == d.name and got.status == "optimal" and got.kpis == {"fill_rate": 0.75}
+    cache.copy_plans(folder, tmp_path / "copy")
+    assert (tmp_path / "copy/lines.csv").read_bytes() == (d / "plans/distribution/lines.csv").read_bytes()
+    other = s.model_copy(update={"planning_month": s.planning_month % 12 + 1})
+    assert cache.stage_key(d, other, "distribution") != key

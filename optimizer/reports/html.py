@@ -68,10 +68,12 @@ def _run_info(run_dir: Path) -> tuple[dict, dict, dict]:
 
 
 def _stage_table(run: dict) -> str:
+    notes = run.get("stage_notes", {})
     rows = "".join(f"<tr><td>{html.escape(s)}</td><td>{html.escape(str(st))}</td>"
-                   f"<td>{run.get('timings_s', {}).get(s, 0.0):.1f}</td></tr>"
+                   f"<td>{run.get('timings_s', {}).get(s, 0.0):.1f}</td>"
+                   f"<td style='text-align:left'>{html.escape(str(notes.get(s, ''))[:600])}</td></tr>"
                    for s, st in run.get("stage_status", {}).items())
-    return f"<table><tr><th>stage</th><th>status</th><th>seconds</th></tr>{rows}</table>"
+    return f"<table><tr><th>stage</th><th>status</th><th>seconds</th><th>why / notes</th></tr>{rows}</table>"
 
 
 def _div(fig: go.Figure) -> str:
@@ -141,7 +143,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, against: st
             parts.append(f"<h2>{html.escape(section)}</h2>")
             current = section
         parts.append(_div(fig))
-    parts.append("<h2>Provenance</h2>" + _stage_table(run))
+    parts.append("<h2>Provenance: stages, solve status, wall time</h2>" + _stage_table(run))
     parts.append(f"<p class='meta'>libraries: {html.escape(json.dumps(env['libraries']))}; Python {env['python']}"
                  f"</p><p class='meta'>base dataset: {html.escape(resolved.get('base_dataset', ''))}</p>")
     doc = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(scen['name'])} – "

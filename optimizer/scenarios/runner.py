@@ -32,7 +32,7 @@ from rich.status import Status
 
 import optimizer
 from optimizer.data.dataset import load_dataset
-from optimizer.scenarios import registry
+from optimizer.scenarios import cache, registry
 from optimizer.scenarios.basedata import resolve_base
 from optimizer.scenarios.demand import DemandTables, build_demand
 from optimizer.scenarios.jsonio import plain, write_json
@@ -159,8 +159,13 @@ def _progress(enabled: bool) -> Progress | nullcontext:
                     TextColumn("{task.fields[status]}"), TimeElapsedColumn())
 
 
-def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: float = 0.0) -> RunResult:
-    """Run the scenario's models from the run folder alone and write plans, KPIs, log and run.json."""
+def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: float = 0.0,
+            cache_dir: Path | None = None) -> RunResult:
+    """Run the scenario's models from the run folder alone and write plans, KPIs, log and run.json.
+
+    With ``cache_dir``, a stage whose inputs and settings match an earlier run's byte for byte reuses its
+    plan (see :mod:`optimizer.scenarios.cache`); ``rerun`` passes None and always re-solves.
+    """
     scenario = load_resolved(run_dir)
     ds = load_dataset(run_dir / "inputs" / "dataset")
     ctx = RunContext(scenario, ds, DemandTables.read(run_dir / "inputs" / "demand"), run_dir)
@@ -184,8 +189,14 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
 
                 ctx.progress = tick
             t0 = time.perf_counter()
+            key = cache.stage_key(run_dir, scenario, name) if cache_dir is not None else None
+            hit = cache.load(cache_dir, name, key) if key is not None and cache_dir is not None else None
             try:
-                out = STAGES[name](ctx)
+                if hit is not None:
+                    out = hit[0]
+                    out.log = [*out.log, f"{name}: plan reused from run {hit[1]} (identical inputs and settings)"]
+                else:
+                    out = STAGES[name](ctx)
             except Exception as exc:  # a stage failure ends the run with the reason, never a traceback
                 timings[name] = time.perf_counter() - t0
                 stage_status[name] = "error"
@@ -204,7 +215,12 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
                 log.append(f"{name}: VALIDATOR found {len(out.violations)} violations: {out.violations[:5]}")
             if out.explanation:
                 log.append(f"{name}: {out.explanation}")
-            _write_plans(run_dir / "plans" / name, out.tables)
+            if hit is not None:
+                cache.copy_plans(hit[2], run_dir / "plans" / name)
+            else:
+                _write_plans(run_dir / "plans" / name, out.tables)
+                if key is not None and cache_dir is not None:
+                    cache.store(cache_dir, name, key, run_dir, out)
             if bar is not None:
                 bar.update(tasks[name], completed=bar.tasks[tasks[name]].total, status=out.status)
     timings["total"] = time.perf_counter() - t_run + demand_seconds
@@ -213,9 +229,13 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
     result = RunResult(run_dir, run_id, scenario.name, status, timings, stage_status, kpis, digest, message, log)
     write_json(run_dir / "kpis.json", kpis)
     (run_dir / "log.txt").write_text("\n".join(log) + "\n", encoding="utf-8")
+    notes = {name: out.explanation for name, out in ctx.outputs.items() if out.explanation}
+    notes.update({name: f"validator: {'; '.join(out.violations[:5])}" for name, out in ctx.outputs.items()
+                  if out.violations})
     write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": status,
-                                       "timings_s": timings, "stage_status": stage_status, "message": message,
-                                       "plans_digest": digest, "finished": datetime.now(UTC).isoformat()})
+                                      "timings_s": timings, "stage_status": stage_status, "message": message,
+                                      "stage_notes": notes, "plans_digest": digest,
+                                      "finished": datetime.now(UTC).isoformat()})
     return result
 
 
@@ -276,7 +296,7 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
         if isinstance(exc, ScenarioError):
             raise
         raise RunError(message) from exc
-    return _record(execute(run_dir, run_id, progress, demand_s))
+    return _record(execute(run_dir, run_id, progress, demand_s, cache_dir=runs_dir / ".stage-cache"))
 
 
 def rerun(ref: str | Path, runs_dir: Path | None = None, progress: bool = True) -> tuple[RunResult, Path]:

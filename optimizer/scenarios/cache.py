@@ -1,0 +1,81 @@
+"""Reuse a stage's plan when a previous run solved it from byte-identical inputs and settings.
+
+Only stages whose plan is a function of the run's input files and their own settings qualify (not of an
+earlier stage's plan): the distribution stage reads facilities, depots, vehicles, medicines, stock and the
+run's weekly medicine demand. Two scenarios that differ only in, say, deployment incentives then solve the
+week's allocation and routes once. The key covers every input byte, the stage's settings, the planning
+week and the package version; a reused stage says so in the log. ``rerun`` never uses the cache, so it
+always re-solves and proves reproducibility.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+import optimizer
+from optimizer.scenarios.jsonio import write_json
+from optimizer.scenarios.schema import Scenario
+from optimizer.scenarios.stage import StageOutput
+
+#: Stage -> the dataset tables it reads (plus the run's demand tables).
+CACHEABLE: dict[str, tuple[str, ...]] = {
+    "distribution": ("facilities", "depots", "vehicles", "medicines", "stock"),
+}
+
+
+def stage_key(run_dir: Path, scenario: Scenario, stage: str) -> str | None:
+    """SHA-256 of everything ``stage`` reads, or None when the stage is not cacheable."""
+    tables = CACHEABLE.get(stage)
+    if tables is None:
+        return None
+    h = hashlib.sha256()
+    settings = getattr(scenario, stage).model_dump(mode="json")
+    h.update(json.dumps({"stage": stage, "version": optimizer.__version__, "settings": settings,
+                         "month": scenario.planning_month, "year": scenario.planning_year}, sort_keys=True).encode())
+    for name in tables:
+        h.update((run_dir / "inputs" / "dataset" / f"{name}.csv").read_bytes())
+    h.update((run_dir / "inputs" / "demand" / "medicine_demand_weekly.csv").read_bytes())
+    return h.hexdigest()
+
+
+def load(cache_dir: Path, stage: str, key: str) -> tuple[StageOutput, str, Path] | None:
+    """The cached output of ``stage`` for ``key``, the run it came from and the folder of its plan files."""
+    folder = cache_dir / f"{stage}-{key[:24]}"
+    meta = folder / "stage.json"
+    if not meta.exists():
+        return None
+    doc = json.loads(meta.read_text())
+    tables = {}
+    for p in sorted(folder.glob("*.csv")):
+        try:
+            tables[p.stem] = pd.read_csv(p, dtype={"clues": str, "sku": str, "depot_id": str, "vehicle_id": str})
+        except pd.errors.EmptyDataError:
+            tables[p.stem] = pd.DataFrame()
+    out = StageOutput(doc["status"], doc["kpis"], tables, doc["violations"], doc["explanation"], doc["log"])
+    return out, doc["source_run"], folder
+
+
+def copy_plans(folder: Path, dest: Path) -> None:
+    """Copy cached plan files byte for byte into a run's ``plans/<stage>/``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for p in sorted(folder.glob("*.csv")):
+        shutil.copy2(p, dest / p.name)
+
+
+def store(cache_dir: Path, stage: str, key: str, run_dir: Path, out: StageOutput) -> None:
+    """Keep ``out`` (plans as written by the run, KPIs, status) under ``key``."""
+    folder = cache_dir / f"{stage}-{key[:24]}"
+    tmp = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for p in sorted((run_dir / "plans" / stage).glob("*.csv")):
+        shutil.copy2(p, tmp / p.name)
+    write_json(tmp / "stage.json", {"status": out.status, "kpis": out.kpis, "violations": out.violations,
+                                    "explanation": out.explanation, "log": out.log, "source_run": run_dir.name})
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
