@@ -18,6 +18,7 @@ reference value is spopt's optimum on the identical matrix.
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import statistics
 import sys
 import tempfile
@@ -35,6 +36,11 @@ from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
 from optimizer.data.dataset import load_dataset
 from optimizer.data.generate import GeneratorConfig, generate
+
+
+def _spopt_worker(inp: WhereNextInput, model: str, time_limit: float, queue: mp.Queue) -> None:
+    """Child-process entry: run spopt and send back its result."""
+    queue.put(_spopt(inp, model, time_limit))
 
 
 def _spopt(inp: WhereNextInput, model: str, time_limit: float) -> tuple[float | None, float, str]:
@@ -58,6 +64,23 @@ def _spopt(inp: WhereNextInput, model: str, time_limit: float) -> tuple[float | 
         return (float(value) if value is not None else None), time.perf_counter() - t0, status
     except RuntimeError as exc:  # spopt raises when PuLP reports no solution (e.g. time limit)
         return None, time.perf_counter() - t0, f"no solution ({exc})"[:60]
+
+
+def _spopt_capped(inp: WhereNextInput, model: str, time_limit: float, wall: float,
+                  ) -> tuple[float | None, float, str]:
+    """:func:`_spopt` in a child process stopped after ``wall`` seconds (PuLP's model build and HiGHS's
+    presolve are outside the solver's own time limit)."""
+    ctx = mp.get_context("spawn")  # a forked child would inherit HiGHS's thread pool and can hang
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_spopt_worker, args=(inp, model, time_limit, queue))
+    t0 = time.perf_counter()
+    proc.start()
+    proc.join(wall)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return None, time.perf_counter() - t0, f"stopped at {wall:.0f} s wall"
+    return queue.get() if not queue.empty() else (None, time.perf_counter() - t0, "crashed")
 
 
 def _ours(inp: WhereNextInput, model: str, seeds: list[int], time_limit: float,
@@ -88,10 +111,13 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--time-limit", type=float, default=120.0, help="ours, per solve, s")
     ap.add_argument("--spopt-time-limit", type=float, default=300.0, help="spopt's solver limit, s")
-    ap.add_argument("--instances", nargs="+", default=["none", "capacity"], choices=["none", "capacity"])
+    ap.add_argument("--instances", nargs="+", default=["capacity", "none"], choices=["none", "capacity"])
     ap.add_argument("--models", nargs="+", default=["mclp", "pmedian"], choices=["mclp", "pmedian"])
-    ap.add_argument("--skip-spopt-pmedian", action="store_true",
-                    help="spopt's p-median has one assignment variable per (municipality, hospital) pair")
+    ap.add_argument("--spopt-wall", type=float, default=600.0, help="spopt's wall-clock cap per run, s")
+    ap.add_argument("--spopt-pmedian-ks", type=int, nargs="*", default=None,
+                    help="Ks at which spopt's national p-median runs (one assignment variable per "
+                    "municipality-hospital pair, minutes to build); default: all")
+    ap.add_argument("--states", default=None, help="Limit people to these CVE_ENT codes (state instance)")
     args = ap.parse_args()
     tmp = None
     dataset = args.dataset
@@ -99,9 +125,10 @@ def main() -> None:
         tmp = tempfile.TemporaryDirectory(prefix="access_bench_")
         dataset = Path(tmp.name)
         generate(dataset, GeneratorConfig(seed=42, n_records=2000))
-    scope = scope_from_dataset(load_dataset(dataset))
+    scope = scope_from_dataset(load_dataset(dataset),
+                               states=args.states.split(",") if args.states else None)
     existing = {"none": [], "capacity": sorted(hospitals_24_7_from_capacity(dataset))}
-    print(f"# national instance: {len(scope.municipalities)} municipalities x {len(scope.hospitals)} open hospitals; "
+    print(f"# instance: {len(scope.municipalities)} municipalities x {len(scope.hospitals)} open hospitals; "
           f"{args.minutes:g} min; seeds {args.seeds}; capacity 24/7 set: {len(existing['capacity'])} hospitals")
     print("| instance | model | K | cand. | ours status | ours objective | ours s (median / worst) | "
           "spopt status | spopt objective | spopt s | rel. diff | speed-up |")
@@ -115,10 +142,10 @@ def main() -> None:
                 statuses = "/".join(sorted({p.status for p in plans}))
                 gap = max((p.gap or 0.0) for p in plans)
                 ours = f"{statuses}" + (f" (gap <= {100 * gap:.2f}%)" if statuses != "optimal" else "")
-                if model == "pmedian" and args.skip_spopt_pmedian:
-                    s_obj, s_time, s_status = None, float("nan"), "skipped"
+                if model == "pmedian" and args.spopt_pmedian_ks is not None and k not in args.spopt_pmedian_ks:
+                    s_obj, s_time, s_status = None, float("nan"), "not run"
                 else:
-                    s_obj, s_time, s_status = _spopt(inp, model, args.spopt_time_limit)
+                    s_obj, s_time, s_status = _spopt_capped(inp, model, args.spopt_time_limit, args.spopt_wall)
                 diff = (f"{(best.objective - s_obj) / abs(s_obj):+.2e}" if s_obj else "-")
                 speed = f"{s_time / statistics.median(times):.1f}x" if s_obj else "-"
                 print(f"| {name} | {model} | {k} | {len(inp.candidate_ids)} | {ours} | {best.objective:,.1f} | "
