@@ -140,25 +140,31 @@ def nearest_minutes(inp: WhereNextInput, chosen: NDArray[np.int64]) -> NDArray[n
     return np.minimum(inp.existing_minutes, inp.minutes[:, chosen].min(axis=1))
 
 
-def site_contributions(inp: WhereNextInput, chosen: NDArray[np.int64]) -> pd.DataFrame:
-    """Per chosen site, in order of decreasing contribution: people it brings within the limit and
-    weighted minutes it saves, each given the existing hospitals and the sites listed before it."""
-    order: list[int] = []
+def site_contributions(inp: WhereNextInput, chosen: NDArray[np.int64], by: Literal["coverage", "minutes"]
+                       = "coverage") -> pd.DataFrame:
+    """Per chosen site, in order of decreasing contribution (``by`` weight newly covered, or weighted minutes
+    saved): people it brings within the limit and weighted minutes it saves, each given the existing
+    hospitals and the sites listed before it (minutes saved count only people who had a hospital before)."""
     rest = list(map(int, chosen))
     current = inp.existing_minutes.copy()
     rows = []
-    while rest:
-        gains = [(inp.weight * (np.minimum(current, inp.minutes[:, j]) <= inp.minutes_limit)).sum()
-                 - (inp.weight * (current <= inp.minutes_limit)).sum() for j in rest]
-        j = rest.pop(int(np.argmax(gains)))
+
+    def effect(j: int) -> tuple[NDArray[np.float64], NDArray[np.bool_], float]:
         new = np.minimum(current, inp.minutes[:, j])
         newly = (new <= inp.minutes_limit) & ~(current <= inp.minutes_limit)
-        saved = float(np.nansum(inp.weight * np.where(np.isfinite(current), current - new, 0.0)))
+        saved = float((inp.weight * np.where(np.isfinite(current), current - new, 0.0)).sum())
+        return new, newly, saved
+
+    while rest:
+        effects = [effect(j) for j in rest]
+        scores = [float(inp.weight[e[1]].sum()) if by == "coverage" else e[2] for e in effects]
+        pick = int(np.argmax(scores))
+        j = rest.pop(pick)
+        new, newly, saved = effects[pick]
         rows.append({"site": inp.candidate_ids[j], "population_added": int(inp.population[newly].sum()),
                      "weight_added": float(inp.weight[newly].sum()),
                      "municipalities_added": int(newly.sum()), "weighted_minutes_saved": saved,
                      "cost": float(inp.site_cost[j])})
-        order.append(j)
         current = new
     return pd.DataFrame(rows, columns=["site", "population_added", "weight_added", "municipalities_added",
                                        "weighted_minutes_saved", "cost"])
@@ -174,7 +180,8 @@ def _finish(model: Literal["mclp", "pmedian"], inp: WhereNextInput, res_status: 
         gap = abs(bound - objective) / max(abs(objective), 1e-9)
     return WhereNextPlan(model=model, status=res_status, chosen=[inp.candidate_ids[j] for j in chosen],
                          objective=objective, bound=bound, gap=gap, solve_seconds=time.perf_counter() - t0,
-                         sites=site_contributions(inp, chosen), population_covered_before=covered_before,
+                         sites=site_contributions(inp, chosen, "coverage" if model == "mclp" else "minutes"),
+                         population_covered_before=covered_before,
                          population_covered_after=covered_after, iterations=iterations,
                          explanation=explanation)
 
