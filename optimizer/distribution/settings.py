@@ -36,7 +36,7 @@ class AllocationSettings(BaseModel):
     )
     time_limit: float = Field(60.0, gt=0, description="seconds per lexicographic LP stage")
     seed: int = Field(1, ge=0, description="HiGHS random seed")
-    tolerance: float = Field(1e-6, ge=0, description="relative slack when fixing an earlier tier's optimum")
+    tolerance: float = Field(1e-8, ge=0, description="relative slack when fixing an earlier tier's optimum")
 
 
 class DistributionSettings(BaseModel):

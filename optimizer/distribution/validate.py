@@ -6,9 +6,14 @@ the matrices, so a bug in an engine adapter or in ``problem.simulate`` shows up 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
+from optimizer.distribution.allocation import AllocationInput
 from optimizer.distribution.problem import RoutingPlan, RoutingProblem
 
 
@@ -101,3 +106,130 @@ def validate_routes(problem: RoutingProblem, plan: RoutingPlan, eps: float = 1e-
     if plan.objective != out.objective:
         v.append(f"plan reports objective {plan.objective}, recomputed {out.objective}")
     return out
+
+
+@dataclass
+class AllocationValidation:
+    """Violations of the allocation rules (empty = feasible) and the recomputed objective tiers."""
+
+    violations: list[str] = field(default_factory=list)
+    tiers: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def validate_allocation(inp: AllocationInput, shipments: pd.DataFrame, eps: float = 1e-6) -> AllocationValidation:
+    """Recheck supply, need, eligibility, expiry, FEFO shelf life and depot dispatch capacity from scratch.
+
+    ``shipments`` has columns ``depot_id, lot_id, clues, sku, units``. The tiers are recomputed with the same
+    definitions as the model (line fill = shipped / need; facility fill = mean over suppliable lines).
+    """
+    out = AllocationValidation()
+    v = out.violations
+    lots = inp.lots.set_index("lot_id")
+    med = inp.medicines.set_index("sku")
+    lines = inp.lines.set_index(["clues", "sku"])
+    eligible = {(d, c): km for d, c, km in inp.arcs[["depot_id", "clues", "km"]].itertuples(index=False)}
+    shipped_lot: dict[str, float] = {}
+    shipped_line: dict[tuple[str, str], float] = {}
+    by_line_expiry: dict[tuple[str, str], list[tuple[dt.date, float]]] = {}
+    dispatch: dict[str, list[float]] = {}
+    for k, (depot, lot_id, clues, sku, units) in enumerate(
+        shipments[["depot_id", "lot_id", "clues", "sku", "units"]].itertuples(index=False)
+    ):
+        where = f"shipment {k} ({lot_id} -> {clues}, {sku})"
+        if units < -eps or abs(units - round(units)) > eps:
+            v.append(f"{where}: {units} is not a whole non-negative number of units")
+        if lot_id not in lots.index:
+            v.append(f"{where}: unknown lot")
+            continue
+        lot = lots.loc[lot_id]
+        if lot["depot_id"] != depot or lot["sku"] != sku:
+            v.append(f"{where}: lot belongs to {lot['depot_id']}/{lot['sku']}")
+        if (depot, clues) not in eligible:
+            v.append(f"{where}: depot {depot} does not supply facility {clues}")
+        if (clues, sku) not in lines.index:
+            v.append(f"{where}: facility {clues} has no order line for {sku}")
+            continue
+        expiry = pd.Timestamp(lot["expiry_date"]).date()
+        if expiry <= inp.delivery_date:
+            v.append(f"{where}: lot expires {expiry}, on or before delivery {inp.delivery_date}")
+        shipped_lot[lot_id] = shipped_lot.get(lot_id, 0.0) + units
+        shipped_line[(clues, sku)] = shipped_line.get((clues, sku), 0.0) + units
+        by_line_expiry.setdefault((clues, sku), []).append((expiry, units))
+        m = med.loc[sku]
+        vol, w = units * float(m["volume_l"]) / 1000.0, units * float(m["weight_kg"])
+        acc = dispatch.setdefault(depot, [0.0, 0.0, 0.0, 0.0])
+        acc[0] += vol
+        acc[1] += w
+        if bool(m["cold_chain"]):
+            acc[2] += vol
+            acc[3] += w
+    for lot_id, units in shipped_lot.items():
+        if units > float(lots.at[lot_id, "units"]) + eps:
+            v.append(f"lot {lot_id}: ships {units:g} units but holds {lots.at[lot_id, 'units']}")
+    onhand = inp.onhand.copy()
+    onhand["expiry"] = pd.to_datetime(onhand["expiry_date"]).dt.date
+    onhand = onhand[onhand["expiry"] > inp.delivery_date]
+    for key, units in shipped_line.items():
+        need = float(lines.at[key, "need"])
+        if units > need + eps:
+            v.append(f"facility {key[0]} {key[1]}: receives {units:g} units, needs {need:g}")
+        rate = float(lines.at[key, "daily_rate"])
+        oh = onhand[(onhand["clues"] == key[0]) & (onhand["sku"] == key[1])]
+        for e in sorted({e for e, _ in by_line_expiry[key]}):
+            shipped_by_e = sum(u for e2, u in by_line_expiry[key] if e2 <= e)
+            allowed = max(0.0, rate * (e - inp.delivery_date).days - float(oh.loc[oh["expiry"] <= e, "units"].sum()))
+            if shipped_by_e > allowed + eps:
+                v.append(f"facility {key[0]} {key[1]}: {shipped_by_e:g} units shipped expire by {e} but only "
+                         f"{allowed:g} can be used by then (FEFO, after stock on hand)")
+    caps = inp.depots.set_index("depot_id")
+    labels = ("m3", "kg", "cold m3", "cold kg")
+    fields = ("dispatch_m3", "dispatch_kg", "cold_dispatch_m3", "cold_dispatch_kg")
+    for depot, acc in dispatch.items():
+        for used, label, fld in zip(acc, labels, fields, strict=True):
+            cap = float(caps.at[depot, fld])
+            if used > cap * (1 + 1e-9) + eps:
+                v.append(f"depot {depot}: dispatches {used:.3f} {label} this week, capacity {cap:.3f}")
+    out.tiers = fill_tiers(inp, shipped_line)
+    return out
+
+
+def fill_tiers(inp: AllocationInput, shipped_line: dict[tuple[str, str], float]) -> dict[str, float]:
+    """The four fill tiers of the allocation objective, recomputed from shipped units per line.
+
+    A line counts in the per-SKU minimum when some eligible depot holds a lot of its SKU that the facility
+    can use at least one unit of before it expires and, for cold-chain SKUs, the depot ships cold.
+    """
+    lines = inp.lines[inp.lines["need"] > 0].reset_index(drop=True).copy()
+    lines["shipped"] = [shipped_line.get((c, s), 0.0) for c, s in zip(lines["clues"], lines["sku"], strict=True)]
+    lines["fill"] = np.minimum(1.0, lines["shipped"] / lines["need"])
+    med = inp.medicines.set_index("sku")
+    lines["vital"] = lines["sku"].map(med["criticality"]).astype(str) == "vital"
+    lots = inp.lots.copy()
+    lots["expiry"] = pd.to_datetime(lots["expiry_date"]).dt.date
+    lots = lots[(lots["units"] > 0) & (lots["expiry"] > inp.delivery_date)]
+    cold_depots = set(inp.depots.loc[inp.depots["cold_dispatch_m3"] > 0, "depot_id"])
+    onhand = inp.onhand.copy()
+    onhand["expiry"] = pd.to_datetime(onhand["expiry_date"]).dt.date
+    onhand = onhand[onhand["expiry"] > inp.delivery_date]
+    pairs = lines.reset_index().merge(inp.arcs[["depot_id", "clues"]], on="clues").merge(
+        lots[["depot_id", "sku", "expiry"]], on=["depot_id", "sku"])
+    suppliable: set[int] = set()
+    for row in pairs.itertuples(index=False):
+        if bool(med.at[row.sku, "cold_chain"]) and row.depot_id not in cold_depots:
+            continue
+        oh = onhand[(onhand["clues"] == row.clues) & (onhand["sku"] == row.sku) & (onhand["expiry"] <= row.expiry)]
+        if row.daily_rate * (row.expiry - inp.delivery_date).days - oh["units"].sum() >= 1.0 - 1e-9:
+            suppliable.add(int(row.index))
+    sup = lines.loc[sorted(suppliable)]
+    per_sku_min = sup.groupby("sku")["fill"].min()
+    vital_skus = set(lines.loc[lines["vital"], "sku"])
+    return {
+        "vital_sku_min_fill_sum": float(per_sku_min[per_sku_min.index.isin(vital_skus)].sum()),
+        "vital_total_fill": float(lines.loc[lines["vital"], "fill"].sum()),
+        "sku_min_fill_sum": float(per_sku_min.sum()),
+        "total_fill": float(lines["fill"].sum()),
+    }
