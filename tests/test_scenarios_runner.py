@@ -179,3 +179,15 @@ def test_stage_cache_reuses_plans_only_for_identical_inputs(run_a: RunResult, tm
     assert (tmp_path / "copy/lines.csv").read_bytes() == (d / "plans/distribution/lines.csv").read_bytes()
     other = s.model_copy(update={"planning_month": s.planning_month % 12 + 1})
     assert cache.stage_key(d, other, "distribution") != key
+
+
+def test_runs_are_found_by_folder_scenario_name_or_id(run_a: RunResult, run_b: RunResult, home: Path) -> None:
+    from optimizer.scenarios.registry import find_run
+
+    runs = home / "runs"
+    assert find_run(run_a.run_dir) == run_a.run_dir
+    assert find_run(run_b.run_dir.name, runs) == run_b.run_dir
+    assert find_run(run_b.run_id[:10], runs) == run_b.run_dir
+    assert find_run("tiny-b", runs) == run_b.run_dir  # a scenario name: its latest run
+    with pytest.raises(FileNotFoundError, match="no run 'nothing-like-this'"):
+        find_run("nothing-like-this", runs)

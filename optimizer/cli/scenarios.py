@@ -16,6 +16,8 @@ from optimizer.scenarios.compare import ComparisonTable, compare_runs
 from optimizer.scenarios.runner import RunError, RunResult, rerun, run_scenario
 from optimizer.scenarios.yamlfile import ScenarioError
 
+#: How a run can be named on the command line.
+RUN_REF = "run folder, folder name, scenario name (its latest run) or run id prefix"
 RunsDirOption = typer.Option(None, "--runs-dir", help="folder of run folders (default $BIENESTAR_HOME/runs)")
 
 
@@ -91,7 +93,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @app.command("rerun")
-    def rerun_cmd(run: str = typer.Argument(..., help="run folder, folder name or run id (prefix)"),
+    def rerun_cmd(run: str = typer.Argument(..., help=RUN_REF),
                   runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
         """Reproduce a run from its folder alone; reports whether the plans are identical."""
         try:
@@ -112,7 +114,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @app.command("compare")
-    def compare_cmd(run_a: str = typer.Argument(..., help="run A (folder, name or id)"),
+    def compare_cmd(run_a: str = typer.Argument(..., help=f"run A: {RUN_REF}"),
                     run_b: str = typer.Argument(..., help="run B"),
                     runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
         """KPI deltas B - A: coverage, 24/7 hospitals, fill rates, km, cost, access, equity by state."""
@@ -127,7 +129,7 @@ def register(app: typer.Typer) -> None:
             print_comparison(cmp)
 
     @app.command("report")
-    def report_cmd(run: str = typer.Argument(..., help="run folder, name or id"),
+    def report_cmd(run: str = typer.Argument(..., help=RUN_REF),
                    out: Path | None = typer.Option(None, "--out", help="HTML file (default <run>/report.html)"),
                    against: str | None = typer.Option(None, "--against", help="a run to compare with"),
                    runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:

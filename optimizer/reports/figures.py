@@ -63,6 +63,9 @@ def network_map(facilities: pd.DataFrame, hospitals: pd.DataFrame | None, depots
             ry.extend([p[1] for p in pts] + [None])
         fig.add_trace(go.Scatter(x=rx, y=ry, mode="lines", line=dict(color="#2b83ba", width=1.4),
                                  name="delivery routes (day)", hoverinfo="skip"))
+        served = loc.loc[loc.index.intersection(route_stops["clues"].unique())]
+        fig.add_trace(go.Scatter(x=served["lon"], y=served["lat"], mode="markers", name="delivery stop",
+                                 marker=dict(size=4, color="#2b83ba"), text=served["name"], hoverinfo="text"))
     if hospitals is not None and len(hospitals):
         h = hospitals.join(loc[["lat", "lon"]], on="clues")
         for status, colour in STATUS_COLOURS.items():
@@ -86,7 +89,7 @@ def network_map(facilities: pd.DataFrame, hospitals: pd.DataFrame | None, depots
                                  marker=dict(symbol="x", size=13, color="#d7191c"), text=closed_dep["name"],
                                  hoverinfo="text"))
     ratio = 1.0 / math.cos(math.radians(23.5))
-    fig.update_layout(**_LAYOUT, title=title, height=620, legend=dict(orientation="h", y=-0.05))
+    fig.update_layout(**_LAYOUT, title=title, height=640, legend=dict(orientation="h", y=-0.14))
     fig.update_xaxes(range=[-118.6, -86.5], showgrid=False, zeroline=False, title="longitude")
     fig.update_yaxes(range=[14.3, 33.0], showgrid=False, zeroline=False, title="latitude", scaleanchor="x",
                      scaleratio=ratio)

@@ -30,20 +30,22 @@ def finish(run_id: str, status: str, timings: dict[str, float], kpis: dict[str, 
 
 
 def find_run(ref: str | Path, runs_dir: Path | None = None) -> Path:
-    """The run folder ``ref`` names: a path, a folder name in ``runs_dir``, or a unique prefix of either/the id."""
+    """The run folder ``ref`` names: a path; a folder name in ``runs_dir``; a scenario name (its latest run);
+    or a unique prefix of a folder name or store run id."""
     p = Path(ref)
     if (p / "run.json").exists():
         return p
     base = runs_dir or default_runs_dir()
     if (base / str(ref) / "run.json").exists():
         return base / str(ref)
-    matches = []
-    for d in sorted(base.glob("*/run.json")) if base.exists() else []:
-        info = json.loads(d.read_text())
-        if d.parent.name.startswith(str(ref)) or str(info.get("run_id", "")).startswith(str(ref)):
-            matches.append(d.parent)
+    infos = [(d.parent, json.loads(d.read_text())) for d in sorted(base.glob("*/run.json"))] if base.exists() else []
+    of_scenario = [d for d, info in infos if info.get("scenario") == str(ref)]
+    if of_scenario:  # folder names sort by UTC start time within a scenario
+        return of_scenario[-1]
+    matches = [d for d, info in infos
+               if d.name.startswith(str(ref)) or str(info.get("run_id", "")).startswith(str(ref))]
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise FileNotFoundError(f"no run '{ref}' (not a run folder, nor a run in {base})")
+        raise FileNotFoundError(f"no run '{ref}' (not a run folder, a scenario with runs, nor a run in {base})")
     raise FileNotFoundError(f"'{ref}' matches {len(matches)} runs: {', '.join(m.name for m in matches[:5])}")
