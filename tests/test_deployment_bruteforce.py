@@ -67,9 +67,9 @@ def brute_force(inp: DeploymentInput, s: DeploymentSettings) -> float:
     best = -float("inf")
     for where in itertools.product(choices, repeat=len(inp.candidates)):
         assigned = [Assignment(c.specialist_id, h, c.specialty, 0.0, 0.0, False)
-                    for c, h in zip(inp.candidates, where) if h is not None]
+                    for c, h in zip(inp.candidates, where, strict=True) if h is not None]
         for counts in itertools.product(*[range(0, 3) for _ in keys]):
-            teams = [TeamCount(k[0], k[1], n) for k, n in zip(keys, counts) if n]
+            teams = [TeamCount(k[0], k[1], n) for k, n in zip(keys, counts, strict=True) if n]
             plan = DeploymentPlan("optimal", None, None, None, 0.0, "brute", 0, assigned, teams)
             rep = validate(inp, s, plan)
             if rep.ok:

@@ -25,33 +25,37 @@ if TYPE_CHECKING:
 
 
 class _Pool:
-    """The recruit pool as arrays, to ask who is willing to go to a hospital."""
+    """The recruit pool as arrays, to ask who is willing to go to a hospital (vectorised, cached)."""
 
     def __init__(self, inp: DeploymentInput) -> None:
         self.inp = inp
-        self.ids = [c.specialist_id for c in inp.candidates]
-        self.role = np.array([c.specialty.value for c in inp.candidates])
-        self.hours = np.array([c.weekly_hours for c in inp.candidates], dtype=float)
-        self.incentive = np.array([c.incentive_mxn for c in inp.candidates], dtype=float)
-        self.lat = np.array([c.home_lat for c in inp.candidates], dtype=float)
-        self.lon = np.array([c.home_lon for c in inp.candidates], dtype=float)
+        cands = inp.candidates
+        self.ids = [c.specialist_id for c in cands]
+        self.role = np.array([c.specialty.value for c in cands])
+        self.hours = np.array([c.weekly_hours for c in cands], dtype=float)
+        self.incentive = np.array([c.incentive_mxn for c in cands], dtype=float)
+        self.lat = np.array([c.home_lat for c in cands], dtype=float)
+        self.lon = np.array([c.home_lon for c in cands], dtype=float)
+        self.max_km = np.array([np.inf if c.max_km is None else c.max_km for c in cands], dtype=float)
+        self.any_state = np.array([not c.willing_states for c in cands], dtype=bool)
+        self.state_cols = {f"{i:02d}": i for i in range(1, 33)}
+        self.states = np.zeros((len(cands), 33), dtype=bool)
+        for i, c in enumerate(cands):
+            for st in c.willing_states:
+                self.states[i, self.state_cols[st]] = True
+        self._cache: dict[int, np.ndarray] = {}
+
+    def _willing_all(self, h: int) -> np.ndarray:
+        if h not in self._cache:
+            hosp = self.inp.hospitals[h]
+            km = haversine_km(self.lat, self.lon, [hosp])[:, 0]
+            ok_state = self.any_state | self.states[:, self.state_cols[hosp.cve_ent]]
+            self._cache[h] = ok_state & (km <= self.max_km + 1e-9)
+        return self._cache[h]
 
     def willing(self, h: int, role: Specialty) -> np.ndarray:
         """Indices of recruits of ``role`` willing to go to hospital ``h`` (states and max km)."""
-        hosp = self.inp.hospitals[h]
-        sel = np.flatnonzero(self.role == role.value)
-        if len(sel) == 0:
-            return sel
-        km = haversine_km(self.lat[sel], self.lon[sel], [hosp])[:, 0]
-        ok = np.array(
-            [
-                (not c.willing_states or hosp.cve_ent in c.willing_states)
-                and (c.max_km is None or d <= c.max_km + 1e-9)
-                for c, d in zip((self.inp.candidates[i] for i in sel), km)
-            ],
-            dtype=bool,
-        )
-        return sel[ok]
+        return np.flatnonzero(self._willing_all(h) & (self.role == role.value))
 
 
 def _roles(s: DeploymentSettings, spec: Specialty) -> dict[Specialty, int]:
@@ -167,7 +171,7 @@ def explain_infeasible(inp: DeploymentInput, s: DeploymentSettings) -> str:
     curves = slot_curves(inp, s)
     pool = _Pool(inp)
     lines: list[str] = []
-    for (kind, what), val in zip(form.slack_labels, slack):
+    for (kind, what), val in zip(form.slack_labels, slack, strict=True):
         if val <= 1e-6:
             continue
         if kind == "budget":

@@ -105,15 +105,19 @@ class Formulation:
     slack_labels: list[tuple[str, str]] = field(default_factory=list)
     slack_col0: int = 0
     inpost: dict[tuple[int, Specialty], float] = field(default_factory=dict)
+    seg_inc: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    class_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    budget_row: int = -1
+    arc_bonus: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def flows(self, x: np.ndarray) -> dict[tuple[int, int], int]:
         vals = np.round(x[: len(self.arc_k)]).astype(int)
-        return {(int(k), int(h)): int(n) for k, h, n in zip(self.arc_k, self.arc_h, vals) if n > 0}
+        return {(int(k), int(h)): int(n) for k, h, n in zip(self.arc_k, self.arc_h, vals, strict=True) if n > 0}
 
     def slots(self, x: np.ndarray) -> dict[tuple[int, Specialty], int]:
         out: dict[tuple[int, Specialty], int] = {}
         u = np.round(x[self.slot_col0 : self.slot_col0 + len(self.slot_h)]).astype(int)
-        for h, s, val in zip(self.slot_h, self.slot_s, u):
+        for h, s, val in zip(self.slot_h, self.slot_s, u, strict=True):
             if val:
                 out[(int(h), s)] = out.get((int(h), s), 0) + 1
         return out
@@ -238,9 +242,11 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     ends = np.searchsorted(arc_k[order], np.arange(len(classes)), side="right")
     seg_starts = np.searchsorted(seg_k, np.arange(len(classes)))
     seg_ends = np.searchsorted(seg_k, np.arange(len(classes)), side="right")
+    class_row = np.full(len(classes), -1, dtype=np.int64)
     for k in np.flatnonzero(has_arc):
         a_cols = order[starts[k] : ends[k]]
         s_cols = seg0 + np.arange(seg_starts[k], seg_ends[k])
+        class_row[k] = len(rows.lo)
         rows.add(np.concatenate([a_cols, s_cols]), np.r_[np.ones(len(a_cols)), -np.ones(len(s_cols))], 0.0, 0.0)
 
     # buckets y[h, r, H]: integer people of role r with H contract hours at hospital h. With y and u
@@ -255,7 +261,7 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     b_hh, rest = uniq % len(hour_values), uniq // len(hour_values)
     bucket_keys = [
         (int(h), role_codes[int(r)], float(hour_values[int(hh)]))
-        for h, r, hh in zip(rest // len(role_codes), rest % len(role_codes), b_hh)
+        for h, r, hh in zip(rest // len(role_codes), rest % len(role_codes), b_hh, strict=True)
     ]
     n_b = len(bucket_keys)
     y0 = n_base
@@ -274,7 +280,7 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     b_h = np.array([h for h, _r, _hh in bucket_keys], dtype=np.int64)
     slots_by_h: dict[int, list[int]] = {}
     slots_by_hs: dict[tuple[int, Specialty], list[int]] = {}
-    for j, (h, sp_) in enumerate(zip(slot_h, slot_s)):
+    for j, (h, sp_) in enumerate(zip(slot_h, slot_s, strict=True)):
         slots_by_h.setdefault(int(h), []).append(slot0 + j)
         slots_by_hs.setdefault((int(h), sp_), []).append(slot0 + j)
     for h in sorted(slots_by_h):
@@ -309,10 +315,12 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
         if len(slots_by_h[h]) > inp.hospitals[h].operating_rooms:
             rows.add(slots_by_h[h], np.ones(len(slots_by_h[h])), -math.inf, float(inp.hospitals[h].operating_rooms))
     for cols in slots_by_hs.values():
-        for a, b in zip(cols[:-1], cols[1:]):
+        for a, b in zip(cols[:-1], cols[1:], strict=True):
             rows.add([b, a], [1.0, -1.0], -math.inf, 0.0)
 
+    budget_row = -1
     if settings.budget_mxn_month is not None:
+        budget_row = len(rows.lo)
         i = rows.add(
             np.r_[seg0 + np.arange(n_seg), y0 + np.arange(n_b)],
             np.r_[seg_inc, bonus[b_h]],
@@ -395,6 +403,7 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
         c, offset = cov_obj + cost_obj, cost_offset
     mip = Mip(c, lb, ub, integer, rows.matrix(n_cols), np.array(rows.lo), np.array(rows.hi), offset)
     return Formulation(
-        mip, n_arc, classes, arc_k, arc_h, arc_km, arc_bucket, y0, seg_k, slot_h, slot_s, slot0, v_h, v0, cov_obj, cost_obj, cost_offset,
-        eq_obj, curves, slack_labels, n_base, inpost,
+        mip, n_arc, classes, arc_k, arc_h, arc_km, arc_bucket, y0, seg_k, slot_h, slot_s, slot0, v_h, v0, cov_obj,
+        cost_obj, cost_offset, eq_obj, curves, slack_labels, n_base, inpost, seg_inc, class_row, budget_row,
+        bonus[arc_h],
     )

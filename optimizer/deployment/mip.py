@@ -195,14 +195,15 @@ def _solve_cbc(
         for j in range(mip.n_cols)
     ]
     if start is not None:
-        for v, val in zip(xs, start):
+        for v, val in zip(xs, start, strict=True):
             v.setInitialValue(float(round(val)) if v.cat == pulp.LpInteger else float(val))
     nz = np.flatnonzero(mip.c)
     prob += pulp.LpAffineExpression([(xs[j], float(mip.c[j])) for j in nz], constant=mip.offset)
     a = mip.a
     for i in range(mip.n_rows):
         lo_i, hi_i = a.indptr[i], a.indptr[i + 1]
-        expr = pulp.LpAffineExpression([(xs[j], float(v)) for j, v in zip(a.indices[lo_i:hi_i], a.data[lo_i:hi_i])])
+        pairs = zip(a.indices[lo_i:hi_i], a.data[lo_i:hi_i], strict=True)
+        expr = pulp.LpAffineExpression([(xs[j], float(v)) for j, v in pairs])
         lo, hi = mip.row_lo[i], mip.row_hi[i]
         if math.isfinite(lo) and math.isfinite(hi) and lo == hi:
             prob += expr == float(lo), f"r{i}"
@@ -234,10 +235,7 @@ def _solve_cbc(
     objective = float(mip.c @ x + mip.offset) if x is not None else None
     bound = _cbc_bound(text, objective)
     stopped = "Stopped on time" in text
-    if x is None:
-        status = "time_limit" if stopped else "error"
-    else:
-        status = "feasible" if stopped else "optimal"
+    status = ("time_limit" if stopped else "error") if x is None else "feasible" if stopped else "optimal"
     return MipResult(status, x, None, bound, None, 0.0, "cbc", pstatus)
 
 
@@ -288,7 +286,7 @@ def _solve_cpsat(
         hi_int = math.floor(hi * s + 1e-6) if math.isfinite(hi) else 2**62
         model.add_linear_constraint(expr, lo_int, hi_int)
     if start is not None:
-        for v, val in zip(xs, start):
+        for v, val in zip(xs, start, strict=True):
             model.add_hint(v, int(round(val)))
     nz = np.flatnonzero(mip.c)
     model.maximize(cp_model.LinearExpr.weighted_sum([xs[j] for j in nz], [float(mip.c[j]) for j in nz]))

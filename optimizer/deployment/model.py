@@ -20,6 +20,7 @@ from optimizer.deployment.explain import explain_infeasible, explain_short
 from optimizer.deployment.formulation import Formulation, build, person_bonus_mxn
 from optimizer.deployment.greedy import greedy_start
 from optimizer.deployment.inputs import DeploymentInput, haversine_km
+from optimizer.deployment.lagrangian import lagrangian_bound
 from optimizer.deployment.mip import Mip, MipResult, is_feasible
 from optimizer.deployment.pricing import solve_priced
 from optimizer.deployment.settings import DeploymentSettings
@@ -100,7 +101,9 @@ def _with_floor(mip: Mip, coefs: np.ndarray, floor: float) -> Mip:
                np.r_[mip.row_lo, floor], np.r_[mip.row_hi, np.inf], mip.offset)
 
 
-def _solve_lexicographic(form: Formulation, s: DeploymentSettings, t0: float) -> tuple[MipResult, list[dict]]:
+def _solve_lexicographic(
+    inp: DeploymentInput, form: Formulation, s: DeploymentSettings, t0: float
+) -> tuple[MipResult, list[dict]]:
     """Coverage first, then hospitals reaching 24/7, then cost; each stage keeps the earlier values."""
     mip = form.mip
     stages: list[dict] = []
@@ -113,7 +116,8 @@ def _solve_lexicographic(form: Formulation, s: DeploymentSettings, t0: float) ->
     for i, (name, c, off) in enumerate(plan):
         left = max(0.5, s.time_limit_s - (time.perf_counter() - t0))
         res, _info = solve_priced(_with_objective(mip, c, off), form.n_arc, form.arc_k, s.solver, left, s.seed,
-                                  s.threads, s.mip_gap, form.arc_bucket)
+                                  s.threads, s.mip_gap, form.arc_bucket,
+                                  bound_fn=lambda d, c=c, off=off: lagrangian_bound(inp, s, form, d, c, off))
         if res.x is None:
             stages.append({"stage": name, "status": res.status, "value": None, "bound": None})
             return res, stages
@@ -135,14 +139,15 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
     form = build(inp, s)
     stages: list[dict] = []
     if s.objective_mode == "lexicographic":
-        res, stages = _solve_lexicographic(form, s, t0)
+        res, stages = _solve_lexicographic(inp, form, s, t0)
     else:
         start = greedy_start(inp, s, form)
         if not is_feasible(form.mip, start):
             start = None  # the greedy plan ignores equity rules; a start must satisfy all of them
         left = max(1.0, s.time_limit_s - (time.perf_counter() - t0))
         res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, left, s.seed, s.threads,
-                                  s.mip_gap, form.arc_bucket, start)
+                                  s.mip_gap, form.arc_bucket, start,
+                                  bound_fn=lambda d: lagrangian_bound(inp, s, form, d))
     base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),
                 n_arcs=len(form.arc_k), stages=stages)
     if res.x is None:

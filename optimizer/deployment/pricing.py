@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ class PricingInfo:
     arcs_in_mip: int
     arcs_total: int
     repaired: bool = False
+    lagrangian_bound: float = math.inf
 
 
 class WarmLp:
@@ -98,8 +100,9 @@ def _top_per_group(score: np.ndarray, group: np.ndarray, cand: np.ndarray, k: in
 def _price(
     mip: Mip, n_arc: int, arc_group: np.ndarray, arc_bucket: np.ndarray | None, start: np.ndarray | None, a_csc,
     others: np.ndarray, time_limit_s: float, threads: int, t0: float,
-) -> tuple[np.ndarray | None, float, float, PricingInfo]:
-    """Column generation: (arcs for the MIP, LP bound over all arcs, bound for plans using other arcs, info)."""
+) -> tuple[np.ndarray | None, float, float, PricingInfo, np.ndarray | None]:
+    """Column generation: (arcs for the MIP, LP bound over all arcs, bound for plans using other arcs, info,
+    last row duals)."""
     a_arc_t = a_csc[:, :n_arc].T.tocsr()
     all_arcs = np.arange(n_arc)
     work = np.zeros(n_arc, dtype=bool)
@@ -110,16 +113,17 @@ def _price(
     if start is not None:
         work[start[:n_arc] > 0.5] = True
     lp = WarmLp(mip, a_csc, np.flatnonzero(work), others, threads)
-    rounds, z_lp, rc = 0, math.inf, np.zeros(n_arc)
+    rounds, z_lp, rc, last = 0, math.inf, np.zeros(n_arc), None
     while True:
         rounds += 1
         status, z_lp, duals = lp.run(max(1.0, time_limit_s - (time.perf_counter() - t0)))
         if status == "infeasible" and rounds == 1:
-            return None, math.inf, -math.inf, PricingInfo(math.inf, rounds, n_arc, n_arc)
+            return None, math.inf, -math.inf, PricingInfo(math.inf, rounds, n_arc, n_arc), None
         if status != "optimal":
             z_lp = math.inf  # out of time: no LP bound; keep the working set
             break
         rc = mip.c[:n_arc] - a_arc_t @ duals
+        last = duals
         cand = np.flatnonzero(~work & (rc > 1e-9))
         if len(cand) == 0 or time.perf_counter() - t0 > 0.6 * time_limit_s:
             break
@@ -137,18 +141,21 @@ def _price(
         in_mip[start[:n_arc] > 0.5] = True
     in_mip[_top_per_group(rc, arc_group, np.flatnonzero(~in_mip), EXTRA_PER_CLASS)] = True
     excl = np.flatnonzero(~in_mip)
-    if len(excluded_pos):
-        outside = lp_bound  # pricing stopped early: only the Lagrangian bound holds
-    else:
-        outside = z_lp + float(rc[excl].max()) if excl.size else -math.inf
-    return in_mip, lp_bound, outside, PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc)
+    # A plan using an excluded arc j is worth at most z_LP + rc_j (only the Lagrangian bound if not converged).
+    outside = lp_bound if len(excluded_pos) else (z_lp + float(rc[excl].max()) if excl.size else -math.inf)
+    return in_mip, lp_bound, outside, PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc), last
 
 
 def solve_priced(
     mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
     gap: float, arc_bucket: np.ndarray | None = None, start: np.ndarray | None = None,
+    bound_fn: Callable[[np.ndarray], float] | None = None,
 ) -> tuple[MipResult, PricingInfo]:
-    """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space."""
+    """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space.
+
+    ``bound_fn(duals)`` gives a further upper bound valid over all arcs from the last pricing duals (the
+    Lagrangian bound of :mod:`optimizer.deployment.lagrangian`); the tighter bound is reported.
+    """
     t0 = time.perf_counter()
     a_csc = mip.a.tocsc()
     others = np.arange(n_arc, mip.n_cols)
@@ -156,8 +163,12 @@ def solve_priced(
         in_mip = np.ones(n_arc, dtype=bool)
         lp_bound, outside, info = math.inf, -math.inf, PricingInfo(math.nan, 0, n_arc, n_arc)
     else:
-        in_mip, lp_bound, outside, info = _price(mip, n_arc, arc_group, arc_bucket, start, a_csc, others,
-                                                 time_limit_s, threads, t0)
+        in_mip, lp_bound, outside, info, duals = _price(mip, n_arc, arc_group, arc_bucket, start, a_csc, others,
+                                                        time_limit_s, threads, t0)
+        if bound_fn is not None and duals is not None:
+            info.lagrangian_bound = bound_fn(duals)
+            lp_bound = min(lp_bound, info.lagrangian_bound)
+            outside = min(outside, info.lagrangian_bound)
         if in_mip is None:  # no LP over the starting set (equity rules may need more arcs): use every arc
             in_mip = np.ones(n_arc, dtype=bool)
     arc_cols = np.flatnonzero(in_mip)

@@ -101,7 +101,8 @@ def validate(inp: DeploymentInput, settings: DeploymentSettings, plan: Deploymen
     for c, n in at.items():
         if n > hosp[c].operating_rooms:
             v.append(f"{c}: {n} 24/7 teams but only {hosp[c].operating_rooms} operating rooms")
-        need = {Specialty.ANAESTHESIOLOGY: tpl.anaesthesiologists * n, Specialty.SURGICAL_NURSING: tpl.surgical_nurses * n}
+        need = {Specialty.ANAESTHESIOLOGY: tpl.anaesthesiologists * n,
+                Specialty.SURGICAL_NURSING: tpl.surgical_nurses * n}
         for sp_ in SURGICAL_SPECIALTIES:
             need[sp_] = tpl.surgeons * slots.get((c, sp_), 0)
         for role, people in need.items():

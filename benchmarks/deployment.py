@@ -1,0 +1,139 @@
+"""Deployment benchmark: solve time and gap on the 282 x 3,244 instance and its 2x and 5x replicas.
+
+The base instance is the generator's dataset (``bienestar data generate --seed 42``); a k-times instance
+joins the datasets of seeds 42, 43, ... with CLUES keys and staff numbers offset so every replica is
+distinct (564 hospitals x 6,488 recruits, 1,410 x 16,220). Each solver runs with several seeds; the table
+gives median and worst wall time, status counts, the gap to the solver's proven bound and the gap to the
+best plan any run found (best-known). Generated datasets are cached under $BIENESTAR_HOME/bench.
+
+    python benchmarks/deployment.py [--scales 1,2,5] [--solvers highs,cbc,cpsat] [--seeds 0,1,2]
+                                    [--time-limit 10] [--write benchmarks/results/deployment.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from optimizer.deployment.inputs import DeploymentInput, from_dataset  # noqa: E402
+from optimizer.deployment.model import solve  # noqa: E402
+from optimizer.deployment.settings import DeploymentSettings  # noqa: E402
+from optimizer.deployment.validate import validate  # noqa: E402
+from optimizer.paths import home_dir  # noqa: E402
+
+
+def dataset_for(seed: int) -> Path:
+    """The generated dataset of ``seed`` (generated once, then cached)."""
+    out = home_dir() / "bench" / f"dataset-seed{seed}"
+    if not (out / "facilities.csv").exists():
+        subprocess.run(["bienestar", "data", "generate", "--seed", str(seed), "--out", str(out), "--json"],
+                       check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def _offset(key: str, rep: int, width: int) -> str:
+    """``key`` with its trailing ``width`` digits raised by ``rep`` x 100,000 (distinct per replica)."""
+    head, digits = key[: len(key) - width], int(key[len(key) - width :]) + rep * 100_000
+    if digits >= 10**width:
+        raise ValueError(f"cannot offset {key} for replica {rep}")
+    return f"{head}{digits:0{width}d}"
+
+
+def replicated(scale: int) -> DeploymentInput:
+    """``scale`` generated datasets joined into one instance (keys offset per replica)."""
+    from optimizer.data.dataset import load_dataset
+
+    parts = [from_dataset(load_dataset(dataset_for(42 + r))) for r in range(scale)]
+    if scale == 1:
+        return parts[0]
+    hospitals, demand, cands, post = [], {}, [], []
+    for r, p in enumerate(parts):
+        hospitals += [dataclasses.replace(h, clues=_offset(h.clues, r, 6)) for h in p.hospitals]
+        demand.update({(_offset(c, r, 6), s): d for (c, s), d in p.demand.items()})
+        cands += [dataclasses.replace(c, specialist_id=_offset(c.specialist_id, r, 6)) for c in p.candidates]
+        post += [dataclasses.replace(q, specialist_id=_offset(q.specialist_id, r, 6), clues=_offset(q.clues, r, 6))
+                 for q in p.in_post]
+    return DeploymentInput(hospitals, demand, cands, post, state_names=parts[0].state_names)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="1,2,5")
+    ap.add_argument("--solvers", default="highs,cbc,cpsat")
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--write", type=Path, default=None, help="also write the markdown section to this file")
+    args = ap.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    lines = ["| instance | hospitals x recruits | solver | runs | status | wall s median | wall s worst "
+             "| gap to bound median | gap to bound worst | gap to best-known worst | validator |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for scale in [int(s) for s in args.scales.split(",")]:
+        inp = replicated(scale)
+        rows = []
+        for solver in args.solvers.split(","):
+            runs = []
+            for seed in seeds:
+                s = DeploymentSettings(solver=solver, seed=seed, time_limit_s=args.time_limit)
+                plan = solve(inp, s)
+                ok = plan.objective is not None and validate(inp, s, plan).ok
+                runs.append((plan, ok))
+                print(f"{scale}x {solver} seed {seed}: {plan.status} obj {plan.objective} gap {plan.gap} "
+                      f"{plan.solve_seconds:.1f}s valid {ok}", flush=True)
+            rows.append((solver, runs))
+        best = max((p.objective for _, runs in rows for p, _ in runs if p.objective is not None), default=None)
+        for solver, runs in rows:
+            secs = [p.solve_seconds for p, _ in runs]
+            gaps = [p.gap for p, _ in runs if p.gap is not None]
+            to_best = [(best - p.objective) / abs(best) if best and p.objective is not None else float("nan")
+                       for p, _ in runs]
+            status = ", ".join(f"{k} {v}" for k, v in sorted(_count(p.status for p, _ in runs).items()))
+            lines.append(
+                f"| {scale}x | {len(inp.hospitals):,} x {len(inp.candidates):,} | {solver} | {len(runs)} | {status} "
+                f"| {statistics.median(secs):.1f} | {max(secs):.1f} "
+                f"| {_pct(statistics.median(gaps)) if gaps else '-'} | {_pct(max(gaps)) if gaps else '-'} "
+                f"| {_pct(max(to_best))} | {'ok' if all(ok for _, ok in runs) else 'VIOLATIONS'} |"
+            )
+    load = os.getloadavg()
+    cmd = "python " + " ".join(sys.argv)
+    text = "\n".join([
+        "## Deployment (issue 3): 282 x 3,244 and replicas",
+        "",
+        f"Command: `{cmd}`  ",
+        f"Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average at the end: "
+        f"{load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (2 cores shared).  ",
+        f"Time limit {args.time_limit:g} s per solve (wall time includes model build, greedy start, LP pricing,"
+        " MIP and integrality repair); solver seeds " + ", ".join(map(str, seeds)) + ". Recruits counted are those"
+        " of the surgical-team roles (surgeons, anaesthesiologists, surgical nurses).",
+        "",
+        *lines,
+        "",
+    ])
+    print(text)
+    if args.write:
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text(text)
+
+
+def _count(values) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+def _pct(x: float) -> str:
+    return "-" if x != x else f"{100 * x:.2f}%"
+
+
+if __name__ == "__main__":
+    main()
