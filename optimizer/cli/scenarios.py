@@ -64,10 +64,18 @@ def print_comparison(cmp: ComparisonTable) -> None:
         rows.append((r.label, r.unit, _num(r.a), _num(r.b), _num(r.delta), mark))
     title = f"A = {cmp.scenario_a} ({cmp.run_a})   B = {cmp.scenario_b} ({cmp.run_b})"
     console.print(table(title, ["KPI", "unit", "A", "B", "B - A", ""], rows))
+    st = cmp.by_state
+    cols = [c for c in ("coverage_pct", "hospitals_24_7", "access_60") if f"{c}_delta" in st]
+    if cols:
+        top = st.assign(_key=st[f"{cols[0]}_delta"].abs()).sort_values("_key", ascending=False).head(10)
+        head = ["state"] + [f"{c} {x}" for c in cols for x in ("A", "B", "B - A")]
+        body = [[r.get("state") or r["cve_ent"]] + [_num(r[f"{c}_{x}"]) for c in cols for x in ("a", "b", "delta")]
+                for r in top.to_dict("records")]
+        console.print(table(f"Equity by state: the 10 largest changes in {cols[0]}", head, body))
 
 
 def _num(v: float | None) -> str:
-    if v is None:
+    if v is None or v != v:
         return "-"
     return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
 
