@@ -4,7 +4,8 @@ Starting from the incumbent roster, each step frees one neighbourhood and fixes 
 incumbent, then lets CP-SAT re-optimise the freed part (hinted with the incumbent) for a few seconds:
 
 * a staff group: a random set of people (all days), with the people of one role together when roles exist;
-* a week window: every person over a random window of 7 or 14 days.
+* a week window: every person over a random window of 7 or 14 days;
+* a short-cover window: every person over the days around a day whose cover is below its requirement.
 
 A step is kept when it does not worsen the objective. The size of the neighbourhood adapts: it grows after
 a step that was solved to optimality without improving (the neighbourhood was too easy) and shrinks after
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
@@ -28,6 +30,19 @@ def _fix(model: cp_model.CpModel, index: int, value: int) -> None:
     domain = model.Proto().variables[index].domain
     domain.clear()
     domain.extend([value, value])
+
+
+def _short_days(inst: RosterInstance, roster: Roster) -> list[int]:
+    """Days with at least one cover line below its requirement (where a better roster must change)."""
+    slots = {s.id: s.slots for s in inst.shifts}
+    role = {e.id: e.role for e in inst.staff}
+    count: dict[tuple[int, str, str | None], int] = defaultdict(int)
+    for eid, row in roster.items():
+        for d, x in enumerate(row):
+            for slot in slots[x] if x else ():
+                count[(d, slot, role[eid])] += 1
+                count[(d, slot, None)] += 1
+    return sorted({c.day for c in inst.cover if count[(c.day, c.slot, c.role)] < c.requirement})
 
 
 def lns_improve(
@@ -47,10 +62,16 @@ def lns_improve(
     steps = 0
     while time.monotonic() < deadline - 0.5 and objective > lower_bound:
         steps += 1
-        if rng.random() < 0.5:
+        pick = rng.random()
+        short = _short_days(inst, incumbent)
+        if pick < 0.4:
             k = max(2, int(round(frac * len(staff))))
             free_staff = set(rng.sample(staff, min(k, len(staff))))
             free = {(e, d) for e in free_staff for d in range(H)}
+        elif pick < 0.7 and short:
+            centre = rng.choice(short)
+            width = max(3, int(round(frac * 14)))
+            free = {(e, d) for e in staff for d in range(max(0, centre - width), min(H, centre + width + 1))}
         else:
             width = min(H, max(7, 7 * int(round(frac * 4 + 0.5))))
             start = rng.randrange(0, max(1, H - width + 1))
