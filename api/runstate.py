@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from api.db import api_runs
 
@@ -40,12 +40,12 @@ def get(engine: Engine, run_id: str) -> dict[str, Any] | None:
 
 def list_runs(engine: Engine, limit: int, offset: int, status: str | None = None) -> tuple[int, list[dict]]:
     """Newest runs first: (total matching, rows of this page)."""
-    query = select(api_runs)
-    if status is not None:
-        query = query.where(api_runs.c.status == status)
+    where = [api_runs.c.status == status] if status is not None else []
     with engine.connect() as conn:
-        rows = conn.execute(query.order_by(api_runs.c.created.desc())).mappings().all()
-    return len(rows), [dict(r) for r in rows[offset:offset + limit]]
+        total = conn.execute(select(func.count()).select_from(api_runs).where(*where)).scalar_one()
+        rows = conn.execute(select(api_runs).where(*where).order_by(api_runs.c.created.desc())
+                            .limit(limit).offset(offset)).mappings().all()
+    return int(total), [dict(r) for r in rows]
 
 
 def set_fields(engine: Engine, run_id: str, only_if: tuple[str, ...] | None = None, **values: Any) -> bool:
