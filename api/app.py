@@ -13,8 +13,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from api import runstate
 from api.config import ApiConfig
@@ -47,7 +49,8 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
         yield
         app.state.pool.shutdown()
 
-    app = FastAPI(title="bienestar-planner API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="bienestar-planner API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.config = config
     app.state.engine = engine
     app.state.pool = RunPool(engine, config.runs_dir, config.max_concurrent_runs, config.retry_after_s,
@@ -57,6 +60,15 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
     for module in (health, catalog, reference, staff, logistics, demand, scenarios, runs, ingest, keys):
         app.include_router(module.router)
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Interactive OpenAPI docs served from the package (no CDN: works on a closed hospital network)."""
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="bienestar-planner API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -186,3 +186,13 @@ def test_no_endpoint_returns_patient_records(client: TestClient) -> None:
     text = str(schema["components"]["schemas"]).lower()
     for field in ("curp", "icd10", "record_id", "'age'"):
         assert field not in text, field
+
+
+def test_docs_and_page_are_served_without_a_cdn(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    page = client.get("/")
+    assert page.status_code == 200 and '<script src="app.js"' in page.text
+    assert "http" not in client.get("/ui/app.js").text.split("\n", 3)[3].split("fetch(")[0]
