@@ -19,6 +19,7 @@ from pathlib import Path
 from api import runstate
 from api.db import engine_for
 from api.execute import execute_scenario
+from optimizer.scenarios.runner import RunError
 
 PARENT_POLL_S = 0.5
 
@@ -67,7 +68,7 @@ def run_worker(run_id: str, scenario_file: str, runs_dir: str, db_url: str, home
 
     try:
         outcome = execute_scenario(Path(scenario_file), Path(runs_dir), progress)
-    except (ValueError, FileNotFoundError) as exc:  # bad scenario or data: the message is for the planner
+    except (ValueError, FileNotFoundError, RunError) as exc:  # bad scenario or data: a message for the planner
         logging.error("run %s failed: %s", run_id, exc)
         runstate.set_fields(engine, run_id, only_if=("running",), status="failed", finished=runstate.now(),
                             error=str(exc))
