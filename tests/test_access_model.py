@@ -140,3 +140,15 @@ def test_pmedian_without_any_hospital_explains() -> None:
     plan = solve_pmedian(inp, SETTINGS)
     assert plan.status == "infeasible"
     assert "m0" in plan.explanation and "K = 0" in plan.explanation
+
+
+@pytest.mark.slow
+def test_national_mclp_matches_spopt(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """National instance (2,469 municipalities x every open hospital, K = 25, 120 min): same optimum."""
+    root = tmp_path_factory.mktemp("access_national_ds")
+    generate(root, GeneratorConfig(seed=42, n_records=2000))
+    national = scope_from_dataset(load_dataset(root))
+    inp = WhereNextInput.from_scope(national, [], k=25, minutes_limit=120.0, settings=SETTINGS)
+    plan = solve_mclp(inp, SETTINGS)
+    assert plan.status == "optimal" and validate_where_next(inp, plan).ok
+    assert plan.objective == pytest.approx(_spopt(inp, "mclp"), rel=1e-7)
