@@ -42,6 +42,8 @@ class RunStatus(BaseModel):
     error: str | None = Field(None, description="why it failed, or a warning for a degraded run")
     outcome: str | None = Field(None, description="the runner's verdict when it ended: ok, degraded or error")
     has_kpis: bool = False
+    run_folder: str | None = Field(None, description="run folder name, for `bienestar report` / `rerun`")
+    store_run_id: str | None = Field(None, description="the run's id in the store's runs table")
 
 
 class RunList(BaseModel):
@@ -91,7 +93,9 @@ class Comparison(BaseModel):
 def _status(row: dict[str, Any]) -> RunStatus:
     return RunStatus(run_id=row["run_id"], scenario=row["scenario"], status=row["status"],
                      stages=row["stages"] or {}, created=row["created"], started=row["started"],
-                     finished=row["finished"], error=row["error"], outcome=row["outcome"], has_kpis=bool(row["kpis"]))
+                     finished=row["finished"], error=row["error"], outcome=row["outcome"], has_kpis=bool(row["kpis"]),
+                     run_folder=Path(row["run_dir"]).name if row["run_dir"] else None,
+                     store_run_id=row["store_run_id"])
 
 
 def _run(request: Request, run_id: str) -> dict[str, Any]:
