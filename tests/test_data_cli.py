@@ -64,3 +64,11 @@ def test_data_validate_and_errors(home: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["data", "validate", str(ds)])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "facilities.csv row 1 (header): missing column(s)" in res.output
+
+
+def test_database_down_is_a_clear_error(home: Path, tmp_path: Path) -> None:
+    ds = write_sample_dataset(tmp_path / "ds", n_records=10)
+    res = runner.invoke(app, ["data", "load", str(ds), "--url", "postgresql://nobody@127.0.0.1:1/x", "--json"])
+    assert res.exit_code == 2
+    out = json.loads(res.stdout)
+    assert out["status"] == "error" and out["error"].startswith("database error: OperationalError")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
 from optimizer.data.loaders import load_dataset_files
@@ -32,8 +34,8 @@ def db_init(
     """Create the store's tables (safe to run again: existing tables and rows are kept)."""
     try:
         engine = init_db(url)
-    except Exception as exc:  # driver errors: bad URL, server down, permissions
-        fail(f"cannot initialise the database: {exc}", as_json)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:  # bad URL, server down, driver missing
+        fail(f"cannot initialise the database: {str(exc).splitlines()[0]}", as_json)
     shown = engine.url.render_as_string(hide_password=True)
     tables = sorted(engine.dialect.get_table_names(engine.connect()))
     if as_json:
@@ -62,6 +64,10 @@ def data_load(
         report = load_dataset_into_store(folder, url=url and normalise_url(url), rejects_path=rejects)
     except (DataFileError, PseudonymKeyError, ValueError) as exc:
         fail(str(exc), as_json)
+    except SQLAlchemyError as exc:  # server down, bad URL, permissions
+        fail(f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", as_json)
+    except duckdb.Error as exc:  # unreadable or corrupt Parquet records
+        fail(f"cannot read the records in {folder / 'records'}: {str(exc).splitlines()[0]}", as_json)
     if as_json:
         print_json({"status": "ok", **report.__dict__})
         return
