@@ -167,3 +167,16 @@ def test_stage_bar_forwards_the_runners_progress() -> None:
     assert seen[3] == ("rostering", "running", 2, 6, None)
     stage, status, done, total, seconds = seen[4]
     assert (stage, status, done, total) == ("rostering", "optimal", 6, 6) and seconds >= 0
+
+
+def test_a_run_on_missing_data_fails_with_a_clear_message(client: TestClient, keys: dict[str, str],
+                                                           finished_run: dict, tmp_path: Path) -> None:
+    h = bearer(keys["planner"])
+    body = {"name": "api-no-data", "base": "api-small", "overrides": {"dataset": {"path": str(tmp_path / "none")}}}
+    assert client.post("/scenarios", json=body, headers=h).status_code == 201
+    r = client.post("/runs", json={"scenario": "api-no-data"}, headers=h)
+    assert r.status_code == 202, r.text
+    doc = wait_run(lambda i: client.get(f"/runs/{i}", headers=h).json(), r.json()["run_id"], 60)
+    assert doc["status"] == "failed" and "holds no dataset" in doc["error"]
+    assert "Traceback" not in doc["error"]
+    assert client.get(f"/runs/{doc['run_id']}/kpis", headers=h).status_code == 409
