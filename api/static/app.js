@@ -229,10 +229,23 @@ async function drawMap(runId, readable) {
   const map = document.getElementById("map");
   if (!state.geo) state.geo = await api("/reference/states.geojson");
   const layers = [];
+  const access = new Map();
+  if (readable.has("access/by_state")) {
+    for (const r of await planRows(runId, "access", "by_state")) access.set(String(r.cve_ent).padStart(2, "0"), r);
+  }
   for (const feature of state.geo.features) {
     const g = feature.geometry;
     const polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
-    layers.push(svg("path", { class: "state", d: polys.map(p => p.map(ringPath).join("")).join("") }));
+    const a = access.get(feature.properties.cve_ent);
+    const path = svg("path", { class: "state", d: polys.map(p => p.map(ringPath).join("")).join("") });
+    if (a) {
+      // Share of the state's people within 120 min of 24/7 surgery: white (none) to blue (all).
+      const t = Math.max(0, Math.min(1, a.share_120 ?? 0));
+      path.setAttribute("style", `fill: rgb(${Math.round(253 - 180 * t)}, ${Math.round(253 - 110 * t)}, ${Math.round(253 - 30 * t)})`);
+      path.append(svg("title"));
+      path.firstChild.textContent = `${a.state}: ${(100 * t).toFixed(1)}% within 120 min, mean ${fmt(a.mean_minutes)} min`;
+    }
+    layers.push(path);
   }
   const hospitals = await facilities();
   let status = new Map();
