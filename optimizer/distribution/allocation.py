@@ -26,7 +26,8 @@ across facilities: with SKUs coupled only through depot dispatch capacity, summi
 each medicine its own max-min share whenever capacity is not binding. (A single max-min over *facility*
 averages was tried first: on the national instance, 209k arcs, HiGHS needed over 400 s for that tier alone.)
 Lines no eligible depot can supply are reported but left out of the max-min rows (they would pin the
-minimum at zero). Shipments are whole units: the LP optimum rounded down, which keeps every constraint.
+minimum at zero). Shipments are whole units: the LP optimum rounded down, then topped up greedily by one unit
+where every constraint still holds (vital and least-filled lines first).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ class AllocationPlan:
     """Shipments and fill rates; ``tiers`` holds each lexicographic optimum in order."""
 
     status: str  # "optimal" | "time_limit" | "infeasible"
-    shipments: pd.DataFrame  # depot_id, lot_id, clues, sku, units (whole units: the LP optimum rounded down)
+    shipments: pd.DataFrame  # depot_id, lot_id, clues, sku, units (whole units, see ``_round_units``)
     lines: pd.DataFrame  # clues, sku, need, shipped, fill, criticality, suppliable
     objective: float = 0.0  # tier-4 value: total line fill
     tiers: dict[str, float] = field(default_factory=dict)
@@ -366,8 +367,7 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     if result.status != "optimal" or not _within_dispatch(arcs, x, vol, kg, cold, caps):
         method = "full LP (dispatch capacity binding)"
         result = _lexicographic(arcs, room, lines, lots, vol, kg, cold, caps, settings)
-    # Ship whole units: rounding down keeps every constraint (all coefficients are non-negative).
-    x = np.floor(np.clip(result.x, 0.0, None) + 1e-5)
+    x = _round_units(result.x, arcs, room, lines, lots, vol, kg, cold, caps)
     ship = arcs.assign(units=x)[["depot_id", "lot_id", "clues", "sku", "units", "line"]]
     ship = ship[ship["units"] > 1e-7].reset_index(drop=True)
     shipped = np.bincount(ship["line"].to_numpy(), weights=ship["units"].to_numpy(), minlength=len(lines))
@@ -379,6 +379,52 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
         solve_seconds=time.perf_counter() - t0, time_limit=settings.time_limit, seed=settings.seed,
         explanation=result.explanation, method=method,
     )
+
+
+def _round_units(x_lp: np.ndarray, arcs: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame,
+                 lots: pd.DataFrame, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,
+                 caps: pd.DataFrame) -> np.ndarray:
+    """Whole units: round the LP optimum down (keeps every constraint, all coefficients being non-negative),
+    then round up, one arc at a time, the fractional arcs whose extra unit still fits every constraint,
+    vital lines first and, within them, the least-filled lines first (the LP's priorities)."""
+    x = np.floor(np.clip(x_lp, 0.0, None) + 1e-5)
+    frac = x_lp - x
+    cand = np.flatnonzero(frac > 1e-5)
+    if not len(cand):
+        return x
+    need = lines["need"].to_numpy(float)
+    line_of = arcs["line"].to_numpy()
+    lot_of = arcs["lot"].to_numpy()
+    expiry = arcs["expiry"].to_numpy()
+    dep = arcs["depot_id"].to_numpy()
+    lot_left = lots["units"].to_numpy(float).copy()
+    np.subtract.at(lot_left, lot_of, x)
+    got = np.zeros(len(lines))
+    np.add.at(got, line_of, x)
+    used = {d: np.zeros(4) for d in np.unique(dep)}
+    for k in np.flatnonzero(x > 0):
+        used[dep[k]] += x[k] * np.array([vol[k], kg[k], vol[k] * cold[k], kg[k] * cold[k]])
+    cap = {d: caps.loc[d, ["dispatch_m3", "dispatch_kg", "cold_dispatch_m3", "cold_dispatch_kg"]].to_numpy(float)
+           for d in used}
+    arcs_of_line: dict[int, np.ndarray] = {}
+    vital = (lines["criticality"].to_numpy() == "vital")[line_of]
+    order = sorted(cand, key=lambda k: (not vital[k], got[line_of[k]] / need[line_of[k]], -frac[k]))
+    for k in order:
+        line = line_of[k]
+        if lot_left[lot_of[k]] < 1 - 1e-9 or got[line] + 1 > need[line] + 1e-9:
+            continue
+        add = np.array([vol[k], kg[k], vol[k] * cold[k], kg[k] * cold[k]])
+        if np.any(used[dep[k]] + add > cap[dep[k]] + 1e-9):
+            continue
+        same = arcs_of_line.setdefault(line, np.flatnonzero(line_of == line))
+        later = same[expiry[same] >= expiry[k]]
+        if any(x[same[expiry[same] <= expiry[j]]].sum() + 1 > room[j] + 1e-9 for j in later):
+            continue
+        x[k] += 1
+        lot_left[lot_of[k]] -= 1
+        got[line] += 1
+        used[dep[k]] += add
+    return x
 
 
 def _within_dispatch(arcs: pd.DataFrame, x: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,

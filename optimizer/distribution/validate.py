@@ -120,18 +120,35 @@ class AllocationValidation:
         return not self.violations
 
 
+def _onhand_by_line(inp: AllocationInput) -> dict[tuple[str, str], list[tuple[dt.date, float]]]:
+    """Usable facility stock (not expired on the delivery date) as (expiry, units) per (clues, sku)."""
+    out: dict[tuple[str, str], list[tuple[dt.date, float]]] = {}
+    for clues, sku, units, expiry in inp.onhand[["clues", "sku", "units", "expiry_date"]].itertuples(index=False):
+        e = pd.Timestamp(expiry).date()
+        if e > inp.delivery_date:
+            out.setdefault((clues, sku), []).append((e, float(units)))
+    return out
+
+
 def validate_allocation(inp: AllocationInput, shipments: pd.DataFrame, eps: float = 1e-6) -> AllocationValidation:
     """Recheck supply, need, eligibility, expiry, FEFO shelf life and depot dispatch capacity from scratch.
 
     ``shipments`` has columns ``depot_id, lot_id, clues, sku, units``. The tiers are recomputed with the same
-    definitions as the model (line fill = shipped / need; facility fill = mean over suppliable lines).
+    definitions as the model (line fill = shipped / need; per-SKU minimum over suppliable lines).
     """
     out = AllocationValidation()
     v = out.violations
-    lots = inp.lots.set_index("lot_id")
+    lot_units = dict(zip(inp.lots["lot_id"], inp.lots["units"].astype(float), strict=True))
+    lot_depot = dict(zip(inp.lots["lot_id"], inp.lots["depot_id"], strict=True))
+    lot_sku = dict(zip(inp.lots["lot_id"], inp.lots["sku"], strict=True))
+    lot_expiry = {k: pd.Timestamp(e).date() for k, e in zip(inp.lots["lot_id"], inp.lots["expiry_date"], strict=True)}
     med = inp.medicines.set_index("sku")
-    lines = inp.lines.set_index(["clues", "sku"])
-    eligible = {(d, c): km for d, c, km in inp.arcs[["depot_id", "clues", "km"]].itertuples(index=False)}
+    volume = (med["volume_l"].astype(float) / 1000.0).to_dict()
+    weight = med["weight_kg"].astype(float).to_dict()
+    cold = med["cold_chain"].astype(bool).to_dict()
+    need = {(c, s): float(n) for c, s, n in inp.lines[["clues", "sku", "need"]].itertuples(index=False)}
+    rate = {(c, s): float(r) for c, s, r in inp.lines[["clues", "sku", "daily_rate"]].itertuples(index=False)}
+    eligible = set(inp.arcs[["depot_id", "clues"]].itertuples(index=False, name=None))
     shipped_lot: dict[str, float] = {}
     shipped_line: dict[tuple[str, str], float] = {}
     by_line_expiry: dict[tuple[str, str], list[tuple[dt.date, float]]] = {}
@@ -142,46 +159,39 @@ def validate_allocation(inp: AllocationInput, shipments: pd.DataFrame, eps: floa
         where = f"shipment {k} ({lot_id} -> {clues}, {sku})"
         if units < -eps or abs(units - round(units)) > eps:
             v.append(f"{where}: {units} is not a whole non-negative number of units")
-        if lot_id not in lots.index:
+        if lot_id not in lot_units:
             v.append(f"{where}: unknown lot")
             continue
-        lot = lots.loc[lot_id]
-        if lot["depot_id"] != depot or lot["sku"] != sku:
-            v.append(f"{where}: lot belongs to {lot['depot_id']}/{lot['sku']}")
+        if lot_depot[lot_id] != depot or lot_sku[lot_id] != sku:
+            v.append(f"{where}: lot belongs to {lot_depot[lot_id]}/{lot_sku[lot_id]}")
         if (depot, clues) not in eligible:
             v.append(f"{where}: depot {depot} does not supply facility {clues}")
-        if (clues, sku) not in lines.index:
+        if (clues, sku) not in need:
             v.append(f"{where}: facility {clues} has no order line for {sku}")
             continue
-        expiry = pd.Timestamp(lot["expiry_date"]).date()
+        expiry = lot_expiry[lot_id]
         if expiry <= inp.delivery_date:
             v.append(f"{where}: lot expires {expiry}, on or before delivery {inp.delivery_date}")
         shipped_lot[lot_id] = shipped_lot.get(lot_id, 0.0) + units
         shipped_line[(clues, sku)] = shipped_line.get((clues, sku), 0.0) + units
         by_line_expiry.setdefault((clues, sku), []).append((expiry, units))
-        m = med.loc[sku]
-        vol, w = units * float(m["volume_l"]) / 1000.0, units * float(m["weight_kg"])
         acc = dispatch.setdefault(depot, [0.0, 0.0, 0.0, 0.0])
-        acc[0] += vol
-        acc[1] += w
-        if bool(m["cold_chain"]):
-            acc[2] += vol
-            acc[3] += w
+        acc[0] += units * volume[sku]
+        acc[1] += units * weight[sku]
+        if cold[sku]:
+            acc[2] += units * volume[sku]
+            acc[3] += units * weight[sku]
     for lot_id, units in shipped_lot.items():
-        if units > float(lots.at[lot_id, "units"]) + eps:
-            v.append(f"lot {lot_id}: ships {units:g} units but holds {lots.at[lot_id, 'units']}")
-    onhand = inp.onhand.copy()
-    onhand["expiry"] = pd.to_datetime(onhand["expiry_date"]).dt.date
-    onhand = onhand[onhand["expiry"] > inp.delivery_date]
+        if units > lot_units[lot_id] + eps:
+            v.append(f"lot {lot_id}: ships {units:g} units but holds {lot_units[lot_id]:g}")
+    onhand = _onhand_by_line(inp)
     for key, units in shipped_line.items():
-        need = float(lines.at[key, "need"])
-        if units > need + eps:
-            v.append(f"facility {key[0]} {key[1]}: receives {units:g} units, needs {need:g}")
-        rate = float(lines.at[key, "daily_rate"])
-        oh = onhand[(onhand["clues"] == key[0]) & (onhand["sku"] == key[1])]
+        if units > need[key] + eps:
+            v.append(f"facility {key[0]} {key[1]}: receives {units:g} units, needs {need[key]:g}")
+        held = onhand.get(key, [])
         for e in sorted({e for e, _ in by_line_expiry[key]}):
             shipped_by_e = sum(u for e2, u in by_line_expiry[key] if e2 <= e)
-            allowed = max(0.0, rate * (e - inp.delivery_date).days - float(oh.loc[oh["expiry"] <= e, "units"].sum()))
+            allowed = max(0.0, rate[key] * (e - inp.delivery_date).days - sum(u for e2, u in held if e2 <= e))
             if shipped_by_e > allowed + eps:
                 v.append(f"facility {key[0]} {key[1]}: {shipped_by_e:g} units shipped expire by {e} but only "
                          f"{allowed:g} can be used by then (FEFO, after stock on hand)")
@@ -207,24 +217,33 @@ def fill_tiers(inp: AllocationInput, shipped_line: dict[tuple[str, str], float])
     lines["shipped"] = [shipped_line.get((c, s), 0.0) for c, s in zip(lines["clues"], lines["sku"], strict=True)]
     lines["fill"] = np.minimum(1.0, lines["shipped"] / lines["need"])
     med = inp.medicines.set_index("sku")
+    cold = med["cold_chain"].astype(bool).to_dict()
     lines["vital"] = lines["sku"].map(med["criticality"]).astype(str) == "vital"
-    lots = inp.lots.copy()
-    lots["expiry"] = pd.to_datetime(lots["expiry_date"]).dt.date
-    lots = lots[(lots["units"] > 0) & (lots["expiry"] > inp.delivery_date)]
+    lots: dict[tuple[str, str], list[dt.date]] = {}
+    for depot, sku, units, expiry in inp.lots[["depot_id", "sku", "units", "expiry_date"]].itertuples(index=False):
+        e = pd.Timestamp(expiry).date()
+        if units > 0 and e > inp.delivery_date:
+            lots.setdefault((depot, sku), []).append(e)
     cold_depots = set(inp.depots.loc[inp.depots["cold_dispatch_m3"] > 0, "depot_id"])
-    onhand = inp.onhand.copy()
-    onhand["expiry"] = pd.to_datetime(onhand["expiry_date"]).dt.date
-    onhand = onhand[onhand["expiry"] > inp.delivery_date]
-    pairs = lines.reset_index().merge(inp.arcs[["depot_id", "clues"]], on="clues").merge(
-        lots[["depot_id", "sku", "expiry"]], on=["depot_id", "sku"])
-    suppliable: set[int] = set()
-    for row in pairs.itertuples(index=False):
-        if bool(med.at[row.sku, "cold_chain"]) and row.depot_id not in cold_depots:
-            continue
-        oh = onhand[(onhand["clues"] == row.clues) & (onhand["sku"] == row.sku) & (onhand["expiry"] <= row.expiry)]
-        if row.daily_rate * (row.expiry - inp.delivery_date).days - oh["units"].sum() >= 1.0 - 1e-9:
-            suppliable.add(int(row.index))
-    sup = lines.loc[sorted(suppliable)]
+    depots_of: dict[str, list[str]] = {}
+    for depot, clues in inp.arcs[["depot_id", "clues"]].itertuples(index=False):
+        depots_of.setdefault(clues, []).append(depot)
+    onhand = _onhand_by_line(inp)
+    suppliable = []
+    for clues, sku, rate in lines[["clues", "sku", "daily_rate"]].itertuples(index=False):
+        held = onhand.get((clues, sku), [])
+        ok = False
+        for depot in depots_of.get(clues, []):
+            if cold[sku] and depot not in cold_depots:
+                continue
+            for e in lots.get((depot, sku), []):
+                if rate * (e - inp.delivery_date).days - sum(u for e2, u in held if e2 <= e) >= 1.0 - 1e-9:
+                    ok = True
+                    break
+            if ok:
+                break
+        suppliable.append(ok)
+    sup = lines[np.array(suppliable, dtype=bool)]
     per_sku_min = sup.groupby("sku")["fill"].min()
     vital_skus = set(lines.loc[lines["vital"], "sku"])
     return {
