@@ -97,6 +97,9 @@ def test_plans_in_three_formats(client: TestClient, keys: dict[str, str], finish
     assert list(values[0]) == list(frame.columns) and len(values) - 1 == len(frame)
     part = client.get(url + "?limit=3&offset=2", headers=bearer(keys["planner"])).json()
     assert [r["clues"] for r in part["rows"]] == list(frame["clues"][2:5])
+    part_csv = pd.read_csv(io.BytesIO(client.get(url + "?format=csv&limit=3&offset=2",
+                                                 headers=bearer(keys["planner"])).content))
+    assert list(part_csv["clues"]) == list(frame["clues"][2:5])
     assert client.get(f"/runs/{rid}/plans/capacity/nope", headers=bearer(keys["planner"])).status_code == 404
     assert client.get(f"/runs/{rid}/plans/capacity/..%2F..%2Fkpis", headers=bearer(keys["planner"])).status_code == 404
 

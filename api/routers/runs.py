@@ -178,7 +178,9 @@ def list_plans(request: Request, run_id: str,
             summary="One plan table as JSON (paged), CSV or XLSX")
 def get_plan(request: Request, run_id: str, stage: str, table: str,
              format: Literal["json", "csv", "xlsx"] = "json",
-             limit: int = Query(1000, ge=1, le=100_000), offset: int = Query(0, ge=0),
+             limit: int | None = Query(None, ge=1, le=1_000_000,
+                                       description="rows; default 1000 for JSON, the whole table for CSV/XLSX"),
+             offset: int = Query(0, ge=0),
              who: Principal = Depends(require(Scope.RUNS_READ))) -> Any:
     allowed = SCOPE_ROLES[plans.scope_of(stage)]
     if who.role not in allowed:
@@ -189,10 +191,14 @@ def get_plan(request: Request, run_id: str, stage: str, table: str,
     if path is None:
         raise ApiError(404, f"run '{run_id}' has no plan table {stage}/{table}")
     filename = f"{run_id[:8]}-{stage}-{table}"
-    if format == "csv":
+    if format == "csv" and limit is None and offset == 0:
         return Response(path.read_bytes(), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    limit = limit if limit is not None else (1000 if format == "json" else 1_000_000)
     total, df = plans.read_table(path, limit, offset)
+    if format == "csv":
+        return Response(df.to_csv(index=False).encode(), media_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
     if format == "xlsx":
         return Response(plans.to_xlsx({f"{stage}-{table}": df}),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -176,7 +176,7 @@ async function loadPlans(runId) {
 
 async function download(runId, t, format) {
   try {
-    const blob = await api(`/runs/${runId}/plans/${t.stage}/${t.table}?format=${format}&limit=100000`);
+    const blob = await api(`/runs/${runId}/plans/${t.stage}/${t.table}?format=${format}`);
     const a = el("a", { href: URL.createObjectURL(blob), download: `${runId.slice(0, 8)}-${t.stage}-${t.table}.${format}` });
     a.click(); URL.revokeObjectURL(a.href);
   } catch (e) { say(e.message); }
