@@ -32,9 +32,10 @@ def _settings_and_dataset(scenario: Path | None, dataset: Path | None, as_json: 
 
     try:
         sc = load_scenario(scenario).seeded()
+        return sc.deployment, dataset or resolve_base(sc.dataset, scenario)
     except (OSError, ValueError) as exc:
-        fail(f"{scenario}: {exc}", as_json)
-    return sc.deployment, dataset or resolve_base(sc.dataset, scenario)
+        fail(str(exc), as_json)
+        raise  # unreachable: fail() exits
 
 
 def deploy(

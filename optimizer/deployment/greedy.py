@@ -16,8 +16,14 @@ from optimizer.deployment.settings import DeploymentSettings
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
 
 
-def greedy_start(inp: DeploymentInput, s: DeploymentSettings, form: Formulation) -> np.ndarray:
-    """A feasible x for ``form.mip`` (pinned people kept; equity rules are not targeted)."""
+def greedy_start(
+    inp: DeploymentInput, s: DeploymentSettings, form: Formulation, guide: np.ndarray | None = None
+) -> np.ndarray:
+    """A feasible x for ``form.mip`` (pinned people kept; equity rules are not targeted).
+
+    ``guide`` (an LP solution over all columns) makes it an LP-rounding heuristic: slots are tried in
+    decreasing LP value and people in decreasing LP flow before the value and cost orders.
+    """
     mip = form.mip
     n_arc = form.n_arc
     x = np.zeros(mip.n_cols)
@@ -31,7 +37,8 @@ def greedy_start(inp: DeploymentInput, s: DeploymentSettings, form: Formulation)
     roles = sorted({c.role for c in form.classes}, key=lambda r: r.value)
     cls_role = np.array([roles.index(c.role) for c in form.classes], dtype=np.int64)
     key = form.arc_h * len(roles) + cls_role[form.arc_k] if n_arc else np.zeros(0, dtype=np.int64)
-    order = np.lexsort((-mip.c[:n_arc], key))  # by (hospital, role), cheapest arc first
+    arc_guide = guide[:n_arc] if guide is not None else np.zeros(n_arc)
+    order = np.lexsort((-mip.c[:n_arc], -arc_guide, key))  # by (hospital, role), LP flow then cheapest first
     bounds = np.flatnonzero(np.diff(key[order])) + 1
     arcs_at: dict[tuple[int, Specialty], list[int]] = {}
     for chunk in np.split(order, bounds) if n_arc else []:
@@ -64,10 +71,12 @@ def greedy_start(inp: DeploymentInput, s: DeploymentSettings, form: Formulation)
             spent += take(int(j))
     slot_cols = np.arange(form.slot_col0, form.slot_col0 + len(form.slot_h))
     value = mip.c[slot_cols]
-    order = np.lexsort((np.arange(len(slot_cols)), -value))
+    slot_guide = np.round(guide[slot_cols], 6) if guide is not None else np.zeros(len(slot_cols))
+    order = np.lexsort((np.arange(len(slot_cols)), -value, -slot_guide))
     taken_u = np.zeros(len(slot_cols), dtype=bool)
     n_hs: dict[tuple[int, Specialty], int] = {}
     n_h: dict[int, int] = {}
+    first_free: dict[tuple[int, Specialty], int] = {}
     tpl = s.template
     for i in order:
         h, spec = int(form.slot_h[i]), form.slot_s[i]
@@ -83,7 +92,12 @@ def greedy_start(inp: DeploymentInput, s: DeploymentSettings, form: Formulation)
                 continue
             slots_after = (n_hs.get((h, spec), 0) if role in SURGICAL_SPECIALTIES else n_h.get(h, 0)) + 1
             need = HOURS_PER_WEEK * n_r * slots_after
-            for j in arcs_at.get((h, role), []):
+            arcs = arcs_at.get((h, role), [])
+            p = first_free.get((h, role), 0)
+            while p < len(arcs) and free[form.arc_k[arcs[p]]] == 0:
+                p += 1  # skip classes used up so far (a heuristic: a rollback may free one behind the mark)
+            first_free[(h, role)] = p
+            for j in arcs[p:]:
                 while hours.get((h, role), 0.0) < need - 1e-9 and free[form.arc_k[j]] > 0:
                     cost += take(j)
                     took.append(j)

@@ -132,6 +132,10 @@ def _solve_lexicographic(
     return res, stages
 
 
+def _feasible_or_none(form: Formulation, x: np.ndarray) -> np.ndarray | None:
+    return x if is_feasible(form.mip, x) else None
+
+
 def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> DeploymentPlan:
     """Deploy the recruit pool to the program hospitals; see the module docstring."""
     s = settings or DeploymentSettings()
@@ -147,7 +151,8 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
         left = max(1.0, s.time_limit_s - (time.perf_counter() - t0))
         res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, left, s.seed, s.threads,
                                   s.mip_gap, form.arc_bucket, start,
-                                  bound_fn=lambda d: lagrangian_bound(inp, s, form, d))
+                                  bound_fn=lambda d: lagrangian_bound(inp, s, form, d),
+                                  guided_start=lambda lp_x: _feasible_or_none(form, greedy_start(inp, s, form, lp_x)))
     base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),
                 n_arcs=len(form.arc_k), stages=stages)
     if res.x is None:

@@ -69,6 +69,14 @@ class WarmLp:
         return status.get(ms, "stopped"), float(self.h.getInfo().objective_function_value), np.asarray(
             sol.row_dual, dtype=float)
 
+    def full_x(self, n_cols: int, others: np.ndarray) -> np.ndarray:
+        """The last LP solution spread over all columns of the full MIP (excluded arcs at 0)."""
+        x = np.zeros(n_cols)
+        arcs = self.col_arc >= 0
+        x[self.col_arc[arcs]] = self.x[arcs]
+        x[others] = self.x[~arcs]
+        return x
+
     def positive_arcs(self) -> np.ndarray:
         """Arc ids with positive flow in the last LP solution."""
         return self.col_arc[(self.col_arc >= 0) & (self.x > 1e-9)]
@@ -100,9 +108,9 @@ def _top_per_group(score: np.ndarray, group: np.ndarray, cand: np.ndarray, k: in
 def _price(
     mip: Mip, n_arc: int, arc_group: np.ndarray, arc_bucket: np.ndarray | None, start: np.ndarray | None, a_csc,
     others: np.ndarray, time_limit_s: float, threads: int, t0: float,
-) -> tuple[np.ndarray | None, float, float, PricingInfo, np.ndarray | None]:
+) -> tuple[np.ndarray | None, float, float, PricingInfo, np.ndarray | None, np.ndarray | None]:
     """Column generation: (arcs for the MIP, LP bound over all arcs, bound for plans using other arcs, info,
-    last row duals)."""
+    last row duals, last LP solution over all columns)."""
     a_arc_t = a_csc[:, :n_arc].T.tocsr()
     all_arcs = np.arange(n_arc)
     work = np.zeros(n_arc, dtype=bool)
@@ -118,7 +126,7 @@ def _price(
         rounds += 1
         status, z_lp, duals = lp.run(max(1.0, time_limit_s - (time.perf_counter() - t0)))
         if status == "infeasible" and rounds == 1:
-            return None, math.inf, -math.inf, PricingInfo(math.inf, rounds, n_arc, n_arc), None
+            return None, math.inf, -math.inf, PricingInfo(math.inf, rounds, n_arc, n_arc), None, None
         if status != "optimal":
             z_lp = math.inf  # out of time: no LP bound; keep the working set
             break
@@ -143,18 +151,21 @@ def _price(
     excl = np.flatnonzero(~in_mip)
     # A plan using an excluded arc j is worth at most z_LP + rc_j (only the Lagrangian bound if not converged).
     outside = lp_bound if len(excluded_pos) else (z_lp + float(rc[excl].max()) if excl.size else -math.inf)
-    return in_mip, lp_bound, outside, PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc), last
+    lp_x = lp.full_x(mip.n_cols, others) if last is not None else None
+    return in_mip, lp_bound, outside, PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc), last, lp_x
 
 
 def solve_priced(
     mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
     gap: float, arc_bucket: np.ndarray | None = None, start: np.ndarray | None = None,
     bound_fn: Callable[[np.ndarray], float] | None = None,
+    guided_start: Callable[[np.ndarray], np.ndarray | None] | None = None,
 ) -> tuple[MipResult, PricingInfo]:
     """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space.
 
     ``bound_fn(duals)`` gives a further upper bound valid over all arcs from the last pricing duals (the
     Lagrangian bound of :mod:`optimizer.deployment.lagrangian`); the tighter bound is reported.
+    ``guided_start(lp_x)`` turns the pricing LP's solution into a feasible start (kept when better).
     """
     t0 = time.perf_counter()
     a_csc = mip.a.tocsc()
@@ -163,8 +174,13 @@ def solve_priced(
         in_mip = np.ones(n_arc, dtype=bool)
         lp_bound, outside, info = math.inf, -math.inf, PricingInfo(math.nan, 0, n_arc, n_arc)
     else:
-        in_mip, lp_bound, outside, info, duals = _price(mip, n_arc, arc_group, arc_bucket, start, a_csc, others,
-                                                        time_limit_s, threads, t0)
+        in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, arc_bucket, start, a_csc,
+                                                              others, time_limit_s, threads, t0)
+        if guided_start is not None and lp_x is not None:
+            other = guided_start(lp_x)
+            if other is not None and (start is None or mip.c @ other > mip.c @ start):
+                start = other
+                in_mip[start[:n_arc] > 0.5] = True
         if bound_fn is not None and duals is not None:
             info.lagrangian_bound = bound_fn(duals)
             lp_bound = min(lp_bound, info.lagrangian_bound)
