@@ -350,7 +350,8 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
 
     method = "per-SKU decomposition (dispatch capacity not binding)"
     parts = []
-    for _, idx in pd.Series(np.arange(len(arcs))).groupby(arcs["sku"].to_numpy()):
+    groups = pd.Series(np.arange(len(arcs))).groupby(arcs["sku"].to_numpy()) if settings.decompose else []
+    for _, idx in groups:
         i = idx.to_numpy()
         sub = arcs.iloc[i].reset_index(drop=True)
         parts.append((i, _lexicographic(sub, room[i], lines, lots, vol[i], kg[i], cold[i], None, settings)))
@@ -364,7 +365,7 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
             result.tier_seconds[k] = result.tier_seconds.get(k, 0.0) + v
         if part.status != "optimal":
             result.status, result.explanation = part.status, part.explanation
-    if result.status != "optimal" or not _within_dispatch(arcs, x, vol, kg, cold, caps):
+    if not settings.decompose or result.status != "optimal" or not _within_dispatch(arcs, x, vol, kg, cold, caps):
         method = "full LP (dispatch capacity binding)"
         result = _lexicographic(arcs, room, lines, lots, vol, kg, cold, caps, settings)
     x = _round_units(result.x, arcs, room, lines, lots, vol, kg, cold, caps)

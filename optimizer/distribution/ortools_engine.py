@@ -90,11 +90,11 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int = 1) -> 
         cb = routing.RegisterUnaryTransitVector(demand)
         caps = [problem.int_capacity(problem.vehicle_types[t])[dim_k] for t, _ in vehicles]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load_{name}")
-    cold_vehicles = [v for v, (t, _) in enumerate(vehicles) if problem.vehicle_types[t].cold]
-    if len(cold_vehicles) < len(vehicles):
+    dry_vehicles = [v for v, (t, _) in enumerate(vehicles) if not problem.vehicle_types[t].cold]
+    if dry_vehicles:
         for k, i in enumerate(active):
             if problem.stops[i].cold:
-                routing.SetAllowedVehiclesForIndex(cold_vehicles, manager.NodeToIndex(nd + k))
+                routing.VehicleVar(manager.NodeToIndex(nd + k)).RemoveValues(dry_vehicles)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION

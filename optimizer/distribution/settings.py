@@ -36,6 +36,9 @@ class AllocationSettings(BaseModel):
     )
     time_limit: float = Field(60.0, gt=0, description="seconds per lexicographic LP stage")
     seed: int = Field(1, ge=0, description="HiGHS random seed")
+    decompose: bool = Field(
+        True, description="try the exact per-SKU decomposition first (falls back to the full LP when a depot's "
+        "dispatch capacity would bind)")
     tolerance: float = Field(1e-8, ge=0, description="relative slack when fixing an earlier tier's optimum")
 
 
