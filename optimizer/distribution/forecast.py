@@ -7,17 +7,22 @@ Safety stock for a periodic review (review period R, lead time L, both in days):
 ``z * sigma_week * sqrt((R + L) / 7)``, with ``sigma_week`` the standard deviation of the deseasonalised weekly
 demand over the whole history. Order-up-to level = ``forecast * (R + L) / 7 + safety stock``.
 
-When the records are a sample (each record stands for ``k = expansion_factor`` real ones), the expanded weekly
-counts carry extra sampling variance of about ``(k - 1) * mean``; it is subtracted so the safety stock reflects
-real demand variability, with the Poisson variance ``mean`` as a floor.
+When the records are a sample (each record stands for ``k = expansion_factor`` real ones, prescribing ``u`` units),
+the expanded weekly sums carry extra sampling variance of about ``(k - 1) * mean * E[u^2] / E[u]`` (compound
+Poisson); it is subtracted so the safety stock reflects real demand variability, with the compound-Poisson
+variance ``mean * E[u^2] / E[u]`` of real prescriptions as a floor. ``unit_dispersion`` gives
+``E[u^2] / E[u]`` per SKU (1 when every prescription is one unit).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from optimizer.data.record_checks import connect, parquet_source
 
 
 def seasonal_index(weekly: pd.DataFrame, weeks: pd.DatetimeIndex) -> pd.DataFrame:
@@ -43,6 +48,7 @@ def forecast_demand(
     target_week: dt.date,
     history_weeks: int = 8,
     expansion_factor: float = 1.0,
+    unit_dispersion: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Forecast for the week starting ``target_week``: columns ``clues, sku, forecast, sigma`` (units/week).
 
@@ -74,8 +80,10 @@ def forecast_demand(
     level = recent.mean(axis=1)
     var = deseason.var(axis=1, ddof=1) if len(weeks) > 1 else np.zeros(len(keys))
     mean = deseason.mean(axis=1)
+    disp = np.ones(len(keys)) if unit_dispersion is None else \
+        keys["sku"].map(unit_dispersion).fillna(1.0).to_numpy(float)
     if expansion_factor > 1.0:
-        var = np.maximum(var - (expansion_factor - 1.0) * mean, mean)
+        var = np.maximum(var - (expansion_factor - 1.0) * mean * disp, mean * disp)
     sigma = np.sqrt(var)
     target_season = season[:, pd.Timestamp(target_week).month - 1]
     keys["forecast"] = level * target_season
@@ -89,3 +97,12 @@ def order_up_to(forecast: pd.Series, sigma: pd.Series, review_days: float, lead_
     horizon_weeks = (review_days + lead_time_days) / 7.0
     safety = z * sigma * np.sqrt(horizon_weeks)
     return forecast * horizon_weeks + safety, safety
+
+
+def unit_dispersion(records_dir: Path) -> pd.Series:
+    """``E[u^2] / E[u]`` of units per prescription line, by SKU, from the prescriptions Parquet."""
+    con = connect()
+    rx = parquet_source(records_dir, "prescriptions")
+    df = con.execute(f"SELECT sku, sum(units::DOUBLE * units) / sum(units) AS d FROM {rx} GROUP BY sku").df()
+    con.close()
+    return df.set_index("sku")["d"]

@@ -24,7 +24,7 @@ import pandas as pd
 from optimizer.data.aggregate import medicine_demand_weekly
 from optimizer.data.dataset import Dataset, load_dataset
 from optimizer.distribution.allocation import AllocationInput, AllocationPlan, solve_allocation
-from optimizer.distribution.forecast import forecast_demand, order_up_to
+from optimizer.distribution.forecast import forecast_demand, order_up_to, unit_dispersion
 from optimizer.distribution.kpis import allocation_kpis, routing_kpis
 from optimizer.distribution.matrix import road_km, seconds
 from optimizer.distribution.problem import DepotNode, ManifestLine, RoutingPlan, RoutingProblem, Stop, VehicleType
@@ -75,7 +75,7 @@ class DistributionInput:
         delivery = week_start + dt.timedelta(days=math.ceil(a.lead_time_days))
         weekly = medicine_demand_weekly(ds.records_dir) if weekly is None else weekly
         fc = forecast_demand(weekly, week_start, a.history_weeks,
-                             float(ds.records_meta.get("expansion_factor", 1.0)))
+                             float(ds.records_meta.get("expansion_factor", 1.0)), unit_dispersion(ds.records_dir))
         fc = fc[fc["clues"].isin(fac["clues"])]
         level, _safety = order_up_to(fc["forecast"], fc["sigma"], a.review_days, a.lead_time_days,
                                      a.service_level_z)

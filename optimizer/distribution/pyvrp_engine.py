@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pyvrp
+from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxRuntime
 
 from optimizer.distribution.precheck import explain_impossible, impossible_stops
@@ -81,7 +82,13 @@ def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> Ro
                            time_limit=time_limit, seed=seed, solve_seconds=time.perf_counter() - t0,
                            objective=sum(problem.stops[i].penalty for i in bad))
     data = build_data(problem, active)
-    result = pyvrp.solve(data, MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False)
+    # PyVRP caps its penalty per unit of violation (default 1e5). With optional stops worth a large prize,
+    # that cap can make a minute of lateness cheaper than dropping a stop; raise it so that more than
+    # a minute's lateness (60 time units) always costs more than the largest prize.
+    prize = max((problem.stops[i].penalty for i in active if not problem.stops[i].required), default=0)
+    params = SolveParams(penalty=PenaltyParams(max_penalty=max(100_000.0, prize / 60.0)))
+    result = pyvrp.solve(data, MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False,
+                         params=params)
     best = result.best
     routes: list[PlannedRoute] = []
     used_per_type: dict[int, int] = {}
