@@ -152,6 +152,11 @@ def register(app: typer.Typer) -> None:
         except FileNotFoundError as exc:
             fail(str(exc), as_json)
             return
+        for d in (run_dir, other):
+            if d is not None and not (d / "kpis.json").exists():
+                info = json.loads((d / "run.json").read_text())
+                fail(f"run {d.name} has no plans to report (status {info.get('status')}: {info.get('message')})",
+                     as_json)
         html = write_report(run_dir, out, against=other)
         books = write_workbooks(run_dir, html.parent, against=other)
         if as_json:

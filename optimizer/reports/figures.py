@@ -21,7 +21,8 @@ STATUS_COLOURS = {"fully_24_7": "#1a9850", "24_7_some_rooms": "#91cf60", "daytim
                   "no_surgery": "#d73027"}
 STATUS_LABELS = {"fully_24_7": "fully 24/7", "24_7_some_rooms": "24/7, some rooms", "daytime_only": "daytime only",
                  "no_surgery": "no surgery"}
-SHIFT_COLOURS = {"": "#f0f0f0", "M": "#fee08b", "T": "#fdae61", "E": "#fdae61", "N": "#3288bd", "G": "#5e4fa2"}
+#: Roster cell colours by shift id (the rostering package's M / E / N and the 24 h guardia G; blank = day off).
+SHIFT_COLOURS = {"": "#f0f0f0", "M": "#fee08b", "E": "#fdae61", "N": "#3288bd", "G": "#5e4fa2"}
 _LAYOUT = dict(template="plotly_white", margin=dict(l=40, r=20, t=50, b=40), font=dict(size=12))
 
 
