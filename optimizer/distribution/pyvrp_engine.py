@@ -9,6 +9,7 @@ import pyvrp
 from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxRuntime
 
+from optimizer.distribution.insertion import route_feasible
 from optimizer.distribution.precheck import explain_impossible, impossible_stops
 from optimizer.distribution.problem import (
     PlannedRoute,
@@ -82,11 +83,13 @@ def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> Ro
                            time_limit=time_limit, seed=seed, solve_seconds=time.perf_counter() - t0,
                            objective=sum(problem.stops[i].penalty for i in bad))
     data = build_data(problem, active)
-    # PyVRP caps its penalty per unit of violation (default 1e5). With optional stops worth a large prize,
-    # that cap can make a minute of lateness cheaper than dropping a stop; raise it so that more than
-    # a minute's lateness (60 time units) always costs more than the largest prize.
+    # PyVRP caps its penalty per unit of violation (default 1e5). With costs in small units (1e-4 MXN per
+    # metre) and large prizes, one unit of violation (a second late, a cold stop on a dry van) could then
+    # be cheaper than a vehicle's fixed cost or a dropped stop; let penalties grow past every cost.
     prize = max((problem.stops[i].penalty for i in active if not problem.stops[i].required), default=0)
-    params = SolveParams(penalty=PenaltyParams(max_penalty=max(100_000.0, prize / 60.0)))
+    route_scale = max(vt.fixed_cost + 2 * vt.unit_distance_cost * int(problem.distance.max())
+                      for vt in problem.vehicle_types)
+    params = SolveParams(penalty=PenaltyParams(max_penalty=max(100_000.0, 10.0 * max(prize, route_scale))))
     result = pyvrp.solve(data, MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False,
                          params=params)
     best = result.best
@@ -103,12 +106,17 @@ def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> Ro
         route = simulate(problem, t, stops, latest_departure(problem, t, stops))
         route.vehicle_id = vt.type_id if vt.count == 1 else f"{vt.type_id}#{k + 1}"
         routes.append(route)
+    feasible = best.is_feasible()
+    if not feasible and all(not problem.stops[i].required for i in active):
+        routes, dropped = _repair(problem, routes)
+        feasible = True
+    else:
+        dropped = {}
     served = {i for r in routes for i in r.stops}
     unserved = sorted(set(range(len(problem.stops))) - served)
-    reasons = dict(bad)
+    reasons = {**bad, **dropped}
     for i in unserved:
         reasons.setdefault(i, "left out by the search: no vehicle had room or time for it today")
-    feasible = best.is_feasible()
     explanation = ""
     if not feasible:
         parts = []
@@ -123,6 +131,9 @@ def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> Ro
             f"PyVRP found no feasible plan in {time_limit:g} s: " + "; ".join(parts)
             + f" with a fleet of {problem.num_vehicles} vehicles"
         )
+    if dropped:
+        explanation = (f"PyVRP's best plan in {time_limit:g} s broke a rule; {len(dropped)} optional stops were "
+                       "taken off their routes to make it deliverable (see unserved_reasons)")
     plan = RoutingPlan(
         engine="pyvrp", status="feasible" if feasible else "time_limit", routes=routes, unserved=unserved,
         distance=sum(r.distance for r in routes), time_limit=time_limit, seed=seed, explanation=explanation,
@@ -132,3 +143,22 @@ def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> Ro
     plan.solve_seconds = time.perf_counter() - t0
     return plan
 
+
+def _repair(problem: RoutingProblem, routes: list[PlannedRoute]) -> tuple[list[PlannedRoute], dict[int, str]]:
+    """Make an infeasible best solution deliverable when every stop is optional: take cold stops off dry
+    vans, then drop the last stop of a route until it meets capacity, windows and the shift end."""
+    out: list[PlannedRoute] = []
+    dropped: dict[int, str] = {}
+    for r in routes:
+        vt = problem.vehicle_types[r.vehicle_type]
+        stops = list(r.stops)
+        for i in [i for i in stops if problem.stops[i].cold and not vt.cold]:
+            stops.remove(i)
+            dropped[i] = "the search ended with it on a dry vehicle; no refrigerated vehicle had room"
+        while stops and not route_feasible(problem, r.vehicle_type, stops):
+            dropped[stops.pop()] = "the search ended without a feasible slot for it (time limit)"
+        if stops:
+            fixed = simulate(problem, r.vehicle_type, stops, latest_departure(problem, r.vehicle_type, stops))
+            fixed.vehicle_id = r.vehicle_id
+            out.append(fixed)
+    return out, dropped
