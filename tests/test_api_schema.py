@@ -25,7 +25,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 #: Examples per operation in the default (fast) run and in the slow run.
 FAST_EXAMPLES = 5
-SLOW_EXAMPLES = 100
+SLOW_EXAMPLES = 30
 
 
 @pytest.fixture(scope="module")
