@@ -153,7 +153,8 @@ def render(rows: list[tuple], import_rss: float, args: argparse.Namespace) -> st
     uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     cmd = "nice -n 10 python benchmarks/records.py " + " ".join(
         [f"--sizes {' '.join(map(str, args.sizes))}", f"--seeds {' '.join(map(str, args.seeds))}",
-         f"--repeats {args.repeats}"] + ([f"--out {args.out}"] if args.out else []))
+         f"--repeats {args.repeats}"] + ([f"--work {args.work}"] if args.work else [])
+        + ([f"--out {args.out}"] if args.out else []))
     lines = [
         "## Records: demand aggregation and validation throughput (DuckDB, 2 threads)",
         "",
