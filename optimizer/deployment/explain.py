@@ -44,6 +44,7 @@ class _Pool:
             for st in c.willing_states:
                 self.states[i, self.state_cols[st]] = True
         self._cache: dict[int, np.ndarray] = {}
+        self._role_mask = {r: self.role == r for r in np.unique(self.role)}
 
     def _willing_all(self, h: int) -> np.ndarray:
         if h not in self._cache:
@@ -55,7 +56,10 @@ class _Pool:
 
     def willing(self, h: int, role: Specialty) -> np.ndarray:
         """Indices of recruits of ``role`` willing to go to hospital ``h`` (states and max km)."""
-        return np.flatnonzero(self._willing_all(h) & (self.role == role.value))
+        mask = self._role_mask.get(role.value)
+        if mask is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self._willing_all(h) & mask)
 
 
 def _roles(s: DeploymentSettings, spec: Specialty) -> dict[Specialty, int]:

@@ -112,7 +112,8 @@ class Formulation:
 
     def flows(self, x: np.ndarray) -> dict[tuple[int, int], int]:
         vals = np.round(x[: len(self.arc_k)]).astype(int)
-        return {(int(k), int(h)): int(n) for k, h, n in zip(self.arc_k, self.arc_h, vals, strict=True) if n > 0}
+        nz = np.flatnonzero(vals > 0)
+        return {(int(k), int(h)): int(n) for k, h, n in zip(self.arc_k[nz], self.arc_h[nz], vals[nz], strict=True)}
 
     def slots(self, x: np.ndarray) -> dict[tuple[int, Specialty], int]:
         out: dict[tuple[int, Specialty], int] = {}

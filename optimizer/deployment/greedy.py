@@ -27,9 +27,9 @@ def greedy_start(
     mip = form.mip
     n_arc = form.n_arc
     x = np.zeros(mip.n_cols)
-    free = np.array([c.size for c in form.classes], dtype=np.int64)
+    free = [c.size for c in form.classes]  # python lists: this loop indexes them millions of times
     # incentive of the next member of each class (members sorted by incentive)
-    next_member = np.zeros(len(form.classes), dtype=np.int64)
+    next_member = [0] * len(form.classes)
     incentive = [[inp.candidates[i].incentive_mxn for i in c.members] for c in form.classes]
     bonus = np.zeros(len(inp.hospitals))
     for h, hosp in enumerate(inp.hospitals):
@@ -45,25 +45,27 @@ def greedy_start(
         k0 = int(key[chunk[0]])
         arcs_at[(k0 // len(roles), roles[k0 % len(roles)])] = chunk.tolist()
     hours: dict[tuple[int, Specialty], float] = dict(form.inpost)
-    flow = np.zeros(n_arc, dtype=np.int64)
+    flow: dict[int, int] = {}
+    arc_k, arc_h = form.arc_k.tolist(), form.arc_h.tolist()
+    role_of = [c.role for c in form.classes]
+    hours_of = [c.weekly_hours for c in form.classes]
     spent = 0.0
 
     def take(j: int) -> float:
-        k = int(form.arc_k[j])
+        k, h = arc_k[j], arc_h[j]
         inc = incentive[k][next_member[k]]
         next_member[k] += 1
         free[k] -= 1
-        flow[j] += 1
-        hours[(int(form.arc_h[j]), form.classes[k].role)] = hours.get((int(form.arc_h[j]), form.classes[k].role),
-                                                                        0.0) + form.classes[k].weekly_hours
-        return inc + bonus[form.arc_h[j]]
+        flow[j] = flow.get(j, 0) + 1
+        hours[(h, role_of[k])] = hours.get((h, role_of[k]), 0.0) + hours_of[k]
+        return inc + float(bonus[h])
 
     def give_back(j: int) -> None:
-        k = int(form.arc_k[j])
+        k, h = arc_k[j], arc_h[j]
         next_member[k] -= 1
         free[k] += 1
         flow[j] -= 1
-        hours[(int(form.arc_h[j]), form.classes[k].role)] -= form.classes[k].weekly_hours
+        hours[(h, role_of[k])] -= hours_of[k]
 
     # pinned people first
     for j in np.flatnonzero(mip.lb[:n_arc] > 0):
@@ -94,11 +96,12 @@ def greedy_start(
             need = HOURS_PER_WEEK * n_r * slots_after
             arcs = arcs_at.get((h, role), [])
             p = first_free.get((h, role), 0)
-            while p < len(arcs) and free[form.arc_k[arcs[p]]] == 0:
+            while p < len(arcs) and free[arc_k[arcs[p]]] == 0:
                 p += 1  # skip classes used up so far (a heuristic: a rollback may free one behind the mark)
             first_free[(h, role)] = p
-            for j in arcs[p:]:
-                while hours.get((h, role), 0.0) < need - 1e-9 and free[form.arc_k[j]] > 0:
+            for q in range(p, len(arcs)):
+                j = arcs[q]
+                while hours.get((h, role), 0.0) < need - 1e-9 and free[arc_k[j]] > 0:
                     cost += take(j)
                     took.append(j)
                 if hours.get((h, role), 0.0) >= need - 1e-9:
@@ -116,10 +119,13 @@ def greedy_start(
         taken_u[i] = True
         n_hs[(h, spec)] = n_hs.get((h, spec), 0) + 1
         n_h[h] = n_h.get(h, 0) + 1
-    x[:n_arc] = flow
+    flows = np.zeros(n_arc)
+    for j, n in flow.items():
+        flows[j] = n
+    x[:n_arc] = flows
     x[slot_cols] = taken_u
     # incentive steps: each class uses its cheapest members
-    used = np.bincount(form.arc_k, weights=flow, minlength=len(form.classes))
+    used = np.bincount(form.arc_k, weights=flows, minlength=len(form.classes))
     seg_cols = np.arange(n_arc, form.slot_col0)
     left = used.copy()
     for col in seg_cols:
@@ -128,7 +134,7 @@ def greedy_start(
         x[col] = take_n
         left[k] -= take_n
     x[form.y0 : form.y0 + int(form.arc_bucket.max(initial=-1)) + 1] = np.bincount(
-        form.arc_bucket, weights=flow, minlength=int(form.arc_bucket.max(initial=-1)) + 1
+        form.arc_bucket, weights=flows, minlength=int(form.arc_bucket.max(initial=-1)) + 1
     )
     for t, h in enumerate(form.v_h):
         x[form.v0 + t] = 1.0 if n_h.get(int(h), 0) > 0 else 0.0

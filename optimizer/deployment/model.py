@@ -116,7 +116,7 @@ def _solve_lexicographic(
     for i, (name, c, off) in enumerate(plan):
         left = max(0.5, s.time_limit_s - (time.perf_counter() - t0))
         res, _info = solve_priced(_with_objective(mip, c, off), form.n_arc, form.arc_k, s.solver, left, s.seed,
-                                  s.threads, s.mip_gap, form.arc_bucket,
+                                  s.threads, s.mip_gap,
                                   bound_fn=lambda d, c=c, off=off: lagrangian_bound(inp, s, form, d, c, off))
         if res.x is None:
             stages.append({"stage": name, "status": res.status, "value": None, "bound": None})
@@ -150,7 +150,7 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
             start = None  # the greedy plan ignores equity rules; a start must satisfy all of them
         left = max(1.0, s.time_limit_s - (time.perf_counter() - t0))
         res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, left, s.seed, s.threads,
-                                  s.mip_gap, form.arc_bucket, start,
+                                  s.mip_gap, start,
                                   bound_fn=lambda d: lagrangian_bound(inp, s, form, d),
                                   guided_start=lambda lp_x: _feasible_or_none(form, greedy_start(inp, s, form, lp_x)))
     base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),

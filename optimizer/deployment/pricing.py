@@ -25,11 +25,11 @@ import numpy as np
 from optimizer.deployment.mip import Mip, MipResult, relative_gap, solve_mip
 from optimizer.deployment.settings import SolverName
 
-#: Arcs per class in the first working set, added per class per pricing round, and kept for the MIP.
+#: Arcs per class in the first working set (with the greedy plan's), added per class per pricing round, and
+#: kept for the MIP among the near-zero reduced costs.
 #: Below this many arcs the MIP runs on all of them (pricing would not pay for itself).
 FULL_MIP_ARCS = 3000
 INITIAL_PER_CLASS = 2
-INITIAL_PER_BUCKET = 4
 ADDED_PER_CLASS = 3
 EXTRA_PER_CLASS = 2
 
@@ -94,19 +94,36 @@ def _subset(mip: Mip, a_csc, cols: np.ndarray, integer: np.ndarray | None = None
 
 
 def _top_per_group(score: np.ndarray, group: np.ndarray, cand: np.ndarray, k: int) -> np.ndarray:
-    """Indices (from ``cand``) of the ``k`` highest scores within each group."""
+    """Indices (from ``cand``) of the ``k`` highest scores within each group.
+
+    Arcs come grouped by class (``np.nonzero`` order), so the fast path takes k rounds of segmented
+    maxima (O(k n)) instead of sorting millions of arcs; other groupings fall back to a sort.
+    """
     if len(cand) == 0 or k <= 0:
         return cand[:0]
     g = group[cand]
-    order = np.lexsort((-score[cand], g))
-    gs = g[order]
-    first = np.searchsorted(gs, gs, side="left")
-    rank = np.arange(len(order)) - first
-    return cand[order[rank < k]]
+    if np.any(np.diff(g) < 0):
+        order = np.lexsort((-score[cand], g))
+        gs = g[order]
+        rank = np.arange(len(order)) - np.searchsorted(gs, gs, side="left")
+        return cand[order[rank < k]]
+    sc = score[cand].astype(float)
+    starts = np.flatnonzero(np.r_[True, np.diff(g) != 0])
+    seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(sc)]))
+    chosen = []
+    for _ in range(k):
+        best = np.maximum.reduceat(sc, starts)
+        hit = np.flatnonzero((sc == best[seg]) & np.isfinite(sc))
+        if len(hit) == 0:
+            break
+        first = hit[np.r_[True, seg[hit][1:] != seg[hit][:-1]]]
+        chosen.append(first)
+        sc[first] = -np.inf
+    return cand[np.concatenate(chosen)] if chosen else cand[:0]
 
 
 def _price(
-    mip: Mip, n_arc: int, arc_group: np.ndarray, arc_bucket: np.ndarray | None, start: np.ndarray | None, a_csc,
+    mip: Mip, n_arc: int, arc_group: np.ndarray, start: np.ndarray | None, a_csc,
     others: np.ndarray, time_limit_s: float, threads: int, t0: float,
 ) -> tuple[np.ndarray | None, float, float, PricingInfo, np.ndarray | None, np.ndarray | None]:
     """Column generation: (arcs for the MIP, LP bound over all arcs, bound for plans using other arcs, info,
@@ -115,8 +132,6 @@ def _price(
     all_arcs = np.arange(n_arc)
     work = np.zeros(n_arc, dtype=bool)
     work[_top_per_group(mip.c[:n_arc], arc_group, all_arcs, INITIAL_PER_CLASS)] = True
-    if arc_bucket is not None:
-        work[_top_per_group(mip.c[:n_arc], arc_bucket, all_arcs, INITIAL_PER_BUCKET)] = True
     work[mip.lb[:n_arc] > 0] = True
     if start is not None:
         work[start[:n_arc] > 0.5] = True
@@ -147,7 +162,8 @@ def _price(
     in_mip[mip.lb[:n_arc] > 0] = True
     if start is not None:
         in_mip[start[:n_arc] > 0.5] = True
-    in_mip[_top_per_group(rc, arc_group, np.flatnonzero(~in_mip), EXTRA_PER_CLASS)] = True
+    near = np.flatnonzero(~in_mip & (rc >= -1e-6 * max(1.0, abs(z_lp) if math.isfinite(z_lp) else 1.0)))
+    in_mip[_top_per_group(rc, arc_group, near, EXTRA_PER_CLASS)] = True
     excl = np.flatnonzero(~in_mip)
     # A plan using an excluded arc j is worth at most z_LP + rc_j (only the Lagrangian bound if not converged).
     outside = lp_bound if len(excluded_pos) else (z_lp + float(rc[excl].max()) if excl.size else -math.inf)
@@ -157,7 +173,7 @@ def _price(
 
 def solve_priced(
     mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
-    gap: float, arc_bucket: np.ndarray | None = None, start: np.ndarray | None = None,
+    gap: float, start: np.ndarray | None = None,
     bound_fn: Callable[[np.ndarray], float] | None = None,
     guided_start: Callable[[np.ndarray], np.ndarray | None] | None = None,
 ) -> tuple[MipResult, PricingInfo]:
@@ -174,7 +190,7 @@ def solve_priced(
         in_mip = np.ones(n_arc, dtype=bool)
         lp_bound, outside, info = math.inf, -math.inf, PricingInfo(math.nan, 0, n_arc, n_arc)
     else:
-        in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, arc_bucket, start, a_csc,
+        in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, start, a_csc,
                                                               others, time_limit_s, threads, t0)
         if guided_start is not None and lp_x is not None:
             other = guided_start(lp_x)
