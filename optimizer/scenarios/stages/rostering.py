@@ -71,7 +71,7 @@ def run(ctx: RunContext) -> StageOutput:
                                            .itertuples(index=False, name=None))
     instances = {c: from_dataset(ctx.dataset, c, cfg.weeks, assigned, ctx.scenario.labour) for c in chosen}
     plans = _solve_all(instances, cfg.settings, cfg.processes, ctx)
-    rows, summary, role_rows, violations = [], [], [], []
+    rows, summary, role_rows, violations, why = [], [], [], [], []
     for c in chosen:
         plan, h = plans[c], instances[c]
         roles = {s.id: s.role for s in h.instance.staff}
@@ -84,12 +84,13 @@ def run(ctx: RunContext) -> StageOutput:
                               k.contract_hours) for k in kp)
             req = sum(k.required_places for k in kp)
             fill = sum(k.filled_places for k in kp) / req if req else 1.0
-        summary.append((c, len(h.instance.staff), plan.status, plan.objective, plan.gap, fill,
-                        "; ".join(h.notes), "; ".join(plan.explanation)))
+        summary.append((c, len(h.instance.staff), plan.status, plan.objective, plan.gap, fill, "; ".join(h.notes)))
+        if plan.explanation:  # in the log and run.json, not the plan (it quotes solve seconds)
+            why.append(f"{c}: {'; '.join(plan.explanation)}")
         violations.extend(f"{c}: {v}" for v in plan.violations)
     roster = pd.DataFrame(rows, columns=["hospital", "staff_id", "role", "day", "shift"])
     summ = pd.DataFrame(summary, columns=["hospital", "staff", "status", "objective", "gap", "cover_fill_rate",
-                                          "notes", "explanation"])
+                                          "notes"])
     by_role = pd.DataFrame(role_rows, columns=["hospital", "role", "people", "required_places", "filled_places",
                                                "fill_rate", "hours_worked", "contract_hours"])
     statuses = [plans[c].status for c in chosen]
@@ -99,6 +100,5 @@ def run(ctx: RunContext) -> StageOutput:
             "penalty_total": float(summ["objective"].fillna(0).sum()) if len(summ) else 0.0,
             "cover_fill_rate_mean": float(fills.mean()) if len(fills) else None}
     log = [f"rostering: {len(chosen)} hospitals, statuses {({s: statuses.count(s) for s in sorted(set(statuses))})}"]
-    explanation = "; ".join(f"{c}: {e}" for c, e in zip(summ["hospital"], summ["explanation"], strict=True) if e)
     return StageOutput(status_of(statuses), kpis, {"roster": roster, "summary": summ, "by_role": by_role},
-                       violations, explanation or None, log)
+                       violations, "; ".join(why) or None, log)
