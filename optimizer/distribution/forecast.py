@@ -50,13 +50,16 @@ def forecast_demand(
     expansion_factor: float = 1.0,
     unit_dispersion: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Forecast for the week starting ``target_week``: columns ``clues, sku, forecast, sigma`` (units/week).
+    """Forecast for the week starting ``target_week``: columns ``clues, sku, forecast, sigma, mean_rate``
+    (units/week). ``mean_rate`` is the whole-history deseasonalised mean re-seasonalised for the target week:
+    a steadier consumption rate than the short moving average, used for shelf-life checks (a line whose last
+    weeks happen to be empty in a sparse sample still consumes).
 
     Uses the weeks up to (not including) ``target_week``; when the history ends earlier (e.g. last year's
     records), the most recent ``history_weeks`` weeks available are averaged and the target month's seasonal
     index is applied.
     """
-    cols = ["clues", "sku", "forecast", "sigma"]
+    cols = ["clues", "sku", "forecast", "sigma", "mean_rate"]
     if weekly.empty:
         return pd.DataFrame(columns=cols)
     w = weekly.copy()
@@ -88,6 +91,7 @@ def forecast_demand(
     target_season = season[:, pd.Timestamp(target_week).month - 1]
     keys["forecast"] = level * target_season
     keys["sigma"] = sigma * target_season
+    keys["mean_rate"] = mean * target_season
     return keys[cols]
 
 

@@ -88,7 +88,7 @@ class DistributionInput:
         current = pd.Series([held.get((c, s), 0) for c, s in zip(lines["clues"], lines["sku"], strict=True)],
                             index=lines.index, dtype=float)
         lines["need"] = np.ceil(np.maximum(0.0, level.to_numpy() - current.to_numpy()) - 1e-9)
-        lines["daily_rate"] = fc["forecast"].to_numpy() / 7.0
+        lines["daily_rate"] = fc["mean_rate"].to_numpy() / 7.0  # steadier than the 8-week average for FEFO
         lines = lines[lines["need"] > 0].reset_index(drop=True)
         lots = stock[stock["location"].isin(depots["depot_id"])].rename(columns={"location": "depot_id"})
         lots = lots[["depot_id", "sku", "units", "expiry_date"]]
