@@ -4,10 +4,14 @@ The base home (generated dataset trimmed to a few hundred staff, loaded with the
 a small scenario that runs the capacity and access models on it) is built once per test session under
 pytest's base temp folder; each test module works on its own copy, so modules never see each other's
 keys, runs or uploads.
+
+With ``BIENESTAR_TEST_PG_URL`` set (CI starts a PostgreSQL server and runs the API tests a second time),
+each module's store is a fresh database on that server instead of the home's SQLite file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -70,7 +74,38 @@ def module_home(basetemp: Path, name: str) -> Path:
     shutil.copytree(base, home, symlinks=True)
     scen = home / "test-scenarios" / "api-small.yaml"
     scen.write_text(SCENARIO.format(dataset=home / "dataset"))
+    server = os.environ.get("BIENESTAR_TEST_PG_URL")
+    if server:
+        (home / DB_URL_FILE).write_text(_fresh_database(server, home))
+        from optimizer.data.store import load_dataset_into_store
+
+        with home_env(home):
+            load_dataset_into_store(home / "dataset")
     return home
+
+
+#: File in a test home naming its store when that store is not the home's SQLite file.
+DB_URL_FILE = "test-db-url"
+
+
+def _fresh_database(server_url: str, home: Path) -> str:
+    """Create an empty database for ``home`` on the PostgreSQL server; returns its SQLAlchemy URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = "bt_" + hashlib.sha1(str(home).encode()).hexdigest()[:12]
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as con:
+        con.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        con.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def home_db_url(home: Path) -> str | None:
+    """The store URL of a test home: its PostgreSQL database, or None for the home's SQLite file."""
+    path = Path(home) / DB_URL_FILE
+    return path.read_text().strip() if path.exists() else None
 
 
 @contextmanager
@@ -78,7 +113,11 @@ def home_env(home: Path) -> Iterator[None]:
     """``BIENESTAR_HOME`` set to ``home`` (and the store URL unset) for the duration."""
     saved = {k: os.environ.get(k) for k in ("BIENESTAR_HOME", "BIENESTAR_DB_URL")}
     os.environ["BIENESTAR_HOME"] = str(home)
-    os.environ.pop("BIENESTAR_DB_URL", None)
+    url = home_db_url(home)
+    if url:
+        os.environ["BIENESTAR_DB_URL"] = url
+    else:
+        os.environ.pop("BIENESTAR_DB_URL", None)
     try:
         yield
     finally:
@@ -112,6 +151,8 @@ def start_server(home: Path, port: int, max_runs: int = 2) -> subprocess.Popen:
     """A real ``bienestar serve`` process (uvicorn) on loopback, ready to answer /health."""
     env = {**os.environ, "BIENESTAR_HOME": str(home), "BIENESTAR_API_SCENARIO_DIR": str(home / "test-scenarios")}
     env.pop("BIENESTAR_DB_URL", None)
+    if home_db_url(home):
+        env["BIENESTAR_DB_URL"] = home_db_url(home)
     cmd = [sys.executable, "-c", "from optimizer.cli import main; main()", "serve", "--port", str(port),
            "--max-runs", str(max_runs), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
