@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 from optimizer.data.generate import GeneratorConfig, generate
-from optimizer.distribution.model import DistributionError, run_distribution
+from optimizer.distribution.model import DistributionError, plan_day, run_distribution
 from optimizer.distribution.settings import DistributionSettings, RoutingSettings
 from optimizer.distribution.validate import validate_allocation, validate_routes
 
@@ -22,7 +22,7 @@ MONDAY = dt.date(2025, 3, 3)
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("ds")
-    generate(root, GeneratorConfig(program_hospitals=40, umfs=60, pharmacies=30, recruits=300, n_records=20_000))
+    generate(root, GeneratorConfig(program_hospitals=40, umfs=60, pharmacies=30, recruits=300, n_records=10_000))
     return root
 
 
@@ -61,11 +61,10 @@ def test_files_match_the_routes(result) -> None:
     assert int(manifests["units"].sum()) == routed
 
 
-def test_weekend_and_missing_dataset(dataset: Path, tmp_path: Path) -> None:
-    settings = DistributionSettings(routing=RoutingSettings(time_limit=0.2))
-    sunday = run_distribution(dataset, dt.date(2025, 3, 9), settings)
-    assert not sunday.routes and "not a delivery day" in sunday.note
+def test_weekend_and_missing_dataset(result, dataset: Path, tmp_path: Path) -> None:
+    routes, note = plan_day(result.inp, result.allocation, dt.date(2025, 3, 9))
+    assert not routes and "not a delivery day" in note
     with pytest.raises(DistributionError, match="facilities.csv missing"):
-        run_distribution(tmp_path, MONDAY, settings)
+        run_distribution(tmp_path, MONDAY, DistributionSettings())
     res = CliRunner().invoke(app, ["distribute", "--dataset", str(dataset), "--day", "2025-13-01", "--json"])
     assert res.exit_code != 0 and "is not a date" in json.loads(res.output)["error"]

@@ -245,3 +245,18 @@ def test_cvrplib_reader_and_bad_file(tmp_path: Path) -> None:
     bad.write_text("hello\n")
     res = CliRunner().invoke(app, ["route", "--benchmark", str(bad), "--json"])
     assert res.exit_code != 0 and "neither a Solomon" in json.loads(res.output)["error"]
+
+
+def test_distance_matrix_file_overrides_and_bad_rows(tmp_path: Path) -> None:
+    from optimizer.distribution.matrix import MatrixFileError, road_km
+
+    good = tmp_path / "m.csv"
+    good.write_text("from,to,km\nD001,OCIMB000001,123.4\n")
+    lat, lon = np.array([17.0, 17.5]), np.array([-96.7, -96.0])
+    km = road_km(["D001", "OCIMB000001"], lat, lon, 1.3, good)
+    assert km[0, 1] == 123.4  # the listed pair is replaced
+    assert km[1, 0] > 80  # haversine x 1.3 for the pair the file does not list
+    bad = tmp_path / "bad.csv"
+    bad.write_text("from,to,km\nD001,OCIMB000001,12\nD001,X,-3\n")
+    with pytest.raises(MatrixFileError, match=r"bad.csv, row 3, field 'km'"):
+        road_km(["D001", "OCIMB000001"], lat, lon, 1.3, bad)

@@ -58,9 +58,12 @@ def distribute(
     engine: str = typer.Option("pyvrp", "--engine", help="pyvrp | ortools"),
     time_limit: float = typer.Option(10.0, "--time-limit", help="seconds of routing search per depot"),
     seed: int = typer.Option(1, "--seed", help="random seed"),
+    distance_matrix: Path | None = typer.Option(
+        None, "--distance-matrix", help="CSV from,to,km (depot ids / CLUES) overriding haversine x detour"),
     as_json: bool = JsonOption,
 ) -> None:
     """Allocate this week's stock under shortage, route the day's deliveries, write manifests and GeoJSON."""
+    from optimizer.distribution.matrix import MatrixFileError
     from optimizer.distribution.model import DistributionError, run_distribution
 
     try:
@@ -71,8 +74,8 @@ def distribute(
         fail(f"--engine must be pyvrp or ortools, not '{engine}'", as_json)
     settings = DistributionSettings(routing=RoutingSettings(engine=engine, time_limit=time_limit, seed=seed))
     try:
-        result = run_distribution(dataset, when, settings, out)
-    except DistributionError as exc:
+        result = run_distribution(dataset, when, settings, out, matrix_file=distance_matrix)
+    except (DistributionError, MatrixFileError) as exc:
         fail(str(exc), as_json)
     summary = result.summary()
     if as_json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optimizer.distribution.allocation import AllocationInput, AllocationPlan
-from optimizer.distribution.problem import RoutingPlan, RoutingProblem
+from optimizer.distribution.problem import RoutingPlan, RoutingProblem, route_cost
 
 
 def allocation_kpis(inp: AllocationInput, plan: AllocationPlan, facilities: pd.DataFrame) -> dict:
@@ -41,8 +41,7 @@ def routing_kpis(problem: RoutingProblem, plan: RoutingPlan) -> dict:
         "status": plan.status, "engine": plan.engine, "vehicles": len(used),
         "stops": sum(len(r.stops) for r in used),
         "km": round(plan.distance * problem.distance_unit, 1),
-        "cost_mxn": round(plan.objective * problem.cost_unit - sum(problem.stops[i].penalty for i in plan.unserved)
-                          * problem.cost_unit, 2),
+        "cost_mxn": round(sum(route_cost(problem, r) for r in used) * problem.cost_unit, 2),
         "unserved": len(plan.unserved),
         "unserved_reasons": {problem.stops[i].stop_id: plan.unserved_reasons.get(i, "") for i in plan.unserved},
         "solve_seconds": round(plan.solve_seconds, 3), "explanation": plan.explanation,

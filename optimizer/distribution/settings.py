@@ -23,7 +23,6 @@ class AllocationSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     history_weeks: int = Field(8, ge=1, description="weeks in the moving average")
-    cover_weeks: float = Field(1.0, gt=0, description="weeks of forecast demand each shipment should cover")
     lead_time_days: float = Field(3.0, ge=0, description="days from the order to the delivery")
     review_days: float = Field(7.0, gt=0, description="days between two replenishments")
     service_level_z: float = Field(1.645, ge=0, description="safety factor (1.645 = 95% cycle service)")
