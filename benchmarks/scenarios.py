@@ -23,7 +23,7 @@ from pathlib import Path
 from optimizer.scenarios.compare import compare_runs
 from optimizer.scenarios.headline import HEADLINES, headline_kpis
 from optimizer.scenarios.runner import RunResult, rerun, run_scenario
-from optimizer.scenarios.schema import Scenario
+from optimizer.scenarios.schema import DatasetSource, Scenario
 from optimizer.scenarios.yamlfile import load_scenario
 
 
@@ -51,9 +51,8 @@ def scaled(s: Scenario, hospitals: int | None) -> Scenario:
     gen = s.dataset.generate.model_copy(update={
         "program_hospitals": hospitals, "umfs": max(10, round(650 * share)), "pharmacies": max(5, round(320 * share)),
         "n_records": max(5000, round(200_000 * share))})
-    data = s.model_dump(mode="json")
-    data["dataset"] = {"generate": gen.model_dump(), "path": None}
-    return Scenario.model_validate(data)
+    # model_copy keeps which fields the file set, so solver seeds still follow the scenario seed (seeded())
+    return s.model_copy(update={"dataset": DatasetSource(generate=gen)})
 
 
 def bench(paths: list[Path], seeds: list[int], runs_dir: Path, reruns: int, hospitals: int | None) -> str:
