@@ -110,7 +110,7 @@ class AllocationInput:
 class AllocationPlan:
     """Shipments and fill rates; ``tiers`` holds each lexicographic optimum in order."""
 
-    status: str  # "optimal" | "time_limit" | "infeasible"
+    status: str  # of the LP tiers: "optimal" | "time_limit" | "infeasible" (whole units: see validator tiers)
     shipments: pd.DataFrame  # depot_id, lot_id, clues, sku, units (whole units, see ``_round_units``)
     lines: pd.DataFrame  # clues, sku, need, shipped, fill, criticality, suppliable
     objective: float = 0.0  # tier-4 value: total line fill

@@ -276,6 +276,7 @@ class DistributionResult:
     allocation: AllocationPlan
     allocation_violations: list[str]
     routes: list[DayRoutes]
+    integer_tiers: dict[str, float] = field(default_factory=dict)  # tiers of the whole-unit plan (validator)
     files: list[Path] = field(default_factory=list)
     solve_seconds: float = 0.0
     note: str = ""
@@ -284,7 +285,8 @@ class DistributionResult:
         """Plain numbers for the CLI (``--json``) and the API."""
         alloc = allocation_kpis(self.inp.allocation, self.allocation, self.inp.facilities)
         alloc.update(status=self.allocation.status, solve_seconds=round(self.allocation.solve_seconds, 3),
-                     tiers=self.allocation.tiers, violations=self.allocation_violations,
+                     tiers=self.allocation.tiers, integer_tiers=self.integer_tiers, method=self.allocation.method,
+                     tier_seconds=self.allocation.tier_seconds, violations=self.allocation_violations,
                      explanation=self.allocation.explanation)
         depots = [routing_kpis(r.problem, r.plan) | {"depot_id": r.depot_id, "violations": r.violations}
                   for r in self.routes]
@@ -335,9 +337,9 @@ def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings
     alloc = solve_allocation(inp.allocation, inp.settings.allocation)
     if alloc.status not in {"optimal"}:
         raise DistributionError(f"allocation {alloc.status}: {alloc.explanation}")
-    violations = validate_allocation(inp.allocation, alloc.shipments).violations
+    check = validate_allocation(inp.allocation, alloc.shipments)
     routes, note = plan_day(inp, alloc, day)
-    result = DistributionResult(day, inp, alloc, violations, routes, note=note)
+    result = DistributionResult(day, inp, alloc, check.violations, routes, check.tiers, note=note)
     if out is not None:
         result.files = write_outputs(result, out)
     result.solve_seconds = time.perf_counter() - t0
