@@ -20,6 +20,7 @@ from optimizer.data import reference
 from optimizer.reports import figures
 from optimizer.scenarios.compare import compare_runs
 from optimizer.scenarios.headline import HEADLINES, headline_kpis, state_table
+from optimizer.scenarios.schema import MODEL_ORDER
 
 _CSS = """
 body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px auto;max-width:1200px;color:#222}
@@ -36,8 +37,10 @@ def _fmt(v: float | None, unit: str) -> str:
     if v is None or v != v:
         return "–"
     if "share" in unit or "fill" in unit:
-        return f"{100 * v:.1f}%"
-    return f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
+        return f"{100 * v:.1f}%" if abs(v) >= 0.001 or v == 0 else f"{100 * v:.3f}%"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.1f}" if abs(v) >= 1 or v == 0 else f"{v:.3f}"
 
 
 def _kpi_table(run_dir: Path, against: Path | None) -> str:
@@ -69,10 +72,12 @@ def _run_info(run_dir: Path) -> tuple[dict, dict, dict]:
 
 def _stage_table(run: dict) -> str:
     notes = run.get("stage_notes", {})
+    order = ["demand", *MODEL_ORDER]
+    stages = sorted(run.get("stage_status", {}).items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
     rows = "".join(f"<tr><td>{html.escape(s)}</td><td>{html.escape(str(st))}</td>"
                    f"<td>{run.get('timings_s', {}).get(s, 0.0):.1f}</td>"
                    f"<td style='text-align:left'>{html.escape(str(notes.get(s, ''))[:600])}</td></tr>"
-                   for s, st in run.get("stage_status", {}).items())
+                   for s, st in stages)
     return f"<table><tr><th>stage</th><th>status</th><th>seconds</th><th>why / notes</th></tr>{rows}</table>"
 
 
