@@ -81,10 +81,10 @@ def _spopt(inp: WhereNextInput, model: str) -> float:
     return float(pulp.value(mod.problem.objective))
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(3))
 def test_same_optimum_as_spopt_random(seed: int) -> None:
     rng = np.random.default_rng(100 + seed)
-    inp = _instance(rng, 60, 15, k=4, existing=seed % 2 == 1)
+    inp = _instance(rng, 50, 14, k=4, existing=seed % 2 == 1)
     for model, solve in (("mclp", solve_mclp), ("pmedian", solve_pmedian)):
         plan = solve(inp, SETTINGS)
         assert plan.status == "optimal"
