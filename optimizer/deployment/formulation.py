@@ -109,6 +109,8 @@ class Formulation:
     class_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     budget_row: int = -1
     arc_bonus: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    w_col0: int = 0
+    w_h: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def flows(self, x: np.ndarray) -> dict[tuple[int, int], int]:
         vals = np.round(x[: len(self.arc_k)]).astype(int)
@@ -284,7 +286,24 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     for j, (h, sp_) in enumerate(zip(slot_h, slot_s, strict=True)):
         slots_by_h.setdefault(int(h), []).append(slot0 + j)
         slots_by_hs.setdefault((int(h), sp_), []).append(slot0 + j)
+    # w[h, m]: binary "hospital h has at least m team slots" (ordered chain, sum = open slots), the
+    # counterpart of u's order for the roles every team shares (anaesthesia, nursing).
+    w0 = n_base
+    w_h_l: list[int] = []
+    w_cols_by_h: dict[int, list[int]] = {}
     for h in sorted(slots_by_h):
+        for _m in range(min(len(slots_by_h[h]), inp.hospitals[h].operating_rooms)):
+            w_cols_by_h.setdefault(h, []).append(w0 + len(w_h_l))
+            w_h_l.append(h)
+    n_w = len(w_h_l)
+    n_base += n_w
+    for h in sorted(slots_by_h):
+        w_cols = np.array(w_cols_by_h[h], dtype=np.int64)
+        rows.add(np.r_[w_cols, slots_by_h[h]], np.r_[np.ones(len(w_cols)), -np.ones(len(slots_by_h[h]))], 0.0, 0.0)
+        for a, b in zip(w_cols[:-1], w_cols[1:], strict=True):
+            rows.add([b, a], [1.0, -1.0], -math.inf, 0.0)
+        for cols_s in slots_by_hs_of_h(slots_by_hs, h):
+            rows.add([cols_s[0], int(w_cols[0])], [1.0, -1.0], -math.inf, 0.0)  # any open slot: w[h, 1] = 1
         for r, n_r in need.items():
             if n_r == 0:
                 continue
@@ -294,6 +313,8 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
             bs = np.array(by_hr.get((h, r.value), []), dtype=np.int64)
             have = inpost.get((h, r), 0.0)
             per_slot = HOURS_PER_WEEK * n_r
+            chain = np.array(u_cols if r in SURGICAL_SPECIALTIES else w_cols, dtype=np.int64)
+            _add_rounding_cuts(rows, y0 + bs, b_hours[bs], chain, per_slot, have)
             if r in SURGICAL_SPECIALTIES:
                 # Slot n needs a_n = clip(n x per_slot - in post, 0, per_slot) recruited hours: exact for ordered
                 # binary u, and tighter in the LP than "hours >= per_slot x slots - in post".
@@ -375,10 +396,10 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
         rows.v.append(np.array([sign]))
 
     lb = np.zeros(n_cols)
-    ub = np.r_[sizes[arc_k], np.array(seg_cnt_l, dtype=float), np.ones(n_slot + n_v), b_ub,
+    ub = np.r_[sizes[arc_k], np.array(seg_cnt_l, dtype=float), np.ones(n_slot + n_v), b_ub, np.ones(n_w),
                np.full(len(slack_rows), np.inf)]
     integer = np.r_[np.zeros(n_arc, bool), np.zeros(n_seg, bool), np.ones(n_slot + n_v, bool), np.ones(n_b, bool),
-                    np.zeros(len(slack_rows), bool)]
+                    np.ones(n_w, bool), np.zeros(len(slack_rows), bool)]
     cls_cur = np.array([idx[c.current] if c.current is not None else -1 for c in classes], dtype=np.int64)
     stay = cls_cur[arc_k] == arc_h if len(classes) else np.zeros(0, dtype=bool)
     if settings.replan == "pin":
@@ -406,5 +427,34 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     return Formulation(
         mip, n_arc, classes, arc_k, arc_h, arc_km, arc_bucket, y0, seg_k, slot_h, slot_s, slot0, v_h, v0, cov_obj,
         cost_obj, cost_offset, eq_obj, curves, slack_labels, n_base, inpost, seg_inc, class_row, budget_row,
-        bonus[arc_h],
+        bonus[arc_h], w0, np.array(w_h_l, dtype=np.int64),
     )
+
+
+def slots_by_hs_of_h(slots_by_hs: dict[tuple[int, Specialty], list[int]], h: int) -> list[list[int]]:
+    """The slot chains (column lists) of every surgical specialty at hospital ``h``."""
+    return [cols for (hh, _s), cols in sorted(slots_by_hs.items(), key=lambda kv: kv[0][1].value) if hh == h]
+
+
+def _add_rounding_cuts(
+    rows: _Rows, y_cols: np.ndarray, y_hours: np.ndarray, chain: np.ndarray, per_slot: float, have: float
+) -> None:
+    """Chvatal-Gomory rounding of one role's hours row, one cut per contract-hours divisor d.
+
+    With m slots open (ordered binary ``chain``, so sum = m) the role needs N(m) = max(0, m x per_slot - have)
+    recruited hours: sum_H H y_H >= N(m). Dividing by d and rounding up (y integer, >= 0) gives
+    sum_H ceil(H/d) y_H >= F(m) = ceil(N(m)/d), written linearly as sum_m (F(m) - F(m-1)) chain_m, which is
+    exact on ordered binaries. It cuts the LP's fractional people: 168 h with 48-h contracts is 3.5 people
+    in the hours row but 4 here (d = 48); with 40-h contracts 4.2 vs 5 (d = 40).
+    """
+    if len(y_cols) == 0 or len(chain) == 0:
+        return
+    m = np.arange(0, len(chain) + 1)
+    need_h = np.maximum(0.0, m * per_slot - have)
+    for d in np.unique(y_hours):
+        f = np.ceil(need_h / d - 1e-9)
+        inc = np.diff(f)
+        if not np.any(inc > 0):
+            continue
+        coef = np.ceil(y_hours / d - 1e-9)
+        rows.add(np.r_[y_cols, chain], np.r_[coef, -inc], 0.0, math.inf)

@@ -136,6 +136,10 @@ def greedy_start(
     x[form.y0 : form.y0 + int(form.arc_bucket.max(initial=-1)) + 1] = np.bincount(
         form.arc_bucket, weights=flows, minlength=int(form.arc_bucket.max(initial=-1)) + 1
     )
+    rank: dict[int, int] = {}
+    for t, h in enumerate(form.w_h.tolist()):  # w[h, m] = 1 for the first n_h[h] of the hospital's chain
+        rank[h] = rank.get(h, 0) + 1
+        x[form.w_col0 + t] = 1.0 if rank[h] <= n_h.get(h, 0) else 0.0
     for t, h in enumerate(form.v_h):
         x[form.v0 + t] = 1.0 if n_h.get(int(h), 0) > 0 else 0.0
     return x
