@@ -56,7 +56,8 @@ _GROUP_CODE = {"analgesia": "010", "anaesthesia": "020", "obstetrics": "030", "a
                "prenatal": "110", "mental": "120", "emergency": "130"}
 
 #: Regional distribution centres: state code of the capital that hosts one.
-DEPOT_STATES: tuple[str, ...] = ("07", "20", "12", "30", "21", "16", "26", "31", "09", "28", "25", "13")
+DEPOT_STATES: tuple[str, ...] = ("07", "20", "12", "30", "21", "16", "26", "31", "09", "28", "25", "13", "02",
+                                 "03", "18", "32")
 
 
 @dataclass(frozen=True)
@@ -447,16 +448,25 @@ def _depots_and_vehicles(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Dat
 
 def _stock(rng: np.random.Generator, cfg: GeneratorConfig, facilities: pd.DataFrame, medicines: pd.DataFrame,
            depots: pd.DataFrame, sku_units: dict[str, float]) -> pd.DataFrame:
-    """Depot stock covering 0.5-2 weeks of network demand per SKU (some SKUs short) and facility stock."""
+    """Depot stock covering 0.8-3 weeks of network demand per SKU (some SKUs short) and facility stock.
+
+    Each depot holds a share proportional to the facilities it is nearest to (hospitals count 3, UMFs 1:
+    prescriptions are written there), perturbed per SKU so that regions differ.
+    """
     weeks = (cfg.records_end - cfg.records_start).days / 7 + 1 / 7
     as_of = pd.Timestamp("2025-03-03")
     rows = []
-    share = rng.dirichlet(np.ones(len(depots)) * 5)
+    served = facilities[facilities["kind"].isin(["hospital", "umf"]) & (facilities["status"] == "open")]
+    nearest = np.argmin(distance_matrix_km(served["lat"], served["lon"], depots["lat"], depots["lon"]), axis=1)
+    weight = np.where(served["kind"].eq("hospital"), 3.0, 1.0)
+    share = np.bincount(nearest, weights=weight, minlength=len(depots))
+    share = share / share.sum()
     for sku, shelf in medicines[["sku", "shelf_life_days"]].itertuples(index=False):
         weekly = sku_units.get(sku, 0.0) / weeks
-        cover = rng.uniform(0.5, 2.0)
-        for d, s in zip(depots["depot_id"], share, strict=True):
-            units = int(round(weekly * cover * s))
+        cover = rng.uniform(0.8, 3.0)
+        noise = rng.lognormal(0.0, 0.3, len(depots))
+        for d, s, e in zip(depots["depot_id"], share, noise, strict=True):
+            units = int(round(weekly * cover * s * e))
             if units > 0:
                 expiry = as_of + pd.Timedelta(days=int(rng.integers(14, shelf)))
                 rows.append((d, sku, units, expiry.date().isoformat()))
