@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from optimizer.rostering.cpsat import build_model
+from optimizer.rostering.cpsat import BuiltModel, build_model
 from optimizer.rostering.decompose import split_by_role
 from optimizer.rostering.explain import explain_infeasibility
 from optimizer.rostering.greedy import greedy_roster
@@ -140,6 +140,39 @@ def _cells(inst: RosterInstance) -> int:
     return max(1, len(inst.staff)) * inst.horizon * len(inst.shifts)
 
 
+def _full_solve(settings: RosterSettings, seconds: float) -> cp_model.CpSolver:
+    """A CP-SAT solver for the whole model with the settings' workers, seed and subsolvers."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    solver.parameters.num_workers = settings.workers
+    solver.parameters.random_seed = settings.seed
+    solver.parameters.subsolvers.extend(settings.subsolvers)
+    solver.parameters.log_search_progress = settings.log
+    return solver
+
+
+def _polish(
+    inst: RosterInstance, built: BuiltModel, settings: RosterSettings, roster: Roster, objective: int,
+    bound: float, deadline: float,
+) -> tuple[Roster, int, float, int]:
+    """Full solve hinted with the LNS incumbent until ``deadline``, used once the LNS has stalled.
+
+    Returns the better of the two rosters, its objective, the best bound and the CP-SAT status.
+    """
+    polish = built.model.clone()
+    polish.ClearHints()
+    for (e, d, s), var in built.x.items():
+        polish.AddHint(var, 1 if roster[e][d] == s else 0)
+    solver = _full_solve(settings, deadline - time.monotonic())
+    status = solver.Solve(polish)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        bound = max(bound, solver.BestObjectiveBound())
+        value = int(round(solver.ObjectiveValue()))
+        if value <= objective:
+            return built.roster(solver, inst), value, bound, status
+    return roster, objective, bound, cp_model.FEASIBLE
+
+
 def _solve_part(
     inst: RosterInstance, settings: RosterSettings, t0: float, deadline: float, hint: Roster | None
 ) -> RosterPlan:
@@ -154,13 +187,8 @@ def _solve_part(
             built.model.AddHint(var, 1 if e in hint and hint[e][d] == s else 0)
     decompose = use_decomposition(inst, settings)
     remaining = deadline - time.monotonic()
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, remaining * (settings.full_solve_share if decompose else 1.0))
-    solver.parameters.num_workers = settings.workers
-    solver.parameters.random_seed = settings.seed
-    solver.parameters.subsolvers.extend(settings.subsolvers)
-    solver.parameters.log_search_progress = settings.log
     callback = _FirstSolution(t0)
+    solver = _full_solve(settings, remaining * (settings.full_solve_share if decompose else 1.0))
     status = solver.Solve(built.model, callback)
 
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
@@ -184,6 +212,8 @@ def _solve_part(
         roster, objective, steps = lns_improve(
             inst, built, roster, objective, deadline, settings, math.ceil(bound - 1e-6)
         )
+        if deadline - time.monotonic() > 1.0 and objective > math.ceil(bound - 1e-6):
+            roster, objective, bound, status = _polish(inst, built, settings, roster, objective, bound, deadline)
     report = validate(inst, roster)
     proven = status == cp_model.OPTIMAL or report.objective <= math.ceil(bound - 1e-6)
     gap = 0.0 if proven else (report.objective - bound) / max(1, report.objective)

@@ -32,9 +32,23 @@ class RosterSettings(BaseModel):
         description="LNS over staff groups / week windows after a first full solve; 'auto' uses it when the "
         "model has more than `decomposition_min_cells` person-day-shift cells",
     )
-    decomposition_min_cells: int = Field(20000, ge=0, description="size threshold for decomposition='auto'")
+    decomposition_min_cells: int = Field(
+        3000,
+        ge=0,
+        description="size threshold (person x day x shift cells) for decomposition='auto'; our LNS beat the "
+        "full solve on Instance8 (3,360 cells) and Instance12 but lost on Instance5/7 (896/1,680 cells), "
+        "where it stalls in a local optimum the full solve escapes (benchmarks/results/rostering.md)",
+    )
     full_solve_share: float = Field(
-        0.5, gt=0, le=1, description="share of the time limit given to the first full-model solve"
+        0.3, gt=0, le=1, description="share of the time limit given to the first full-model solve"
+    )
+    lns_step_s: float = Field(1.0, gt=0, description="time limit of one LNS step (a CP-SAT sub-solve), seconds")
+    lns_workers: int = Field(1, ge=1, le=64, description="CP-SAT workers of one LNS step")
+    lns_target_staff: int = Field(
+        25, ge=1, description="most people freed around an under-covered line in a short-cover LNS step"
+    )
+    lns_stall_steps: int = Field(
+        30, ge=1, description="LNS steps in a row without improvement after which a hinted full solve takes over"
     )
     explain_time_limit_s: float = Field(20.0, gt=0, description="limit of the infeasibility explanation, s")
     log: bool = Field(False, description="print the CP-SAT search log")
