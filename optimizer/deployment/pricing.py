@@ -29,8 +29,8 @@ from optimizer.deployment.settings import SolverName
 #: kept for the MIP among the near-zero reduced costs.
 #: Below this many arcs the MIP runs on all of them (pricing would not pay for itself).
 FULL_MIP_ARCS = 3000
-INITIAL_PER_CLASS = 2
-ADDED_PER_CLASS = 3
+INITIAL_PER_CLASS = 6
+ADDED_PER_CLASS = 10
 EXTRA_PER_CLASS = 2
 
 
