@@ -111,7 +111,9 @@ def main() -> None:
         return
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip().split("load average:")[-1]
     rows, mean_gap = run(args.instances, args.time_limit, args.seeds, args.workers)
-    command = "nice -n 10 python " + " ".join([os.path.relpath(sys.argv[0], REPO), *sys.argv[1:]])
+    niceness = os.nice(0)
+    prefix = f"nice -n {niceness} python " if niceness else "python "
+    command = prefix + " ".join([os.path.relpath(sys.argv[0], REPO), *sys.argv[1:]])
     text = markdown(rows, mean_gap, command, load.strip())
     print(text)
     if args.out:

@@ -12,9 +12,11 @@ neighbourhoods, most targeted first:
 * a staff group: 2-6 random people over the whole horizon (with roles: people of one role);
 * a day window: everybody over a random window of 3-7 days.
 
-Measured on Instance12 (30 s, load ~5 on 2 cores, benchmarks/results/rostering.md): after a 6 s full solve
-at 38,512, this LNS reached 8,296-10,039 where CP-SAT alone (its own LNS workers included) ended at
-13,091-14,285; the short-cover and box steps gave nearly all the improvement.
+Measured at 30 s under a load of 4-6 on 2 cores (single runs; benchmarks/results/rostering.md): after a short
+full solve, this LNS reached 8,296-10,039 on Instance12 where CP-SAT alone (its own LNS workers included)
+ended at 13,091-14,285; the short-cover and box steps gave nearly all of that. Instance10 6,023 against 6,629,
+Instance11 5,554 against 6,259. On Instance5/7 it stalls (Instance7 1,399 against 1,068 for the full solve),
+so it is used only on the larger instances (``RosterSettings.decomposition_min_cells``).
 """
 
 from __future__ import annotations
