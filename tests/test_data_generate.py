@@ -114,3 +114,8 @@ def test_a_smaller_pool_keeps_the_published_origin_proportions(tmp_path: Path) -
     origins = rec["home_state"].value_counts()
     assert origins["09"] >= origins["15"]  # Mexico City stays ahead of Estado de México
     assert set(origins.index) <= set(TOP_ORIGINS)
+
+
+def test_a_small_network_for_tests_is_generated(tmp_path: Path) -> None:
+    generate(tmp_path, GeneratorConfig(seed=3, n_records=500, program_hospitals=12))
+    assert int(_read(tmp_path, "facilities")["program"].sum()) == 12

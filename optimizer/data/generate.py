@@ -156,7 +156,12 @@ def _network_municipalities() -> pd.DataFrame:
 
 
 def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
-    """Split ``total`` into integer parts proportional to ``weights`` with a floor of ``minimum`` each."""
+    """Split ``total`` into integer parts proportional to ``weights`` with a floor of ``minimum`` each.
+
+    When ``total`` cannot give every part its floor (small test networks), the floor is dropped.
+    """
+    if total < minimum * len(weights):
+        minimum = 0
     base = np.full(len(weights), minimum, dtype=int)
     rest = total - base.sum()
     share = weights / weights.sum() * rest
