@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import CoverLine, RosterInstance, ShiftType, Staff
 from optimizer.rostering.lns import _cap_objective, lns_improve, neighbourhood, short_lines
+from optimizer.rostering.model import solve
 from optimizer.rostering.settings import RosterSettings
 from optimizer.rostering.validate import validate
 from tests.test_rostering_model import brute_force, random_instance
@@ -87,3 +88,13 @@ def test_lns_reaches_brute_force_optimum_on_a_tiny_instance() -> None:
     # two people, six days: every "staff group" step frees the whole roster, so the optimum is reachable
     roster, obj, _ = lns_improve(inst, built, start, start_obj, time.monotonic() + 5, FAST, lower_bound=best)
     assert validate(inst, roster).feasible and obj == validate(inst, roster).objective == best
+
+
+def test_stalled_lns_hands_over_to_the_hinted_full_solve() -> None:
+    inst = random_instance(5, 6, 2)
+    settings = RosterSettings(time_limit_s=4, seed=0, decomposition="always", full_solve_share=0.01,
+                              lns_stall_steps=1, lns_step_s=0.2)
+    plan = solve(inst, settings)
+    report = validate(inst, plan.roster)
+    assert report.feasible and plan.objective == report.objective == brute_force(inst)
+    assert plan.status == "optimal" and plan.lns_steps >= 1

@@ -6,7 +6,7 @@ Modules (one job each):
 * ``io``        Curtois & Qu text format: ``parse_instance``, ``format_instance``, ``write_instance``;
 * ``cpsat``     the CP-SAT formulation (sliding windows, forbidden-pattern clauses, symmetry breaking);
 * ``greedy``    a fast greedy roster (optional CP-SAT hint);
-* ``decompose`` exact split into independent roles; ``lns`` staff-group / week-window LNS for large ones;
+* ``decompose`` exact split into independent roles; ``lns`` LNS around the incumbent for large ones;
 * ``model``     ``solve(inst, settings) -> RosterPlan`` (status, objective, bound, gap, times, roster);
 * ``validate``  the independent validator (every hard rule + objective from the roster alone);
 * ``explain``   minimal conflicting rule sets for infeasible rosters;
