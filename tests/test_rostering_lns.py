@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import CoverLine, RosterInstance, ShiftType, Staff
 from optimizer.rostering.lns import _cap_objective, lns_improve, neighbourhood, short_lines
-from optimizer.rostering.model import solve
+from optimizer.rostering.model import _polish
 from optimizer.rostering.settings import RosterSettings
 from optimizer.rostering.validate import validate
 from tests.test_rostering_model import brute_force, random_instance
@@ -90,11 +90,14 @@ def test_lns_reaches_brute_force_optimum_on_a_tiny_instance() -> None:
     assert validate(inst, roster).feasible and obj == validate(inst, roster).objective == best
 
 
-def test_stalled_lns_hands_over_to_the_hinted_full_solve() -> None:
-    inst = random_instance(5, 6, 2)
-    settings = RosterSettings(time_limit_s=4, seed=0, decomposition="always", full_solve_share=0.01,
-                              lns_stall_steps=1, lns_step_s=0.2)
-    plan = solve(inst, settings)
-    report = validate(inst, plan.roster)
-    assert report.feasible and plan.objective == report.objective == brute_force(inst)
-    assert plan.status == "optimal" and plan.lns_steps >= 1
+def test_stalled_lns_stops_and_the_hinted_full_solve_reaches_the_optimum() -> None:
+    inst = random_instance(4, 6, 2)
+    best = brute_force(inst)
+    built, start = _first_roster(inst)
+    start_obj = validate(inst, start).objective
+    stall = RosterSettings(time_limit_s=20, seed=0, lns_stall_steps=1, lns_step_s=0.2)
+    t = time.monotonic()
+    roster, obj, steps = lns_improve(inst, built, start, start_obj, t + 10, stall, lower_bound=0)
+    assert time.monotonic() - t < 5 and steps >= 1 and validate(inst, roster).objective == obj
+    roster, obj, bound, status = _polish(inst, built, stall, roster, obj, 0.0, time.monotonic() + 5)
+    assert status == cp_model.OPTIMAL and obj == validate(inst, roster).objective == best == round(bound)
