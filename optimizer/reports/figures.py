@@ -97,6 +97,34 @@ def network_map(facilities: pd.DataFrame, hospitals: pd.DataFrame | None, depots
     return fig
 
 
+def municipality_access_map(municipalities: pd.DataFrame, title: str) -> go.Figure:
+    """Every municipality (census 2020 point) coloured by minutes to the nearest hospital with 24/7 surgery.
+
+    Marker area grows with population; municipalities with no 24/7 hospital in reach are drawn at the top
+    of the scale (the colour bar caps at 240 minutes).
+    """
+    m = municipalities.copy()
+    minutes = pd.to_numeric(m["minutes_to_24_7"], errors="coerce").replace([float("inf")], float("nan"))
+    shown = minutes.fillna(240.0).clip(upper=240.0)
+    size = 3 + 14 * (m["population"].clip(lower=0) / max(float(m["population"].max()), 1.0)) ** 0.5
+    fig = go.Figure()
+    xs, ys = state_outlines()
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#9e9e9e", width=0.7),
+                             hoverinfo="skip", name="states", showlegend=False))
+    text = [f"{n} ({c})<br>{int(p):,} people · {d}<br>{'no 24/7 hospital' if t != t else f'{t:.0f} min'}"
+            for n, c, p, d, t in zip(m["name"], m["cvegeo"], m["population"], m["degree"], minutes, strict=True)]
+    fig.add_trace(go.Scatter(
+        x=m["lon"], y=m["lat"], mode="markers", name="municipality", text=text, hoverinfo="text",
+        marker=dict(color=shown, colorscale="RdYlGn_r", cmin=0, cmax=240, size=size, opacity=0.85,
+                    line=dict(width=0), colorbar=dict(title="minutes to<br>24/7 surgery"))))
+    ratio = 1.0 / math.cos(math.radians(23.5))
+    fig.update_layout(**_LAYOUT, title=title, height=640, showlegend=False)
+    fig.update_xaxes(range=[-118.6, -86.5], showgrid=False, zeroline=False, title="longitude")
+    fig.update_yaxes(range=[14.3, 33.0], showgrid=False, zeroline=False, title="latitude", scaleanchor="x",
+                     scaleratio=ratio)
+    return fig
+
+
 def coverage_by_state(states: pd.DataFrame, other: pd.DataFrame | None, names: tuple[str, str]) -> go.Figure:
     """Surgical coverage (% of procedures/week delivered) per state, for this run and optionally another."""
     s = states.dropna(subset=["coverage_pct"]).sort_values("coverage_pct")
@@ -177,7 +205,8 @@ def read_plan(run_dir: Path, stage: str, table: str) -> pd.DataFrame | None:
     if not p.exists():
         return None
     try:
-        return pd.read_csv(p, dtype={"clues": str, "cve_ent": str, "hospital": str, "sku": str, "shift": str},
+        return pd.read_csv(p, dtype={"clues": str, "cve_ent": str, "cvegeo": str, "hospital": str, "sku": str,
+                                    "shift": str},
                            keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         return pd.DataFrame()

@@ -106,6 +106,10 @@ def build_figures(run_dir: Path, against: Path | None) -> list[tuple[str, go.Fig
         out.append(("Coverage by state", figures.coverage_by_state(states, other, (label_a, label_b))))
     if "access_120" in states:
         out.append(("Access by state", figures.access_by_state(states)))
+    munis = figures.read_plan(run_dir, "access", "municipalities")
+    if munis is not None and len(munis):
+        out.append(("Travel time to 24/7 surgery", figures.municipality_access_map(
+            munis, "Minutes from each municipality (Census 2020 point) to the nearest hospital with 24/7 surgery")))
     assignments = figures.read_plan(run_dir, "deployment", "assignments")
     if assignments is not None and len(assignments):
         out.append(("Deployment", figures.deployment_by_state(assignments, fac, names)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from optimizer.access.kpis import access_report
+from optimizer.access.kpis import access_report, municipality_access_table
 from optimizer.access.scope import default_24_7, scope_from_dataset
 from optimizer.access.validate import validate_report
 from optimizer.scenarios.stage import RunContext, StageOutput
@@ -34,6 +34,8 @@ def run(ctx: RunContext) -> StageOutput:
             **{k: v for k, v in report.headline.items()}, **{f"equity_{k}": v for k, v in report.equity.items()}}
     tables = {k: v for k, v in report.tables().items()}
     tables["hospitals_24_7"] = pd.DataFrame({"clues": keys})
+    # Minutes from every municipality to its nearest 24/7 hospital: the report and the web page map it.
+    tables["municipalities"] = municipality_access_table(scope, keys)
     first = s.minutes[0]
     log = [f"access: {len(keys)} hospitals 24/7, {100 * (report.headline.get(f'share_{first:g}') or 0):.1f}% "
            f"of people within {first:g} min"]
