@@ -223,7 +223,11 @@ def _solve_cbc(
             logPath=str(log),
             warmStart=start is not None,
         )
-        prob.solve(cmd)
+        try:
+            prob.solve(cmd)
+        except pulp.PulpSolverError as exc:  # the CBC process died (observed on the full 282-hospital MIP)
+            text = log.read_text() if log.exists() else ""
+            return MipResult("error", None, None, None, None, 0.0, "cbc", f"CBC failed: {exc}; {text[-300:]}")
         text = log.read_text() if log.exists() else ""
     pstatus = pulp.LpStatus[prob.status]
     sol_status = prob.sol_status
