@@ -15,7 +15,7 @@ from optimizer.access.odmatrix import OdMatrixError
 from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_report, validate_where_next
-from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, print_json, resolve_inputs, table
 
 
 def register(app: typer.Typer) -> None:
@@ -56,7 +56,8 @@ def _hospital_set(spec: str, dataset: Path, scope: AccessScope, as_json: bool) -
 
 
 def access(
-    dataset: Path = typer.Option(..., "--dataset", help="Dataset folder (facilities.csv, specialists.csv, ...)."),
+    dataset: Path = typer.Option(None, "--dataset", help="Dataset folder (facilities.csv, specialists.csv, ...)."),
+    scenario: Path = ScenarioOption,
     minutes: str = typer.Option("60,120", "--minutes", help="Coverage thresholds in minutes, comma-separated."),
     hospitals_24_7: str = typer.Option(
         "program", "--hospitals-24-7",
@@ -80,6 +81,7 @@ def access(
 ) -> None:
     """Population within reach of 24/7 surgery by state and marginalisation degree, equity, worst served;
     with --where-next K, the K sites whose next complete team covers the most (weighted) people."""
+    _, dataset = resolve_inputs(dataset, scenario, as_json)
     thresholds = _floats(minutes, as_json)
     if model not in {"mclp", "pmedian"}:
         fail(f"--model: '{model}' is not mclp or pmedian", as_json)

@@ -22,7 +22,16 @@ from optimizer.capacity.run import CapacityRunError, run_capacity
 from optimizer.capacity.settings import CapacitySettings
 from optimizer.capacity.staffing import facility_wisn
 from optimizer.capacity.wisn import WisnInputError
-from optimizer.cli.common import JsonOption, console, err_console, fail, print_json, table
+from optimizer.cli.common import (
+    JsonOption,
+    ScenarioOption,
+    console,
+    err_console,
+    fail,
+    print_json,
+    resolve_inputs,
+    table,
+)
 from optimizer.data.dataset import load_dataset
 
 DatasetOption = typer.Option(..., "--dataset", help="Dataset folder (CSV tables + records/).")
@@ -53,14 +62,15 @@ def _input(dataset: Path, all_hospitals: bool, deployment: Path | None, as_json:
 
 
 def capacity(
-    dataset: Path = DatasetOption,
+    dataset: Path = typer.Option(None, "--dataset", help="Dataset folder (CSV tables + records/)."),
+    scenario: Path = ScenarioOption,
     deployment: Path = typer.Option(None, "--deployment", help="Deployment plan staff CSV "
                                     "(specialist_id, role, weekly_hours, hospital) added to staff in post."),
     all_hospitals: bool = typer.Option(False, "--all-hospitals", help="Every open hospital, not only the 282."),
     facility: str = typer.Option(None, "--facility", help="Also show this hospital's resources and duals."),
     top: int = typer.Option(10, "--top", min=1, help="Bottlenecks to list."),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds for the LP and the re-solves."),
-    seed: int = typer.Option(0, "--seed", help="HiGHS random seed."),
+    time_limit: float = typer.Option(None, "--time-limit", help="Seconds for the LP and the re-solves (60)."),
+    seed: int = typer.Option(None, "--seed", help="HiGHS random seed (0)."),
     out: Path = OutOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -70,7 +80,10 @@ def capacity(
     procedures/week gained (exact re-solve) per MXN 100,000 of monthly pay. The same ranking is given
     for one more full surgical team per hospital and specialty.
     """
-    settings = CapacitySettings(time_limit_s=time_limit, seed=seed)
+    sc, dataset = resolve_inputs(dataset, scenario, as_json)
+    base = sc.capacity if sc is not None else CapacitySettings()
+    given = {k: v for k, v in {"time_limit_s": time_limit, "seed": seed}.items() if v is not None}
+    settings = base.model_copy(update=given)
     inp = _input(dataset, all_hospitals, deployment, as_json)
     if facility is not None and facility not in {h.clues for h in inp.hospitals}:
         fail(f"{facility} is not among the {'open' if all_hospitals else 'program'} hospitals of {dataset}",

@@ -75,3 +75,24 @@ def fail(message: str, as_json: bool = False, code: int = 2) -> None:
     else:
         err_console.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
+
+
+ScenarioOption = typer.Option(None, "--scenario", help="Scenario YAML: its base dataset (and this model's settings "
+                              "section) are used; overrides such as demand multipliers apply in `bienestar run`.")
+
+
+def resolve_inputs(dataset: Path | None, scenario: Path | None, as_json: bool = False) -> tuple[Any, Path]:
+    """(scenario or None, dataset folder) from ``--dataset`` and/or ``--scenario`` (``--dataset`` wins)."""
+    if scenario is None:
+        if dataset is None:
+            fail("give --dataset DIR (a dataset folder) or --scenario FILE", as_json)
+        return None, Path(dataset)
+    from optimizer.scenarios.basedata import resolve_base
+    from optimizer.scenarios.yamlfile import ScenarioError, load_scenario
+
+    try:
+        sc = load_scenario(scenario).seeded()
+        return sc, Path(dataset) if dataset is not None else resolve_base(sc.dataset, Path(scenario))
+    except ScenarioError as exc:
+        fail(str(exc), as_json)
+        raise  # unreachable: fail() exits

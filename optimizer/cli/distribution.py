@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, print_json, resolve_inputs, table
 from optimizer.distribution.io import BenchmarkFormatError, read_benchmark, routes_to_customer_ids
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings, RoutingSettings
@@ -52,12 +52,13 @@ def route(
 
 
 def distribute(
-    dataset: Path = typer.Option(..., "--dataset", help="dataset folder (bienestar data generate --out DIR)"),
+    dataset: Path | None = typer.Option(None, "--dataset", help="dataset folder (bienestar data generate --out DIR)"),
+    scenario: Path | None = ScenarioOption,
     day: str = typer.Option(..., "--day", help="delivery day, YYYY-MM-DD"),
     out: Path | None = typer.Option(None, "--out", help="folder for manifests (CSV, XLSX) and GeoJSON"),
-    engine: str = typer.Option("pyvrp", "--engine", help="pyvrp | ortools"),
-    time_limit: float = typer.Option(10.0, "--time-limit", help="seconds of routing search per depot"),
-    seed: int = typer.Option(1, "--seed", help="random seed"),
+    engine: str | None = typer.Option(None, "--engine", help="pyvrp | ortools (default pyvrp)"),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="seconds of routing search per depot (10)"),
+    seed: int | None = typer.Option(None, "--seed", help="random seed (1)"),
     distance_matrix: Path | None = typer.Option(
         None, "--distance-matrix", help="CSV from,to,km (depot ids / CLUES) overriding haversine x detour"),
     as_json: bool = JsonOption,
@@ -70,9 +71,12 @@ def distribute(
         when = dt.date.fromisoformat(day)
     except ValueError:
         fail(f"--day '{day}' is not a date YYYY-MM-DD", as_json)
-    if engine not in {"pyvrp", "ortools"}:
+    if engine is not None and engine not in {"pyvrp", "ortools"}:
         fail(f"--engine must be pyvrp or ortools, not '{engine}'", as_json)
-    settings = DistributionSettings(routing=RoutingSettings(engine=engine, time_limit=time_limit, seed=seed))
+    sc, dataset = resolve_inputs(dataset, scenario, as_json)
+    base = sc.distribution if sc is not None else DistributionSettings(routing=RoutingSettings())
+    given = {k: v for k, v in {"engine": engine, "time_limit": time_limit, "seed": seed}.items() if v is not None}
+    settings = base.model_copy(update={"routing": base.routing.model_copy(update=given)})
     try:
         result = run_distribution(dataset, when, settings, out, matrix_file=distance_matrix)
     except (DistributionError, MatrixFileError) as exc:
