@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import multiprocessing
 import os
 import time
 import traceback
@@ -183,7 +184,8 @@ def run_sweep(variants: list[Variant], runs_dir: Path, executor: Executor = "pro
 
 def _process_map(fn: Callable[..., dict[str, Any]], variants: list[Variant], runs_dir: str,
                  workers: int) -> list[dict[str, Any]]:
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a fork inherits the parent's solver thread pools (HiGHS) in a broken state.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(_attempt, fn, v, runs_dir) for v in variants]
         return [f.result() for f in futures]
 
