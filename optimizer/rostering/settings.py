@@ -18,8 +18,9 @@ class RosterSettings(BaseModel):
     subsolvers: list[str] = Field(
         default_factory=lambda: ["max_lp", "reduced_costs"],
         description="CP-SAT full-problem workers; max_lp (LP with every clause linearised) gives the bound "
-        "that proves the small benchmark instances optimal; reduced_costs found the best rosters on "
-        "Instance5/7 in our runs (benchmarks/results/rostering.md)",
+        "that proves the small benchmark instances optimal. With 2 workers CP-SAT runs only the first one (the "
+        "second thread runs its interleaved LNS / local-search workers), so reduced_costs runs only with 3+ "
+        "workers; alone it did worse on Instance5 (1,441 against 1,246 at 20 s, benchmarks/results/rostering.md)",
     )
     greedy_hint: bool = Field(
         False,
