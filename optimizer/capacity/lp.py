@@ -6,9 +6,6 @@ Column and row keys say what each one is, so duals map back to "anaesthesiology 
 
 from __future__ import annotations
 
-import ctypes
-import os
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,6 +13,7 @@ import highspy
 import numpy as np
 
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
+from optimizer.highs import quiet_highs
 
 if TYPE_CHECKING:
     from optimizer.capacity.model import CapacityInput
@@ -139,18 +137,7 @@ def new_highs(settings: CapacitySettings, time_limit_s: float) -> highspy.Highs:
     HiGHS prints a banner on stdout when the first instance is made; it is swallowed so ``--json``
     output stays one clean document.
     """
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    try:
-        h = highspy.Highs()
-        ctypes.CDLL(None).fflush(None)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("random_seed", settings.seed)
     h.setOptionValue("threads", settings.threads)

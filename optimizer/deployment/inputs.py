@@ -20,6 +20,7 @@ from optimizer.domain import (
     Specialty,
     StaffStatus,
 )
+from optimizer.geo import distance_matrix_km
 from optimizer.paths import REFERENCE_DIR
 
 #: Roles that staff an operating-room team: the four surgical specialties, anaesthesiology, nursing.
@@ -29,7 +30,6 @@ TEAM_ROLES: tuple[Specialty, ...] = (
     Specialty.SURGICAL_NURSING,
 )
 
-EARTH_RADIUS_KM = 6371.0088
 
 
 class DeploymentInputError(ValueError):
@@ -135,12 +135,7 @@ class DeploymentInput:
 
 def haversine_km(lat: np.ndarray, lon: np.ndarray, hospitals: list[Hospital]) -> np.ndarray:
     """Great-circle distances (km) between points and hospitals, shape (len(lat), len(hospitals))."""
-    hlat = np.radians(np.array([h.lat for h in hospitals], dtype=float))[None, :]
-    hlon = np.radians(np.array([h.lon for h in hospitals], dtype=float))[None, :]
-    plat = np.radians(np.asarray(lat, dtype=float))[:, None]
-    plon = np.radians(np.asarray(lon, dtype=float))[:, None]
-    a = np.sin((hlat - plat) / 2) ** 2 + np.cos(plat) * np.cos(hlat) * np.sin((hlon - plon) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return distance_matrix_km(lat, lon, [h.lat for h in hospitals], [h.lon for h in hospitals])
 
 
 # --- construction from a dataset ---------------------------------------------------------------------------

@@ -32,10 +32,7 @@ where every constraint still holds (vital and least-filled lines first).
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
-import os
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -44,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings
+from optimizer.highs import quiet_highs
 
 LINE_COLS = ["clues", "sku", "need", "daily_rate"]
 LOT_COLS = ["lot_id", "depot_id", "sku", "units", "expiry_date"]
@@ -121,23 +119,6 @@ class AllocationPlan:
     time_limit: float = 0.0
     seed: int = 0
     explanation: str = ""
-
-
-def _quiet_highs() -> highspy.Highs:
-    """A HiGHS instance; its start-up banner goes to /dev/null so ``--json`` stdout stays one document."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    try:
-        h = highspy.Highs()
-        ctypes.CDLL(None).fflush(None)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-    h.setOptionValue("output_flag", False)
-    return h
 
 
 def build_arcs(inp: AllocationInput) -> pd.DataFrame:
@@ -260,7 +241,7 @@ def _lexicographic(arcs: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
     # Columns: x (n arcs), then t[s] = minimum line fill of SKU s over the facilities it can reach.
     sku_codes, sku_of_arc = np.unique(arcs["sku"].to_numpy(), return_inverse=True)
     m = len(sku_codes)
-    h = _quiet_highs()
+    h = quiet_highs()
     h.setOptionValue("random_seed", int(settings.seed))
     h.setOptionValue("threads", 2)
     inf = highspy.kHighsInf
