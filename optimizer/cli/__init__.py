@@ -35,4 +35,10 @@ _register_all()
 
 def main() -> None:
     """Console-script entry point."""
+    import sys
+
+    from optimizer.cli.common import protect_stdout
+
+    if "--json" in sys.argv[1:]:
+        protect_stdout()
     app()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -45,9 +46,29 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
+#: File descriptor of the real stdout while ``--json`` keeps fd 1 for solver noise (see ``protect_stdout``).
+_JSON_FD: int | None = None
+
+
+def protect_stdout() -> None:
+    """Send everything written to fd 1 (C-level solver banners included) to stderr for the whole command,
+    keeping the real stdout for the one JSON document ``print_json`` writes."""
+    global _JSON_FD
+    if _JSON_FD is None:
+        sys.stdout.flush()
+        _JSON_FD = os.dup(1)
+        os.dup2(2, 1)
+
+
 def print_json(obj: Any) -> None:
     """Write ``obj`` as a single JSON document on stdout."""
-    sys.stdout.write(json.dumps(to_jsonable(obj), ensure_ascii=False, indent=None) + "\n")
+    text = json.dumps(to_jsonable(obj), ensure_ascii=False, indent=None) + "\n"
+    if _JSON_FD is None:
+        sys.stdout.write(text)
+        return
+    data = text.encode()
+    while data:
+        data = data[os.write(_JSON_FD, data):]
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:

@@ -68,7 +68,10 @@ def deploy(
         inp = from_dataset(ds, cur)
     except (FileNotFoundError, DeploymentInputError, pd.errors.ParserError) as exc:
         fail(str(exc), as_json)
-    plan = solve(inp, settings)
+    from optimizer.cli.scenarios import solver_output_to_stderr
+
+    with solver_output_to_stderr(as_json):  # C-level solver banners must not break the JSON on stdout
+        plan = solve(inp, settings)
     if plan.status in ("infeasible", "time_limit", "error"):
         if as_json:
             print_json({"status": plan.status, "objective": None, "gap": None, "solve_seconds": plan.solve_seconds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import sys
@@ -35,6 +36,7 @@ def solver_output_to_stderr(active: bool) -> Iterator[None]:
         yield
     finally:
         sys.stdout.flush()
+        ctypes.CDLL(None).fflush(None)  # C stdio buffers too, or a solver banner leaks to stdout at exit
         os.dup2(saved, 1)
         os.close(saved)
 

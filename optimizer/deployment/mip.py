@@ -103,8 +103,9 @@ def _highs_model(mip: Mip, time_limit_s: float, seed: int, threads: int, gap: fl
     """A highspy ``Highs`` object holding ``mip`` (its LP relaxation when ``relax``)."""
     import highspy
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    from optimizer.highs import quiet_highs
+
+    h = quiet_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("mip_rel_gap", float(gap))
