@@ -13,7 +13,7 @@ import time
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from optimizer.distribution.precheck import explain_impossible, impossible_stops
+from optimizer.distribution.precheck import screen
 from optimizer.distribution.problem import (
     PlannedRoute,
     RoutingPlan,
@@ -29,15 +29,9 @@ _HORIZON_CAP = 2**40
 def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int = 1) -> RoutingPlan:
     """Best routes OR-Tools finds in ``time_limit`` seconds; impossible stops are reported, not searched."""
     t0 = time.perf_counter()
-    bad = impossible_stops(problem)
-    bad_required = {i: r for i, r in bad.items() if problem.stops[i].required}
-    if bad_required:
-        return RoutingPlan(
-            "ortools", "infeasible", [], unserved=sorted(bad), time_limit=time_limit, seed=seed,
-            explanation=explain_impossible(problem, bad_required), unserved_reasons=bad,
-            solve_seconds=time.perf_counter() - t0,
-        )
-    active = [i for i in range(len(problem.stops)) if i not in bad]
+    early, bad, active = screen(problem, "ortools", time_limit, seed, t0)
+    if early is not None:
+        return early
     vehicles = problem.vehicle_ids()
     nd = len(problem.depots)
     node_loc = np.array([d.location for d in problem.depots] + [problem.stops[i].location for i in active])

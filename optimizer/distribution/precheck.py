@@ -8,7 +8,9 @@ its depot by the shift end.
 
 from __future__ import annotations
 
-from optimizer.distribution.problem import RoutingProblem, Stop, VehicleType
+import time
+
+from optimizer.distribution.problem import RoutingPlan, RoutingProblem, Stop, VehicleType
 
 
 def _reason(problem: RoutingProblem, stop: Stop, vt: VehicleType) -> str | None:
@@ -50,3 +52,22 @@ def explain_impossible(problem: RoutingProblem, bad: dict[int, str]) -> str:
     lines = [f"stop {problem.stops[i].stop_id}: {why}" for i, why in list(bad.items())[:10]]
     more = f" (+{len(bad) - 10} more)" if len(bad) > 10 else ""
     return "no vehicle can serve " + " | ".join(lines) + more
+
+
+def screen(problem: RoutingProblem, engine: str, time_limit: float, seed: int,
+           t0: float) -> tuple[RoutingPlan | None, dict[int, str], list[int]]:
+    """Split stops into impossible ones (with reasons) and the rest before any search.
+
+    Returns ``(plan, bad, active)``: ``plan`` is the engine's answer already (infeasible, with an
+    explanation) when a *required* stop is impossible, else None and the search goes on over ``active``.
+    """
+    bad = impossible_stops(problem)
+    bad_required = {i: r for i, r in bad.items() if problem.stops[i].required}
+    active = [i for i in range(len(problem.stops)) if i not in bad]
+    if not bad_required:
+        return None, bad, active
+    return RoutingPlan(
+        engine, "infeasible", [], unserved=sorted(bad), time_limit=time_limit, seed=seed,
+        explanation=explain_impossible(problem, bad_required), unserved_reasons=bad,
+        solve_seconds=time.perf_counter() - t0,
+    ), bad, active

@@ -10,7 +10,7 @@ from pyvrp import PenaltyParams, SolveParams
 from pyvrp.stop import MaxRuntime
 
 from optimizer.distribution.insertion import route_feasible
-from optimizer.distribution.precheck import explain_impossible, impossible_stops
+from optimizer.distribution.precheck import screen
 from optimizer.distribution.problem import (
     PlannedRoute,
     RoutingPlan,
@@ -69,15 +69,9 @@ def build_data(problem: RoutingProblem, active: list[int]) -> pyvrp.ProblemData:
 def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> RoutingPlan:
     """Best routes PyVRP finds in ``time_limit`` seconds; impossible stops are reported, not searched."""
     t0 = time.perf_counter()
-    bad = impossible_stops(problem)
-    bad_required = {i: r for i, r in bad.items() if problem.stops[i].required}
-    if bad_required:
-        return RoutingPlan(
-            "pyvrp", "infeasible", [], unserved=sorted(bad), time_limit=time_limit, seed=seed,
-            explanation=explain_impossible(problem, bad_required), unserved_reasons=bad,
-            solve_seconds=time.perf_counter() - t0,
-        )
-    active = [i for i in range(len(problem.stops)) if i not in bad]
+    early, bad, active = screen(problem, "pyvrp", time_limit, seed, t0)
+    if early is not None:
+        return early
     if not active:
         return RoutingPlan("pyvrp", "optimal", [], unserved=sorted(bad), unserved_reasons=bad,
                            time_limit=time_limit, seed=seed, solve_seconds=time.perf_counter() - t0,
