@@ -24,7 +24,7 @@ from api.db import engine_for
 from api.errors import install_error_handlers
 from api.jobs import RunPool
 from api.limits import BodySizeLimit
-from api.routers import catalog, demand, health, ingest, keys, logistics, reference, runs, scenarios, staff
+from api.routers import access_map, catalog, demand, health, ingest, keys, logistics, reference, runs, scenarios, staff
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -57,7 +57,7 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
                              config.cancel_grace_s)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_body=config.max_body_bytes, max_upload=config.max_upload_bytes)
-    for module in (health, catalog, reference, staff, logistics, demand, scenarios, runs, ingest, keys):
+    for module in (health, catalog, reference, staff, logistics, demand, scenarios, runs, access_map, ingest, keys):
         app.include_router(module.router)
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")

@@ -47,6 +47,7 @@ MATRIX: list[tuple[str, str, str, dict | None, set[str]]] = [
     ("POST", "/runs/{run_id}/cancel", "/runs/nope/cancel", None, {P, A}),
     ("GET", "/runs/{run_id}/plans", "/runs/nope/plans", None, ALL),
     ("GET", "/runs/{run_id}/plans/{stage}/{table}", "/runs/nope/plans/rostering/shifts", None, {H, A}),
+    ("GET", "/runs/{run_id}/access/map", "/runs/nope/access/map", None, {P, A}),
     ("GET", "/compare", "/compare?a=x&b=y", None, ALL),
     ("GET", "/keys", "/keys", None, {A}),
     ("POST", "/keys", "/keys", {"role": "hr"}, {A}),

@@ -171,7 +171,7 @@ async function loadPlans(runId) {
   const readable = new Set(tables.filter(t => t.readable).map(t => `${t.stage}/${t.table}`));
   const roster = loadRosterChoices(runId, tables);
   await drawMap(runId, readable).catch(e => say(e.message));  // the route is drawn on the map's layer
-  await Promise.allSettled([roster, loadVehicles(runId, readable)]);
+  await Promise.allSettled([roster, loadVehicles(runId, readable), drawAccessMap(runId, tables)]);
 }
 
 async function download(runId, t, format) {
@@ -272,6 +272,53 @@ async function drawMap(runId, readable) {
     }
   }
   layers.push(svg("g", { id: "route-layer" }));
+  map.replaceChildren(...layers);
+}
+
+// --- travel time to 24/7 surgery ------------------------------------------------------------------------
+
+const NO_HOSPITAL = "#5e3c99";
+// Colours of the finite bands, green (fast) to red (slow); `n` of them, picked evenly from the ramp.
+function bandColours(n) {
+  const ramp = ["#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#fdae61", "#f46d43", "#d73027"];
+  return Array.from({ length: n }, (_, i) => ramp[n === 1 ? 0 : Math.round((i * (ramp.length - 1)) / (n - 1))]);
+}
+
+async function drawAccessMap(runId, tables) {
+  const map = document.getElementById("access-map");
+  const table = tables.find(t => t.stage === "access" && t.table === "municipalities");
+  if (!table || !table.readable) {
+    map.replaceChildren();
+    fill("access-bands", [el("tr", {}, el("td", { colspan: 4, class: "muted" },
+      table ? "travel times are for the planner and admin roles" : "this run has no access stage"))]);
+    return;
+  }
+  if (!state.geo) state.geo = await api("/reference/states.geojson");
+  const doc = await api(`/runs/${runId}/access/map`);
+  const colours = [...bandColours(doc.thresholds.length + 1), NO_HOSPITAL];
+  fill("access-bands", doc.bands.map(b => el("tr", { "data-band": b.band },
+    el("td", {}, el("i", { class: "swatch", style: `background: ${colours[b.band]}` }), b.label),
+    el("td", { class: "num" }, fmt(b.municipalities)), el("td", { class: "num band-population" }, fmt(b.population)),
+    el("td", { class: "num" }, `${(100 * b.share).toFixed(1)}%`))).concat([el("tr", { class: "total" },
+    el("td", {}, "total"), el("td", { class: "num" }, fmt(doc.municipalities.length)),
+    el("td", { class: "num" }, fmt(doc.total_population)), el("td", { class: "num" }, "100%"))]));
+  const layers = [];
+  for (const feature of state.geo.features) {
+    const g = feature.geometry;
+    const polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+    layers.push(svg("path", { class: "state", d: polys.map(p => p.map(ringPath).join("")).join("") }));
+  }
+  const biggest = Math.max(1, ...doc.municipalities.map(m => m.population));
+  // Largest first, so small municipalities stay visible on top of their big neighbours.
+  for (const m of [...doc.municipalities].sort((a, b) => b.population - a.population)) {
+    const [x, y] = project(m.lon, m.lat);
+    const c = svg("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: (1.2 + 9 * Math.sqrt(m.population / biggest)).toFixed(2),
+      class: `amuni band-${m.band}`, fill: colours[m.band], "data-cvegeo": m.cvegeo });
+    c.append(svg("title"));
+    c.firstChild.textContent = `${m.name}, ${m.state} (${m.cvegeo}): ${fmt(m.population)} people, ${m.degree}; `
+      + (m.minutes === null ? "no 24/7 hospital in reach" : `${m.minutes.toFixed(0)} min to ${m.nearest_24_7}`);
+    layers.push(c);
+  }
   map.replaceChildren(...layers);
 }
 
