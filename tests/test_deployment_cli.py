@@ -65,3 +65,18 @@ def test_missing_dataset_is_a_clear_error(tmp_path: Path) -> None:
     res = runner.invoke(app, ["deploy", "--dataset", str(tmp_path / "nothing"), "--json"])
     assert res.exit_code == 2
     assert "facilities.csv" in _json(res.output)["error"]
+
+
+def test_deploy_values_access_and_reports_it(dataset: Path, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["deploy", "--dataset", str(dataset), "--out", str(tmp_path), "--time-limit", "4",
+                              "--access-weight", "0.001", "--access-minutes", "90", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = _json(res.output)
+    assert doc["validator"]["violations"] == []
+    assert doc["validator"]["objective"] == pytest.approx(doc["objective"], abs=1e-6)
+    acc = doc["kpis"]["access"]
+    assert acc["minutes"] == 90 and acc["population"] == 126_014_024  # all of Mexico, Census 2020
+    assert acc["people_within_after"] == pytest.approx(acc["people_within_before"] + acc["people_gained"])
+    withdraw = [e for e in doc["team_access_effects"] if e["change"] == "withdraw"]
+    assert all(e["people"] <= 0 for e in withdraw)
+    assert all(e["people"] > 0 for e in doc["team_access_effects"] if e["change"] == "add")

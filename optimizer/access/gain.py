@@ -29,6 +29,7 @@ class AccessGain:
     hospital_ids: list[str]
     municipality_ids: list[str]
     weight: NDArray[np.float64]
+    population: NDArray[np.float64]
     reach: NDArray[np.bool_]
     is_24_7: NDArray[np.bool_]
     covered_now: NDArray[np.bool_]
@@ -59,6 +60,21 @@ class AccessGain:
         after = self.covered_with(add, remove)
         return float(self.weight[after].sum() - self.weight[self.covered_now].sum())
 
+    def people_gained(self, add: Iterable[str], remove: Iterable[str] = ()) -> float:
+        """Like :meth:`gain_of_set` but in persons (Census 2020), whatever the weighting."""
+        after = self.covered_with(add, remove)
+        return float(self.population[after].sum() - self.population[self.covered_now].sum())
+
+    def rebased(self, hospitals_24_7: Iterable[str]) -> AccessGain:
+        """The same reach with ``hospitals_24_7`` as the 24/7 set (e.g. after a deployment plan), so that
+        gains are measured from that plan: ``rebased(plan).gain_of_set(add=[b], remove=[a])`` is the effect of
+        moving a hospital's only team from ``a`` to ``b``."""
+        base = np.zeros(len(self.hospital_ids), dtype=bool)
+        base[self._cols(sorted(set(hospitals_24_7)))] = True
+        covered = self.reach[:, base].any(axis=1) if base.any() else np.zeros(len(self.municipality_ids), bool)
+        return AccessGain(self.hospital_ids, self.municipality_ids, self.weight, self.population, self.reach, base,
+                          covered, self.minutes_limit)
+
     def per_hospital(self) -> pd.Series:
         """Weight each hospital alone would bring newly within the limit (0 for those already 24/7)."""
         new = self.reach & ~self.covered_now[:, None]
@@ -81,13 +97,15 @@ def access_gain(scope: AccessScope, hospitals_24_7: Iterable[str], minutes_limit
     """
     settings = settings or AccessSettings()
     m = scope.municipalities
-    pop = m["population"].to_numpy(dtype=float)
+    people = m["population"].to_numpy(dtype=float)
+    pop = people
     if weighted:
         deg_w = {str(k): v for k, v in settings.degree_weights.items()}
-        pop = pop * m["degree"].map(deg_w).to_numpy(dtype=float)
+        pop = people * m["degree"].map(deg_w).to_numpy(dtype=float)
     reach = scope.hospital_minutes <= minutes_limit
     base = np.zeros(len(scope.hospitals), dtype=bool)
     base[scope.hospital_index(sorted(set(hospitals_24_7)))] = True
     covered = reach[:, base].any(axis=1) if base.any() else np.zeros(len(m), dtype=bool)
     return AccessGain(hospital_ids=scope.hospitals["clues"].tolist(), municipality_ids=m["cvegeo"].tolist(),
-                      weight=pop, reach=reach, is_24_7=base, covered_now=covered, minutes_limit=minutes_limit)
+                      weight=pop, population=people, reach=reach, is_24_7=base, covered_now=covered,
+                      minutes_limit=minutes_limit)

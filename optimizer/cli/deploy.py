@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.deployment.access_term import team_effects, with_access_from_dataset
 from optimizer.deployment.export import write_plan
 from optimizer.deployment.inputs import DeploymentInputError, from_dataset
 from optimizer.deployment.kpis import compute_kpis
@@ -49,12 +50,18 @@ def deploy(
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
     seed: int | None = typer.Option(None, "--seed", help="Solver seed."),
     budget: float | None = typer.Option(None, "--budget", help="Monthly incentive budget, MXN."),
+    access_weight: float | None = typer.Option(
+        None, "--access-weight", help="Objective units per person newly within reach of 24/7 surgery "
+        "(degree-weighted); e.g. 0.001 = 1,000 people worth one weighted procedure/week. Default 0."),
+    access_minutes: float | None = typer.Option(None, "--access-minutes", help="Travel minutes counted as within "
+                                                "reach (default 120)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Deploy recruits as complete 24/7 surgical teams; print KPIs and write the plan (CSV + XLSX)."""
     base, ds_dir = _settings_and_dataset(scenario, dataset, as_json)
     overrides = {k: v for k, v in {"solver": solver, "time_limit_s": time_limit, "seed": seed,
-                                    "budget_mxn_month": budget, "replan": "pin" if pin else None}.items()
+                                    "budget_mxn_month": budget, "replan": "pin" if pin else None,
+                                    "access_weight": access_weight, "access_minutes": access_minutes}.items()
                  if v is not None}
     try:
         settings = DeploymentSettings.model_validate({**base.model_dump(), **overrides})
@@ -65,7 +72,7 @@ def deploy(
     try:
         ds = load_dataset(ds_dir)
         cur = pd.read_csv(current, dtype=str) if current is not None else None
-        inp = from_dataset(ds, cur)
+        inp = with_access_from_dataset(from_dataset(ds, cur), settings, ds)
     except (FileNotFoundError, DeploymentInputError, pd.errors.ParserError) as exc:
         fail(str(exc), as_json)
     from optimizer.cli.scenarios import solver_output_to_stderr
@@ -82,6 +89,7 @@ def deploy(
     kpis = compute_kpis(inp, settings, plan)
     out_dir = out or home_dir() / "deployment"
     paths = write_plan(inp, plan, kpis, out_dir)
+    effects = team_effects(inp, plan)
     if as_json:
         print_json({
             "status": plan.status, "objective": plan.objective, "bound": plan.bound, "gap": plan.gap,
@@ -90,7 +98,7 @@ def deploy(
             "kpis": kpis, "stages": plan.stages,
             "assignments": [{"specialist": a.specialist, "hospital": a.hospital, "role": a.role.value}
                             for a in plan.assignments],
-            "short": plan.short, "files": [str(p) for p in paths],
+            "short": plan.short, "team_access_effects": effects, "files": [str(p) for p in paths],
         })
         return
     gap = f"{100 * plan.gap:.3f}%" if plan.gap is not None else "-"
@@ -108,6 +116,9 @@ def deploy(
         ("km moved (total / mean)", f"{kpis.km_moved:,.0f} / {kpis.km_mean:,.0f}"),
         ("women among deployed", f"{100 * kpis.women_share_deployed:.1f}%"),
         ("moves from current plan", kpis.moves),
+        *([(f"people within {kpis.access['minutes']:g} min of 24/7 surgery",
+            f"{kpis.access['people_within_after']:,.0f} of {kpis.access['population']:,.0f} "
+            f"(+{kpis.access['people_gained']:,.0f} by this plan)")] if kpis.access else []),
     ]))
     console.print(table("coverage by marginalisation degree", ["degree", "demand/week", "covered/week", "%"],
                         [(r["degree"], r["demand"], r["covered"], f"{r['pct']:.1f}") for r in kpis.coverage_by_degree]))
@@ -119,4 +130,13 @@ def deploy(
         reasons[x.reason] = reasons.get(x.reason, 0) + 1
     console.print(table("hospital x specialty left short, by binding reason", ["reason", "count"],
                         sorted(reasons.items())))
+    if effects:
+        withdraw = [e for e in effects if e.change == "withdraw"]  # most reach lost first
+        shown = withdraw[-10:] + [e for e in effects if e.change == "add"]
+        console.print(table(
+            "access effect of one team: the 10 withdrawals that lose least reach, the 10 additions that gain most "
+            f"(people within {inp.access.minutes_limit if inp.access else 0:g} min of 24/7 surgery; "
+            "moving a team = withdraw + add)",
+            ["hospital", "change", "people", "degree-weighted"],
+            [(e.hospital, e.change, f"{e.people:+,.0f}", f"{e.weighted:+,.0f}") for e in shown]))
     console.print(f"plan written to {out_dir} ({', '.join(p.name for p in paths)})")

@@ -5,6 +5,7 @@ Variables
   z[k,i]   people deployed from incentive step i of class k (continuous; integral at any optimum)
   u[h,s,n] binary: the n-th 24/7 team slot of surgical specialty s at hospital h is staffed
   v[h]     binary: hospital h has at least one 24/7 slot (only when N-hospitals rules or ranks need it)
+  a[i]     continuous in [0, 1]: municipality i is newly within reach of a 24/7 hospital (access term only)
 Rows
   sum_h x[k,h] = sum_i z[k,i]                            people of a class deployed once
   sum_k H_k x[k,h] + inpost[h,r] >= 168 n_r sum u[h,s,.]  hours of every role of the team template
@@ -12,8 +13,11 @@ Rows
   u[h,s,n] <= u[h,s,n-1]                                   slots fill in order (breaks symmetry)
   sum incentive z + sum bonus[h] x <= budget               monthly MXN
   coverage[h] >= share D[h]; per state likewise; sum v >= N   optional equity
+  a[i] <= sum_{h reaches i} w[h, 1]                         access term (MCLP coverage row)
 Coverage of slot n is min(D, nT) - min(D, (n-1)T) procedures/week, T = 168 x utilisation x D / OR-hours:
 coverage = min(demand, slot throughput), exactly, because gains are non-increasing in n.
+With ``access_weight > 0`` and access data on the input, the coverage objective also gains
+``access_weight x weight[i] x a[i]`` (people, optionally degree-weighted, newly within reach).
 """
 
 from __future__ import annotations
@@ -111,6 +115,8 @@ class Formulation:
     arc_bonus: np.ndarray = field(default_factory=lambda: np.zeros(0))
     w_col0: int = 0
     w_h: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    acc_col0: int = 0
+    acc_first_w: list[np.ndarray] = field(default_factory=list)
 
     def flows(self, x: np.ndarray) -> dict[tuple[int, int], int]:
         vals = np.round(x[: len(self.arc_k)]).astype(int)
@@ -340,6 +346,14 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
         for a, b in zip(cols[:-1], cols[1:], strict=True):
             rows.add([b, a], [1.0, -1.0], -math.inf, 0.0)
 
+    # access term: a[i] <= sum of w[h, 1] over the hospitals h that would bring municipality i within reach
+    acc0 = n_base
+    acc_first_w, acc_coef = _access_rows(inp, settings, {h: cols[0] for h, cols in w_cols_by_h.items()})
+    for t, w_cols in enumerate(acc_first_w):
+        rows.add(np.r_[acc0 + t, w_cols], np.r_[1.0, -np.ones(len(w_cols))], -math.inf, 0.0)
+    n_acc = len(acc_first_w)
+    n_base += n_acc
+
     budget_row = -1
     if settings.budget_mxn_month is not None:
         budget_row = len(rows.lo)
@@ -397,9 +411,9 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
 
     lb = np.zeros(n_cols)
     ub = np.r_[sizes[arc_k], np.array(seg_cnt_l, dtype=float), np.ones(n_slot + n_v), b_ub, np.ones(n_w),
-               np.full(len(slack_rows), np.inf)]
+               np.ones(n_acc), np.full(len(slack_rows), np.inf)]
     integer = np.r_[np.zeros(n_arc, bool), np.zeros(n_seg, bool), np.ones(n_slot + n_v, bool), np.ones(n_b, bool),
-                    np.ones(n_w, bool), np.zeros(len(slack_rows), bool)]
+                    np.ones(n_w, bool), np.zeros(n_acc, bool), np.zeros(len(slack_rows), bool)]
     cls_cur = np.array([idx[c.current] if c.current is not None else -1 for c in classes], dtype=np.int64)
     stay = cls_cur[arc_k] == arc_h if len(classes) else np.zeros(0, dtype=bool)
     if settings.replan == "pin":
@@ -408,6 +422,7 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     weight = np.array([settings.marginalisation_weight[h.degree] for h in inp.hospitals])
     cov_obj = np.zeros(n_cols)
     cov_obj[slot0:v0] = weight[slot_h] * slot_gain
+    cov_obj[acc0 : acc0 + n_acc] = acc_coef
     cost_obj = np.zeros(n_cols)
     cost_obj[:n_arc] = -(settings.km_weight * arc_km + settings.incentive_weight * bonus[arc_h])
     cost_obj[:n_arc] += np.where(stay, settings.move_penalty, 0.0)
@@ -427,8 +442,26 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     return Formulation(
         mip, n_arc, classes, arc_k, arc_h, arc_km, arc_bucket, y0, seg_k, slot_h, slot_s, slot0, v_h, v0, cov_obj,
         cost_obj, cost_offset, eq_obj, curves, slack_labels, n_base, inpost, seg_inc, class_row, budget_row,
-        bonus[arc_h], w0, np.array(w_h_l, dtype=np.int64),
+        bonus[arc_h], w0, np.array(w_h_l, dtype=np.int64), acc0, acc_first_w,
     )
+
+
+def _access_rows(
+    inp: DeploymentInput, settings: DeploymentSettings, first_w: dict[int, int]
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """For each municipality not yet within reach that some hospital with team slots would reach: the
+    ``w[h, 1]`` columns of those hospitals, and its objective coefficient (access_weight x weight)."""
+    gain = inp.access
+    if gain is None or settings.access_weight <= 0 or not first_w:
+        return [], np.zeros(0)
+    pos = {c: j for j, c in enumerate(gain.hospital_ids)}
+    hs = [h for h in sorted(first_w) if inp.hospitals[h].clues in pos]
+    if not hs:
+        return [], np.zeros(0)
+    reach = gain.reach[:, [pos[inp.hospitals[h].clues] for h in hs]] & ~gain.covered_now[:, None]
+    w_of = np.array([first_w[h] for h in hs], dtype=np.int64)
+    rows_i = np.flatnonzero(reach.any(axis=1) & (gain.weight > 0))
+    return [w_of[reach[i]] for i in rows_i], settings.access_weight * gain.weight[rows_i]
 
 
 def slots_by_hs_of_h(slots_by_hs: dict[tuple[int, Specialty], list[int]], h: int) -> list[list[int]]:

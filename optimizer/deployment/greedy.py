@@ -80,6 +80,15 @@ def greedy_start(
     n_h: dict[int, int] = {}
     first_free: dict[tuple[int, Specialty], int] = {}
     tpl = s.template
+    # access term: the first team of a hospital brings the municipalities it reaches within reach
+    acc_cols = form.acc_col0 + np.arange(len(form.acc_first_w))
+    acc_value = mip.c[acc_cols].tolist()
+    acc_covered = [False] * len(acc_cols)
+    w_hosp = {form.w_col0 + t: int(h) for t, h in enumerate(form.w_h)}
+    acc_of_h: dict[int, list[int]] = {}
+    for t, w_cols in enumerate(form.acc_first_w):
+        for col in w_cols.tolist():
+            acc_of_h.setdefault(w_hosp[col], []).append(t)
     for i in order:
         h, spec = int(form.slot_h[i]), form.slot_s[i]
         if i > 0 and form.slot_h[i - 1] == h and form.slot_s[i - 1] == spec and not taken_u[i - 1]:
@@ -110,6 +119,8 @@ def greedy_start(
                 ok = False
                 break
         gain = value[i] + float(mip.c[took].sum()) - s.incentive_weight * (cost - float(bonus[h] * len(took)))
+        new_reach = [t for t in acc_of_h.get(h, []) if not acc_covered[t]] if n_h.get(h, 0) == 0 else []
+        gain += sum(acc_value[t] for t in new_reach)
         over = s.budget_mxn_month is not None and spent + cost > s.budget_mxn_month + 1e-6
         if not ok or over or gain <= 0:
             for j in reversed(took):
@@ -117,6 +128,8 @@ def greedy_start(
             continue
         spent += cost
         taken_u[i] = True
+        for t in new_reach:
+            acc_covered[t] = True
         n_hs[(h, spec)] = n_hs.get((h, spec), 0) + 1
         n_h[h] = n_h.get(h, 0) + 1
     flows = np.zeros(n_arc)
@@ -142,4 +155,5 @@ def greedy_start(
         x[form.w_col0 + t] = 1.0 if rank[h] <= n_h.get(h, 0) else 0.0
     for t, h in enumerate(form.v_h):
         x[form.v0 + t] = 1.0 if n_h.get(int(h), 0) > 0 else 0.0
+    x[acc_cols] = np.array(acc_covered, dtype=float)
     return x

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from optimizer.domain import (
 )
 from optimizer.geo import distance_matrix_km
 from optimizer.paths import REFERENCE_DIR
+
+if TYPE_CHECKING:
+    from optimizer.access.gain import AccessGain
 
 #: Roles that staff an operating-room team: the four surgical specialties, anaesthesiology, nursing.
 TEAM_ROLES: tuple[Specialty, ...] = (
@@ -92,6 +95,8 @@ class DeploymentInput:
 
     ``current`` maps specialist ids of recruits already deployed to their hospital (re-planning);
     ``departed`` lists people of the current deployment who are no longer in the pool (resignations).
+    ``access`` (optional) is who each hospital would bring within reach of 24/7 surgery, for the access term
+    of the objective (:mod:`optimizer.deployment.access_term`).
     """
 
     hospitals: list[Hospital]
@@ -101,6 +106,7 @@ class DeploymentInput:
     current: dict[str, str] = field(default_factory=dict)
     state_names: dict[str, str] = field(default_factory=dict)
     departed: list[str] = field(default_factory=list)
+    access: AccessGain | None = None
 
     def __post_init__(self) -> None:
         clues = {h.clues for h in self.hospitals}

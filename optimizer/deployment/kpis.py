@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
+from optimizer.deployment.access_term import access_summary
 from optimizer.deployment.formulation import slot_curves
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.model import DeploymentPlan
@@ -12,7 +13,9 @@ from optimizer.deployment.settings import DeploymentSettings
 
 @dataclass
 class DeploymentKpis:
-    """Coverage, 24/7 hospitals, budget, km and women's share of a plan."""
+    """Coverage, 24/7 hospitals, budget, km and women's share of a plan; ``access`` (when the input carries
+    access data) is persons within reach of 24/7 surgery before and after the plan
+    (:class:`optimizer.deployment.access_term.AccessSummary`)."""
 
     demand_per_week: float
     covered_per_week: float
@@ -33,6 +36,7 @@ class DeploymentKpis:
     coverage_by_state: list[dict[str, float | str]] = field(default_factory=list)
     coverage_by_degree: list[dict[str, float | str]] = field(default_factory=list)
     women_share_by_hospital: dict[str, float] = field(default_factory=dict)
+    access: dict[str, float] | None = None
 
 
 def compute_kpis(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPlan) -> DeploymentKpis:
@@ -98,4 +102,5 @@ def compute_kpis(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPl
             for g, (d, c) in sorted(by_degree.items())
         ],
         women_share_by_hospital={h: f / t for h, (f, t) in sorted(staff.items()) if t},
+        access=asdict(access_summary(inp.access, plan)) if inp.access is not None else None,
     )

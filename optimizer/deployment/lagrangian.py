@@ -7,7 +7,8 @@ has the hours of whole teams. Each hospital problem is solved exactly (slot conf
 per role a covering knapsack over the few contract-hour types, or its LP relaxation when there are more
 than three types), so the bound keeps the "no half teams" integrality that the LP relaxation loses. It
 holds for any multipliers; the pricing LP's duals are used. Equity rules and lexicographic floors are
-dropped (a relaxation), so the bound stays valid with them.
+dropped (a relaxation), so the bound stays valid with them. The access term couples hospitals (reach
+overlaps); each hospital is credited with its stand-alone access value, an over-estimate, so it stays valid.
 """
 
 from __future__ import annotations
@@ -111,6 +112,14 @@ def lagrangian_bound(
     slots_hs: dict[int, dict[Specialty, list[int]]] = {}
     for j, (h, sp_) in enumerate(zip(form.slot_h, form.slot_s, strict=True)):
         slots_hs.setdefault(int(h), {}).setdefault(sp_, []).append(form.slot_col0 + j)
+    # access term: a hospital's first team can at most bring every municipality it reaches within reach, so
+    # crediting each hospital with its stand-alone access value keeps the bound valid (reach may overlap)
+    acc_h: dict[int, float] = {}
+    w_hosp = {form.w_col0 + t: int(h) for t, h in enumerate(form.w_h)}
+    for t, w_cols in enumerate(form.acc_first_w):
+        value = max(0.0, float(c[form.acc_col0 + t]))
+        for col in w_cols.tolist():
+            acc_h[w_hosp[col]] = acc_h.get(w_hosp[col], 0.0) + value
     tpl = s.template
     need_per = {Specialty.ANAESTHESIOLOGY: tpl.anaesthesiologists, Specialty.SURGICAL_NURSING: tpl.surgical_nurses}
     for h, per_s in slots_hs.items():
@@ -141,6 +150,7 @@ def lagrangian_bound(
         for cfg in configs:
             val = sum(float(gains[sp_][n]) for sp_, n in zip(specs, cfg, strict=True))
             val -= sum(costs[r][cfg] for r in costs)
+            val += acc_h.get(h, 0.0) if sum(cfg) > 0 else 0.0
             best = max(best, val)
         total += best
     return total

@@ -43,6 +43,17 @@ class DeploymentSettings(BaseModel):
     )
     km_weight: float = Field(1e-4, ge=0, description="objective units per km of relocation (home -> hospital)")
     incentive_weight: float = Field(1e-6, ge=0, description="objective units per MXN/month of incentive+bonus")
+    access_weight: float = Field(
+        0.0, ge=0,
+        description="objective units per person newly within `access_minutes` of a 24/7 hospital (times the "
+        "CONAPO degree weight of their municipality when `access_by_degree`); 1e-3 says 1,000 people brought "
+        "within reach are worth one weighted procedure/week; 0 = access not valued. Needs the access data on "
+        "the input (`optimizer.deployment.access_term.with_access`)",
+    )
+    access_minutes: float = Field(120.0, gt=0, description="travel time that counts as within reach, minutes")
+    access_by_degree: bool = Field(
+        True, description="weight people by the marginalisation degree of their municipality (as the MCLP does)"
+    )
 
     # --- budget
     budget_mxn_month: float | None = Field(

@@ -26,6 +26,7 @@ class ValidationReport:
     objective: float = 0.0
     covered: float = 0.0
     demand: float = 0.0
+    access_gained: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -146,5 +147,10 @@ def validate(inp: DeploymentInput, settings: DeploymentSettings, plan: Deploymen
     if reaching < s.min_hospitals_24_7:
         v.append(f"{reaching} hospitals reach 24/7, fewer than the {s.min_hospitals_24_7} required")
 
-    rep.objective = cov_w - s.km_weight * km_total - s.incentive_weight * pay - s.move_penalty * moved
+    if s.access_weight > 0 and inp.access is not None:
+        # every hospital with a complete team is 24/7; the access data recomputes who it brings within reach
+        known = set(inp.access.hospital_ids)
+        rep.access_gained = inp.access.gain_of_set(sorted(c for c, n in at.items() if n > 0 and c in known))
+    rep.objective = (cov_w + s.access_weight * rep.access_gained - s.km_weight * km_total
+                     - s.incentive_weight * pay - s.move_penalty * moved)
     return rep

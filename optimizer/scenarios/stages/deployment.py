@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from optimizer.deployment.access_term import access_summary, with_access_from_dataset
 from optimizer.deployment.inputs import from_tables
 from optimizer.deployment.model import solve
 from optimizer.deployment.validate import validate
@@ -13,7 +14,8 @@ from optimizer.scenarios.stage import RunContext, StageOutput
 def run(ctx: RunContext) -> StageOutput:
     """Solve the deployment of the run's recruit pool against the run's surgical demand."""
     ds, s = ctx.dataset, ctx.scenario.deployment
-    inp = from_tables(ds.facilities, ds.specialists, ctx.demand.surgical, ds.states)
+    inp = with_access_from_dataset(from_tables(ds.facilities, ds.specialists, ctx.demand.surgical, ds.states),
+                                   s, ds)
     plan = solve(inp, s)
     check = validate(inp, s, plan)
     assignments = pd.DataFrame(
@@ -38,6 +40,10 @@ def run(ctx: RunContext) -> StageOutput:
         "relocation_km": float(assignments["km"].sum()),
         "solve_seconds": plan.solve_seconds,
     }
+    if inp.access is not None:
+        acc = access_summary(inp.access, plan)
+        kpis["access_people_gained"] = acc.people_gained
+        kpis["access_weighted_gained"] = acc.weighted_gained
     log = [f"deployment: {plan.status}, {len(assignments)} of {plan.n_candidates} recruits deployed, "
            f"{kpis['team_slots']} team slots, {plan.solve_seconds:.1f} s"]
     return StageOutput(plan.status, kpis, {"assignments": assignments, "teams": teams, "short": short},

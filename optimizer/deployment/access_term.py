@@ -1,0 +1,106 @@
+"""The access side of a deployment: who a plan brings within reach of 24/7 surgery, and what moving a team does.
+
+A hospital counts as 24/7 for surgery once it has at least one complete 24/7 team slot (the deployment
+model's own rule), or when the capacity model already finds it 24/7 from its staff in post (the base set).
+The term is the population (Census 2020, optionally weighted by CONAPO degree) of municipalities newly within
+``DeploymentSettings.access_minutes`` of such a hospital; overlapping reach is counted once (an MCLP term,
+see :mod:`optimizer.access.gain`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from optimizer.access.gain import AccessGain, access_gain
+from optimizer.access.scope import AccessScope, scope_from_dataset
+from optimizer.access.settings import AccessSettings
+from optimizer.deployment.inputs import DeploymentInput
+from optimizer.deployment.model import DeploymentPlan
+from optimizer.deployment.settings import DeploymentSettings
+
+
+def base_24_7(ds: object) -> frozenset[str]:
+    """Hospitals of a loaded dataset the capacity model finds 24/7 for surgery from staff in post alone."""
+    from optimizer.capacity.build import from_dataset
+    from optimizer.capacity.kpis import FULLY, SOME_ROOMS, statuses
+    from optimizer.capacity.settings import CapacitySettings
+
+    inp = from_dataset(ds, program_only=False)  # type: ignore[arg-type]
+    return frozenset(s.clues for s in statuses(inp, CapacitySettings()) if s.status in {FULLY, SOME_ROOMS})
+
+
+def with_access(inp: DeploymentInput, settings: DeploymentSettings, scope: AccessScope,
+                hospitals_24_7: Iterable[str], access: AccessSettings | None = None) -> DeploymentInput:
+    """``inp`` with the access data its objective term needs (travel times from ``scope``)."""
+    gain = access_gain(scope, hospitals_24_7, settings.access_minutes, settings.access_by_degree, access)
+    return dataclasses.replace(inp, access=gain)
+
+
+def with_access_from_dataset(inp: DeploymentInput, settings: DeploymentSettings, ds: object) -> DeploymentInput:
+    """``inp`` with access data built from a loaded dataset (estimated road minutes, capacity's 24/7 base)."""
+    return with_access(inp, settings, scope_from_dataset(ds), base_24_7(ds))  # type: ignore[arg-type]
+
+
+def plan_24_7(gain: AccessGain, plan: DeploymentPlan) -> list[str]:
+    """Hospitals of ``plan`` with at least one complete team slot that the access data knows."""
+    known = set(gain.hospital_ids)
+    return sorted({t.hospital for t in plan.teams if t.slots > 0} & known)
+
+
+@dataclass(frozen=True)
+class AccessSummary:
+    """Access effect of a plan: persons newly within reach, and the weighted gain the objective counts."""
+
+    minutes: float
+    people_gained: float
+    weighted_gained: float
+    people_within_before: float
+    people_within_after: float
+    population: float
+
+
+def access_summary(gain: AccessGain, plan: DeploymentPlan) -> AccessSummary:
+    """Persons within ``gain.minutes_limit`` of a 24/7 hospital before and after ``plan``."""
+    add = plan_24_7(gain, plan)
+    before = float(gain.population[gain.covered_now].sum())
+    after = float(gain.population[gain.covered_with(add)].sum())
+    return AccessSummary(gain.minutes_limit, after - before, gain.gain_of_set(add), before, after,
+                         float(gain.population.sum()))
+
+
+@dataclass(frozen=True)
+class TeamMoveEffect:
+    """Persons (and weighted persons) who gain (+) or lose (-) reach if a team is added or withdrawn."""
+
+    hospital: str
+    change: str
+    people: float
+    weighted: float
+
+
+def team_effects(inp: DeploymentInput, plan: DeploymentPlan, top: int = 10) -> list[TeamMoveEffect]:
+    """What HR sees before moving one team: for every hospital the plan makes 24/7 (and that is not 24/7 on its
+    own staff), the reach lost if its teams are withdrawn; and the ``top`` hospitals without a team where one
+    team would bring the most people within reach. Moving a team from ``a`` to ``b`` changes reach by about the
+    sum of the two (exactly ``gain.rebased(...).people_gained(add=[b], remove=[a])``)."""
+    gain = inp.access
+    if gain is None:
+        return []
+    opened = plan_24_7(gain, plan)
+    after = gain.rebased(sorted(set(opened) | {h for h, b in zip(gain.hospital_ids, gain.is_24_7, strict=True)
+                                                 if b}))
+    base = {h for h, b in zip(gain.hospital_ids, gain.is_24_7, strict=True) if b}
+    out: list[TeamMoveEffect] = []
+    for h in opened:
+        if h in base:
+            continue
+        out.append(TeamMoveEffect(h, "withdraw", after.people_gained([], [h]), after.gain_of_set([], [h])))
+    known = set(gain.hospital_ids)
+    candidates = [h.clues for h in inp.hospitals
+                  if h.operating_rooms > 0 and h.clues in known and h.clues not in set(opened) | base]
+    adds = [TeamMoveEffect(h, "add", after.people_gained([h]), after.gain_of_set([h])) for h in candidates]
+    adds.sort(key=lambda e: (-e.weighted, e.hospital))
+    out.sort(key=lambda e: (e.weighted, e.hospital))
+    return out + [e for e in adds[:top] if e.people > 0]
