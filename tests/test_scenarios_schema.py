@@ -8,7 +8,8 @@ from optimizer.paths import SCENARIO_DIR
 from optimizer.scenarios.schema import MODEL_ORDER, Scenario
 from optimizer.scenarios.yamlfile import ScenarioError, load_scenario, parse_scenario
 
-BUILT_IN = ("baseline", "rural-incentives", "new-hospitals-2025", "flu-season", "depot-outage", "recruitment-2026")
+BUILT_IN = ("baseline", "rural-incentives", "new-hospitals-2025", "flu-season", "depot-outage", "recruitment-2026",
+            "access-first")
 
 
 @pytest.mark.parametrize("name", BUILT_IN)

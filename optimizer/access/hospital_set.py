@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from optimizer.data.dataset import Dataset
 
 
 def read_hospital_set(path: str | Path, known: set[str]) -> frozenset[str]:
@@ -36,11 +41,23 @@ def read_hospital_set(path: str | Path, known: set[str]) -> frozenset[str]:
 
 
 def hospitals_24_7_from_capacity(dataset_dir: str | Path) -> frozenset[str]:
-    """Hospitals the capacity model finds 24/7 for surgery (at least one room staffable around the clock:
-    status ``fully_24_7`` or ``24_7_some_rooms``) from the staff in post of the dataset."""
-    from optimizer.capacity.build import load_input
+    """Hospitals of the dataset folder the capacity model finds 24/7 for surgery from its staff in post."""
+    from optimizer.data.dataset import load_dataset
+
+    return hospitals_24_7_in_post(load_dataset(dataset_dir))
+
+
+def hospitals_24_7_in_post(ds: Dataset, clues: Iterable[str] | None = None) -> frozenset[str]:
+    """Open hospitals of a loaded dataset (or only ``clues``) the capacity model finds 24/7 for surgery from
+    the staff in post: at least one room staffable around the clock (status ``fully_24_7`` or
+    ``24_7_some_rooms``)."""
+    from optimizer.capacity.build import from_dataset
     from optimizer.capacity.kpis import FULLY, SOME_ROOMS, statuses
     from optimizer.capacity.settings import CapacitySettings
 
-    inp = load_input(dataset_dir, program_only=False)
+    inp = from_dataset(ds, program_only=False)
+    if clues is not None:
+        inp = inp.subset(set(clues) & {h.clues for h in inp.hospitals})
+        if not inp.hospitals:
+            return frozenset()
     return frozenset(s.clues for s in statuses(inp, CapacitySettings()) if s.status in {FULLY, SOME_ROOMS})

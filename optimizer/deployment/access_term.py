@@ -14,21 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.access.gain import AccessGain, access_gain
+from optimizer.access.hospital_set import hospitals_24_7_in_post
 from optimizer.access.scope import AccessScope, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.model import DeploymentPlan
 from optimizer.deployment.settings import DeploymentSettings
-
-
-def base_24_7(ds: object) -> frozenset[str]:
-    """Hospitals of a loaded dataset the capacity model finds 24/7 for surgery from staff in post alone."""
-    from optimizer.capacity.build import from_dataset
-    from optimizer.capacity.kpis import FULLY, SOME_ROOMS, statuses
-    from optimizer.capacity.settings import CapacitySettings
-
-    inp = from_dataset(ds, program_only=False)  # type: ignore[arg-type]
-    return frozenset(s.clues for s in statuses(inp, CapacitySettings()) if s.status in {FULLY, SOME_ROOMS})
 
 
 def with_access(inp: DeploymentInput, settings: DeploymentSettings, scope: AccessScope,
@@ -40,7 +31,7 @@ def with_access(inp: DeploymentInput, settings: DeploymentSettings, scope: Acces
 
 def with_access_from_dataset(inp: DeploymentInput, settings: DeploymentSettings, ds: object) -> DeploymentInput:
     """``inp`` with access data built from a loaded dataset (estimated road minutes, capacity's 24/7 base)."""
-    return with_access(inp, settings, scope_from_dataset(ds), base_24_7(ds))  # type: ignore[arg-type]
+    return with_access(inp, settings, scope_from_dataset(ds), hospitals_24_7_in_post(ds))  # type: ignore[arg-type]
 
 
 def plan_24_7(gain: AccessGain, plan: DeploymentPlan) -> list[str]:

@@ -1,13 +1,17 @@
 """Access stage: minutes from every municipality to the nearest hospital with 24/7 surgery, by state.
 
-The 24/7 hospitals are those the capacity stage finds able to keep at least one operating room open
-round the clock; without a capacity stage, the access package's stand-in (program hospitals with a room).
+The 24/7 hospitals are the program hospitals the capacity stage finds able to keep at least one operating
+room open round the clock (with the recruits deployed), plus the other open hospitals of the network that
+can do so with their staff in post (people reach surgery wherever it runs 24/7; the same base the
+deployment's access term starts from). Without a capacity stage, the access package's stand-in (program
+hospitals with a room).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from optimizer.access.hospital_set import hospitals_24_7_in_post
 from optimizer.access.kpis import access_report, municipality_access_table
 from optimizer.access.scope import default_24_7, scope_from_dataset
 from optimizer.access.validate import validate_report
@@ -19,7 +23,8 @@ def hospitals_24_7(ctx: RunContext) -> list[str]:
     cap = ctx.output("capacity")
     if cap is not None:
         h = cap.tables["hospitals"]
-        return sorted(h.loc[h["rooms_24_7"] >= 1, "clues"])
+        others = set(ctx.dataset.hospitals["clues"]) - set(h["clues"])
+        return sorted(set(h.loc[h["rooms_24_7"] >= 1, "clues"]) | hospitals_24_7_in_post(ctx.dataset, others))
     return sorted(default_24_7(ctx.dataset.hospitals))
 
 
