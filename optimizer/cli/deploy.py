@@ -39,6 +39,21 @@ def _settings_and_dataset(scenario: Path | None, dataset: Path | None, as_json: 
         raise  # unreachable: fail() exits
 
 
+def _availability(scenario: Path | None, as_json: bool) -> float:
+    """Share of contract hours really worked: the scenario's capacity allowances (or their defaults)."""
+    from optimizer.capacity.settings import CapacitySettings
+
+    if scenario is None:
+        return CapacitySettings().allowances.availability
+    from optimizer.scenarios.yamlfile import load_scenario
+
+    try:
+        return load_scenario(scenario).capacity.allowances.availability
+    except (OSError, ValueError) as exc:
+        fail(str(exc), as_json)
+        raise  # unreachable: fail() exits
+
+
 def deploy(
     dataset: Path | None = typer.Option(None, "--dataset", help="Dataset folder (default: $BIENESTAR_HOME/dataset)."),
     scenario: Path | None = typer.Option(None, "--scenario", help="Scenario YAML; its `deployment:` settings apply."),
@@ -55,6 +70,9 @@ def deploy(
         "(degree-weighted); e.g. 0.001 = 1,000 people worth one weighted procedure/week. Default 0."),
     access_minutes: float | None = typer.Option(None, "--access-minutes", help="Travel minutes counted as within "
                                                 "reach (default 120)."),
+    contract_hours: bool = typer.Option(
+        False, "--contract-hours", help="Plan on full contract hours (absences covered by substitutes) instead of "
+        "the hours really worked after holidays, leave and training (the capacity model's availability)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Deploy recruits as complete 24/7 surgical teams; print KPIs and write the plan (CSV + XLSX)."""
@@ -72,7 +90,8 @@ def deploy(
     try:
         ds = load_dataset(ds_dir)
         cur = pd.read_csv(current, dtype=str) if current is not None else None
-        inp = with_access_from_dataset(from_dataset(ds, cur), settings, ds)
+        availability = 1.0 if contract_hours else _availability(scenario, as_json)
+        inp = with_access_from_dataset(from_dataset(ds, cur, availability=availability), settings, ds)
     except (FileNotFoundError, DeploymentInputError, pd.errors.ParserError) as exc:
         fail(str(exc), as_json)
     from optimizer.cli.scenarios import solver_output_to_stderr

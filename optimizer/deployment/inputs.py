@@ -72,7 +72,7 @@ class Candidate:
     home_cvegeo: str
     home_lat: float
     home_lon: float
-    weekly_hours: float
+    weekly_hours: float  # hours/week really at work: contract hours x availability (see from_tables)
     willing_states: frozenset[str]
     max_km: float | None
     incentive_mxn: float
@@ -86,7 +86,7 @@ class StaffInPost:
     specialty: Specialty
     sex: str
     clues: str
-    weekly_hours: float
+    weekly_hours: float  # hours/week really at work: contract hours x availability (see from_tables)
 
 
 @dataclass
@@ -177,14 +177,22 @@ def from_tables(
     states: pd.DataFrame | None = None,
     current: pd.DataFrame | None = None,
     source: str = "specialists.csv",
+    availability: float = 1.0,
 ) -> DeploymentInput:
     """Build the input from the dataset tables.
+
+    ``availability`` is the share of contract hours a person is really at work after holidays, leave and
+    training (:attr:`optimizer.capacity.settings.Allowances.availability`, 0.846 by default there); every
+    person's weekly hours are contract hours times it, so a "24/7 team slot" is one the capacity model also
+    finds staffable 168 h/week. 1.0 plans on contract hours (absences covered by substitutes).
 
     ``facilities``/``specialists`` have the columns of the domain entities; ``surgical_demand`` has
     ``clues, specialty, procedures_per_week, or_hours_per_week``; ``current`` (optional) has
     ``specialist_id, hospital`` (the columns of a written ``assignments.csv``). Rows whose home municipality is unknown
     raise :class:`DeploymentInputError` naming ``source``, the row and the field.
     """
+    if not 0 < availability <= 1:
+        raise DeploymentInputError(f"availability {availability:g}: must be in (0, 1] (share of contract hours)")
     fac = facilities[facilities["program"].map(_truthy)].copy()
     fac = fac[fac["kind"].astype(str) == "hospital"]
     hospitals = [
@@ -226,7 +234,7 @@ def from_tables(
             if clues in program:
                 in_post.append(
                     StaffInPost(_text(r["specialist_id"]), Specialty(spec), _text(r["sex"]), clues,
-                                float(r["weekly_hours"]))
+                                float(r["weekly_hours"]) * availability)
                 )
             continue
         if status != StaffStatus.RECRUIT.value:
@@ -247,7 +255,7 @@ def from_tables(
                 home_cvegeo=cvegeo,
                 home_lat=lat,
                 home_lon=lon,
-                weekly_hours=float(r["weekly_hours"]),
+                weekly_hours=float(r["weekly_hours"]) * availability,
                 willing_states=_states(r.get("willing_states")),
                 max_km=_opt_float(r.get("max_km")),
                 incentive_mxn=float(r.get("incentive_mxn") or 0.0),
@@ -273,12 +281,13 @@ def from_tables(
     return DeploymentInput(hospitals, demand, candidates, in_post, cur, names, departed)
 
 
-def from_dataset(ds: Any, current: pd.DataFrame | None = None) -> DeploymentInput:
-    """Build the input from a loaded :class:`optimizer.data.dataset.Dataset` (demand from its records)."""
+def from_dataset(ds: Any, current: pd.DataFrame | None = None, availability: float = 1.0) -> DeploymentInput:
+    """Build the input from a loaded :class:`optimizer.data.dataset.Dataset` (demand from its records);
+    ``availability`` as in :func:`from_tables`."""
     from optimizer.data.aggregate import surgical_demand
 
     demand = surgical_demand(ds.records_dir)
-    return from_tables(ds.facilities, ds.specialists, demand, ds.states, current)
+    return from_tables(ds.facilities, ds.specialists, demand, ds.states, current, availability=availability)
 
 
 def _truthy(v: Any) -> bool:

@@ -14,8 +14,10 @@ from optimizer.scenarios.stage import RunContext, StageOutput
 def run(ctx: RunContext) -> StageOutput:
     """Solve the deployment of the run's recruit pool against the run's surgical demand."""
     ds, s = ctx.dataset, ctx.scenario.deployment
-    inp = with_access_from_dataset(from_tables(ds.facilities, ds.specialists, ctx.demand.surgical, ds.states),
-                                   s, ds)
+    # hours really at work, as the capacity stage counts them, so its 24/7 status agrees with the teams formed
+    availability = ctx.scenario.capacity.allowances.availability
+    inp = with_access_from_dataset(from_tables(ds.facilities, ds.specialists, ctx.demand.surgical, ds.states,
+                                               availability=availability), s, ds)
     plan = solve(inp, s)
     check = validate(inp, s, plan)
     assignments = pd.DataFrame(
@@ -44,6 +46,7 @@ def run(ctx: RunContext) -> StageOutput:
         acc = access_summary(inp.access, plan)
         kpis["access_people_gained"] = acc.people_gained
         kpis["access_weighted_gained"] = acc.weighted_gained
+        kpis["access_people_within_after"] = acc.people_within_after
     log = [f"deployment: {plan.status}, {len(assignments)} of {plan.n_candidates} recruits deployed, "
            f"{kpis['team_slots']} team slots, {plan.solve_seconds:.1f} s"]
     return StageOutput(plan.status, kpis, {"assignments": assignments, "teams": teams, "short": short},
