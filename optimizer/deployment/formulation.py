@@ -152,6 +152,16 @@ class _Rows:
         self.hi.append(hi)
         return i
 
+    def add_many(self, n_rows: int, r_local: np.ndarray, cols: np.ndarray, vals: np.ndarray, lo: float,
+                 hi: float) -> None:
+        """``n_rows`` rows at once: entry t goes to row ``r_local[t]`` (0-based within the block)."""
+        i0 = len(self.lo)
+        self.r.append(i0 + np.asarray(r_local, dtype=np.int64))
+        self.c.append(np.asarray(cols, dtype=np.int64))
+        self.v.append(np.asarray(vals, dtype=float))
+        self.lo.extend([lo] * n_rows)
+        self.hi.extend([hi] * n_rows)
+
     def matrix(self, n_cols: int) -> sp.csr_matrix:
         if not self.lo:
             return sp.csr_matrix((0, n_cols))
@@ -246,17 +256,12 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     slack_rows: list[tuple[int, float]] = []  # (row, sign) filled in after columns are known
 
     # people of a class: sum_h x = sum_i z
-    order = np.argsort(arc_k, kind="stable")
-    starts = np.searchsorted(arc_k[order], np.arange(len(classes)))
-    ends = np.searchsorted(arc_k[order], np.arange(len(classes)), side="right")
-    seg_starts = np.searchsorted(seg_k, np.arange(len(classes)))
-    seg_ends = np.searchsorted(seg_k, np.arange(len(classes)), side="right")
     class_row = np.full(len(classes), -1, dtype=np.int64)
-    for k in np.flatnonzero(has_arc):
-        a_cols = order[starts[k] : ends[k]]
-        s_cols = seg0 + np.arange(seg_starts[k], seg_ends[k])
-        class_row[k] = len(rows.lo)
-        rows.add(np.concatenate([a_cols, s_cols]), np.r_[np.ones(len(a_cols)), -np.ones(len(s_cols))], 0.0, 0.0)
+    with_arc = np.flatnonzero(has_arc)
+    class_row[with_arc] = len(rows.lo) + np.arange(len(with_arc))
+    rows.add_many(len(with_arc), np.r_[class_row[arc_k], class_row[seg_k]] - len(rows.lo),
+                  np.r_[np.arange(len(arc_k)), seg0 + np.arange(len(seg_k))],
+                  np.r_[np.ones(len(arc_k)), -np.ones(len(seg_k))], 0.0, 0.0)
 
     # buckets y[h, r, H]: integer people of role r with H contract hours at hospital h. With y and u
     # integer, the class -> bucket flows form a transportation polytope, so x may stay continuous.
@@ -265,8 +270,11 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     cls_role = np.array([role_codes.index(c.role.value) for c in classes], dtype=np.int64)
     cls_hours = np.array([hour_values.index(c.weekly_hours) for c in classes], dtype=np.int64)
     code = (arc_h * len(role_codes) + cls_role[arc_k]) * len(hour_values) + cls_hours[arc_k]
-    uniq, arc_bucket = np.unique(code, return_inverse=True)
-    arc_bucket = arc_bucket.astype(np.int64)
+    # np.unique without the sort: the key space (hospitals x roles x hours) is small
+    present = np.zeros(n_h * len(role_codes) * len(hour_values), dtype=bool)
+    present[code] = True
+    uniq = np.flatnonzero(present)
+    arc_bucket = (np.cumsum(present) - 1)[code].astype(np.int64)
     b_hh, rest = uniq % len(hour_values), uniq // len(hour_values)
     bucket_keys = [
         (int(h), role_codes[int(r)], float(hour_values[int(hh)]))
@@ -276,12 +284,8 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
     y0 = n_base
     n_base += n_b
     b_ub = np.bincount(arc_bucket, weights=sizes[arc_k], minlength=n_b)
-    order_b = np.argsort(arc_bucket, kind="stable")
-    b_starts = np.searchsorted(arc_bucket[order_b], np.arange(n_b))
-    b_ends = np.searchsorted(arc_bucket[order_b], np.arange(n_b), side="right")
-    for b in range(n_b):
-        a_cols = order_b[b_starts[b] : b_ends[b]]
-        rows.add(np.r_[a_cols, y0 + b], np.r_[np.ones(len(a_cols)), -1.0], 0.0, 0.0)
+    rows.add_many(n_b, np.r_[arc_bucket, np.arange(n_b)], np.r_[np.arange(n_arc), y0 + np.arange(n_b)],
+                  np.r_[np.ones(n_arc), -np.ones(n_b)], 0.0, 0.0)
     by_hr: dict[tuple[int, str], list[int]] = {}
     for b, (h, r, _hh) in enumerate(bucket_keys):
         by_hr.setdefault((h, r), []).append(b)
@@ -303,12 +307,15 @@ def build(inp: DeploymentInput, settings: DeploymentSettings, elastic: bool = Fa
             w_h_l.append(h)
     n_w = len(w_h_l)
     n_base += n_w
+    chains_of_h: dict[int, list[list[int]]] = {}
+    for (hh, _s), cols in sorted(slots_by_hs.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
+        chains_of_h.setdefault(hh, []).append(cols)
     for h in sorted(slots_by_h):
         w_cols = np.array(w_cols_by_h[h], dtype=np.int64)
         rows.add(np.r_[w_cols, slots_by_h[h]], np.r_[np.ones(len(w_cols)), -np.ones(len(slots_by_h[h]))], 0.0, 0.0)
         for a, b in zip(w_cols[:-1], w_cols[1:], strict=True):
             rows.add([b, a], [1.0, -1.0], -math.inf, 0.0)
-        for cols_s in slots_by_hs_of_h(slots_by_hs, h):
+        for cols_s in chains_of_h[h]:
             rows.add([cols_s[0], int(w_cols[0])], [1.0, -1.0], -math.inf, 0.0)  # any open slot: w[h, 1] = 1
         for r, n_r in need.items():
             if n_r == 0:
@@ -464,11 +471,6 @@ def _access_rows(
     return [w_of[reach[i]] for i in rows_i], settings.access_weight * gain.weight[rows_i]
 
 
-def slots_by_hs_of_h(slots_by_hs: dict[tuple[int, Specialty], list[int]], h: int) -> list[list[int]]:
-    """The slot chains (column lists) of every surgical specialty at hospital ``h``."""
-    return [cols for (hh, _s), cols in sorted(slots_by_hs.items(), key=lambda kv: kv[0][1].value) if hh == h]
-
-
 def _add_rounding_cuts(
     rows: _Rows, y_cols: np.ndarray, y_hours: np.ndarray, chain: np.ndarray, per_slot: float, have: float
 ) -> None:
@@ -484,7 +486,7 @@ def _add_rounding_cuts(
         return
     m = np.arange(0, len(chain) + 1)
     need_h = np.maximum(0.0, m * per_slot - have)
-    for d in np.unique(y_hours):
+    for d in sorted(set(y_hours.tolist())):
         f = np.ceil(need_h / d - 1e-9)
         inc = np.diff(f)
         if not np.any(inc > 0):

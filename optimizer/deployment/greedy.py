@@ -40,30 +40,35 @@ def greedy_start(
     arc_guide = guide[:n_arc] if guide is not None else np.zeros(n_arc)
     order = np.lexsort((-mip.c[:n_arc], -arc_guide, key))  # by (hospital, role), LP flow then cheapest first
     bounds = np.flatnonzero(np.diff(key[order])) + 1
-    arcs_at: dict[tuple[int, Specialty], list[int]] = {}
+    # arcs of each (hospital, role) in preference order; compacted to classes with free people when scanned
+    arcs_at: dict[tuple[int, Specialty], np.ndarray] = {}
     for chunk in np.split(order, bounds) if n_arc else []:
         k0 = int(key[chunk[0]])
-        arcs_at[(k0 // len(roles), roles[k0 % len(roles)])] = chunk.tolist()
+        arcs_at[(k0 // len(roles), roles[k0 % len(roles)])] = chunk
     hours: dict[tuple[int, Specialty], float] = dict(form.inpost)
     flow: dict[int, int] = {}
-    arc_k, arc_h = form.arc_k.tolist(), form.arc_h.tolist()
+    arc_k, arc_h = form.arc_k, form.arc_h
+    free_np = np.array(free, dtype=np.int64)  # mirror of ``free`` for vectorised compaction
+    no_arcs = np.zeros(0, dtype=np.int64)
     role_of = [c.role for c in form.classes]
     hours_of = [c.weekly_hours for c in form.classes]
     spent = 0.0
 
     def take(j: int) -> float:
-        k, h = arc_k[j], arc_h[j]
+        k, h = int(arc_k[j]), int(arc_h[j])
         inc = incentive[k][next_member[k]]
         next_member[k] += 1
         free[k] -= 1
+        free_np[k] -= 1
         flow[j] = flow.get(j, 0) + 1
         hours[(h, role_of[k])] = hours.get((h, role_of[k]), 0.0) + hours_of[k]
         return inc + float(bonus[h])
 
     def give_back(j: int) -> None:
-        k, h = arc_k[j], arc_h[j]
+        k, h = int(arc_k[j]), int(arc_h[j])
         next_member[k] -= 1
         free[k] += 1
+        free_np[k] += 1
         flow[j] -= 1
         hours[(h, role_of[k])] -= hours_of[k]
 
@@ -78,7 +83,6 @@ def greedy_start(
     taken_u = np.zeros(len(slot_cols), dtype=bool)
     n_hs: dict[tuple[int, Specialty], int] = {}
     n_h: dict[int, int] = {}
-    first_free: dict[tuple[int, Specialty], int] = {}
     tpl = s.template
     # access term: the first team of a hospital brings the municipalities it reaches within reach
     acc_cols = form.acc_col0 + np.arange(len(form.acc_first_w))
@@ -103,13 +107,12 @@ def greedy_start(
                 continue
             slots_after = (n_hs.get((h, spec), 0) if role in SURGICAL_SPECIALTIES else n_h.get(h, 0)) + 1
             need = HOURS_PER_WEEK * n_r * slots_after
-            arcs = arcs_at.get((h, role), [])
-            p = first_free.get((h, role), 0)
-            while p < len(arcs) and free[arc_k[arcs[p]]] == 0:
-                p += 1  # skip classes used up so far (a heuristic: a rollback may free one behind the mark)
-            first_free[(h, role)] = p
-            for q in range(p, len(arcs)):
-                j = arcs[q]
+            arcs = arcs_at.get((h, role), no_arcs)
+            # Drop classes used up by committed slots (exact: only this attempt's rollback frees people,
+            # and this attempt has taken none of this role yet); vectorised, so 5x instances stay fast.
+            arcs = arcs[free_np[arc_k[arcs]] > 0]
+            arcs_at[(h, role)] = arcs
+            for j in arcs.tolist():
                 while hours.get((h, role), 0.0) < need - 1e-9 and free[arc_k[j]] > 0:
                     cost += take(j)
                     took.append(j)

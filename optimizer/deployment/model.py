@@ -121,7 +121,8 @@ def _solve_lexicographic(
         left = max(0.5, s.time_limit_s - (time.perf_counter() - t0))
         res, _info = solve_priced(_with_objective(mip, c, off), form.n_arc, form.arc_k, s.solver, left, s.seed,
                                   s.threads, s.mip_gap,
-                                  bound_fn=lambda d, c=c, off=off: lagrangian_bound(inp, s, form, d, c, off))
+                                  bound_fn=lambda d, c=c, off=off: lagrangian_bound(inp, s, form, d, c, off),
+                                  arc_bucket=form.arc_bucket)
         if res.x is None:
             stages.append({"stage": name, "status": res.status, "value": None, "bound": None})
             return res, stages
@@ -156,7 +157,8 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
         res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, left, s.seed, s.threads,
                                   s.mip_gap, start,
                                   bound_fn=lambda d: lagrangian_bound(inp, s, form, d),
-                                  guided_start=lambda lp_x: _feasible_or_none(form, greedy_start(inp, s, form, lp_x)))
+                                  guided_start=lambda lp_x: _feasible_or_none(form, greedy_start(inp, s, form, lp_x)),
+                                  arc_bucket=form.arc_bucket)
     base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),
                 n_arcs=len(form.arc_k), stages=stages)
     if res.x is None:
