@@ -107,6 +107,9 @@ def test_overlapping_reach_counts_once() -> None:
     rep = validate(inp, s, plan)
     assert rep.access_gained == 500_000
     assert plan.objective == pytest.approx(rep.objective) == pytest.approx(ALTO * 105.0 + 50.0)
+    # each hospital alone keeps the municipality within reach: withdrawing either team loses nobody
+    assert {(e.hospital, e.change, e.people) for e in team_effects(inp, plan)} == {
+        ("CSIMB000001", "withdraw", 0.0), ("CSIMB000002", "withdraw", 0.0)}
 
 
 def test_lagrangian_bound_stays_valid_with_access() -> None:

@@ -72,25 +72,29 @@ class TeamMoveEffect:
 
 
 def team_effects(inp: DeploymentInput, plan: DeploymentPlan, top: int = 10) -> list[TeamMoveEffect]:
-    """What HR sees before moving one team: for every hospital the plan makes 24/7 (and that is not 24/7 on its
-    own staff), the reach lost if its teams are withdrawn; and the ``top`` hospitals without a team where one
-    team would bring the most people within reach. Moving a team from ``a`` to ``b`` changes reach by about the
-    sum of the two (exactly ``gain.rebased(...).people_gained(add=[b], remove=[a])``)."""
+    """What HR sees before moving one team. For every hospital with teams in ``plan``: the reach lost if one
+    of its teams is withdrawn (none while it keeps another team, or when it is 24/7 on its own staff); and the
+    ``top`` hospitals without a team where one team would bring the most people within reach. Moving one team
+    from ``a`` to ``b`` changes reach by about the sum of the two (exactly
+    ``gain.rebased(...).people_gained(add=[b], remove=[a])`` when ``a`` loses its only team)."""
     gain = inp.access
     if gain is None:
         return []
-    opened = plan_24_7(gain, plan)
-    after = gain.rebased(sorted(set(opened) | {h for h, b in zip(gain.hospital_ids, gain.is_24_7, strict=True)
-                                                 if b}))
-    base = {h for h, b in zip(gain.hospital_ids, gain.is_24_7, strict=True) if b}
-    out: list[TeamMoveEffect] = []
-    for h in opened:
-        if h in base:
-            continue
-        out.append(TeamMoveEffect(h, "withdraw", after.people_gained([], [h]), after.gain_of_set([], [h])))
     known = set(gain.hospital_ids)
-    candidates = [h.clues for h in inp.hospitals
-                  if h.operating_rooms > 0 and h.clues in known and h.clues not in set(opened) | base]
+    slots: dict[str, int] = {}
+    for t in plan.teams:
+        if t.hospital in known:
+            slots[t.hospital] = slots.get(t.hospital, 0) + t.slots
+    base = {h for h, b in zip(gain.hospital_ids, gain.is_24_7, strict=True) if b}
+    now_24_7 = base | {h for h, n in slots.items() if n > 0}
+    after = gain.rebased(now_24_7)
+    out: list[TeamMoveEffect] = []
+    for h, n in sorted(slots.items()):
+        if n == 1 and h not in base:
+            out.append(TeamMoveEffect(h, "withdraw", after.people_gained([], [h]), after.gain_of_set([], [h])))
+        elif n > 0:
+            out.append(TeamMoveEffect(h, "withdraw", 0.0, 0.0))
+    candidates = [h.clues for h in inp.hospitals if h.operating_rooms > 0 and h.clues in known - now_24_7]
     adds = [TeamMoveEffect(h, "add", after.people_gained([h]), after.gain_of_set([h])) for h in candidates]
     adds.sort(key=lambda e: (-e.weighted, e.hospital))
     out.sort(key=lambda e: (e.weighted, e.hospital))
