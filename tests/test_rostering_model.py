@@ -165,7 +165,7 @@ def test_lns_never_worsens_and_keeps_feasibility() -> None:
     assert first.Solve(built.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
     start = built.roster(first, inst)
     start_obj = validate(inst, start).objective
-    roster, obj, steps = lns_improve(inst, built, start, start_obj, time.monotonic() + 3, FAST, lower_bound=0)
+    roster, obj, steps = lns_improve(inst, start, start_obj, time.monotonic() + 3, FAST, lower_bound=0)
     report = validate(inst, roster)
     assert steps >= 1 and report.feasible and report.objective == obj <= start_obj
 

@@ -1,4 +1,4 @@
-"""The CP-SAT formulation of a ``RosterInstance``.
+"""The CP-SAT formulation of a ``RosterInstance``, for the whole staff or for a few freed people.
 
 Variables: ``x[e, d, s]`` = person ``e`` works shift ``s`` on day ``d`` (created only where the person may work
 it, unless ``explain`` is set), ``w[e, d]`` = ``e`` works on ``d``. Sequence rules are written the way CP-SAT
@@ -13,6 +13,12 @@ propagates best:
 * minimum consecutive days off: the same on ``not w``;
 * forbidden successions: one clause per pair of consecutive days.
 
+Each person's rules are independent of everybody else's; only cover (and fairness) couples people. So
+``add_person`` writes one person's variables and rules, and ``build_model`` uses it both for the full model and,
+with ``free`` and ``fixed``, for the LNS sub-model of a few freed people whose cover lines count the fixed
+people's shifts as constants (``lns.py``). The sub-model's objective includes the fixed people's penalties as
+a constant, so it equals the full objective of the merged roster.
+
 With ``explain=True`` every hard-rule group is guarded by an assumption literal, so CP-SAT can return a core
 of rules (``rule``, person/day) that cannot hold together; see ``explain.py``.
 """
@@ -25,7 +31,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from optimizer.rostering.instance import RosterInstance, Staff
+from optimizer.rostering.instance import Roster, RosterInstance, Staff
 from optimizer.rostering.validate import fairness_members, pinned_cell
 
 Key = tuple[str, int, str]
@@ -38,21 +44,32 @@ Guard = Callable[[str, str | None, int | None, str], list[cp_model.IntVar]]
 
 @dataclass
 class BuiltModel:
-    """A CP-SAT model plus the handles needed to read a roster and the objective back."""
+    """A CP-SAT model plus the handles needed to read a roster and the objective back.
+
+    ``fixed`` holds the rows of the people that are not in the model (a sub-model); they are copied into
+    every roster read back.
+    """
 
     model: cp_model.CpModel
     x: dict[Key, cp_model.IntVar]
     work: dict[tuple[str, int], cp_model.IntVar]
     terms: dict[str, cp_model.LinearExprT]
     guards: dict[int, tuple[str, str | None, int | None, str]] = field(default_factory=dict)
+    fixed: Roster = field(default_factory=dict)
 
-    def roster(self, solver: cp_model.CpSolver, inst: RosterInstance) -> dict[str, list[str]]:
-        """The roster in the solver's current solution."""
-        out = {e.id: [""] * inst.horizon for e in inst.staff}
+    def roster(self, solver: cp_model.CpSolver, inst: RosterInstance) -> Roster:
+        """The roster in the solver's current solution (fixed people keep their rows)."""
+        out = {e.id: list(self.fixed[e.id]) if e.id in self.fixed else [""] * inst.horizon for e in inst.staff}
         for (e, d, s), var in self.x.items():
             if solver.Value(var):
                 out[e][d] = s
         return out
+
+    def hint(self, roster: Roster) -> None:
+        """Give ``roster`` (rows of the modelled people) to CP-SAT as its starting point."""
+        self.model.ClearHints()
+        for (e, d, s), var in self.x.items():
+            self.model.AddHint(var, 1 if e in roster and roster[e][d] == s else 0)
 
 
 def _signature(inst: RosterInstance, e: Staff) -> tuple:
@@ -82,11 +99,20 @@ def identical_groups(inst: RosterInstance) -> list[list[str]]:
     return [g for g in groups.values() if len(g) > 1]
 
 
-def build_model(inst: RosterInstance, symmetry_breaking: bool = True, explain: bool = False) -> BuiltModel:
-    """Build the CP-SAT model of ``inst`` (objective = sum of ``terms``)."""
+def build_model(
+    inst: RosterInstance,
+    symmetry_breaking: bool = True,
+    explain: bool = False,
+    free: set[tuple[str, int]] | None = None,
+    fixed: Roster | None = None,
+) -> BuiltModel:
+    """Build the CP-SAT model of ``inst`` (objective = sum of ``terms``).
+
+    With ``free`` (a set of ``(staff id, day)`` cells) only the people owning a free cell get variables, and
+    their cells outside ``free`` are fixed to ``fixed``; everybody else keeps the row ``fixed[id]``, which
+    enters cover, fairness, requests and changes as constants.
+    """
     m = cp_model.CpModel()
-    H = inst.horizon
-    lengths = {s.id: s.length for s in inst.shifts}
     guards: dict[int, tuple[str, str | None, int | None, str]] = {}
 
     def guard(rule: str, staff: str | None, day: int | None, text: str) -> list[cp_model.IntVar]:
@@ -98,86 +124,98 @@ def build_model(inst: RosterInstance, symmetry_breaking: bool = True, explain: b
         m.AddAssumption(lit)
         return [lit]
 
-    x: dict[Key, cp_model.IntVar] = {}
-    work: dict[tuple[str, int], cp_model.IntVar] = {}
-    for e in inst.staff:
-        off = inst.days_off.get(e.id, set())
-        for d in range(H):
-            pin = pinned_cell(inst, e.id, d)
-            for s in inst.shift_ids:
-                possible = e.max_shifts.get(s, 0) > 0 and d not in off
-                if explain or possible or pin == s:
-                    x[(e.id, d, s)] = m.NewBoolVar(f"x_{e.id}_{d}_{s}")
-            day_vars = [x[(e.id, d, s)] for s in inst.shift_ids if (e.id, d, s) in x]
-            wv = m.NewBoolVar(f"w_{e.id}_{d}")
-            m.Add(wv == sum(day_vars))  # rule 1: at most one shift a day
-            work[(e.id, d)] = wv
-            if pin is not None:
-                g = guard("11 published cell", e.id, d, f"{e.id} keeps the published {pin or 'day off'} on day {d}")
-                if pin:
-                    m.Add(x[(e.id, d, pin)] == 1).OnlyEnforceIf(g)
-                else:
-                    m.Add(wv == 0).OnlyEnforceIf(g)
-        if explain:
-            if off:
-                g = guard("9 days off", e.id, None, f"{e.id} is off on days {sorted(off)}")
-                for d in off:
-                    if d < H:
-                        m.Add(work[(e.id, d)] == 0).OnlyEnforceIf(g)
-            for s in inst.shift_ids:
-                if e.max_shifts.get(s, 0) == 0:
-                    g = guard("3 max shifts per type", e.id, None, f"{e.id} may not work {s}")
-                    for d in range(H):
-                        m.Add(x[(e.id, d, s)] == 0).OnlyEnforceIf(g)
+    if free is None:
+        people, rows = list(inst.staff), {}
+    else:
+        assert fixed is not None, "a sub-model needs the fixed people's rows"
+        owners = {e for e, _ in free}
+        people = [e for e in inst.staff if e.id in owners]
+        rows = {e.id: fixed[e.id] for e in inst.staff if e.id not in owners}
+    x: XVars = {}
+    work: WorkVars = {}
+    for e in people:
+        add_person(m, inst, e, x, work, guard, explain)
+        if free is not None and fixed is not None:
+            for d in range(inst.horizon):
+                if (e.id, d) not in free:
+                    m.Add(work[(e.id, d)] == (1 if fixed[e.id][d] else 0))
+                    if fixed[e.id][d]:
+                        m.Add(x[(e.id, d, fixed[e.id][d])] == 1)
 
-    for e in inst.staff:
-        _person_rules(m, inst, e, x, work, lengths, guard)
-
-    terms: dict[str, cp_model.LinearExprT] = {}
-    _cover(m, inst, x, terms, guard)
+    terms: Terms = {}
+    _cover(m, inst, x, rows, terms, guard)
     terms["shift_on_requests"] = sum(
-        r.weight * (1 - x[(r.staff, r.day, r.shift)]) if (r.staff, r.day, r.shift) in x else r.weight
+        r.weight * (rows[r.staff][r.day] != r.shift) if r.staff in rows
+        else r.weight * (1 - x[(r.staff, r.day, r.shift)]) if (r.staff, r.day, r.shift) in x else r.weight
         for r in inst.requests
         if r.on
     )
     terms["shift_off_requests"] = sum(
-        r.weight * x[(r.staff, r.day, r.shift)]
+        r.weight * (rows[r.staff][r.day] == r.shift) if r.staff in rows
+        else r.weight * x[(r.staff, r.day, r.shift)] if (r.staff, r.day, r.shift) in x else 0
         for r in inst.requests
-        if not r.on and (r.staff, r.day, r.shift) in x
+        if not r.on
     )
-    _fairness(m, inst, x, work, terms)
+    _fairness(m, inst, x, work, rows, terms)
     if inst.previous is not None:
-        changes = []
-        for e in inst.staff:
-            if e.id not in inst.previous:
-                continue
-            for d in range(inst.pinned_days, H):
-                was = inst.previous[e.id][d]
-                if not was:
-                    changes.append(work[(e.id, d)])
-                else:
-                    changes.append(1 - x[(e.id, d, was)] if (e.id, d, was) in x else 1)
-        terms["changes"] = inst.change_weight * sum(changes)
+        terms["changes"] = inst.change_weight * sum(_changes(inst, e, x, work, rows) for e in inst.staff)
 
     if symmetry_breaking and not explain:
+        lengths = {s.id: s.length for s in inst.shifts}
         for group in identical_groups(inst):
             mins = [
-                sum(lengths[s] * x[(e, d, s)] for d in range(H) for s in inst.shift_ids if (e, d, s) in x)
+                sum(lengths[s] * x[(e, d, s)] for d in range(inst.horizon) for s in inst.shift_ids if (e, d, s) in x)
                 for e in group
+                if e not in rows
             ]
             for a, b in zip(mins, mins[1:], strict=False):
                 m.Add(a >= b)
     m.Minimize(sum(terms.values()))
-    return BuiltModel(model=m, x=x, work=work, terms=terms, guards=guards)
+    return BuiltModel(model=m, x=x, work=work, terms=terms, guards=guards, fixed=rows)
 
 
-def _person_rules(
-    m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, work: WorkVars, lengths: dict[str, int],
-    guard: Guard,
+def add_person(
+    m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, work: WorkVars, guard: Guard, explain: bool
 ) -> None:
+    """Variables of one person (``x``, ``w``; rule 1: at most one shift a day), published cells (rule 11),
+    days off and per-type bans (rules 9 and 3, as guarded constraints when explaining) and rules 2-8."""
+    H = inst.horizon
+    off = inst.days_off.get(e.id, set())
+    for d in range(H):
+        pin = pinned_cell(inst, e.id, d)
+        for s in inst.shift_ids:
+            possible = e.max_shifts.get(s, 0) > 0 and d not in off
+            if explain or possible or pin == s:
+                x[(e.id, d, s)] = m.NewBoolVar(f"x_{e.id}_{d}_{s}")
+        day_vars = [x[(e.id, d, s)] for s in inst.shift_ids if (e.id, d, s) in x]
+        wv = m.NewBoolVar(f"w_{e.id}_{d}")
+        m.Add(wv == sum(day_vars))
+        work[(e.id, d)] = wv
+        if pin is not None:
+            g = guard("11 published cell", e.id, d, f"{e.id} keeps the published {pin or 'day off'} on day {d}")
+            if pin:
+                m.Add(x[(e.id, d, pin)] == 1).OnlyEnforceIf(g)
+            else:
+                m.Add(wv == 0).OnlyEnforceIf(g)
+    if explain:
+        if off:
+            g = guard("9 days off", e.id, None, f"{e.id} is off on days {sorted(off)}")
+            for d in off:
+                if d < H:
+                    m.Add(work[(e.id, d)] == 0).OnlyEnforceIf(g)
+        for s in inst.shift_ids:
+            if e.max_shifts.get(s, 0) == 0:
+                g = guard("3 max shifts per type", e.id, None, f"{e.id} may not work {s}")
+                for d in range(H):
+                    m.Add(x[(e.id, d, s)] == 0).OnlyEnforceIf(g)
+    _person_rules(m, inst, e, x, work, guard)
+
+
+def _person_rules(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, work: WorkVars, guard: Guard) -> None:
     """Hard rules 2-8 for one person (rule numbers as in the benchmark README)."""
     H = inst.horizon
     shift_ids = inst.shift_ids
+    lengths = {s.id: s.length for s in inst.shifts}
     w = [work[(e.id, d)] for d in range(H)]
     g = guard("2 shift rotation", e.id, None, f"{e.id}'s rest between shifts")
     for s in inst.shifts:
@@ -230,33 +268,66 @@ def weekend_vars(m: cp_model.CpModel, w: list[cp_model.IntVar], H: int, name: st
     return out
 
 
-def _cover(m: cp_model.CpModel, inst: RosterInstance, x: XVars, terms: Terms, guard: Guard) -> None:
-    """Cover lines: soft preferred requirement (under/over penalties) and hard minimum."""
+def _cover(m: cp_model.CpModel, inst: RosterInstance, x: XVars, rows: Roster, terms: Terms, guard: Guard) -> None:
+    """Cover lines: soft preferred requirement (under/over penalties) and hard minimum.
+
+    People in ``rows`` (not modelled) add their shifts to the count as a constant; a line nobody modelled can
+    fill is a constant penalty (and a hard minimum it misses makes the model infeasible).
+    """
     fills: dict[tuple[int, str], list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+    base: dict[tuple[int, str, str | None], int] = defaultdict(int)
     role_of = {e.id: e.role for e in inst.staff}
     slots = {s.id: s.slots for s in inst.shifts}
     for (e, d, s), var in x.items():
         for slot in slots[s]:
             fills[(d, slot)].append((role_of[e], var))
-    under_terms, over_terms = [], []
+    for eid, row in rows.items():
+        for d, s in enumerate(row):
+            for slot in slots[s] if s else ():
+                base[(d, slot, role_of[eid])] += 1
+                base[(d, slot, None)] += 1
+    under_terms: list[cp_model.LinearExprT] = []
+    over_terms: list[cp_model.LinearExprT] = []
     for c in inst.cover:
         vars_c = [v for r, v in fills[(c.day, c.slot)] if c.role is None or r == c.role]
+        have = base[(c.day, c.slot, c.role)]
+        if not vars_c:
+            under_terms.append(c.weight_under * max(0, c.requirement - have))
+            over_terms.append(c.weight_over * max(0, have - c.requirement))
+            if have < c.minimum:
+                m.AddBoolOr([])  # nobody modelled can lift this line to its hard minimum
+            continue
         n = sum(vars_c)
-        ub = len(vars_c)
-        under = m.NewIntVar(0, max(0, c.requirement), f"under_{c.day}_{c.slot}_{c.role}")
-        over = m.NewIntVar(0, max(0, ub - c.requirement), f"over_{c.day}_{c.slot}_{c.role}")
-        m.Add(n + under - over == c.requirement)
+        need = c.requirement - have
+        under = m.NewIntVar(0, max(0, need), f"under_{c.day}_{c.slot}_{c.role}")
+        over = m.NewIntVar(0, max(0, len(vars_c) - need), f"over_{c.day}_{c.slot}_{c.role}")
+        m.Add(n + under - over == need)
         under_terms.append(c.weight_under * under)
         over_terms.append(c.weight_over * over)
-        if c.minimum > 0:
+        if c.minimum > have:
             who = "anybody" if c.role is None else c.role
             g = guard("10 minimum cover", c.role, c.day, f"at least {c.minimum} of {who} on {c.slot} on day {c.day}")
-            m.Add(n >= c.minimum).OnlyEnforceIf(g)
+            m.Add(n >= c.minimum - have).OnlyEnforceIf(g)
     terms["cover_under"] = sum(under_terms)
     terms["cover_over"] = sum(over_terms)
 
 
-def _fairness(m: cp_model.CpModel, inst: RosterInstance, x: XVars, work: WorkVars, terms: Terms) -> None:
+def _changes(inst: RosterInstance, e: Staff, x: XVars, work: WorkVars, rows: Roster) -> cp_model.LinearExprT:
+    """Draft-period cells of ``e`` that differ from the previous roster (a constant for fixed people)."""
+    if inst.previous is None or e.id not in inst.previous:
+        return 0
+    was = inst.previous[e.id]
+    days = range(inst.pinned_days, inst.horizon)
+    if e.id in rows:
+        return sum(1 for d in days if rows[e.id][d] != was[d])
+    return sum(
+        work[(e.id, d)] if not was[d] else 1 - x[(e.id, d, was[d])] if (e.id, d, was[d]) in x else 1 for d in days
+    )
+
+
+def _fairness(
+    m: cp_model.CpModel, inst: RosterInstance, x: XVars, work: WorkVars, rows: Roster, terms: Terms
+) -> None:
     """Spread (max - min) of nights / guardias / weekends between people of a role, times the rule weight."""
     H = inst.horizon
     by_role: dict[str, list[Staff]] = defaultdict(list)
@@ -268,9 +339,11 @@ def _fairness(m: cp_model.CpModel, inst: RosterInstance, x: XVars, work: WorkVar
             people = fairness_members(inst, members, rule.kind, rule.shifts)
             if len(people) < 2:
                 continue
-            counts = []
+            counts: list[cp_model.LinearExprT] = []
             for e in people:
-                if rule.kind == "weekends":
+                if e.id in rows:
+                    counts.append(_fixed_count(rows[e.id], rule.kind, rule.shifts))
+                elif rule.kind == "weekends":
                     counts.append(sum(weekend_vars(m, [work[(e.id, d)] for d in range(H)], H, f"f{e.id}")))
                 else:
                     counts.append(sum(x[(e.id, d, s)] for d in range(H) for s in rule.shifts if (e.id, d, s) in x))
@@ -281,3 +354,11 @@ def _fairness(m: cp_model.CpModel, inst: RosterInstance, x: XVars, work: WorkVar
                 m.Add(lo <= c)
             spreads.append(hi - lo)
         terms[f"fairness_{rule.name}"] = rule.weight * sum(spreads)
+
+
+def _fixed_count(row: list[str], kind: str, shifts: frozenset[str]) -> int:
+    """A fixed person's count for a fairness rule: worked weekends, or days on one of ``shifts``."""
+    if kind == "weekends":
+        H = len(row)
+        return sum(1 for w in range((H + 6) // 7) if any(d < H and row[d] for d in (7 * w + 5, 7 * w + 6)))
+    return sum(1 for s in row if s in shifts)

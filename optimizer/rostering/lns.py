@@ -1,22 +1,23 @@
-"""Large-neighbourhood search (LNS) around the incumbent roster, each step a short CP-SAT solve.
+"""Large-neighbourhood search (LNS) over people: re-roster a few people over the whole horizon, exactly.
 
-Each step frees one neighbourhood (a set of person-day cells), fixes every other cell to the incumbent, hints
-the incumbent, caps the objective at the incumbent's value and lets CP-SAT re-optimise the freed cells for at
-most ``RosterSettings.lns_step_s`` seconds. A step is kept when it does not worsen the objective. The
-neighbourhoods, most targeted first:
+Each person's labour rules are independent of everybody else's; only cover (and fairness) couples people. A
+step frees ``k`` people (2-``lns_max_people``), keeps everybody else's row fixed, and builds a sub-model holding
+only the freed people's variables and rules plus the cover lines with the fixed people's shifts as constants
+(``cpsat.build_model(free=..., fixed=...)``). That sub-model has a few hundred variables and CP-SAT usually
+solves it to optimality in tens of milliseconds, so a minute holds hundreds to thousands of steps where the
+former LNS (a copy of the whole model with cells fixed through proto domains) ran about one a second. A step
+is kept when it does not worsen the objective, so the search also walks across plateaus of equal cost.
 
-* short cover: a cover line below its requirement (chosen at random among them); the people who may work
-  its shift on its day are freed (up to ``lns_target_staff`` of them) over a window of 2-4 days either side.
-  Under-cover costs 100 per person in the benchmark, so that is where a better roster must differ;
-* a box: a third of the people over a random window of 7-14 days;
-* a staff group: 2-6 random people over the whole horizon (with roles: people of one role);
-* a day window: everybody over a random window of 3-7 days.
+Neighbourhoods (the freed people):
 
-Measured at 30 s under a load of 4-6 on 2 cores (single runs; benchmarks/results/rostering.md): after a short
-full solve, this LNS reached 8,296-10,039 on Instance12 where CP-SAT alone (its own LNS workers included)
-ended at 13,091-14,285; the short-cover and box steps gave nearly all of that. Instance10 6,023 against 6,629,
-Instance11 5,554 against 6,259. On Instance5/7 it stalls (Instance7 1,399 against 1,068 for the full solve),
-so it is used only on the larger instances (``RosterSettings.decomposition_min_cells``).
+* a costly cover line (under- or over-covered, chosen with probability proportional to its penalty): one
+  person who can change that line (for under-cover, someone allowed to work its shift that day who does not;
+  for over-cover, someone working it) plus people working that day, who can trade shifts with them;
+* an unmet request: its person plus others;
+* random people (of one role when the instance has roles).
+
+``k`` grows by one after ``lns_stall_steps`` steps without improvement (larger moves to leave a local optimum,
+up to ``lns_max_people``) and falls back to 2 after an improvement.
 """
 
 from __future__ import annotations
@@ -27,15 +28,18 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from optimizer.rostering.cpsat import BuiltModel
+from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import Roster, RosterInstance
 from optimizer.rostering.settings import RosterSettings
-
-Cells = set[tuple[str, int]]
 
 
 def short_lines(inst: RosterInstance, roster: Roster) -> list[tuple[int, str, str | None]]:
     """Cover lines ``(day, slot, role)`` of ``roster`` below their requirement (where a better roster differs)."""
+    return [(c.day, c.slot, c.role) for c, n in _line_counts(inst, roster) if n < c.requirement]
+
+
+def _line_counts(inst: RosterInstance, roster: Roster) -> list[tuple[object, int]]:
+    """Every cover line with the number of people filling it in ``roster``."""
     slots = {s.id: s.slots for s in inst.shifts}
     role = {e.id: e.role for e in inst.staff}
     count: dict[tuple[int, str, str | None], int] = defaultdict(int)
@@ -44,64 +48,53 @@ def short_lines(inst: RosterInstance, roster: Roster) -> list[tuple[int, str, st
             for slot in slots[x] if x else ():
                 count[(d, slot, role[eid])] += 1
                 count[(d, slot, None)] += 1
-    return [(c.day, c.slot, c.role) for c in inst.cover if count[(c.day, c.slot, c.role)] < c.requirement]
+    return [(c, count[(c.day, c.slot, c.role)]) for c in inst.cover]
 
 
-def neighbourhood(
-    inst: RosterInstance, roster: Roster, rng: random.Random, settings: RosterSettings
-) -> tuple[str, Cells]:
-    """Pick one neighbourhood kind at random (see the module docstring) and return its name and free cells."""
-    staff = inst.staff_ids
+Cells = set[tuple[str, int]]
+
+
+def neighbourhood(inst: RosterInstance, roster: Roster, rng: random.Random, k: int) -> tuple[str, Cells]:
+    """Pick one neighbourhood kind at random (see the module docstring); returns its name and the freed cells."""
     H = inst.horizon
-    short = short_lines(inst, roster)
+    whole = range(H)
+    roles = sorted({e.role for e in inst.staff})
+    lines = _line_counts(inst, roster)
+    under = [(c, c.weight_under * (c.requirement - n)) for c, n in lines if n < c.requirement and c.weight_under]
+    over_workers: set[str] = set()
+    shifts_of = {s.id: s.slots for s in inst.shifts}
+    over_days = {(c.day, c.slot, c.role) for c, n in lines if n > c.requirement}
+    for e in inst.staff:
+        for d, s in enumerate(roster[e.id]):
+            if s and any((d, slot, r) in over_days for slot in shifts_of[s] for r in (None, e.role)):
+                over_workers.add(e.id)
     pick = rng.random()
-    if short and pick < 0.7:
-        day, slot, role = rng.choice(short)
-        shifts = {s.id for s in inst.shifts if slot in s.slots}
-        able = [
-            e.id for e in inst.staff
-            if (role is None or e.role == role)
-            and any(inst.allowed(e, s, day) for s in shifts)
-        ]
-        people = rng.sample(able, min(len(able), settings.lns_target_staff)) if able else staff
-        r = rng.randint(2, 4)
-        return "short cover", {(e, d) for e in people for d in range(max(0, day - r), min(H, day + r + 1))}
-    if pick < 0.85:
-        width = min(H, rng.randint(7, 14))
-        start = rng.randrange(0, H - width + 1)
-        people = rng.sample(staff, max(2, len(staff) // 3))
-        return "box", {(e, d) for e in people for d in range(start, start + width)}
-    if pick < 0.93:
-        roles = sorted({e.role for e in inst.staff})
-        pool = staff
-        if len(roles) > 1:
-            chosen = rng.choice(roles)
-            pool = [e.id for e in inst.staff if e.role == chosen]
-        people = rng.sample(pool, min(len(pool), rng.randint(2, 6)))
-        return "staff group", {(e, d) for e in people for d in range(H)}
-    width = min(H, rng.randint(3, 7))
-    start = rng.randrange(0, H - width + 1)
-    return "day window", {(e, d) for e in staff for d in range(start, start + width)}
-
-
-def _fix(model: cp_model.CpModel, index: int, value: int) -> None:
-    """Fix variable ``index`` of ``model`` to ``value`` by shrinking its domain in the proto."""
-    domain = model.Proto().variables[index].domain
-    domain.clear()
-    domain.extend([value, value])
-
-
-def _cap_objective(model: cp_model.CpModel, value: int) -> None:
-    """Restrict the objective (offset included) to ``<= value`` through the objective domain of the proto."""
-    objective = model.Proto().objective
-    domain = objective.domain
-    domain.clear()
-    domain.extend([-(2**62), value - int(round(objective.offset))])
+    if under and pick < 0.6:
+        c = rng.choices([u[0] for u in under], weights=[u[1] for u in under])[0]
+        shifts = {s.id for s in inst.shifts if c.slot in s.slots}
+        members = [e for e in inst.staff if c.role is None or e.role == c.role]
+        movers = [e.id for e in members if roster[e.id][c.day] not in shifts
+                  and any(inst.allowed(e, s, c.day) for s in shifts)] or [e.id for e in members]
+        first = rng.choice(movers)
+        slack = [e.id for e in members if e.id in over_workers and e.id != first]
+        others = [e.id for e in members if e.id != first]
+        chosen = {first}
+        while len(chosen) < min(k, len(members)):
+            chosen.add(rng.choice(slack if slack and rng.random() < 0.5 else others))
+        if pick < 0.45:
+            return "short line", {(e, d) for e in chosen for d in whole}
+        people = set(rng.sample(others, min(len(others), max(2, len(members) // 3)))) | {first}
+        r = rng.randint(3, 7)
+        return "box", {(e, d) for e in people for d in range(max(0, c.day - r), min(H, c.day + r + 1))}
+    pool = [e.id for e in inst.staff]
+    if len(roles) > 1:
+        chosen_role = rng.choice(roles)
+        pool = [e.id for e in inst.staff if e.role == chosen_role]
+    return "random", {(e, d) for e in rng.sample(pool, min(len(pool), k)) for d in whole}
 
 
 def lns_improve(
     inst: RosterInstance,
-    built: BuiltModel,
     incumbent: Roster,
     objective: int,
     deadline: float,
@@ -110,34 +103,33 @@ def lns_improve(
 ) -> tuple[Roster, int, int]:
     """Improve ``incumbent`` until ``deadline`` (``time.monotonic()``); returns roster, objective, steps.
 
-    Stops early when the objective reaches ``lower_bound`` (proven optimal) or after
-    ``settings.lns_stall_steps`` steps in a row without improvement (a local optimum of these
-    neighbourhoods; the caller then polishes with a full solve). Never returns a worse roster.
+    Stops early when the objective reaches ``lower_bound`` (proven optimal). Never returns a worse roster:
+    a step's roster is kept only when its objective (the full objective, fixed people included) is not larger.
     """
     rng = random.Random(settings.seed)
     steps = stall = 0
-    while time.monotonic() < deadline - 0.2 and objective > lower_bound and stall < settings.lns_stall_steps:
+    k = 2
+    max_k = min(settings.lns_max_people, len(inst.staff))
+    while time.monotonic() < deadline - 0.05 and objective > lower_bound:
         steps += 1
         stall += 1
-        _, free = neighbourhood(inst, incumbent, rng, settings)
-        sub = built.model.clone()
-        sub.ClearHints()
-        for (e, d, s), var in built.x.items():
-            value = 1 if incumbent[e][d] == s else 0
-            if (e, d) not in free:
-                _fix(sub, var.Index(), value)
-            sub.AddHint(var, value)
-        _cap_objective(sub, objective)
+        _, free = neighbourhood(inst, incumbent, rng, k)
+        sub = build_model(inst, free=free, fixed=incumbent)
+        sub.hint(incumbent)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.1, min(settings.lns_step_s, deadline - time.monotonic()))
-        solver.parameters.num_workers = settings.lns_workers
+        solver.parameters.max_time_in_seconds = max(0.01, min(settings.lns_step_s, deadline - time.monotonic()))
+        solver.parameters.num_workers = 1
         solver.parameters.random_seed = settings.seed + steps
-        status = solver.Solve(sub)
+        solver.parameters.linearization_level = 2
+        solver.parameters.symmetry_level = 0
+        status = solver.Solve(sub.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             value = int(round(solver.ObjectiveValue()))
             if value < objective:
-                stall = 0
+                stall, k = 0, 2
             if value <= objective:
-                incumbent = built.roster(solver, inst)
+                incumbent = sub.roster(solver, inst)
                 objective = value
+        if stall >= settings.lns_stall_steps and k < max_k:
+            stall, k = 0, k + 1
     return incumbent, objective, steps

@@ -210,7 +210,7 @@ def _solve_part(
     steps = 0
     if decompose and status != cp_model.OPTIMAL:
         roster, objective, steps = lns_improve(
-            inst, built, roster, objective, deadline, settings, math.ceil(bound - 1e-6)
+            inst, roster, objective, deadline, settings, math.ceil(bound - 1e-6)
         )
         if deadline - time.monotonic() > 1.0 and objective > math.ceil(bound - 1e-6):
             roster, objective, bound, status = _polish(inst, built, settings, roster, objective, bound, deadline)

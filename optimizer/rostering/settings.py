@@ -46,16 +46,9 @@ class RosterSettings(BaseModel):
         "improved faster than the full solve on Instance8-12; Instance12 at 30 s: 9,823 with 0.15, 10,502 with 0.3)",
     )
     lns_step_s: float = Field(1.0, gt=0, description="time limit of one LNS step (a CP-SAT sub-solve), seconds")
-    lns_workers: int = Field(
-        2, ge=1, le=64,
-        description="CP-SAT workers of one LNS step (30 s runs: Instance8 2,014 with 2 against 2,746 with 1; "
-        "Instance12 9,354 against 9,823)",
-    )
-    lns_target_staff: int = Field(
-        25, ge=1, description="most people freed around an under-covered line in a short-cover LNS step"
-    )
+    lns_max_people: int = Field(6, ge=2, description="most people freed in one LNS step")
     lns_stall_steps: int = Field(
-        30, ge=1, description="LNS steps in a row without improvement after which a hinted full solve takes over"
+        30, ge=1, description="LNS steps in a row without improvement after which one more person is freed"
     )
     explain_time_limit_s: float = Field(20.0, gt=0, description="limit of the infeasibility explanation, s")
     log: bool = Field(False, description="print the CP-SAT search log")
