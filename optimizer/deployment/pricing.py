@@ -35,6 +35,8 @@ INITIAL_PER_CLASS = 3
 INITIAL_PER_BUCKET = 5
 ADDED_PER_CLASS = 10
 EXTRA_PER_CLASS = 2
+#: Seconds below which the MIP is not started (the start plan is kept) and an LP round's least allowance.
+MIN_MIP_S = 0.3
 
 
 @dataclass
@@ -130,7 +132,8 @@ def _price(
     others: np.ndarray, time_limit_s: float, threads: int, t0: float, arc_bucket: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, float, float, PricingInfo, np.ndarray | None, np.ndarray | None]:
     """Column generation: (arcs for the MIP, LP bound over all arcs, bound for plans using other arcs, info,
-    last row duals, last LP solution over all columns)."""
+    last optimal row duals, last optimal LP solution over all columns).
+    """
     a_arc_t = a_csc[:, :n_arc].T.tocsr()
     all_arcs = np.arange(n_arc)
     work = np.zeros(n_arc, dtype=bool)
@@ -144,7 +147,7 @@ def _price(
     rounds, z_lp, rc, last = 0, math.inf, np.zeros(n_arc), None
     while True:
         rounds += 1
-        status, z_lp, duals = lp.run(max(1.0, time_limit_s - (time.perf_counter() - t0)))
+        status, z_lp, duals = lp.run(max(MIN_MIP_S, 0.7 * time_limit_s - (time.perf_counter() - t0)))
         if status == "infeasible" and rounds == 1:
             return None, math.inf, -math.inf, PricingInfo(math.inf, rounds, n_arc, n_arc), None, None
         if status != "optimal":
@@ -173,7 +176,8 @@ def _price(
     # A plan using an excluded arc j is worth at most z_LP + rc_j (only the Lagrangian bound if not converged).
     outside = lp_bound if len(excluded_pos) else (z_lp + float(rc[excl].max()) if excl.size else -math.inf)
     lp_x = lp.full_x(mip.n_cols, others) if last is not None else None
-    return in_mip, lp_bound, outside, PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc), last, lp_x
+    info = PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc)
+    return in_mip, lp_bound, outside, info, last, lp_x
 
 
 def solve_priced(
@@ -200,13 +204,15 @@ def solve_priced(
     else:
         in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, start, a_csc,
                                                               others, time_limit_s, threads, t0, arc_bucket)
-        if guided_start is not None and lp_x is not None:
+        if guided_start is not None and lp_x is not None and time.perf_counter() - t0 < 0.8 * time_limit_s:
             other = guided_start(lp_x)
             if other is not None and (start is None or mip.c @ other > mip.c @ start):
                 start = other
                 in_mip[start[:n_arc] > 0.5] = True
-        if bound_fn is not None and duals is not None:
-            info.lagrangian_bound = bound_fn(duals)
+        if bound_fn is not None:
+            # any multipliers give a valid bound: zero ones when pricing ran out of time before an LP optimum
+            # (a stopped LP's duals were tried at 5x: 8.3e6 against 7.2e4 with zeros)
+            info.lagrangian_bound = bound_fn(duals if duals is not None else np.zeros(mip.n_rows))
             lp_bound = min(lp_bound, info.lagrangian_bound)
             outside = min(outside, info.lagrangian_bound)
         if in_mip is None:  # no LP over the starting set (equity rules may need more arcs): use every arc
@@ -217,9 +223,13 @@ def solve_priced(
     if n_arc <= FULL_MIP_ARCS:  # small: integer flows from the start (exact even with a budget row)
         sub.integer = sub.integer.copy()
         sub.integer[:n_arc] = True
-    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    left = time_limit_s - (time.perf_counter() - t0)
     sub_start = start[cols] if start is not None else None
-    res = solve_mip(sub, solver, left, seed, threads, gap, sub_start)
+    if left < MIN_MIP_S and sub_start is not None:  # out of time (5x instances): keep the start plan
+        res = MipResult("feasible", sub_start, float(sub.c @ sub_start + sub.offset), None, None, 0.0, solver,
+                        "no time left for the MIP; start plan kept")
+    else:
+        res = solve_mip(sub, solver, max(MIN_MIP_S, left), seed, threads, gap, sub_start)
     if sub_start is not None and (res.x is None or res.objective < float(sub.c @ sub_start + sub.offset) - 1e-9):
         res.x, res.objective = sub_start, float(sub.c @ sub_start + sub.offset)
         res.status = "feasible"
@@ -245,7 +255,9 @@ def solve_priced(
                              "flows could not be made integral"), info
     x = np.zeros(mip.n_cols)
     x[cols] = x_sub
-    bound = max(res.bound if res.bound is not None else -math.inf, outside)
+    # the restricted MIP's bound covers plans on the working set, ``outside`` the others; without the
+    # former only the all-arc bound (LP + excluded reduced costs, or Lagrangian) is valid
+    bound = max(res.bound, outside) if res.bound is not None else math.inf
     bound = min(bound, lp_bound)
     objective = float(mip.c @ x + mip.offset)
     status = res.status
