@@ -28,9 +28,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 #: Halve the step factor after this many steps without a relative bound gain of 1e-7.
-STALL_STEPS = 100
-#: Deflection: each direction is the subgradient plus this share of the previous direction.
-DEFLECTION = 0.5
+STALL_STEPS = 200
+#: Deflection: each direction is the subgradient plus this share of the previous direction. Measured on the
+#: national instance at K = 25 (seconds to a 5e-4 gap): 0.3 / 0.5 / 0.7 / 0.8 -> 17.6 / 12.4 / 8.0 / 4.6 s.
+DEFLECTION = 0.8
 #: Stop when the step factor falls below this (the bound has converged for this method).
 MIN_STEP = 1e-4
 #: Stop once the bound is within this relative gap of the incumbent: the MIP then closes the rest in about a
