@@ -12,7 +12,7 @@ import pytest
 from optimizer.deployment.formulation import build
 from optimizer.deployment.greedy import greedy_start
 from optimizer.deployment.lagrangian import lagrangian_bound
-from optimizer.deployment.mip import is_feasible
+from optimizer.deployment.mip import is_feasible, solve_mip
 from optimizer.deployment.model import solve
 from optimizer.deployment.pricing import FULL_MIP_ARCS
 from optimizer.deployment.settings import DeploymentSettings
@@ -92,3 +92,19 @@ def test_minimum_hospitals_24_7_gets_a_greedy_start(priced) -> None:
     rep = validate(priced, s, plan)
     assert rep.ok, rep.violations
     assert len({t.hospital for t in plan.teams}) >= 3
+
+
+def test_slot_neighbourhood_keeps_the_start_and_a_valid_bound(priced) -> None:
+    """The MIP searches a slot neighbourhood of the greedy plan, so its own bound is not global: the reported
+    bound must still exceed every feasible plan (here the full all-arc MIP's best plan), and the plan can
+    only improve on the greedy start."""
+    s = DeploymentSettings(time_limit_s=5.0)
+    plan = solve(priced, s)
+    rep = validate(priced, s, plan)
+    assert rep.ok, rep.violations
+    form = build(priced, s)
+    greedy = float(form.mip.c @ greedy_start(priced, s, form) + form.mip.offset)
+    assert plan.objective >= greedy - 1e-6
+    other = solve_mip(form.mip, "highs", 5.0, 0, 2, 0.0)
+    assert other.x is not None
+    assert plan.bound is not None and plan.bound >= max(other.objective, plan.objective) - 1e-6

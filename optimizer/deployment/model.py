@@ -188,7 +188,8 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
                                   bound_fn=lambda d: lagrangian_bound(inp, s, form, d),
                                   guided_start=lambda lp_x: _feasible_or_none(form, greedy_start(
                                       inp, s, form, lp_x, _greedy_deadline(deadline, s.time_limit_s))),
-                                  arc_bucket=form.arc_bucket)
+                                  arc_bucket=form.arc_bucket,
+                                  slot_cols=form.slot_col0 + np.arange(len(form.slot_h)))
     base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),
                 n_arcs=len(form.arc_k), stages=stages)
     if res.x is None:

@@ -37,6 +37,9 @@ ADDED_PER_CLASS = 10
 EXTRA_PER_CLASS = 2
 #: Seconds below which the MIP is not started (the start plan is kept) and an LP round's least allowance.
 MIN_MIP_S = 0.3
+#: Pricing stops when a round raises the LP value by less than this share: the Lagrangian bound from those
+#: duals is then within ~0.01 % of the converged one (1x: 9,581.9 vs 9,581.2), and the MIP gets the time.
+PRICING_STALL = 5e-4
 
 
 @dataclass
@@ -144,7 +147,7 @@ def _price(
     if start is not None:
         work[start[:n_arc] > 0.5] = True
     lp = WarmLp(mip, a_csc, np.flatnonzero(work), others, threads)
-    rounds, z_lp, rc, last = 0, math.inf, np.zeros(n_arc), None
+    rounds, z_lp, rc, last, z_prev = 0, math.inf, np.zeros(n_arc), None, -math.inf
     while True:
         rounds += 1
         status, z_lp, duals = lp.run(max(MIN_MIP_S, 0.7 * time_limit_s - (time.perf_counter() - t0)))
@@ -156,8 +159,10 @@ def _price(
         rc = mip.c[:n_arc] - a_arc_t @ duals
         last = duals
         cand = np.flatnonzero(~work & (rc > 1e-9))
-        if len(cand) == 0 or time.perf_counter() - t0 > 0.6 * time_limit_s:
+        stalled = z_lp - z_prev < PRICING_STALL * max(1.0, abs(z_lp))
+        if len(cand) == 0 or stalled or time.perf_counter() - t0 > 0.6 * time_limit_s:
             break
+        z_prev = z_lp
         new = _top_per_group(rc, arc_group, cand, ADDED_PER_CLASS)
         work[new] = True
         lp.add_columns(mip, a_csc, np.sort(new))
@@ -186,6 +191,7 @@ def solve_priced(
     bound_fn: Callable[[np.ndarray], float] | None = None,
     guided_start: Callable[[np.ndarray], np.ndarray | None] | None = None,
     arc_bucket: np.ndarray | None = None,
+    slot_cols: np.ndarray | None = None,
 ) -> tuple[MipResult, PricingInfo]:
     """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space.
 
@@ -198,6 +204,7 @@ def solve_priced(
     t0 = time.perf_counter()
     a_csc = mip.a.tocsc()
     others = np.arange(n_arc, mip.n_cols)
+    lp_x: np.ndarray | None = None
     if n_arc <= FULL_MIP_ARCS:
         in_mip = np.ones(n_arc, dtype=bool)
         lp_bound, outside, info = math.inf, -math.inf, PricingInfo(math.nan, 0, n_arc, n_arc)
@@ -220,6 +227,15 @@ def solve_priced(
     arc_cols = np.flatnonzero(in_mip)
     cols = np.r_[arc_cols, others]
     sub = _subset(mip, a_csc, cols)
+    local = slot_cols is not None and lp_x is not None and start is not None
+    if local:
+        # slot neighbourhood of the start: its open slots stay open, slots closed in both the start and the
+        # LP stay closed; the MIP decides the LP's other slots and re-staffs everything. Its bound is then
+        # only valid in the neighbourhood, so the all-arc bound is reported.
+        full_lb, full_ub = mip.lb.copy(), mip.ub.copy()
+        full_lb[slot_cols[start[slot_cols] > 0.5]] = 1.0
+        full_ub[slot_cols[(start[slot_cols] < 0.5) & (lp_x[slot_cols] < 1e-6)]] = 0.0
+        sub.lb, sub.ub = full_lb[cols], full_ub[cols]
     if n_arc <= FULL_MIP_ARCS:  # small: integer flows from the start (exact even with a budget row)
         sub.integer = sub.integer.copy()
         sub.integer[:n_arc] = True
@@ -230,6 +246,8 @@ def solve_priced(
                         "no time left for the MIP; start plan kept")
     else:
         res = solve_mip(sub, solver, max(MIN_MIP_S, left), seed, threads, gap, sub_start)
+        if local:
+            res.bound = None
     if sub_start is not None and (res.x is None or res.objective < float(sub.c @ sub_start + sub.offset) - 1e-9):
         res.x, res.objective = sub_start, float(sub.c @ sub_start + sub.offset)
         res.status = "feasible"
@@ -262,8 +280,8 @@ def solve_priced(
     objective = float(mip.c @ x + mip.offset)
     status = res.status
     g = relative_gap(objective, bound)
-    if status == "optimal" and g is not None and g > max(gap, 1e-6):
-        status = "feasible"
+    if status == "optimal" and (g > max(gap, 1e-6) if g is not None else local):
+        status = "feasible"  # optimal in the working set or the neighbourhood, not proven over all arcs
     return MipResult(status, x, objective, bound, g, time.perf_counter() - t0, solver, res.message), info
 
 
