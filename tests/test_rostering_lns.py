@@ -1,7 +1,7 @@
-"""LNS over people: short-cover detection, neighbourhoods inside the horizon and role, the sub-model's
-objective equal to the full objective on the same roster (fixed people's penalties included, with fairness and
-re-planning changes), and LNS steps that never worsen the roster, keep every hard rule and reach the
-brute-force optimum on a tiny instance."""
+"""LNS over people: the person-by-person construction keeps every hard rule, short-cover detection,
+neighbourhoods inside the horizon and role, the sub-model's objective equal to the full objective on the same
+roster (fixed people's penalties included, with fairness and re-planning changes), and LNS steps that never
+worsen the roster, keep every hard rule and reach the brute-force optimum on a tiny instance."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import CoverLine, FairnessRule, Roster, RosterInstance, ShiftType, Staff
-from optimizer.rostering.lns import lns_improve, neighbourhood, short_lines
+from optimizer.rostering.lns import construct, lns_improve, neighbourhood, short_lines
 from optimizer.rostering.settings import RosterSettings
 from optimizer.rostering.validate import validate
 from tests.test_rostering_model import brute_force, random_instance
@@ -100,3 +100,10 @@ def test_lns_reaches_brute_force_optimum_on_a_tiny_instance() -> None:
     # two people: every "random" step frees the whole roster, so the optimum is reachable
     roster, obj, _ = lns_improve(inst, start, start_obj, time.monotonic() + 5, FAST, lower_bound=best)
     assert validate(inst, roster).feasible and obj == validate(inst, roster).objective == best
+
+
+@pytest.mark.parametrize("seed", [17, 41])
+def test_construct_gives_a_roster_that_keeps_every_hard_rule(seed: int) -> None:
+    inst = random_instance(seed, 14, 2, staff=5)
+    roster = construct(inst, time.monotonic() + 10, seed=0)
+    assert roster is not None and validate(inst, roster).feasible

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from optimizer.rostering.cpsat import BuiltModel, build_model
+from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.decompose import split_by_role
 from optimizer.rostering.explain import explain_infeasibility
 from optimizer.rostering.greedy import greedy_roster
 from optimizer.rostering.instance import Roster, RosterInstance
-from optimizer.rostering.lns import lns_improve
+from optimizer.rostering.lns import construct, lns_improve
 from optimizer.rostering.settings import RosterSettings
 from optimizer.rostering.validate import validate
 
@@ -151,28 +151,6 @@ def _full_solve(settings: RosterSettings, seconds: float) -> cp_model.CpSolver:
     return solver
 
 
-def _polish(
-    inst: RosterInstance, built: BuiltModel, settings: RosterSettings, roster: Roster, objective: int,
-    bound: float, deadline: float,
-) -> tuple[Roster, int, float, int]:
-    """Full solve hinted with the LNS incumbent until ``deadline``, used once the LNS has stalled.
-
-    Returns the better of the two rosters, its objective, the best bound and the CP-SAT status.
-    """
-    polish = built.model.clone()
-    polish.ClearHints()
-    for (e, d, s), var in built.x.items():
-        polish.AddHint(var, 1 if roster[e][d] == s else 0)
-    solver = _full_solve(settings, deadline - time.monotonic())
-    status = solver.Solve(polish)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = max(bound, solver.BestObjectiveBound())
-        value = int(round(solver.ObjectiveValue()))
-        if value <= objective:
-            return built.roster(solver, inst), value, bound, status
-    return roster, objective, bound, cp_model.FEASIBLE
-
-
 def _solve_part(
     inst: RosterInstance, settings: RosterSettings, t0: float, deadline: float, hint: Roster | None
 ) -> RosterPlan:
@@ -182,13 +160,15 @@ def _solve_part(
     if hint is None and settings.greedy_hint:
         hint = greedy_roster(inst)
         greedy_obj = validate(inst, hint).objective
-    if hint is not None:
-        for (e, d, s), var in built.x.items():
-            built.model.AddHint(var, 1 if e in hint and hint[e][d] == s else 0)
     decompose = use_decomposition(inst, settings)
     remaining = deadline - time.monotonic()
+    full_seconds = remaining * (settings.full_solve_share if decompose else 1.0)
+    if hint is None and decompose:
+        hint = construct(inst, time.monotonic() + full_seconds / 2, settings.seed)
+    if hint is not None:
+        built.hint(hint)
     callback = _FirstSolution(t0)
-    solver = _full_solve(settings, remaining * (settings.full_solve_share if decompose else 1.0))
+    solver = _full_solve(settings, deadline - time.monotonic() - (remaining - full_seconds))
     status = solver.Solve(built.model, callback)
 
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
@@ -209,11 +189,7 @@ def _solve_part(
     bound = solver.BestObjectiveBound()
     steps = 0
     if decompose and status != cp_model.OPTIMAL:
-        roster, objective, steps = lns_improve(
-            inst, roster, objective, deadline, settings, math.ceil(bound - 1e-6)
-        )
-        if deadline - time.monotonic() > 1.0 and objective > math.ceil(bound - 1e-6):
-            roster, objective, bound, status = _polish(inst, built, settings, roster, objective, bound, deadline)
+        roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, math.ceil(bound - 1e-6))
     report = validate(inst, roster)
     proven = status == cp_model.OPTIMAL or report.objective <= math.ceil(bound - 1e-6)
     gap = 0.0 if proven else (report.objective - bound) / max(1, report.objective)
