@@ -7,7 +7,8 @@ gives median and worst wall time, status counts, the gap to the solver's proven 
 best plan any run found (best-known). Generated datasets are cached under $BIENESTAR_HOME/bench.
 
     python benchmarks/deployment.py [--scales 1,2,5] [--solvers highs,cbc,cpsat] [--seeds 0,1,2]
-                                    [--time-limit 10] [--write benchmarks/results/deployment.md]
+                                    [--time-limit 10] [--limits 5:60] [--best-known 1:9537.52]
+                                    [--write benchmarks/results/deployment.md]
 """
 
 from __future__ import annotations
@@ -71,38 +72,52 @@ def main() -> None:
     ap.add_argument("--solvers", default="highs,cbc,cpsat")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--limits", default="", help="per-scale time limits overriding --time-limit, e.g. 5:60")
+    ap.add_argument("--best-known", default="", help="best plans known from other runs, e.g. 1:9537.52")
     ap.add_argument("--write", type=Path, default=None, help="also write the markdown section to this file")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
-    lines = ["| instance | hospitals x recruits | solver | runs | status | wall s median | wall s worst "
-             "| gap to bound median | gap to bound worst | gap to best-known worst | validator |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    limits = _per_scale(args.limits)
+    known = _per_scale(args.best_known)
+    lines = ["| instance | hospitals x recruits | solver | limit s | runs | status | wall s median | wall s worst "
+             "| objective median | bound median | gap to bound median | gap to bound worst "
+             "| gap to best-known median | gap to best-known worst | validator |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for scale in [int(s) for s in args.scales.split(",")]:
         inp = replicated(scale)
+        limit = limits.get(scale, args.time_limit)
         rows = []
         for solver in args.solvers.split(","):
             runs = []
             for seed in seeds:
-                s = DeploymentSettings(solver=solver, seed=seed, time_limit_s=args.time_limit)
+                s = DeploymentSettings(solver=solver, seed=seed, time_limit_s=limit)
                 plan = solve(inp, s)
                 ok = plan.objective is not None and validate(inp, s, plan).ok
                 runs.append((plan, ok))
                 print(f"{scale}x {solver} seed {seed}: {plan.status} obj {plan.objective} gap {plan.gap} "
                       f"{plan.solve_seconds:.1f}s valid {ok}", flush=True)
             rows.append((solver, runs))
-        best = max((p.objective for _, runs in rows for p, _ in runs if p.objective is not None), default=None)
+        best = max([p.objective for _, runs in rows for p, _ in runs if p.objective is not None]
+                   + ([known[scale]] if scale in known else []), default=None)
         for solver, runs in rows:
             secs = [p.solve_seconds for p, _ in runs]
             gaps = [p.gap for p, _ in runs if p.gap is not None]
+            objs = [p.objective for p, _ in runs if p.objective is not None]
+            bounds = [p.bound for p, _ in runs if p.bound is not None]
             to_best = [(best - p.objective) / abs(best) if best and p.objective is not None else float("nan")
                        for p, _ in runs]
             status = ", ".join(f"{k} {v}" for k, v in sorted(_count(p.status for p, _ in runs).items()))
+            obj_txt = f"{statistics.median(objs):,.1f}" if objs else "-"
+            bound_txt = f"{statistics.median(bounds):,.1f}" if bounds else "-"
             lines.append(
-                f"| {scale}x | {len(inp.hospitals):,} x {len(inp.candidates):,} | {solver} | {len(runs)} | {status} "
-                f"| {statistics.median(secs):.1f} | {max(secs):.1f} "
+                f"| {scale}x | {len(inp.hospitals):,} x {len(inp.candidates):,} | {solver} | {limit:g} | {len(runs)} "
+                f"| {status} | {statistics.median(secs):.1f} | {max(secs):.1f} | {obj_txt} | {bound_txt} "
                 f"| {_pct(statistics.median(gaps)) if gaps else '-'} | {_pct(max(gaps)) if gaps else '-'} "
-                f"| {_pct(max(to_best))} | {'ok' if all(ok for _, ok in runs) else 'VIOLATIONS'} |"
+                f"| {_pct(statistics.median(to_best))} | {_pct(max(to_best))} "
+                f"| {'ok' if all(ok for _, ok in runs) else 'VIOLATIONS'} |"
             )
+        if best is not None:
+            lines.append(f"| {scale}x | best-known plan | | | | | | | {best:,.1f} | | | | | | |")
     load = os.getloadavg()
     cmd = "python " + " ".join(sys.argv)
     text = "\n".join([
@@ -111,8 +126,9 @@ def main() -> None:
         f"Command: `{cmd}`  ",
         f"Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average at the end: "
         f"{load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (2 cores shared).  ",
-        f"Time limit {args.time_limit:g} s per solve (wall time includes model build, greedy start, LP pricing,"
-        " MIP and integrality repair); solver seeds " + ", ".join(map(str, seeds)) + ". Recruits counted are those"
+        "Time limit per solve in the table (wall time includes model build, greedy start, LP pricing,"
+        " MIP, integrality repair and explanations); solver seeds " + ", ".join(map(str, seeds))
+        + ". Gap to best-known: below the best plan of this table or of --best-known. Recruits counted are those"
         " of the surgical-team roles (surgeons, anaesthesiologists, surgical nurses).",
         "",
         *lines,
@@ -122,6 +138,15 @@ def main() -> None:
     if args.write:
         args.write.parent.mkdir(parents=True, exist_ok=True)
         args.write.write_text(text)
+
+
+def _per_scale(text: str) -> dict[int, float]:
+    """``"1:9537.5,5:60"`` -> {1: 9537.5, 5: 60.0}."""
+    out: dict[int, float] = {}
+    for item in filter(None, text.split(",")):
+        scale, value = item.split(":")
+        out[int(scale)] = float(value)
+    return out
 
 
 def _count(values) -> dict[str, int]:

@@ -55,6 +55,9 @@ def test_lexicographic_plan_under_a_short_limit_is_valid(priced) -> None:
     assert rep.ok, rep.violations
     assert rep.objective == pytest.approx(plan.objective, abs=1e-6)
     assert plan.stages[0]["stage"] == "coverage" and plan.stages[0]["value"] > 0
+    for st in plan.stages:  # each stage's bound (Lagrangian over all arcs) holds for its own objective
+        if st["value"] is not None and st["bound"] is not None:
+            assert st["bound"] >= st["value"] - 1e-6, st
 
 
 @pytest.mark.parametrize("limit", [2.0, 4.0])

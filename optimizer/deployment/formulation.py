@@ -123,6 +123,22 @@ class Formulation:
         nz = np.flatnonzero(vals > 0)
         return {(int(k), int(h)): int(n) for k, h, n in zip(self.arc_k[nz], self.arc_h[nz], vals[nz], strict=True)}
 
+    def cheapest_steps(self, x: np.ndarray) -> np.ndarray:
+        """``x`` with each class's incentive steps filled cheapest first (members are sorted by incentive).
+
+        Disaggregation deploys a class's cheapest members, so this makes ``x`` price exactly the people named
+        in the plan. A solver may leave the steps otherwise when they carry no objective weight (the
+        coverage and 24/7 stages of lexicographic mode); refilling keeps the class rows and can only lower
+        the budget row, so the plan stays feasible.
+        """
+        out = x.copy()
+        left = np.bincount(self.arc_k, weights=x[: self.n_arc], minlength=len(self.classes))
+        for col in range(self.n_arc, self.slot_col0):
+            k = int(self.seg_k[col - self.n_arc])
+            out[col] = min(left[k], self.mip.ub[col])
+            left[k] -= out[col]
+        return out
+
     def slots(self, x: np.ndarray) -> dict[tuple[int, Specialty], int]:
         out: dict[tuple[int, Specialty], int] = {}
         u = np.round(x[self.slot_col0 : self.slot_col0 + len(self.slot_h)]).astype(int)

@@ -156,15 +156,7 @@ def greedy_start(
         flows[j] = n
     x[:n_arc] = flows
     x[slot_cols] = taken_u
-    # incentive steps: each class uses its cheapest members
-    used = np.bincount(form.arc_k, weights=flows, minlength=len(form.classes))
-    seg_cols = np.arange(n_arc, form.slot_col0)
-    left = used.copy()
-    for col in seg_cols:
-        k = int(form.seg_k[col - n_arc])
-        take_n = min(left[k], mip.ub[col])
-        x[col] = take_n
-        left[k] -= take_n
+    x = form.cheapest_steps(x)  # incentive steps: each class uses its cheapest members
     x[form.y0 : form.y0 + int(form.arc_bucket.max(initial=-1)) + 1] = np.bincount(
         form.arc_bucket, weights=flows, minlength=int(form.arc_bucket.max(initial=-1)) + 1
     )

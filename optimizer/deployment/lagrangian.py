@@ -120,6 +120,8 @@ def lagrangian_bound(
         value = max(0.0, float(c[form.acc_col0 + t]))
         for col in w_cols.tolist():
             acc_h[w_hosp[col]] = acc_h.get(w_hosp[col], 0.0) + value
+    # 'hospital has a 24/7 slot' columns v[h] <= sum of its slots (the hospitals-reaching-24/7 objective)
+    v_value = {int(h): max(0.0, float(c[form.v_col0 + t])) for t, h in enumerate(form.v_h)}
     tpl = s.template
     need_per = {Specialty.ANAESTHESIOLOGY: tpl.anaesthesiologists, Specialty.SURGICAL_NURSING: tpl.surgical_nurses}
     for h, per_s in slots_hs.items():
@@ -150,7 +152,7 @@ def lagrangian_bound(
         for cfg in configs:
             val = sum(float(gains[sp_][n]) for sp_, n in zip(specs, cfg, strict=True))
             val -= sum(costs[r][cfg] for r in costs)
-            val += acc_h.get(h, 0.0) if sum(cfg) > 0 else 0.0
+            val += acc_h.get(h, 0.0) + v_value.get(h, 0.0) if sum(cfg) > 0 else 0.0
             best = max(best, val)
         total += best
     return total

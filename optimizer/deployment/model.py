@@ -148,8 +148,7 @@ def _solve_lexicographic(
         stage_mip = _with_objective(mip, c, off)
         res, _info = solve_priced(stage_mip, form.n_arc, form.arc_k, s.solver, left, s.seed,
                                   s.threads, s.mip_gap, start,
-                                  bound_fn=lambda d, c=c, off=off: lagrangian_bound(inp, s, form, d, c, off),
-                                  arc_bucket=form.arc_bucket)
+                                  bound_fn=lambda d, c=c, off=off: lagrangian_bound(inp, s, form, d, c, off))
         if res.x is None:
             stages.append({"stage": name, "status": res.status, "value": None, "bound": None})
             return res, stages
@@ -188,7 +187,6 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
                                   bound_fn=lambda d: lagrangian_bound(inp, s, form, d),
                                   guided_start=lambda lp_x: _feasible_or_none(form, greedy_start(
                                       inp, s, form, lp_x, _greedy_deadline(deadline, s.time_limit_s))),
-                                  arc_bucket=form.arc_bucket,
                                   slot_cols=form.slot_col0 + np.arange(len(form.slot_h)))
     base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),
                 n_arcs=len(form.arc_k), stages=stages)
@@ -199,7 +197,7 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
             explanation = f"no feasible plan found within {s.time_limit_s:g} s ({res.solver}: {res.message})"
         return DeploymentPlan(res.status, None, res.bound, None, time.perf_counter() - t0,
                               explanation=explanation, **base)
-    x = res.x
+    x = form.cheapest_steps(res.x)
     who = disaggregate(inp, form.classes, form.flows(x))
     slots = form.slots(x)
     plan = DeploymentPlan(

@@ -29,10 +29,7 @@ from optimizer.deployment.settings import SolverName
 #: kept for the MIP among the near-zero reduced costs.
 #: Below this many arcs the MIP runs on all of them (pricing would not pay for itself).
 FULL_MIP_ARCS = 3000
-INITIAL_PER_CLASS = 3
-#: Cheapest arcs per bucket (hospital x role x contract hours) in the first working set: class-side arcs
-#: alone leave remote hospitals without supply, and the LP then needs many pricing rounds to reach them.
-INITIAL_PER_BUCKET = 5
+INITIAL_PER_CLASS = 6
 ADDED_PER_CLASS = 10
 EXTRA_PER_CLASS = 2
 #: Seconds below which the MIP is not started (the start plan is kept) and an LP round's least allowance.
@@ -132,7 +129,7 @@ def _top_per_group(score: np.ndarray, group: np.ndarray, cand: np.ndarray, k: in
 
 def _price(
     mip: Mip, n_arc: int, arc_group: np.ndarray, start: np.ndarray | None, a_csc,
-    others: np.ndarray, time_limit_s: float, threads: int, t0: float, arc_bucket: np.ndarray | None = None,
+    others: np.ndarray, time_limit_s: float, threads: int, t0: float,
 ) -> tuple[np.ndarray | None, float, float, PricingInfo, np.ndarray | None, np.ndarray | None]:
     """Column generation: (arcs for the MIP, LP bound over all arcs, bound for plans using other arcs, info,
     last optimal row duals, last optimal LP solution over all columns).
@@ -141,8 +138,6 @@ def _price(
     all_arcs = np.arange(n_arc)
     work = np.zeros(n_arc, dtype=bool)
     work[_top_per_group(mip.c[:n_arc], arc_group, all_arcs, INITIAL_PER_CLASS)] = True
-    if arc_bucket is not None:
-        work[_top_per_group(mip.c[:n_arc], arc_bucket, all_arcs, INITIAL_PER_BUCKET)] = True
     work[mip.lb[:n_arc] > 0] = True
     if start is not None:
         work[start[:n_arc] > 0.5] = True
@@ -190,7 +185,6 @@ def solve_priced(
     gap: float, start: np.ndarray | None = None,
     bound_fn: Callable[[np.ndarray], float] | None = None,
     guided_start: Callable[[np.ndarray], np.ndarray | None] | None = None,
-    arc_bucket: np.ndarray | None = None,
     slot_cols: np.ndarray | None = None,
 ) -> tuple[MipResult, PricingInfo]:
     """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space.
@@ -198,8 +192,7 @@ def solve_priced(
     ``bound_fn(duals)`` gives a further upper bound valid over all arcs from the last pricing duals (the
     Lagrangian bound of :mod:`optimizer.deployment.lagrangian`); the tighter bound is reported.
     ``guided_start(lp_x)`` turns the pricing LP's solution into a feasible start (kept when better).
-    ``arc_bucket`` (the arc's hospital x role x hours bucket) seeds the working set with each bucket's
-    cheapest arcs as well.
+    ``slot_cols`` (the slot columns) turns the MIP into a search of the start's slot neighbourhood.
     """
     t0 = time.perf_counter()
     a_csc = mip.a.tocsc()
@@ -210,7 +203,7 @@ def solve_priced(
         lp_bound, outside, info = math.inf, -math.inf, PricingInfo(math.nan, 0, n_arc, n_arc)
     else:
         in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, start, a_csc,
-                                                              others, time_limit_s, threads, t0, arc_bucket)
+                                                              others, time_limit_s, threads, t0)
         if guided_start is not None and lp_x is not None and time.perf_counter() - t0 < 0.8 * time_limit_s:
             other = guided_start(lp_x)
             if other is not None and (start is None or mip.c @ other > mip.c @ start):
