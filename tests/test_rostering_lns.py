@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import CoverLine, FairnessRule, Roster, RosterInstance, ShiftType, Staff
 from optimizer.rostering.lns import construct, lns_improve, neighbourhood, short_lines
+from optimizer.rostering.model import solve
 from optimizer.rostering.settings import RosterSettings
 from optimizer.rostering.validate import validate
 from tests.test_rostering_model import brute_force, random_instance
@@ -107,3 +108,11 @@ def test_construct_gives_a_roster_that_keeps_every_hard_rule(seed: int) -> None:
     inst = random_instance(seed, 14, 2, staff=5)
     roster = construct(inst, time.monotonic() + 10, seed=0)
     assert roster is not None and validate(inst, roster).feasible
+
+
+def test_solve_with_the_lns_path_returns_a_validated_roster() -> None:
+    inst = random_instance(17, 14, 2, staff=5)
+    plan = solve(inst, RosterSettings(time_limit_s=2, seed=0, decomposition="always"))
+    report = validate(inst, plan.roster)
+    assert plan.status in ("optimal", "feasible") and report.feasible and report.objective == plan.objective
+    assert plan.first_feasible_seconds is not None and plan.solve_seconds < 4

@@ -162,20 +162,33 @@ def _solve_part(
         greedy_obj = validate(inst, hint).objective
     decompose = use_decomposition(inst, settings)
     remaining = deadline - time.monotonic()
-    full_seconds = remaining * (settings.full_solve_share if decompose else 1.0)
+    constructed: Roster | None = None
+    constructed_at: float | None = None
     if hint is None and decompose:
-        hint = construct(inst, time.monotonic() + full_seconds / 2, settings.seed)
+        # the person-by-person roster: the full solve's hint, and the LNS start if the full solve finds nothing
+        constructed = construct(inst, time.monotonic() + remaining / 2, settings.seed)
+        if constructed is not None and validate(inst, constructed).feasible:
+            hint, constructed_at = constructed, time.monotonic() - t0
+        else:
+            constructed = None
     if hint is not None:
         built.hint(hint)
     callback = _FirstSolution(t0)
-    solver = _full_solve(settings, deadline - time.monotonic() - (remaining - full_seconds))
+    full_end = deadline - remaining * (1 - settings.full_solve_share) if decompose else deadline
+    solver = _full_solve(settings, full_end - time.monotonic())
     status = solver.Solve(built.model, callback)
 
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         why = explain_infeasibility(inst, settings.explain_time_limit_s, settings.seed)
         return RosterPlan("infeasible", None, None, None, time.monotonic() - t0, None, explanation=why,
                           greedy_objective=greedy_obj, seed=settings.seed)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    first = constructed_at if constructed_at is not None else callback.first
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        roster = built.roster(solver, inst)
+        objective = int(round(solver.ObjectiveValue()))
+    elif constructed is not None:
+        roster, objective, status = constructed, validate(inst, constructed).objective, cp_model.FEASIBLE
+    else:
         return RosterPlan(
             "time_limit", None, None, None, time.monotonic() - t0, None,
             explanation=[
@@ -184,9 +197,7 @@ def _solve_part(
             ],
             greedy_objective=greedy_obj, seed=settings.seed,
         )
-    roster = built.roster(solver, inst)
-    objective = int(round(solver.ObjectiveValue()))
-    bound = solver.BestObjectiveBound()
+    bound = max(0.0, solver.BestObjectiveBound())
     steps = 0
     if decompose and status != cp_model.OPTIMAL:
         roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, math.ceil(bound - 1e-6))
@@ -199,7 +210,7 @@ def _solve_part(
         bound=float(report.objective) if proven else bound,
         gap=gap,
         solve_seconds=time.monotonic() - t0,
-        first_feasible_seconds=callback.first,
+        first_feasible_seconds=first,
         roster=roster,
         breakdown=report.breakdown,
         violations=[v.message for v in report.violations],
