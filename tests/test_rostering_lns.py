@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import CoverLine, FairnessRule, Roster, RosterInstance, ShiftType, Staff
-from optimizer.rostering.lns import construct, lns_improve, neighbourhood, short_lines
+from optimizer.rostering.lns import construct, lns_improve, neighbourhood, short_lines, sub_solve
 from optimizer.rostering.model import solve
 from optimizer.rostering.settings import RosterSettings
 from optimizer.rostering.validate import validate
@@ -116,3 +116,13 @@ def test_solve_with_the_lns_path_returns_a_validated_roster() -> None:
     report = validate(inst, plan.roster)
     assert plan.status in ("optimal", "feasible") and report.feasible and report.objective == plan.objective
     assert plan.first_feasible_seconds is not None and plan.solve_seconds < 4
+
+
+def test_objective_cap_keeps_the_optimum_and_cuts_below_it() -> None:
+    inst = random_instance(3, 5, 2)
+    best = brute_force(inst)
+    start = _first_roster(inst)
+    everybody = {(e, d) for e in inst.staff_ids for d in range(inst.horizon)}
+    found = sub_solve(inst, everybody, start, 5.0, 0, cap=best)
+    assert found is not None and found[1] == validate(inst, found[0]).objective == best
+    assert sub_solve(inst, everybody, start, 5.0, 0, cap=best - 1) is None
