@@ -34,6 +34,8 @@ ADDED_PER_CLASS = 10
 EXTRA_PER_CLASS = 2
 #: Seconds below which the MIP is not started (the start plan is kept) and an LP round's least allowance.
 MIN_MIP_S = 0.3
+#: Seconds below which pricing is not started (one LP round takes 1-2 s at 282 hospitals, > 20 s at 1,410).
+PRICING_MIN_S = 3.0
 #: Pricing stops when a round raises the LP value by less than this share: the Lagrangian bound from those
 #: duals is then within ~0.01 % of the converged one (1x: 9,581.9 vs 9,581.2), and the MIP gets the time.
 PRICING_STALL = 5e-4
@@ -201,6 +203,14 @@ def solve_priced(
     if n_arc <= FULL_MIP_ARCS:
         in_mip = np.ones(n_arc, dtype=bool)
         lp_bound, outside, info = math.inf, -math.inf, PricingInfo(math.nan, 0, n_arc, n_arc)
+    elif time_limit_s < PRICING_MIN_S and start is not None:
+        # too little time for one LP over the working set (the 5x instance at 10 s): keep the start's
+        # arcs; the bound comes from zero multipliers
+        in_mip = (start[:n_arc] > 0.5) | (mip.lb[:n_arc] > 0)
+        lp_bound, outside, info = math.inf, math.inf, PricingInfo(math.inf, 0, int(in_mip.sum()), n_arc)
+        if bound_fn is not None:
+            info.lagrangian_bound = bound_fn(np.zeros(mip.n_rows))
+            lp_bound = outside = info.lagrangian_bound
     else:
         in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, start, a_csc,
                                                               others, time_limit_s, threads, t0)
