@@ -7,7 +7,17 @@ from pathlib import Path
 
 import typer
 
-from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, print_json, resolve_inputs, table
+from optimizer.cli.common import (
+    JsonOption,
+    ScenarioOption,
+    console,
+    err_console,
+    fail,
+    print_json,
+    resolve_inputs,
+    table,
+    to_jsonable,
+)
 from optimizer.distribution.io import BenchmarkFormatError, read_benchmark, routes_to_customer_ids
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings, RoutingSettings
@@ -103,7 +113,92 @@ def distribute(
         console.print(f"wrote {path}")
 
 
+def _day_plan_file(folder: Path, day: str | None, as_json: bool) -> Path:
+    """The plan_<day>.json in ``folder`` (``--day`` picks one when the folder holds several)."""
+    if not folder.is_dir():
+        fail(f"--plan '{folder}' is not a folder (give the --out DIR of `bienestar distribute`)", as_json)
+    if day is not None:
+        try:
+            when = dt.date.fromisoformat(day)
+        except ValueError:
+            fail(f"--day '{day}' is not a date YYYY-MM-DD", as_json)
+        return folder / f"plan_{when.isoformat()}.json"
+    found = sorted(folder.glob("plan_*.json"))
+    if len(found) != 1:
+        fail(f"{folder} holds {len(found)} day plans (plan_<day>.json); "
+             + ("run `bienestar distribute --out` first" if not found else "choose one with --day"), as_json)
+    return found[0]
+
+
+def urgent(
+    plan_dir: Path = typer.Option(..., "--plan", help="folder `bienestar distribute --out DIR` wrote"),
+    clues: str = typer.Option(..., "--clues", help="CLUES of the receiving facility"),
+    item: list[str] = typer.Option([], "--item", help="SKU=UNITS (repeat for several SKUs)"),
+    window: str | None = typer.Option(None, "--window", help="delivery window HH:MM-HH:MM (default: opening hours)"),
+    cold: bool = typer.Option(False, "--cold", help="needs cold chain (implied by any cold-chain SKU)"),
+    m3: float | None = typer.Option(None, "--m3", help="load volume, m3 (overrides the SKUs' volume)"),
+    kg: float | None = typer.Option(None, "--kg", help="load weight, kg (overrides the SKUs' weight)"),
+    day: str | None = typer.Option(None, "--day", help="which day's plan, YYYY-MM-DD (when the folder has several)"),
+    dataset: Path | None = typer.Option(None, "--dataset", help="dataset folder (default: the one the plan used)"),
+    reopt_seconds: float = typer.Option(1.0, "--reopt-seconds", help="seconds to re-optimise the receiving route"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Put an urgent order into the day's published routes: cheapest feasible slot, only that route changes."""
+    from optimizer.data.dataset import load_dataset
+    from optimizer.distribution.outputs import write_vehicle_update
+    from optimizer.distribution.planfile import PlanFileError, load_day_plan
+    from optimizer.distribution.urgent import (
+        UrgentOrder,
+        UrgentOrderError,
+        parse_item,
+        parse_window,
+        place_urgent,
+    )
+
+    if reopt_seconds <= 0:
+        fail("--reopt-seconds must be positive (seconds)", as_json)
+    path = _day_plan_file(plan_dir, day, as_json)
+    try:
+        order = UrgentOrder(clues.strip(), tuple(parse_item(i) for i in item),
+                            parse_window(window) if window is not None else None, cold, m3, kg)
+        day_plan = load_day_plan(path)
+        root = dataset or day_plan.dataset
+        if not (root / "facilities.csv").exists():
+            fail(f"dataset folder {root} has no facilities.csv (give --dataset DIR)", as_json)
+        ds = load_dataset(root)
+        new_day, outcome = place_urgent(day_plan, order, ds.facilities, ds.medicines, reopt_seconds)
+    except (UrgentOrderError, PlanFileError) as exc:
+        fail(str(exc), as_json)
+    if outcome.inserted and not outcome.violations:
+        outcome.changed_files = [str(p) for p in write_vehicle_update(plan_dir, new_day, outcome.depot_id,
+                                                                     outcome.vehicle_id)]
+    if as_json:
+        status = "inserted" if outcome.inserted and not outcome.violations else (
+            "invalid" if outcome.inserted else "not_inserted")
+        print_json({"status": status, **to_jsonable(outcome), "plan_file": str(path)})
+    elif outcome.inserted and not outcome.violations:
+        idle = " (idle until now)" if outcome.new_vehicle else ""
+        console.print(f"Urgent stop {outcome.stop_id} ({outcome.m3:g} m3, {outcome.kg:g} kg"
+                      f"{', cold chain' if outcome.cold else ''}, window {outcome.window}) -> depot "
+                      f"{outcome.depot_id}, vehicle {outcome.vehicle_id}{idle}"
+                      f", stop {outcome.seq} of {outcome.route_stops}, ETA {outcome.eta}, unloads {outcome.unload_at}; "
+                      f"+{outcome.extra_km:g} km, +{outcome.extra_cost_mxn:,.2f} MXN; validator ok "
+                      f"({outcome.solve_seconds:.2f} s)")
+        for p in outcome.changed_files:
+            console.print(f"rewrote {p}")
+    if outcome.inserted and outcome.violations:
+        fail(f"the new plan failed validation, nothing written: {'; '.join(outcome.violations[:5])}", as_json)
+    if not outcome.inserted:
+        if not as_json:
+            err_console.print(f"[bold red]not inserted:[/] no vehicle can take {outcome.stop_id} "
+                              f"({outcome.m3:g} m3, {outcome.kg:g} kg{', cold chain' if outcome.cold else ''}, "
+                              f"window {outcome.window}); binding constraint: {outcome.binding}. "
+                              f"{outcome.explanation}")
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `route` and `distribute` to the root command."""
+    """Add `route`, `distribute` and `urgent` to the root command."""
     app.command("route")(route)
     app.command("distribute")(distribute)
+    app.command("urgent")(urgent)

@@ -8,5 +8,8 @@ Public API:
 * ``problem.RoutingProblem`` / ``routing.solve_routes`` (engines ``pyvrp_engine``, ``ortools_engine``) and
   ``validate.validate_routes``; ``insertion.insert_urgent`` for urgent orders;
 * ``io.read_benchmark`` (Solomon, CVRPLIB); ``forecast.forecast_demand`` / ``order_up_to``;
-* ``outputs.write_outputs`` (CSV/XLSX manifests, GeoJSON); ``kpis``; ``settings`` (pydantic).
+* ``outputs.write_outputs`` (CSV/XLSX manifests, GeoJSON, day plan), ``outputs.write_vehicle_update``;
+  ``planfile.save_day_plan`` / ``load_day_plan`` (the published day, re-loadable);
+* ``urgent.place_urgent`` (an urgent order into the published day, binding constraint when impossible);
+* ``kpis``; ``settings`` (pydantic).
 """

@@ -53,6 +53,7 @@ class DistributionInput:
     week_start: dt.date
     settings: DistributionSettings = field(default_factory=DistributionSettings)
     matrix_file: Path | None = None
+    dataset_root: Path | None = None  # the dataset folder (urgent orders re-read its catalogues)
 
     @classmethod
     def from_dataset(cls, ds: Dataset, day: dt.date, settings: DistributionSettings | None = None,
@@ -111,7 +112,7 @@ class DistributionInput:
         med["cold_chain"] = med["cold_chain"].astype(bool)
         alloc = AllocationInput(lines=lines, lots=lots, onhand=onhand, medicines=med,
                                 depots=pd.DataFrame(caps), arcs=arcs, delivery_date=delivery)
-        return cls(alloc, fac, depots, vehicles, med, week_start, settings, matrix_file)
+        return cls(alloc, fac, depots, vehicles, med, week_start, settings, matrix_file, Path(ds.root))
 
 
 def _eligible_arcs(fac: pd.DataFrame, depots: pd.DataFrame, vehicles: pd.DataFrame,

@@ -1,14 +1,16 @@
-"""Files for drivers and maps: a CSV manifest per vehicle, one XLSX with a sheet per vehicle, a GeoJSON."""
+"""Files for drivers and maps: a CSV manifest per vehicle, one XLSX with a sheet per vehicle, a GeoJSON, and
+the machine-readable day plan (``plan_<day>.json``, see ``planfile``) that `bienestar urgent` re-loads."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
-from optimizer.distribution.problem import RoutingProblem
+from optimizer.distribution.planfile import DayPlan, DepotDay, plan_path, save_day_plan
+from optimizer.distribution.problem import RoutingPlan, RoutingProblem
 
 if TYPE_CHECKING:
     from optimizer.distribution.model import DistributionResult
@@ -37,10 +39,23 @@ def manifest_rows(problem: RoutingProblem, depot_id: str, routes: list) -> list[
     return rows
 
 
-def routes_geojson(result: DistributionResult) -> dict:
+class DepotRoutes(Protocol):
+    """A depot's routing problem and plan (``model.DayRoutes`` or ``planfile.DepotDay``)."""
+
+    depot_id: str
+    problem: RoutingProblem
+    plan: RoutingPlan
+
+
+def manifest_sheet(depot_id: str, vehicle_id: str) -> str:
+    """XLSX sheet name of one vehicle's manifest (Excel allows 31 characters)."""
+    return f"{depot_id}_{vehicle_id}"[:31]
+
+
+def routes_geojson(days: list[DepotRoutes]) -> dict:
     """FeatureCollection: a LineString per route (depot -> stops -> depot) and a Point per stop with its ETA."""
     features = []
-    for dr in result.routes:
+    for dr in days:
         p = dr.problem
         coords = p.coords
         for r in dr.plan.routes:
@@ -69,7 +84,8 @@ def routes_geojson(result: DistributionResult) -> dict:
 
 
 def write_outputs(result: DistributionResult, out: Path) -> list[Path]:
-    """Write manifests (CSV per vehicle + XLSX) and ``routes.geojson`` and ``shipments.csv`` into ``out``."""
+    """Write manifests (CSV per vehicle + XLSX), ``routes_<day>.geojson``, ``shipments_<week>.csv`` and the
+    day plan ``plan_<day>.json`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     tag = result.day.isoformat()
     written: list[Path] = []
@@ -86,7 +102,7 @@ def write_outputs(result: DistributionResult, out: Path) -> list[Path]:
             path = mdir / f"{dr.depot_id}_{r.vehicle_id}.csv"
             frame.to_csv(path, index=False)
             written.append(path)
-            sheets[f"{dr.depot_id}_{r.vehicle_id}"[:31]] = frame
+            sheets[manifest_sheet(dr.depot_id, r.vehicle_id)] = frame
     if sheets:
         path = out / f"manifests_{tag}.xlsx"
         with pd.ExcelWriter(path) as xl:
@@ -94,6 +110,54 @@ def write_outputs(result: DistributionResult, out: Path) -> list[Path]:
                 frame.to_excel(xl, sheet_name=name, index=False)
         written.append(path)
     path = out / f"routes_{tag}.geojson"
-    path.write_text(json.dumps(routes_geojson(result)))
+    path.write_text(json.dumps(routes_geojson(result.routes)))
     written.append(path)
+    written.append(save_day_plan(day_plan_of(result), plan_path(out, result.day)))
+    return written
+
+
+def day_plan_of(result: DistributionResult) -> DayPlan:
+    """The day's routing as a :class:`planfile.DayPlan`, with each depot's stock left after the week's
+    shipments (units of lots not expired on the day, by SKU)."""
+    inp = result.inp
+    lots = inp.allocation.lots
+    usable = lots[pd.to_datetime(lots["expiry_date"]).dt.date > result.day]
+    held = usable.groupby(["depot_id", "sku"])["units"].sum()
+    shipped = result.allocation.shipments.groupby(["depot_id", "sku"])["units"].sum()
+    left = held.sub(shipped, fill_value=0).clip(lower=0)
+    st = inp.settings
+    depots = []
+    for dr in result.routes:
+        veh = inp.vehicles[inp.vehicles["depot_id"] == dr.depot_id]
+        stock = left.loc[dr.depot_id] if dr.depot_id in left.index.get_level_values(0) else pd.Series(dtype=float)
+        depots.append(DepotDay(dr.depot_id, dr.problem, dr.plan, sorted(set(veh["speed_kmh"].astype(float))),
+                               {str(k): int(v) for k, v in stock.items() if v > 0}))
+    return DayPlan(result.day, Path(inp.dataset_root or ".").resolve(), st.detour_factor,
+                   None if inp.matrix_file is None else Path(inp.matrix_file).resolve(), st.service_minutes,
+                   st.service_minutes_per_m3, depots)
+
+
+def write_vehicle_update(out: Path, day: DayPlan, depot_id: str, vehicle_id: str) -> list[Path]:
+    """After a change to one vehicle's route: rewrite that vehicle's CSV manifest and XLSX sheet (other
+    sheets copied as they were), the GeoJSON and the day plan file. Returns the files written."""
+    out = Path(out)
+    tag = day.day.isoformat()
+    dd = day.depot(depot_id)
+    route = next(r for r in dd.plan.routes if r.vehicle_id == vehicle_id)
+    frame = pd.DataFrame(manifest_rows(dd.problem, depot_id, [route]))
+    mdir = out / f"manifests_{tag}"
+    mdir.mkdir(parents=True, exist_ok=True)
+    written = [mdir / f"{depot_id}_{vehicle_id}.csv"]
+    frame.to_csv(written[0], index=False)
+    xlsx = out / f"manifests_{tag}.xlsx"
+    sheets = pd.read_excel(xlsx, sheet_name=None) if xlsx.exists() else {}
+    sheets[manifest_sheet(depot_id, vehicle_id)] = frame
+    with pd.ExcelWriter(xlsx) as xl:
+        for name, sheet in sheets.items():
+            sheet.to_excel(xl, sheet_name=name, index=False)
+    written.append(xlsx)
+    geo = out / f"routes_{tag}.geojson"
+    geo.write_text(json.dumps(routes_geojson(day.depots)))
+    written.append(geo)
+    written.append(save_day_plan(day, plan_path(out, day.day)))
     return written

@@ -1,0 +1,108 @@
+"""`bienestar urgent` end to end: distribute writes the day plan, an urgent order goes into exactly one route,
+the rest of the published day is unchanged, the validator accepts the new plan, and impossible or malformed
+orders are explained."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from optimizer.data.generate import GeneratorConfig, generate
+from optimizer.distribution.planfile import load_day_plan
+from optimizer.distribution.validate import validate_routes
+
+DAY = "2025-03-03"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small dataset and the folder `bienestar distribute --out` wrote for Monday."""
+    root = tmp_path_factory.mktemp("urgent")
+    generate(root / "ds", GeneratorConfig(program_hospitals=30, umfs=40, pharmacies=20, recruits=200,
+                                          n_records=8_000))
+    res = CliRunner().invoke(app, ["distribute", "--dataset", str(root / "ds"), "--day", DAY, "--out",
+                                   str(root / "out"), "--time-limit", "0.2", "--json"])
+    assert res.exit_code == 0, res.output
+    return root / "out"
+
+
+def _copy(published: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    shutil.copytree(published, out)
+    return out
+
+
+def _urgent(out: Path, *args: str) -> tuple[int, dict]:
+    res = CliRunner().invoke(app, ["urgent", "--plan", str(out), *args, "--json"])
+    return res.exit_code, json.loads(res.output)
+
+
+def test_urgent_order_goes_into_exactly_one_route(published: Path, tmp_path: Path) -> None:
+    out = _copy(published, tmp_path)
+    before = load_day_plan(out / f"plan_{DAY}.json")
+    # A facility already delivered today by a depot that still holds units of some SKU.
+    dd = next(d for d in before.depots if d.stock_left and d.plan.routes)
+    clues = dd.problem.stops[dd.plan.routes[0].stops[0]].facility
+    sku = max(dd.stock_left, key=dd.stock_left.get)
+    files_before = {p: p.read_bytes() for p in (out / f"manifests_{DAY}").glob("*.csv")}
+    code, doc = _urgent(out, "--clues", clues, "--item", f"{sku}=1", "--window", "07:00-19:00")
+    assert code == 0 and doc["status"] == "inserted", doc
+    after = load_day_plan(out / f"plan_{DAY}.json")
+    old_routes = {(d.depot_id, r.vehicle_id): (r.stops, r.arrivals) for d in before.depots for r in d.plan.routes}
+    holding = []
+    for d in after.depots:
+        check = validate_routes(d.problem, d.plan)
+        assert check.ok, (d.depot_id, check.violations[:3])
+        for r in d.plan.routes:
+            ids = [d.problem.stops[i].stop_id for i in r.stops]
+            if doc["stop_id"] in ids:
+                holding.append((d.depot_id, r.vehicle_id, ids.index(doc["stop_id"]) + 1))
+            else:
+                assert old_routes[(d.depot_id, r.vehicle_id)] == (r.stops, r.arrivals)
+    assert holding == [(doc["depot_id"], doc["vehicle_id"], doc["seq"])]
+    manifest = out / f"manifests_{DAY}" / f"{doc['depot_id']}_{doc['vehicle_id']}.csv"
+    assert str(manifest) in doc["changed_files"]
+    rows = pd.read_csv(manifest, dtype=str)
+    assert ((rows["stop_id"] == doc["stop_id"]) & (rows["sku"] == sku)).sum() == 1
+    for p, data in files_before.items():  # every other vehicle's manifest is byte-for-byte unchanged
+        if p != manifest:
+            assert p.read_bytes() == data, p
+    sheets = pd.read_excel(out / f"manifests_{DAY}.xlsx", sheet_name=None)
+    assert (sheets[f"{doc['depot_id']}_{doc['vehicle_id']}"[:31]]["stop_id"] == doc["stop_id"]).sum() == 1
+    assert doc["extra_km"] >= 0 and doc["extra_cost_mxn"] >= 0
+    assert after.depot(doc["depot_id"]).stock_left.get(sku, 0) == dd.stock_left[sku] - 1 \
+        or doc["depot_id"] != dd.depot_id
+
+
+def test_impossible_urgent_order_is_explained(published: Path, tmp_path: Path) -> None:
+    out = _copy(published, tmp_path)
+    plan_bytes = (out / f"plan_{DAY}.json").read_bytes()
+    clues = next(s.facility for d in load_day_plan(out / f"plan_{DAY}.json").depots for s in d.problem.stops)
+    code, doc = _urgent(out, "--clues", clues, "--m3", "500", "--kg", "10")
+    assert code == 1 and doc["status"] == "not_inserted"
+    assert doc["binding"] == "capacity m3"
+    assert "the order needs 500" in doc["explanation"]
+    code, doc = _urgent(out, "--clues", clues, "--m3", "0.01", "--cold", "--window", "03:00-03:40")
+    assert code == 1 and doc["binding"] == "window" and "after the order's window closes" in doc["explanation"]
+    assert (out / f"plan_{DAY}.json").read_bytes() == plan_bytes  # nothing rewritten
+
+
+def test_bad_urgent_input_names_the_field(published: Path, tmp_path: Path) -> None:
+    out = _copy(published, tmp_path)
+    clues = next(s.facility for d in load_day_plan(out / f"plan_{DAY}.json").depots for s in d.problem.stops)
+    code, doc = _urgent(out, "--clues", "XXIMB999999", "--m3", "0.1")
+    assert code != 0 and "field '--clues'" in doc["error"] and "XXIMB999999" in doc["error"]
+    code, doc = _urgent(out, "--clues", clues, "--item", "999.999.9999.99=3")
+    assert code != 0 and "field '--item'" in doc["error"] and "999.999.9999.99" in doc["error"]
+    code, doc = _urgent(out, "--clues", clues, "--m3", "0.1", "--window", "9-13")
+    assert code != 0 and "field '--window'" in doc["error"]
+    code, doc = _urgent(out, "--clues", clues, "--m3", "0.1", "--window", "13:00-09:00")
+    assert code != 0 and "ends before it starts" in doc["error"]
+    code, doc = _urgent(tmp_path / "nowhere", "--clues", clues, "--m3", "0.1")
+    assert code != 0 and "is not a folder" in doc["error"]
