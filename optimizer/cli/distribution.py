@@ -71,9 +71,13 @@ def distribute(
     seed: int | None = typer.Option(None, "--seed", help="random seed (1)"),
     distance_matrix: Path | None = typer.Option(
         None, "--distance-matrix", help="CSV from,to,km (depot ids / CLUES) overriding haversine x detour"),
+    central_supply: Path | None = typer.Option(
+        None, "--central-supply", help="CSV sku,units,expiry_date arriving at the central warehouse this week: "
+        "split among depots (storage m3 limits) before the allocation"),
     as_json: bool = JsonOption,
 ) -> None:
     """Allocate this week's stock under shortage, route the day's deliveries, write manifests and GeoJSON."""
+    from optimizer.distribution.central import CentralSupplyError
     from optimizer.distribution.matrix import MatrixFileError
     from optimizer.distribution.model import DistributionError, run_distribution
 
@@ -88,13 +92,16 @@ def distribute(
     given = {k: v for k, v in {"engine": engine, "time_limit": time_limit, "seed": seed}.items() if v is not None}
     settings = base.model_copy(update={"routing": base.routing.model_copy(update=given)})
     try:
-        result = run_distribution(dataset, when, settings, out, matrix_file=distance_matrix)
-    except (DistributionError, MatrixFileError) as exc:
+        result = run_distribution(dataset, when, settings, out, matrix_file=distance_matrix,
+                                  central_supply=central_supply)
+    except (DistributionError, MatrixFileError, CentralSupplyError) as exc:
         fail(str(exc), as_json)
     summary = result.summary()
     if as_json:
         print_json(summary)
         return
+    if summary["central"] is not None:
+        _print_central(summary["central"])
     alloc = summary["allocation"]
     console.print(f"Allocation {alloc['status']} in {alloc['solve_seconds']:.1f} s: overall fill "
                   f"{alloc['fill_rate']:.1%}, min facility fill {alloc['min_facility_fill']:.1%}, "
@@ -111,6 +118,26 @@ def distribute(
     ))
     for path in summary.get("files", []):
         console.print(f"wrote {path}")
+
+
+def _print_central(c: dict) -> None:
+    """The central split per depot and what stays at the central warehouse."""
+    for w in c["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {w}")
+    console.print(f"Central supply split {c['status']} in {c['solve_seconds']:.2f} s: {c['units_shipped']:,} units "
+                  f"to depots, {c['units_left']:,} left at the central warehouse "
+                  f"({c['units_left_storage_full']:,} because depot storage is full)")
+    console.print(table("Central supply by depot", ["depot", "units", "dry m3", "free dry m3", "cold m3",
+                                                    "free cold m3", "need", "fill"],
+                        [(d["depot_id"], d["units"], d["m3"], d["room_m3"], d["cold_m3"], d["cold_room_m3"],
+                          d["need"], f"{d['fill']:.1%}") for d in c["by_depot"]]))
+    full = [r for r in c["left"] if r["storage_full"] > 0]
+    if full:
+        console.print(table("Left at the central warehouse: depot storage full", ["sku", "units", "storage full",
+                                                                                  "no need", "expired"],
+                            [(r["sku"], r["units"], r["storage_full"], r["no_need"], r["expired"]) for r in full]))
+    if c["violations"]:
+        err_console.print(f"[bold red]central split failed validation:[/] {'; '.join(c['violations'][:5])}")
 
 
 def _day_plan_file(folder: Path, day: str | None, as_json: bool) -> Path:

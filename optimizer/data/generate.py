@@ -109,11 +109,12 @@ def generate(out_dir: Path, config: GeneratorConfig | None = None) -> GeneratedS
     facilities.to_csv(out_dir / "facilities.csv", index=False)
     specialists.to_csv(out_dir / "specialists.csv", index=False)
     medicines.to_csv(out_dir / "medicines.csv", index=False)
-    depots.to_csv(out_dir / "depots.csv", index=False)
     vehicles.to_csv(out_dir / "vehicles.csv", index=False)
     meta = write_records(out_dir / "records", cfg, facilities, medicines, seed=int(seeds[4].generate_state(1)[0]))
     stock = _stock(np.random.default_rng(seeds[5]), cfg, facilities, medicines, depots, meta["sku_units"])
     stock.to_csv(out_dir / "stock.csv", index=False)
+    depots = _size_storage(cfg, depots, facilities, medicines, stock, meta["sku_units"])
+    depots.to_csv(out_dir / "depots.csv", index=False)
     rec = specialists[specialists["status"] == "recruit"]
     counts = {
         "states": len(states),
@@ -431,7 +432,8 @@ def _depots_and_vehicles(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Dat
         depots.append({
             "depot_id": f"D{i:03d}", "name": f"Centro de Distribución {s['capital']}", "cve_ent": ent,
             "lat": round(float(s["capital_lat"]) + 0.03, 6), "lon": round(float(s["capital_lon"]) + 0.03, 6),
-            "capacity_m3": float(rng.integers(1500, 6000)), "cold_capacity_m3": float(rng.integers(80, 400)),
+            # Storage sized later (``_size_storage``) from these weeks of the served demand's volume.
+            "dry_weeks": rng.integers(1500, 6000) / 1000.0, "cold_weeks": rng.integers(80, 400) / 100.0,
             "status": "open",
         })
     vehicles = []
@@ -451,6 +453,47 @@ def _depots_and_vehicles(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Dat
     return pd.DataFrame(depots), pd.DataFrame(vehicles)
 
 
+def _record_weeks(cfg: GeneratorConfig) -> float:
+    """Weeks the records span."""
+    return (cfg.records_end - cfg.records_start).days / 7 + 1 / 7
+
+
+def _depot_shares(facilities: pd.DataFrame, depots: pd.DataFrame) -> np.ndarray:
+    """Share of network demand each depot serves: the facilities it is nearest to (hospitals count 3,
+    UMFs 1: prescriptions are written there)."""
+    served = facilities[facilities["kind"].isin(["hospital", "umf"]) & (facilities["status"] == "open")]
+    nearest = np.argmin(distance_matrix_km(served["lat"], served["lon"], depots["lat"], depots["lon"]), axis=1)
+    weight = np.where(served["kind"].eq("hospital"), 3.0, 1.0)
+    share = np.bincount(nearest, weights=weight, minlength=len(depots))
+    return share / share.sum()
+
+
+def _size_storage(cfg: GeneratorConfig, depots: pd.DataFrame, facilities: pd.DataFrame, medicines: pd.DataFrame,
+                  stock: pd.DataFrame, sku_units: dict[str, float]) -> pd.DataFrame:
+    """Depot storage in m3, sized to the demand the depot serves so that it can bind on a large delivery.
+
+    ``capacity_m3`` (dry) = m3 of dry stock the depot holds on the generation date + ``dry_weeks`` (drawn
+    1.5-6 weeks) of its share of the network's weekly dry-SKU demand volume; ``cold_capacity_m3`` likewise
+    for cold-chain SKUs with ``cold_weeks`` (0.8-4 weeks); rounded up to whole m3, at least 1 m3.
+    """
+    weeks = _record_weeks(cfg)
+    med = medicines.set_index("sku")
+    m3 = med["volume_l"].astype(float) / 1000.0
+    cold = med["cold_chain"].astype(bool)
+    weekly = pd.Series(sku_units, dtype=float).reindex(med.index, fill_value=0.0) / weeks * m3
+    share = _depot_shares(facilities, depots)
+    held = stock[stock["location"].isin(depots["depot_id"])]
+    held = held.assign(m3=held["units"] * held["sku"].map(m3), cold=held["sku"].map(cold))
+    out = depots.copy()
+    for col, weeks_col, is_cold in (("capacity_m3", "dry_weeks", False), ("cold_capacity_m3", "cold_weeks", True)):
+        on_hand = held[held["cold"] == is_cold].groupby("location")["m3"].sum()
+        demand = float(weekly[cold == is_cold].sum()) * share
+        size = out["depot_id"].map(on_hand).fillna(0.0).to_numpy() + out[weeks_col].to_numpy() * demand
+        out[col] = np.maximum(1.0, np.ceil(size))
+    cols = ["depot_id", "name", "cve_ent", "lat", "lon", "capacity_m3", "cold_capacity_m3", "status"]
+    return out[cols]
+
+
 def _stock(rng: np.random.Generator, cfg: GeneratorConfig, facilities: pd.DataFrame, medicines: pd.DataFrame,
            depots: pd.DataFrame, sku_units: dict[str, float]) -> pd.DataFrame:
     """Depot stock covering 0.8-3 weeks of network demand per SKU (some SKUs short) and facility stock.
@@ -458,14 +501,10 @@ def _stock(rng: np.random.Generator, cfg: GeneratorConfig, facilities: pd.DataFr
     Each depot holds a share proportional to the facilities it is nearest to (hospitals count 3, UMFs 1:
     prescriptions are written there), perturbed per SKU so that regions differ.
     """
-    weeks = (cfg.records_end - cfg.records_start).days / 7 + 1 / 7
+    weeks = _record_weeks(cfg)
     as_of = pd.Timestamp("2025-03-03")
     rows = []
-    served = facilities[facilities["kind"].isin(["hospital", "umf"]) & (facilities["status"] == "open")]
-    nearest = np.argmin(distance_matrix_km(served["lat"], served["lon"], depots["lat"], depots["lon"]), axis=1)
-    weight = np.where(served["kind"].eq("hospital"), 3.0, 1.0)
-    share = np.bincount(nearest, weights=weight, minlength=len(depots))
-    share = share / share.sum()
+    share = _depot_shares(facilities, depots)
     for sku, shelf in medicines[["sku", "shelf_life_days"]].itertuples(index=False):
         weekly = sku_units.get(sku, 0.0) / weeks
         cover = rng.uniform(0.8, 3.0)

@@ -11,5 +11,7 @@ Public API:
 * ``outputs.write_outputs`` (CSV/XLSX manifests, GeoJSON, day plan), ``outputs.write_vehicle_update``;
   ``planfile.save_day_plan`` / ``load_day_plan`` (the published day, re-loadable);
 * ``urgent.place_urgent`` (an urgent order into the published day, binding constraint when impossible);
+* ``central.read_central_supply`` / ``solve_central`` (central supply split among depots within storage m3)
+  with ``model.central_input`` and ``validate.validate_central``;
 * ``kpis``; ``settings`` (pydantic).
 """

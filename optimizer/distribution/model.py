@@ -24,13 +24,14 @@ import pandas as pd
 from optimizer.data.aggregate import medicine_demand_weekly
 from optimizer.data.dataset import Dataset, load_dataset
 from optimizer.distribution.allocation import AllocationInput, AllocationPlan, solve_allocation
+from optimizer.distribution.central import CentralInput, CentralPlan, read_central_supply, solve_central, storage_table
 from optimizer.distribution.forecast import forecast_demand, order_up_to, unit_dispersion
 from optimizer.distribution.kpis import allocation_kpis, routing_kpis
 from optimizer.distribution.matrix import road_km, seconds
 from optimizer.distribution.problem import DepotNode, ManifestLine, RoutingPlan, RoutingProblem, Stop, VehicleType
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings
-from optimizer.distribution.validate import validate_allocation, validate_routes
+from optimizer.distribution.validate import validate_allocation, validate_central, validate_routes
 
 #: Cost units per MXN in routing instances (1e-4 MXN per unit, so MXN/km costs become integers per metre).
 COST_UNITS_PER_MXN = 10_000
@@ -278,6 +279,9 @@ class DistributionResult:
     allocation_violations: list[str]
     routes: list[DayRoutes]
     integer_tiers: dict[str, float] = field(default_factory=dict)  # tiers of the whole-unit plan (validator)
+    central: CentralPlan | None = None  # split of the central supply among depots (``--central-supply``)
+    central_violations: list[str] = field(default_factory=list)
+    central_warnings: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     solve_seconds: float = 0.0
     note: str = ""
@@ -302,8 +306,20 @@ class DistributionResult:
                 "cost_mxn": round(sum(d["cost_mxn"] for d in depots), 2),
                 "unserved": sum(d["unserved"] for d in depots), "note": self.note,
             },
+            "central": None if self.central is None else self._central_summary(),
             "files": [str(p) for p in self.files], "solve_seconds": round(self.solve_seconds, 3),
         }
+
+    def _central_summary(self) -> dict:
+        c = self.central
+        assert c is not None
+        return {"status": c.status, "solve_seconds": round(c.solve_seconds, 3), "tiers": c.tiers,
+                "explanation": c.explanation, "violations": self.central_violations,
+                "units_shipped": int(c.split["units"].sum()) if len(c.split) else 0,
+                "units_left": int(c.left["units"].sum()) if len(c.left) else 0,
+                "units_left_storage_full": int(c.left["storage_full"].sum()) if len(c.left) else 0,
+                "by_depot": c.by_depot.to_dict(orient="records"), "left": c.left.to_dict(orient="records"),
+                "warnings": self.central_warnings}
 
 
 def plan_day(inp: DistributionInput, allocation: AllocationPlan, day: dt.date) -> tuple[list[DayRoutes], str]:
@@ -324,9 +340,30 @@ def plan_day(inp: DistributionInput, allocation: AllocationPlan, day: dt.date) -
     return out, ""
 
 
+def central_input(inp: DistributionInput, lots: pd.DataFrame) -> CentralInput:
+    """The central split's tables from the week's input (built without supply) and the central ``lots``.
+
+    A depot's need for SKU s is the allocation's need of the facilities whose nearest eligible depot it is,
+    minus the depot's usable stock of s (units); storage counts every lot the depot holds.
+    """
+    a = inp.allocation
+    home = a.arcs.sort_values(["clues", "km"]).drop_duplicates("clues")[["clues", "depot_id"]]
+    wanted = a.lines.merge(home, on="clues").groupby(["depot_id", "sku"])["need"].sum()
+    depot_lots = a.lots[a.lots["depot_id"].isin(inp.depots["depot_id"])]
+    usable = depot_lots[pd.to_datetime(depot_lots["expiry_date"]).dt.date > a.delivery_date]
+    held = usable.groupby(["depot_id", "sku"])["units"].sum()
+    need = wanted.sub(held, fill_value=0).clip(lower=0)
+    need = need[need.index.isin(wanted.index)].rename("need").reset_index()
+    depots, warnings = storage_table(inp.depots, depot_lots, inp.medicines)
+    return CentralInput(lots.reset_index(drop=True), need[need["need"] > 0].reset_index(drop=True), depots,
+                        inp.medicines, a.delivery_date, warnings)
+
+
 def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings | None = None,
-                     out: Path | None = None, matrix_file: Path | None = None) -> DistributionResult:
-    """Load the dataset, allocate the week, route ``day``, validate both stages, write outputs to ``out``."""
+                     out: Path | None = None, matrix_file: Path | None = None,
+                     central_supply: Path | None = None) -> DistributionResult:
+    """Load the dataset, (split ``central_supply`` among depots,) allocate the week, route ``day``, validate
+    every stage, write outputs to ``out``."""
     from optimizer.distribution.outputs import write_outputs
 
     t0 = time.perf_counter()
@@ -334,13 +371,29 @@ def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings
         ds = load_dataset(dataset)
     except FileNotFoundError as exc:
         raise DistributionError(str(exc)) from exc
-    inp = DistributionInput.from_dataset(ds, day, settings, matrix_file=matrix_file)
+    central = None
+    if central_supply is None:
+        inp = DistributionInput.from_dataset(ds, day, settings, matrix_file=matrix_file)
+    else:
+        lots = read_central_supply(central_supply, ds.medicines)
+        weekly = medicine_demand_weekly(ds.records_dir)
+        base = DistributionInput.from_dataset(ds, day, settings, matrix_file=matrix_file, weekly=weekly)
+        ci = central_input(base, lots)
+        central = solve_central(ci, base.settings.allocation)
+        if central.status != "optimal":
+            raise DistributionError(f"central split {central.status}: {central.explanation}")
+        central_check = validate_central(ci, central.split)
+        inp = DistributionInput.from_dataset(ds, day, settings, supply=central.split, matrix_file=matrix_file,
+                                             weekly=weekly)
     alloc = solve_allocation(inp.allocation, inp.settings.allocation)
     if alloc.status not in {"optimal"}:
         raise DistributionError(f"allocation {alloc.status}: {alloc.explanation}")
     check = validate_allocation(inp.allocation, alloc.shipments)
     routes, note = plan_day(inp, alloc, day)
     result = DistributionResult(day, inp, alloc, check.violations, routes, check.tiers, note=note)
+    if central is not None:
+        result.central, result.central_violations = central, central_check.violations
+        result.central_warnings = ci.warnings
     if out is not None:
         result.files = write_outputs(result, out)
     result.solve_seconds = time.perf_counter() - t0

@@ -84,8 +84,8 @@ def routes_geojson(days: list[DepotRoutes]) -> dict:
 
 
 def write_outputs(result: DistributionResult, out: Path) -> list[Path]:
-    """Write manifests (CSV per vehicle + XLSX), ``routes_<day>.geojson``, ``shipments_<week>.csv`` and the
-    day plan ``plan_<day>.json`` into ``out``."""
+    """Write manifests (CSV per vehicle + XLSX), ``routes_<day>.geojson``, ``shipments_<week>.csv``, the
+    central split ``central_split_<week>.csv`` (when there is one) and the day plan ``plan_<day>.json``."""
     out.mkdir(parents=True, exist_ok=True)
     tag = result.day.isoformat()
     written: list[Path] = []
@@ -93,6 +93,10 @@ def write_outputs(result: DistributionResult, out: Path) -> list[Path]:
     path = out / f"shipments_{result.inp.week_start.isoformat()}.csv"
     ship.to_csv(path, index=False)
     written.append(path)
+    if result.central is not None:
+        path = out / f"central_split_{result.inp.week_start.isoformat()}.csv"
+        result.central.split.to_csv(path, index=False)
+        written.append(path)
     sheets: dict[str, pd.DataFrame] = {}
     mdir = out / f"manifests_{tag}"
     mdir.mkdir(exist_ok=True)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.allocation import AllocationInput
+from optimizer.distribution.central import CentralInput
 from optimizer.distribution.problem import RoutingPlan, RoutingProblem
 
 
@@ -252,3 +253,80 @@ def fill_tiers(inp: AllocationInput, shipped_line: dict[tuple[str, str], float])
         "sku_min_fill_sum": float(per_sku_min.sum()),
         "total_fill": float(lines["fill"].sum()),
     }
+
+
+@dataclass
+class CentralValidation:
+    """Violations of the central split (empty = feasible), storage use and shipped units recomputed."""
+
+    violations: list[str] = field(default_factory=list)
+    storage: dict[str, dict[str, float]] = field(default_factory=dict)  # depot -> m3 used after the split
+    shipped: dict[str, float] = field(default_factory=dict)  # lot -> units shipped
+    tiers: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def validate_central(inp: CentralInput, split: pd.DataFrame, eps: float = 1e-6) -> CentralValidation:
+    """Recheck a central split from the input alone: whole units, known lots, lot units, no lot expired on
+    delivery, depot need, and storage: m3 held plus m3 received within the dry and cold capacities."""
+    out = CentralValidation()
+    v = out.violations
+    lots = inp.lots.set_index("lot_id")
+    med = inp.medicines.set_index("sku")
+    need = {(d, s): float(n) for d, s, n in inp.need[["depot_id", "sku", "need"]].itertuples(index=False)}
+    depots = inp.depots.set_index("depot_id")
+    got: dict[tuple[str, str], float] = {}
+    for k, (depot, lot_id, sku, units) in enumerate(
+            split[["depot_id", "lot_id", "sku", "units"]].itertuples(index=False)):
+        where = f"split row {k} ({lot_id} -> {depot})"
+        if units < -eps or abs(units - round(units)) > eps:
+            v.append(f"{where}: {units} is not a whole non-negative number of units")
+        if lot_id not in lots.index:
+            v.append(f"{where}: unknown central lot")
+            continue
+        if depot not in depots.index:
+            v.append(f"{where}: unknown depot")
+            continue
+        if lots.at[lot_id, "sku"] != sku:
+            v.append(f"{where}: lot holds {lots.at[lot_id, 'sku']}, not {sku}")
+        if pd.Timestamp(lots.at[lot_id, "expiry_date"]).date() <= inp.delivery_date:
+            v.append(f"{where}: lot expires {lots.at[lot_id, 'expiry_date']}, on or before {inp.delivery_date}")
+        out.shipped[lot_id] = out.shipped.get(lot_id, 0.0) + float(units)
+        got[(depot, sku)] = got.get((depot, sku), 0.0) + float(units)
+        use = out.storage.setdefault(depot, {"m3": float(depots.at[depot, "held_m3"]),
+                                             "cold_m3": float(depots.at[depot, "held_cold_m3"])})
+        use["cold_m3" if bool(med.at[sku, "cold_chain"]) else "m3"] += units * float(med.at[sku, "volume_l"]) / 1000
+    for lot_id, units in out.shipped.items():
+        if units > float(lots.at[lot_id, "units"]) + eps:
+            v.append(f"central lot {lot_id}: ships {units:g} units but holds {lots.at[lot_id, 'units']:g}")
+    for (depot, sku), units in got.items():
+        if units > need.get((depot, sku), 0.0) + eps:
+            v.append(f"depot {depot} {sku}: receives {units:g} units, its facilities need "
+                     f"{need.get((depot, sku), 0):g}")
+    for depot, use in out.storage.items():
+        for key, cap_col, label in (("m3", "capacity_m3", "dry"), ("cold_m3", "cold_capacity_m3", "cold-room")):
+            cap = float(depots.at[depot, cap_col])
+            if use[key] > cap * (1 + 1e-9) + eps:
+                v.append(f"depot {depot}: {label} storage would hold {use[key]:.4f} m3, capacity {cap:.4f} m3")
+    out.tiers = central_fill_tiers(inp, split)
+    return out
+
+
+def central_fill_tiers(ci: CentralInput, split: pd.DataFrame) -> dict[str, float]:
+    """The four fill tiers of the central split recomputed from the split alone (fill = shipped / need per
+    depot and SKU; per-SKU minimum over depots with a need, for SKUs with a usable central lot)."""
+    need = ci.need[ci.need["need"] > 0]
+    got = split.groupby(["depot_id", "sku"])["units"].sum()
+    usable = ci.lots[(ci.lots["units"] > 0)
+                     & (pd.to_datetime(ci.lots["expiry_date"]).dt.date > ci.delivery_date)]["sku"].unique()
+    fill = need.assign(fill=[min(1.0, float(got.get((d, s), 0)) / float(v)) for d, s, v in
+                             need[["depot_id", "sku", "need"]].itertuples(index=False)])
+    fill = fill[fill["sku"].isin(usable)]
+    vital = fill["sku"].map(ci.medicines.set_index("sku")["criticality"]).astype(str) == "vital"
+    per_sku = fill.groupby("sku")["fill"].min()
+    return {"vital_sku_min_fill_sum": float(per_sku[per_sku.index.isin(fill.loc[vital, "sku"])].sum()),
+            "vital_total_fill": float(fill.loc[vital, "fill"].sum()),
+            "sku_min_fill_sum": float(per_sku.sum()), "total_fill": float(fill["fill"].sum())}
