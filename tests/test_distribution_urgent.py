@@ -106,3 +106,29 @@ def test_bad_urgent_input_names_the_field(published: Path, tmp_path: Path) -> No
     assert code != 0 and "ends before it starts" in doc["error"]
     code, doc = _urgent(tmp_path / "nowhere", "--clues", clues, "--m3", "0.1")
     assert code != 0 and "is not a folder" in doc["error"]
+
+
+def test_urgent_order_at_midday_keeps_what_vehicles_have_done(published: Path, tmp_path: Path) -> None:
+    """With --now, a vehicle already on the road keeps its departure and every stop it has driven off from;
+    the urgent stop goes after them."""
+    out = _copy(published, tmp_path)
+    before = load_day_plan(out / f"plan_{DAY}.json")
+    dd = next(d for d in before.depots if d.stock_left and d.plan.routes)
+    clues = dd.problem.stops[dd.plan.routes[0].stops[-1]].facility
+    sku = max(dd.stock_left, key=dd.stock_left.get)
+    code, doc = _urgent(out, "--clues", clues, "--item", f"{sku}=1", "--now", "10:00")
+    if code != 0:  # nobody can still reach it after 10:00: the reason must say so
+        assert doc["status"] == "not_inserted" and doc["binding"], doc
+        return
+    after = load_day_plan(out / f"plan_{DAY}.json")
+    old = next((r for r in before.depot(doc["depot_id"]).plan.routes if r.vehicle_id == doc["vehicle_id"]), None)
+    new = next(r for r in after.depot(doc["depot_id"]).plan.routes if r.vehicle_id == doc["vehicle_id"])
+    p = after.depot(doc["depot_id"]).problem
+    pos = doc["seq"] - 1
+    left_prev = new.departure if pos == 0 else new.service_starts[pos - 1] + p.stops[new.stops[pos - 1]].service
+    assert left_prev >= 10 * 3600
+    if old is not None and old.departure < 10 * 3600:
+        assert new.departure == old.departure
+        assert new.stops[:pos] == old.stops[:pos] and new.arrivals[:pos] == old.arrivals[:pos]
+    code, doc = _urgent(out, "--clues", clues, "--m3", "0.1", "--now", "25:99")
+    assert code != 0 and "field '--now'" in doc["error"]

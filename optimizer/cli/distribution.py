@@ -165,6 +165,8 @@ def urgent(
     cold: bool = typer.Option(False, "--cold", help="needs cold chain (implied by any cold-chain SKU)"),
     m3: float | None = typer.Option(None, "--m3", help="load volume, m3 (overrides the SKUs' volume)"),
     kg: float | None = typer.Option(None, "--kg", help="load weight, kg (overrides the SKUs' weight)"),
+    now: str | None = typer.Option(None, "--now", help="time of the call HH:MM: vehicles already on the road keep "
+                                   "their departure and the stops reached (default: before any departure)"),
     day: str | None = typer.Option(None, "--day", help="which day's plan, YYYY-MM-DD (when the folder has several)"),
     dataset: Path | None = typer.Option(None, "--dataset", help="dataset folder (default: the one the plan used)"),
     reopt_seconds: float = typer.Option(1.0, "--reopt-seconds", help="seconds to re-optimise the receiving route"),
@@ -177,6 +179,7 @@ def urgent(
     from optimizer.distribution.urgent import (
         UrgentOrder,
         UrgentOrderError,
+        parse_clock,
         parse_item,
         parse_window,
         place_urgent,
@@ -187,7 +190,8 @@ def urgent(
     path = _day_plan_file(plan_dir, day, as_json)
     try:
         order = UrgentOrder(clues.strip(), tuple(parse_item(i) for i in item),
-                            parse_window(window) if window is not None else None, cold, m3, kg)
+                            parse_window(window) if window is not None else None, cold, m3, kg,
+                            parse_clock(now) if now is not None else None)
         day_plan = load_day_plan(path)
         root = dataset or day_plan.dataset
         if not (root / "facilities.csv").exists():

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimizer.distribution.insertion import insert_urgent
+from optimizer.distribution.insertion import committed, insert_urgent
 from optimizer.distribution.matrix import road_km, seconds
 from optimizer.distribution.outputs import clock
 from optimizer.distribution.planfile import DayPlan, DepotDay
@@ -48,6 +48,15 @@ class UrgentOrder:
     cold: bool = False
     m3: float | None = None
     kg: float | None = None
+    now: int | None = None  # minutes after midnight: vehicles already on the road keep what they have done
+
+
+def parse_clock(text: str, name: str = "--now") -> int:
+    """``HH:MM`` -> minutes after midnight; field ``name`` named on error."""
+    m = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", text or "")
+    if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59 or int(m.group(1)) * 60 + int(m.group(2)) > 1440:
+        raise UrgentOrderError(f"field '{name}': '{text}' is not a time HH:MM")
+    return int(m.group(1)) * 60 + int(m.group(2))
 
 
 def parse_window(text: str) -> tuple[int, int]:
@@ -170,18 +179,19 @@ def _with_location(day: DayPlan, dd: DepotDay, clues: str, lat: float, lon: floa
 class Blocker:
     """Why one vehicle cannot take the urgent stop: the first rule it breaks and by how much."""
 
-    stage: int  # 0 stock, 1 cold chain, 2 capacity, 3 time (window / shift end): higher = came closer
+    stage: int  # 0 stock, 1 cold chain, 2 capacity, 3 time (window / shift end / route under way)
     shortfall: float  # by how much (m3 or kg short, minutes late; 0 for cold chain / stock)
-    constraint: str  # "stock" | "cold chain" | "capacity m3" | "capacity kg" | "window" | "shift end"
+    constraint: str  # stock | cold chain | capacity m3 | capacity kg | window | shift end | route under way
     text: str
 
 
-def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int) -> list[Blocker]:
+def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int, now: int | None = None) -> list[Blocker]:
     """Per vehicle, why it cannot take stop ``stop_index``, closest to feasible first.
 
     Each vehicle is checked in order: cold chain, capacity (the stop plus what it already carries, per
     dimension), then every insertion position for time (the stop's own window, another stop's window pushed
-    late, the shift end), keeping the position that misses by the fewest minutes.
+    late, the shift end), keeping the position that misses by the fewest minutes. With ``now`` (time units)
+    only the positions and departure ``insert_urgent`` may use are tried.
     """
     s = problem.stops[stop_index]
     routes = {r.vehicle_id: r for r in plan_routes}
@@ -203,10 +213,16 @@ def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int) -> lis
             continue
         depot = problem.depots[vt.depot]
         end = min(vt.tw_late, depot.tw_late)
+        fixed, departure = committed(problem, r, now) if r is not None else (0, None)
+        if departure is None:
+            departure = max(vt.tw_early, depot.tw_early, now or 0)
+        if fixed > len(stops):
+            out.append(Blocker(3, math.inf, "route under way", f"{vid} has made all its stops and is driving back"))
+            continue
         best: Blocker | None = None
-        for pos in range(len(stops) + 1):
+        for pos in range(fixed, len(stops) + 1):
             cand = stops[:pos] + [stop_index] + stops[pos:]
-            sim = simulate(problem, t, cand, max(vt.tw_early, depot.tw_early))
+            sim = simulate(problem, t, cand, departure)
             late = [(start - problem.stops[i].tw_late, i) for i, start in zip(cand, sim.service_starts, strict=True)
                     if start > problem.stops[i].tw_late]
             if late:
@@ -283,14 +299,15 @@ def place_urgent(day: DayPlan, order: UrgentOrder, facilities: pd.DataFrame, med
         if short:
             blockers.append((dd.depot_id, km, Blocker(0, 0.0, "stock", f"no stock ({'; '.join(short)})")))
             continue
-        p2, plan2, res = insert_urgent(prob, dd.plan, new_stop, reopt_seconds)
+        now = None if order.now is None else order.now * 60
+        p2, plan2, res = insert_urgent(prob, dd.plan, new_stop, reopt_seconds, now)
         if res.inserted:
             if best is None or res.added_cost * p2.cost_unit < best[3].added_cost * best[1].cost_unit:
                 best = (dd, p2, plan2, res)
         else:
             probe = copy.copy(prob)
             probe.stops = [*prob.stops, new_stop]
-            blockers.extend((dd.depot_id, km, b) for b in diagnose(probe, dd.plan.routes, len(probe.stops) - 1))
+            blockers.extend((dd.depot_id, km, b) for b in diagnose(probe, dd.plan.routes, len(probe.stops) - 1, now))
     if best is None:
         out.binding, out.explanation = summarise(blockers)
         out.solve_seconds = time.perf_counter() - t0
