@@ -108,11 +108,7 @@ def write_outputs(result: DistributionResult, out: Path) -> list[Path]:
             written.append(path)
             sheets[manifest_sheet(dr.depot_id, r.vehicle_id)] = frame
     if sheets:
-        path = out / f"manifests_{tag}.xlsx"
-        with pd.ExcelWriter(path) as xl:
-            for name, frame in sheets.items():
-                frame.to_excel(xl, sheet_name=name, index=False)
-        written.append(path)
+        written.append(write_sheets(out / f"manifests_{tag}.xlsx", sheets))
     path = out / f"routes_{tag}.geojson"
     path.write_text(json.dumps(routes_geojson(result.routes)))
     written.append(path)
@@ -156,12 +152,17 @@ def write_vehicle_update(out: Path, day: DayPlan, depot_id: str, vehicle_id: str
     xlsx = out / f"manifests_{tag}.xlsx"
     sheets = pd.read_excel(xlsx, sheet_name=None) if xlsx.exists() else {}
     sheets[manifest_sheet(depot_id, vehicle_id)] = frame
-    with pd.ExcelWriter(xlsx) as xl:
-        for name, sheet in sheets.items():
-            sheet.to_excel(xl, sheet_name=name, index=False)
-    written.append(xlsx)
+    written.append(write_sheets(xlsx, sheets))
     geo = out / f"routes_{tag}.geojson"
     geo.write_text(json.dumps(routes_geojson(day.depots)))
     written.append(geo)
     written.append(save_day_plan(day, plan_path(out, day.day)))
     return written
+
+
+def write_sheets(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    """Write ``sheets`` (sheet name -> table) as one workbook at ``path``; returns ``path``."""
+    with pd.ExcelWriter(path) as xl:
+        for name, frame in sheets.items():
+            frame.to_excel(xl, sheet_name=name, index=False)
+    return path
