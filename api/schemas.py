@@ -104,8 +104,8 @@ class Depot(_Out):
     cve_ent: str
     lat: float
     lon: float
-    capacity_m3: float
-    cold_capacity_m3: float
+    capacity_m3: float | None  # None: not recorded (older depots.csv); storage treated as unlimited
+    cold_capacity_m3: float | None
     status: str
 
 

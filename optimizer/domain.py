@@ -298,9 +298,16 @@ class Depot(_Entity):
     cve_ent: CveEnt
     lat: float
     lon: float
-    capacity_m3: float = Field(ge=0, description="dry storage, m3")
-    cold_capacity_m3: float = Field(ge=0, description="cold-chain storage, m3")
+    # None = not recorded (a blank cell, or a depots.csv written before storage was recorded): the central
+    # supply split then treats that storage as unlimited and says so in its report.
+    capacity_m3: float | None = Field(None, ge=0, description="dry storage, m3; None = not recorded")
+    cold_capacity_m3: float | None = Field(None, ge=0, description="cold-chain storage, m3; None = not recorded")
     status: str = Field("open", pattern=r"^(open|closed)$")
+
+    @field_validator("capacity_m3", "cold_capacity_m3", mode="before")
+    @classmethod
+    def _blank_is_not_recorded(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
 
     @model_validator(mode="after")
     def _geo(self) -> Depot:

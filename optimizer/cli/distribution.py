@@ -100,6 +100,8 @@ def distribute(
     if as_json:
         print_json(summary)
         return
+    for w in summary["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {w}")
     if summary["central"] is not None:
         _print_central(summary["central"])
     alloc = summary["allocation"]

@@ -174,8 +174,8 @@ class DepotRow(Base):
     cve_ent: Mapped[str] = mapped_column(String(2))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
-    capacity_m3: Mapped[float] = mapped_column(Float)
-    cold_capacity_m3: Mapped[float] = mapped_column(Float)
+    capacity_m3: Mapped[float | None] = mapped_column(Float)  # None: not recorded (older depots.csv)
+    cold_capacity_m3: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(6))
 
 

@@ -38,6 +38,8 @@ from optimizer.distribution.settings import AllocationSettings
 from optimizer.highs import quiet_highs
 
 SUPPLY_COLS = ("sku", "units", "expiry_date")
+#: Depot storage columns of depots.csv (m3); files written before storage was recorded lack them.
+STORAGE_COLUMNS = ("capacity_m3", "cold_capacity_m3")
 #: Smallest relative slack when fixing a tier's optimum: tighter than HiGHS's 1e-7 feasibility tolerance, the
 #: FEFO tier came back "Not Set" on a generated 200-SKU case; 1e-6 of a fill sum is far below one unit.
 MIN_TIER_TOLERANCE = 1e-6
@@ -104,23 +106,27 @@ class CentralInput:
     warnings: list[str] = field(default_factory=list)
 
 
-def storage_table(depots: pd.DataFrame, depot_lots: pd.DataFrame, medicines: pd.DataFrame) -> tuple[
-        pd.DataFrame, list[str]]:
+def storage_table(depots: pd.DataFrame, depot_lots: pd.DataFrame, medicines: pd.DataFrame,
+                  absent: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[str]]:
     """Capacity, m3 held and free room per depot (dry and cold); a missing or blank capacity is unlimited
-    (with a warning naming the depot), a depot holding more than its capacity has no room."""
+    (one warning per column naming the depots), a depot holding more than its capacity has no room.
+
+    ``absent``: capacity columns the depots file does not have at all (an older file); the caller warns
+    about those once for the file, so they get no per-depot warning here.
+    """
     med = medicines.set_index("sku")
     held = depot_lots.assign(
         m3=depot_lots["units"].astype(float) * depot_lots["sku"].map(med["volume_l"]).astype(float) / 1000.0,
         cold=depot_lots["sku"].map(med["cold_chain"]).astype(bool))
-    warnings = []
+    blank: dict[str, list[str]] = {col: [] for col in STORAGE_COLUMNS}
     rows = []
     for d in depots.itertuples(index=False):
         caps = []
-        for col in ("capacity_m3", "cold_capacity_m3"):
-            v = getattr(d, col, float("nan"))
+        for col in STORAGE_COLUMNS:
+            v = getattr(d, col, None)
             v = float("nan") if v is None or v == "" else float(v)
             if math.isnan(v):
-                warnings.append(f"depot {d.depot_id}: no {col} in depots.csv, storage treated as unlimited")
+                blank[col].append(str(d.depot_id))
                 v = math.inf
             caps.append(v)
         mine = held[held["depot_id"] == d.depot_id]
@@ -128,6 +134,8 @@ def storage_table(depots: pd.DataFrame, depot_lots: pd.DataFrame, medicines: pd.
         rows.append({"depot_id": d.depot_id, "capacity_m3": caps[0], "cold_capacity_m3": caps[1],
                      "held_m3": dry, "held_cold_m3": cold, "room_m3": max(0.0, caps[0] - dry),
                      "cold_room_m3": max(0.0, caps[1] - cold)})
+    warnings = [f"depots.csv, field '{col}': no value at depot {', '.join(ids)}; that storage is treated "
+                "as unlimited" for col, ids in blank.items() if ids and col not in absent]
     return pd.DataFrame(rows), warnings
 
 

@@ -23,8 +23,16 @@ import pandas as pd
 
 from optimizer.data.aggregate import medicine_demand_weekly
 from optimizer.data.dataset import Dataset, load_dataset
+from optimizer.data.loaders import find_table, read_rows
 from optimizer.distribution.allocation import AllocationInput, AllocationPlan, solve_allocation
-from optimizer.distribution.central import CentralInput, CentralPlan, read_central_supply, solve_central, storage_table
+from optimizer.distribution.central import (
+    STORAGE_COLUMNS,
+    CentralInput,
+    CentralPlan,
+    read_central_supply,
+    solve_central,
+    storage_table,
+)
 from optimizer.distribution.forecast import forecast_demand, order_up_to, unit_dispersion
 from optimizer.distribution.kpis import allocation_kpis, routing_kpis
 from optimizer.distribution.matrix import road_km, seconds
@@ -55,6 +63,8 @@ class DistributionInput:
     settings: DistributionSettings = field(default_factory=DistributionSettings)
     matrix_file: Path | None = None
     dataset_root: Path | None = None  # the dataset folder (urgent orders re-read its catalogues)
+    absent_storage: tuple[str, ...] = ()  # storage columns the depots file lacks (older format)
+    warnings: list[str] = field(default_factory=list)  # about the input (older file formats), for the report
 
     @classmethod
     def from_dataset(cls, ds: Dataset, day: dt.date, settings: DistributionSettings | None = None,
@@ -113,7 +123,24 @@ class DistributionInput:
         med["cold_chain"] = med["cold_chain"].astype(bool)
         alloc = AllocationInput(lines=lines, lots=lots, onhand=onhand, medicines=med,
                                 depots=pd.DataFrame(caps), arcs=arcs, delivery_date=delivery)
-        return cls(alloc, fac, depots, vehicles, med, week_start, settings, matrix_file, Path(ds.root))
+        absent, warnings = absent_storage_columns(ds)
+        return cls(alloc, fac, depots, vehicles, med, week_start, settings, matrix_file, Path(ds.root), absent,
+                   warnings)
+
+
+def absent_storage_columns(ds: Dataset) -> tuple[tuple[str, ...], list[str]]:
+    """Depot storage columns (m3) the dataset's depots file does not have (a file written before storage was
+    recorded loads with them unset) and one warning per such column naming the file: that storage is then
+    unlimited for the central split."""
+    path = find_table(Path(ds.root), "depots")
+    if path is None:
+        return (), []
+    header, _rows = read_rows(path)
+    absent = tuple(c for c in STORAGE_COLUMNS if c not in header)
+    label = {"capacity_m3": "dry", "cold_capacity_m3": "cold-room"}
+    n = len(ds.depots)
+    return absent, [f"{path}: no column '{c}' (an older depots file): {label[c]} storage treated as unlimited "
+                    f"at all {n} depots" for c in absent]
 
 
 def _eligible_arcs(fac: pd.DataFrame, depots: pd.DataFrame, vehicles: pd.DataFrame,
@@ -307,6 +334,7 @@ class DistributionResult:
                 "unserved": sum(d["unserved"] for d in depots), "note": self.note,
             },
             "central": None if self.central is None else self._central_summary(),
+            "warnings": list(self.inp.warnings),
             "files": [str(p) for p in self.files], "solve_seconds": round(self.solve_seconds, 3),
         }
 
@@ -354,7 +382,7 @@ def central_input(inp: DistributionInput, lots: pd.DataFrame) -> CentralInput:
     held = usable.groupby(["depot_id", "sku"])["units"].sum()
     need = wanted.sub(held, fill_value=0).clip(lower=0)
     need = need[need.index.isin(wanted.index)].rename("need").reset_index()
-    depots, warnings = storage_table(inp.depots, depot_lots, inp.medicines)
+    depots, warnings = storage_table(inp.depots, depot_lots, inp.medicines, inp.absent_storage)
     return CentralInput(lots.reset_index(drop=True), need[need["need"] > 0].reset_index(drop=True), depots,
                         inp.medicines, a.delivery_date, warnings)
 
