@@ -132,3 +132,50 @@ def test_urgent_order_at_midday_keeps_what_vehicles_have_done(published: Path, t
         assert new.stops[:pos] == old.stops[:pos] and new.arrivals[:pos] == old.arrivals[:pos]
     code, doc = _urgent(out, "--clues", clues, "--m3", "0.1", "--now", "25:99")
     assert code != 0 and "field '--now'" in doc["error"]
+
+
+def _check(out: Path) -> tuple[int, dict]:
+    res = CliRunner().invoke(app, ["check-published", "--plan", str(out), "--json"])
+    return res.exit_code, json.loads(res.output)
+
+
+def test_urgent_order_joins_the_shipments_file_and_the_published_files_still_agree(published: Path,
+                                                                                  tmp_path: Path) -> None:
+    out = _copy(published, tmp_path)
+    assert _check(out) == (0, {"status": "ok", "day": DAY, "plan_file": str(out / f"plan_{DAY}.json"),
+                               "violations": []})
+    ship_file = out / "shipments_2025-03-03.csv"
+    before = pd.read_csv(ship_file, dtype=str)
+    assert set(before["order"]) == {"weekly"} and before["delivery_day"].notna().all()
+    day = load_day_plan(out / f"plan_{DAY}.json")
+    dd = next(d for d in day.depots if len(d.stock_left) >= 2 and d.plan.routes)
+    clues = dd.problem.stops[dd.plan.routes[0].stops[0]].facility
+    skus = sorted(dd.stock_left, key=dd.stock_left.get)[-2:]
+    code, doc = _urgent(out, "--clues", clues, "--item", f"{skus[0]}=1", "--item", f"{skus[1]}=2",
+                        "--window", "07:00-19:00")
+    assert code == 0 and doc["status"] == "inserted", doc
+    assert str(ship_file) in doc["changed_files"]
+    after = pd.read_csv(ship_file, dtype=str)
+    assert after.iloc[: len(before)].equals(before)  # the week's rows are untouched
+    added = after.iloc[len(before):]
+    assert added[["depot_id", "clues", "sku", "units", "delivery_day", "order"]].values.tolist() == [
+        [doc["depot_id"], clues, skus[0], "1", DAY, doc["stop_id"]],
+        [doc["depot_id"], clues, skus[1], "2", DAY, doc["stop_id"]]]
+    assert _check(out)[0] == 0, _check(out)[1]
+    # The check is not vacuous: the shipments file without the urgent rows no longer matches the plan.
+    after.iloc[: len(after) - 1].to_csv(ship_file, index=False)
+    code, res = _check(out)
+    assert code == 1 and res["status"] == "violations"
+    assert res["violations"] == [f"shipments_2025-03-03.csv: depot {doc['depot_id']} -> {clues} {skus[1]}: 0 units "
+                                 f"shipped on {DAY}, the day plan carries 2"]
+
+
+def test_published_check_catches_a_stale_manifest(published: Path, tmp_path: Path) -> None:
+    out = _copy(published, tmp_path)
+    path = sorted((out / f"manifests_{DAY}").glob("*.csv"))[0]
+    rows = pd.read_csv(path, dtype=str)
+    rows.loc[0, "units"] = str(int(rows.loc[0, "units"]) + 1)
+    rows.to_csv(path, index=False)
+    code, res = _check(out)
+    vehicle = path.stem.split("_")[1]
+    assert code == 1 and res["violations"] == [f"{path}: lines differ from the plan's route of {vehicle}"]

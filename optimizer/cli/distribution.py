@@ -176,7 +176,7 @@ def urgent(
 ) -> None:
     """Put an urgent order into the day's published routes: cheapest feasible slot, only that route changes."""
     from optimizer.data.dataset import load_dataset
-    from optimizer.distribution.outputs import write_vehicle_update
+    from optimizer.distribution.outputs import append_urgent_shipments, write_vehicle_update
     from optimizer.distribution.planfile import PlanFileError, load_day_plan
     from optimizer.distribution.urgent import (
         UrgentOrder,
@@ -203,8 +203,11 @@ def urgent(
     except (UrgentOrderError, PlanFileError) as exc:
         fail(str(exc), as_json)
     if outcome.inserted and not outcome.violations:
-        outcome.changed_files = [str(p) for p in write_vehicle_update(plan_dir, new_day, outcome.depot_id,
-                                                                     outcome.vehicle_id)]
+        changed = write_vehicle_update(plan_dir, new_day, outcome.depot_id, outcome.vehicle_id)
+        if order.items:
+            changed.append(append_urgent_shipments(plan_dir, new_day.day, outcome.depot_id, order.clues,
+                                                   outcome.stop_id, order.items))
+        outcome.changed_files = [str(p) for p in changed]
     if as_json:
         status = "inserted" if outcome.inserted and not outcome.violations else (
             "invalid" if outcome.inserted else "not_inserted")
@@ -230,8 +233,37 @@ def urgent(
         raise typer.Exit(1)
 
 
+def check_published(
+    plan_dir: Path = typer.Option(..., "--plan", help="folder `bienestar distribute --out DIR` wrote"),
+    day: str | None = typer.Option(None, "--day", help="which day's plan, YYYY-MM-DD (when the folder has several)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Re-check the published day from its files alone: routes, shipments vs the day plan, manifests."""
+    from optimizer.distribution.planfile import PlanFileError, load_day_plan
+    from optimizer.distribution.published import validate_published
+
+    path = _day_plan_file(plan_dir, day, as_json)
+    try:
+        when = load_day_plan(path).day
+        violations = validate_published(plan_dir, when)
+    except PlanFileError as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        print_json({"status": "ok" if not violations else "violations", "day": when.isoformat(),
+                    "plan_file": str(path), "violations": violations})
+    elif not violations:
+        console.print(f"{plan_dir}: the published files of {when.isoformat()} agree (routes, shipments, manifests)")
+    else:
+        err_console.print(f"[bold red]{len(violations)} problem(s)[/] in the files of {when.isoformat()}:")
+        for v in violations[:20]:
+            err_console.print(f"  {v}", markup=False, highlight=False)
+    if violations:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `route`, `distribute` and `urgent` to the root command."""
+    """Add `route`, `distribute`, `urgent` and `check-published` to the root command."""
     app.command("route")(route)
     app.command("distribute")(distribute)
     app.command("urgent")(urgent)
+    app.command("check-published")(check_published)

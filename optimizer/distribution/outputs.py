@@ -3,6 +3,7 @@ the machine-readable day plan (``plan_<day>.json``, see ``planfile``) that `bien
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -84,14 +85,14 @@ def routes_geojson(days: list[DepotRoutes]) -> dict:
 
 
 def write_outputs(result: DistributionResult, out: Path) -> list[Path]:
-    """Write manifests (CSV per vehicle + XLSX), ``routes_<day>.geojson``, ``shipments_<week>.csv``, the
+    """Write manifests (CSV per vehicle + XLSX), ``routes_<day>.geojson``, ``shipments_<week>.csv`` (with the
+    delivery day of each row), the
     central split ``central_split_<week>.csv`` (when there is one) and the day plan ``plan_<day>.json``."""
     out.mkdir(parents=True, exist_ok=True)
     tag = result.day.isoformat()
     written: list[Path] = []
-    ship = result.allocation.shipments
-    path = out / f"shipments_{result.inp.week_start.isoformat()}.csv"
-    ship.to_csv(path, index=False)
+    path = shipments_path(out, result.day)
+    weekly_shipments(result).to_csv(path, index=False)
     written.append(path)
     if result.central is not None:
         path = out / f"central_split_{result.inp.week_start.isoformat()}.csv"
@@ -114,6 +115,41 @@ def write_outputs(result: DistributionResult, out: Path) -> list[Path]:
     written.append(path)
     written.append(save_day_plan(day_plan_of(result), plan_path(out, result.day)))
     return written
+
+
+def shipments_path(out: Path, day: dt.date) -> Path:
+    """The week's shipments file of ``day`` (weeks start on Monday)."""
+    return Path(out) / f"shipments_{(day - dt.timedelta(days=day.weekday())).isoformat()}.csv"
+
+
+def weekly_shipments(result: DistributionResult) -> pd.DataFrame:
+    """The week's shipments with the day each is delivered (the delivery calendar) and ``order`` = weekly
+    (`bienestar urgent` appends rows whose ``order`` is the urgent stop's id)."""
+    from optimizer.distribution.model import delivery_calendar
+
+    ship = result.allocation.shipments
+    cal = delivery_calendar(result.inp, ship)
+    days = cal.assign(delivery_day=[(result.inp.week_start + dt.timedelta(days=int(w))).isoformat()
+                                    for w in cal["weekday"]])[["depot_id", "clues", "delivery_day"]]
+    ship = ship.assign(units=ship["units"].round().astype(int))  # whole units by construction
+    return ship.merge(days, on=["depot_id", "clues"], how="left").assign(order="weekly")
+
+
+def append_urgent_shipments(out: Path, day: dt.date, depot_id: str, clues: str, stop_id: str,
+                            items: tuple[tuple[str, int], ...]) -> Path:
+    """Add an urgent order's lines (SKU, units) to the week's shipments file: from ``depot_id``'s stock left
+    after the week's plan (no lot named: ``lot_id`` blank), delivered on ``day``, ``order`` = the stop id."""
+    path = shipments_path(out, day)
+    ship = pd.read_csv(path, dtype={"depot_id": str, "lot_id": str, "clues": str, "sku": str, "delivery_day": str})
+    ship["units"] = ship["units"].round().astype(int)
+    if "order" not in ship.columns:  # a file from before urgent rows were recorded
+        ship["order"] = "weekly"
+    rows = pd.DataFrame([{"depot_id": depot_id, "lot_id": "", "clues": clues, "sku": sku, "units": int(units),
+                          "delivery_day": day.isoformat(), "order": stop_id} for sku, units in items])
+    if "delivery_day" not in ship.columns:  # an older file: the validator matches its rows by (depot, facility)
+        rows = rows.drop(columns="delivery_day")
+    pd.concat([ship, rows], ignore_index=True).to_csv(path, index=False)
+    return path
 
 
 def day_plan_of(result: DistributionResult) -> DayPlan:
