@@ -8,6 +8,8 @@ from this plan, so a time-limited run never returns less than the greedy plan.
 
 from __future__ import annotations
 
+import itertools
+import math
 import time
 
 import numpy as np
@@ -32,7 +34,6 @@ def greedy_start(
     """
     mip = form.mip
     n_arc = form.n_arc
-    x = np.zeros(mip.n_cols)
     free = [c.size for c in form.classes]  # python lists: this loop indexes them millions of times
     # incentive of the next member of each class (members sorted by incentive)
     next_member = [0] * len(form.classes)
@@ -63,6 +64,7 @@ def greedy_start(
     no_arcs = np.zeros(0, dtype=np.int64)
     role_of = [c.role for c in form.classes]
     hours_of = [c.weekly_hours for c in form.classes]
+    arc_hours = np.array(hours_of, dtype=float)[arc_k] if n_arc else np.zeros(0)
     spent = 0.0
 
     def take(j: int) -> float:
@@ -128,12 +130,11 @@ def greedy_start(
             # and this attempt has taken none of this role yet); vectorised, so 5x instances stay fast.
             arcs = arcs[free_np[arc_k[arcs]] > 0]
             arcs_at[(h, role)] = arcs
-            for j in arcs.tolist():
-                while hours.get((h, role), 0.0) < need - 1e-9 and free[arc_k[j]] > 0:
+            deficit = need - hours.get((h, role), 0.0)
+            if deficit > 1e-9:
+                for j in _least_hours(arcs, deficit, arc_hours, free_np, arc_k):
                     cost += take(j)
                     took.append(j)
-                if hours.get((h, role), 0.0) >= need - 1e-9:
-                    break
             if hours.get((h, role), 0.0) < need - 1e-9:
                 ok = False
                 break
@@ -154,8 +155,18 @@ def greedy_start(
     flows = np.zeros(n_arc)
     for j, n in flow.items():
         flows[j] = n
+    return assemble(form, flows, taken_u, n_h)
+
+
+def assemble(form: Formulation, flows: np.ndarray, taken_u: np.ndarray, n_h: dict[int, int]) -> np.ndarray:
+    """The full column vector of a plan given its arc flows (people per class x hospital), its open slot
+    columns (booleans over ``form.slot_h``, each chain open from its first slot) and open slots per hospital:
+    incentive steps cheapest first, bucket counts, the slots-per-hospital chain, the 24/7 and access columns.
+    """
+    n_arc = form.n_arc
+    x = np.zeros(form.mip.n_cols)
     x[:n_arc] = flows
-    x[slot_cols] = taken_u
+    x[form.slot_col0 : form.slot_col0 + len(form.slot_h)] = taken_u
     x = form.cheapest_steps(x)  # incentive steps: each class uses its cheapest members
     x[form.y0 : form.y0 + int(form.arc_bucket.max(initial=-1)) + 1] = np.bincount(
         form.arc_bucket, weights=flows, minlength=int(form.arc_bucket.max(initial=-1)) + 1
@@ -166,6 +177,56 @@ def greedy_start(
         x[form.w_col0 + t] = 1.0 if rank[h] <= n_h.get(h, 0) else 0.0
     for t, h in enumerate(form.v_h):
         x[form.v_col0 + t] = 1.0 if n_h.get(int(h), 0) > 0 else 0.0
-    x[acc_cols] = np.array(acc_covered, dtype=float)
+    w_hosp = {form.w_col0 + t: int(h) for t, h in enumerate(form.w_h)}
+    for t, w_cols in enumerate(form.acc_first_w):  # a municipality is reached when a hospital reaching it opens
+        x[form.acc_col0 + t] = 1.0 if any(n_h.get(w_hosp[col], 0) > 0 for col in w_cols.tolist()) else 0.0
     return x
 
+#: Largest number of distinct contract-hour values for which :func:`_least_hours` enumerates exactly.
+EXACT_HOUR_TYPES = 3
+
+
+def _least_hours(
+    arcs: np.ndarray, deficit: float, arc_hours: np.ndarray, free: np.ndarray, arc_k: np.ndarray
+) -> list[int]:
+    """People (arc ids, repeated per person) bringing at least ``deficit`` hours/week with the fewest hours
+    over it, then the fewest people, then the earliest in ``arcs``'s preference order.
+
+    Hours over a team's need are wasted unless a later slot at the same hospital uses them, and the scarce
+    roles (nurses: 336 h/week per slot) run out when every slot wastes part of a contract: 2 x 48 + 2 x 36 h
+    staffs 168 h exactly, where 48-h people in preference order give 192 h. With up to three contract-hour
+    values every count combination is enumerated (first people of each value in preference order); with
+    more, people are taken in preference order. Returns [] when the free people cannot cover ``deficit``.
+    """
+    if len(arcs) == 0:
+        return []
+    hrs = arc_hours[arcs]
+    types = np.unique(hrs).tolist()
+    if len(types) > EXACT_HOUR_TYPES:
+        people = np.repeat(arcs, free[arc_k[arcs]])
+        got = np.cumsum(arc_hours[people])
+        if got[-1] < deficit - 1e-9:
+            return []
+        return people[: int(np.searchsorted(got, deficit - 1e-9)) + 1].tolist()
+    # per hour value, its first people in preference order (position in ``arcs``), as many as could help
+    ranks: list[list[int]] = []
+    for t in types:
+        cap = int(np.ceil(deficit / t - 1e-9))
+        pos = np.flatnonzero(hrs == t)[:cap]
+        ranks.append(np.repeat(pos, np.minimum(free[arc_k[arcs[pos]]], cap))[:cap].tolist())
+    prefix = [[0, *itertools.accumulate(r)] for r in ranks]
+    best: tuple[float, int, int] | None = None
+    best_counts: tuple[int, ...] = ()
+    *head, last = types
+    for counts in itertools.product(*[range(len(r) + 1) for r in ranks[:-1]]):
+        got = sum(n * t for n, t in zip(counts, head, strict=True))
+        rest = max(0, math.ceil((deficit - got) / last - 1e-9))
+        if rest > len(ranks[-1]):
+            continue
+        full = (*counts, rest)
+        key = (round(got + rest * last - deficit, 6), sum(full), sum(p[n] for p, n in zip(prefix, full, strict=True)))
+        if best is None or key < best:
+            best, best_counts = key, full
+    if best is None:
+        return []
+    return [int(arcs[i]) for r, n in zip(ranks, best_counts, strict=True) for i in r[:n]]

@@ -186,14 +186,15 @@ def solve_priced(
     mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
     gap: float, start: np.ndarray | None = None,
     bound_fn: Callable[[np.ndarray], float] | None = None,
-    guided_start: Callable[[np.ndarray], np.ndarray | None] | None = None,
+    guided_start: Callable[[np.ndarray, np.ndarray], np.ndarray | None] | None = None,
     slot_cols: np.ndarray | None = None,
 ) -> tuple[MipResult, PricingInfo]:
     """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space.
 
     ``bound_fn(duals)`` gives a further upper bound valid over all arcs from the last pricing duals (the
     Lagrangian bound of :mod:`optimizer.deployment.lagrangian`); the tighter bound is reported.
-    ``guided_start(lp_x)`` turns the pricing LP's solution into a feasible start (kept when better).
+    ``guided_start(lp_x, duals)`` turns the pricing LP's solution and row duals into a feasible start (kept
+    when better).
     ``slot_cols`` (the slot columns) turns the MIP into a search of the start's slot neighbourhood.
     """
     t0 = time.perf_counter()
@@ -215,7 +216,7 @@ def solve_priced(
         in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, start, a_csc,
                                                               others, time_limit_s, threads, t0)
         if guided_start is not None and lp_x is not None and time.perf_counter() - t0 < 0.8 * time_limit_s:
-            other = guided_start(lp_x)
+            other = guided_start(lp_x, duals)
             if other is not None and (start is None or mip.c @ other > mip.c @ start):
                 start = other
                 in_mip[start[:n_arc] > 0.5] = True
