@@ -108,6 +108,8 @@ def distribute(
     console.print(f"Allocation {alloc['status']} in {alloc['solve_seconds']:.1f} s: overall fill "
                   f"{alloc['fill_rate']:.1%}, min facility fill {alloc['min_facility_fill']:.1%}, "
                   f"{alloc['units_short']:,} units short")
+    if alloc["explanation"]:
+        console.print(f"[yellow]{alloc['explanation']}[/]", highlight=False)
     console.print(table("Fill rate by criticality", ["criticality", "fill rate", "units short"],
                         [(k, f"{v['fill_rate']:.1%}", v["units_short"]) for k, v in alloc["by_criticality"].items()]))
     console.print(table("Fill rate by state", ["state", "fill rate", "units short"],

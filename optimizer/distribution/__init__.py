@@ -11,7 +11,10 @@ Public API:
 * ``outputs.write_outputs`` (CSV/XLSX manifests, GeoJSON, day plan), ``outputs.write_vehicle_update``;
   ``planfile.save_day_plan`` / ``load_day_plan`` (the published day, re-loadable);
 * ``urgent.place_urgent`` (an urgent order into the published day, binding constraint when impossible);
-* ``central.read_central_supply`` / ``solve_central`` (central supply split among depots within storage m3)
-  with ``model.central_input`` and ``validate.validate_central``;
+  ``outputs.append_urgent_shipments`` (its lines into the week's shipments CSV);
+* ``published.validate_published`` (`bienestar check-published`: the files of a published day agree);
+* ``central.read_central_supply`` / ``central_lots`` / ``solve_central`` (central supply split among depots
+  within storage m3) with ``model.central_input``, ``model.with_central_supply`` and ``validate.validate_central``;
+* ``allocation.dispatch_use`` / ``dispatch_binding`` (which depots' weekly dispatch capacity binds);
 * ``kpis``; ``settings`` (pydantic).
 """

@@ -28,11 +28,21 @@ averages was tried first: on the national instance, 209k arcs, HiGHS needed over
 Lines no eligible depot can supply are reported but left out of the max-min rows (they would pin the
 minimum at zero). Shipments are whole units: the LP optimum rounded down, then topped up greedily by one unit
 where every constraint still holds (vital and least-filled lines first).
+
+When depot dispatch capacity binds, the SKUs no longer separate and the full LP is solved (national week with a
+large central supply: 415k arcs). It is kept tractable by exact means: lines where no shelf-life row can bind
+get one column per depot instead of per lot (:class:`_Columns`, ~220k columns), each SKU's max-min fill is
+bounded by its value without dispatch rows, later tiers restart the primal simplex from the previous basis,
+and the total-fill tier uses the interior point method. The whole allocation has a time budget
+(``total_time_limit``); a run that spends it returns the best feasible plan at hand with status ``feasible``
+and the stopped tier named. ``AllocationPlan.dispatch`` gives each depot's dispatch use and the capacities
+that bind (m3, kg, cold m3, cold kg), and the explanation names them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -119,6 +129,7 @@ class AllocationPlan:
     time_limit: float = 0.0
     seed: int = 0
     explanation: str = ""
+    dispatch: pd.DataFrame | None = None  # per depot: weekly dispatch used vs capacity, which capacity binds
 
 
 def build_arcs(inp: AllocationInput) -> pd.DataFrame:
@@ -221,6 +232,91 @@ def _fefo_rows(rows: _RowBuilder, arcs: pd.DataFrame, room: np.ndarray, need: np
 
 
 @dataclass
+class _Columns:
+    """LP columns of the allocation, smaller than the (lot, line) arcs and exactly equivalent.
+
+    A line where a shelf-life (FEFO) row can bind (some lot the facility could not use up before it expires)
+    keeps one column per arc (``lot`` >= 0). Every other line gets one column per depot (``lot`` = -1): which
+    of the depot's lots of the SKU it draws from is immaterial to its rules, so those units are bounded by the
+    depot's pool of usable units of the SKU (``pool``) and are split among lots afterwards (``_expand``).
+    Lot rows bound the per-lot columns; pool rows bound all columns of a pool, which leaves room for the
+    pooled units in the lots' residuals, so the split always exists (national week: 415k arcs -> 220k columns).
+    """
+
+    table: pd.DataFrame  # line, depot_id, clues, sku, km, lot (-1 = pooled), pool, expiry
+    room: np.ndarray  # FEFO room per column (inf for pooled columns: no FEFO row can bind)
+    pool_units: np.ndarray  # usable units per pool (depot x SKU)
+    arc_col: np.ndarray  # column of each arc
+
+
+def _reduce(arcs: pd.DataFrame, room: np.ndarray, need: np.ndarray, lot_units: np.ndarray,
+            free_line: np.ndarray) -> _Columns:
+    """Columns for ``arcs``; ``free_line[l]`` says no FEFO row can bind at line l (see :class:`_Columns`)."""
+    line_of = arcs["line"].to_numpy()
+    pool, _ = pd.factorize(arcs["depot_id"].astype(str) + "|" + arcs["sku"].astype(str))
+    pool_units = np.zeros(pool.max() + 1 if len(pool) else 0)
+    lots = pd.DataFrame({"pool": pool, "lot": arcs["lot"].to_numpy()}).drop_duplicates("lot")
+    np.add.at(pool_units, lots["pool"].to_numpy(), lot_units[lots["lot"].to_numpy()])
+    pooled = free_line[line_of]
+    arc_col = np.empty(len(arcs), dtype=np.int64)
+    own = np.flatnonzero(~pooled)
+    t_own = arcs.iloc[own][["line", "depot_id", "clues", "sku", "km", "lot", "expiry"]].assign(pool=pool[own])
+    arc_col[own] = np.arange(len(own))
+    shared = np.flatnonzero(pooled)
+    key = line_of[shared].astype(np.int64) * (len(pool_units) + 1) + pool[shared]
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    t_pool = arcs.iloc[shared[first]][["line", "depot_id", "clues", "sku", "km"]].assign(
+        lot=-1, expiry=dt.date.max, pool=pool[shared[first]])
+    arc_col[shared] = len(own) + inverse
+    table = pd.concat([t_own, t_pool], ignore_index=True)
+    col_room = np.concatenate([room[own], np.full(len(uniq), np.inf)])
+    return _Columns(table, col_room, pool_units, arc_col)
+
+
+def _expand(c: _Columns, y: np.ndarray, arcs: pd.DataFrame, lots: pd.DataFrame) -> np.ndarray:
+    """Units per arc from units per column: per-lot columns map one to one; each pool's pooled units are
+    taken from its lots' residuals (units minus the per-lot columns' draw), first expiry first."""
+    x = np.zeros(len(arcs))
+    y = np.clip(y, 0.0, None)
+    own = c.table["lot"].to_numpy() >= 0
+    mine = own[c.arc_col]
+    x[mine] = y[c.arc_col[mine]]
+    lot_units = lots["units"].to_numpy(float)
+    residual = lot_units.copy()
+    np.subtract.at(residual, arcs["lot"].to_numpy()[mine], x[mine])
+    residual = np.clip(residual, 0.0, None)
+    shared = np.flatnonzero(~mine)
+    if not len(shared):
+        return x
+    frame = pd.DataFrame({"arc": shared, "col": c.arc_col[shared], "lot": arcs["lot"].to_numpy()[shared],
+                          "expiry": arcs["expiry"].to_numpy()[shared], "pool": c.table["pool"].to_numpy()[
+                              c.arc_col[shared]]})
+    for _, g in frame.groupby("pool", sort=False):
+        pool_lots = g.drop_duplicates("lot").sort_values(["expiry", "lot"])["lot"].to_numpy()
+        cols = np.unique(g["col"].to_numpy())
+        lot_end = np.cumsum(residual[pool_lots])
+        col_end = np.cumsum(y[cols])
+        arc_of = dict(zip(zip(g["col"], g["lot"], strict=True), g["arc"], strict=True))
+        i = j = 0
+        at = 0.0
+        while i < len(cols) and j < len(pool_lots):
+            step = min(col_end[i], lot_end[j]) - at
+            if step > 0:
+                x[arc_of[(cols[i], pool_lots[j])]] += step
+                at += step
+            if col_end[i] <= lot_end[j]:
+                i += 1
+            else:
+                j += 1
+    return x
+
+
+#: Columns from which the total-fill tier runs HiGHS's interior point method (then crossover to a basis for
+#: the transport tier): on the national week the primal simplex needed over 120 s for that tier.
+IPM_COLUMNS = 50_000
+
+
+@dataclass
 class _LexResult:
     x: np.ndarray
     tiers: dict[str, float]
@@ -229,66 +325,97 @@ class _LexResult:
     explanation: str = ""
 
 
-def _lexicographic(arcs: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lots: pd.DataFrame,
-                   vol: np.ndarray, kg: np.ndarray, cold: np.ndarray, caps: pd.DataFrame | None,
-                   settings: AllocationSettings) -> _LexResult:
-    """Solve the five tiers over ``arcs`` (a subset is fine); ``caps`` None drops the dispatch rows."""
-    n = len(arcs)
+def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lot_units: np.ndarray,
+                   pool_units: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,
+                   caps: pd.DataFrame | None, settings: AllocationSettings, deadline: float,
+                   t_upper: pd.Series | None = None) -> _LexResult:
+    """Solve the five tiers over ``cols`` (a subset is fine); ``caps`` None drops the dispatch rows.
+
+    ``t_upper`` (by SKU) bounds each SKU's minimum line fill from above: valid bounds (the SKU's max-min fill
+    without dispatch rows) cut nothing feasible and spare the simplex most of the max-min tiers' degeneracy.
+    Tiers after the first change only the objective, so the previous optimal basis stays primal feasible and
+    HiGHS runs the primal simplex from it (national week: 8 s for the vital total tier, the dual over 60 s).
+
+    Each tier gets ``settings.time_limit`` seconds but never past ``deadline`` (``time.perf_counter``). A tier
+    that stops at its limit ends the run: ``x`` is then the last finished tier's optimum (status
+    ``feasible``), or nothing when no tier finished (status ``time_limit``)."""
+    n = len(cols)
     need = lines["need"].to_numpy(float)
-    line_of = arcs["line"].to_numpy()
+    line_of = cols["line"].to_numpy()
     if n == 0:
         return _LexResult(np.zeros(0), {}, {})
-    # Columns: x (n arcs), then t[s] = minimum line fill of SKU s over the facilities it can reach.
-    sku_codes, sku_of_arc = np.unique(arcs["sku"].to_numpy(), return_inverse=True)
+    # Columns: x (n), then t[s] = minimum line fill of SKU s over the facilities it can reach.
+    sku_codes, sku_of_col = np.unique(cols["sku"].to_numpy(), return_inverse=True)
     m = len(sku_codes)
     h = quiet_highs()
     h.setOptionValue("random_seed", int(settings.seed))
     h.setOptionValue("threads", 2)
     inf = highspy.kHighsInf
-    h.addVars(n + m, np.zeros(n + m), np.concatenate([np.full(n, inf), np.ones(m)]))
+    t_up = np.ones(m) if t_upper is None else np.minimum(1.0, t_upper.reindex(sku_codes).fillna(1.0).to_numpy())
+    h.addVars(n + m, np.zeros(n + m), np.concatenate([np.full(n, inf), t_up]))
     rows = _RowBuilder()
     ar = np.arange(n)
-    rows.group(arcs["lot"].to_numpy(), ar, np.ones(n), lots["units"].to_numpy(float))
+    lot_of = cols["lot"].to_numpy()
+    own = lot_of >= 0
+    rows.group(lot_of[own], ar[own], np.ones(int(own.sum())), lot_units)
+    pool_of = cols["pool"].to_numpy()
+    rows.group(pool_of, ar, np.ones(n), pool_units, only=np.unique(pool_of[~own]))
     rows.group(line_of, ar, np.ones(n), need)
-    _fefo_rows(rows, arcs, room, need)
+    _fefo_rows(rows, cols, room, need)
     if caps is not None:  # depot dispatch capacity per week (all SKUs; cold-chain SKUs alone)
-        dep_codes, dep_of = np.unique(arcs["depot_id"].to_numpy(), return_inverse=True)
+        dep_codes, dep_of = np.unique(cols["depot_id"].to_numpy(), return_inverse=True)
         c = caps.loc[dep_codes]
         rows.group(dep_of, ar, vol, c["dispatch_m3"].to_numpy(float))
         rows.group(dep_of, ar, kg, c["dispatch_kg"].to_numpy(float))
         rows.group(dep_of[cold], ar[cold], vol[cold], c["cold_dispatch_m3"].to_numpy(float))
         rows.group(dep_of[cold], ar[cold], kg[cold], c["cold_dispatch_kg"].to_numpy(float))
-    # Max-min rows, one per line l reached by an arc, SKU s: t[s] - sum(x into l) / need[l] <= 0.
+    # Max-min rows, one per line l reached by a column, SKU s: t[s] - sum(x into l) / need[l] <= 0.
     fill_coef = 1.0 / need[line_of]
     t_of_line = np.zeros(len(lines), dtype=np.int64)
-    t_of_line[line_of] = n + sku_of_arc
+    t_of_line[line_of] = n + sku_of_col
     rows.group(line_of, ar, -fill_coef, np.zeros(len(lines)), extra_col=t_of_line, only=np.unique(line_of))
     rows.flush(h)
-    vital_arc = lines["criticality"].to_numpy()[line_of] == "vital"
-    vital_sku = np.isin(sku_codes, arcs.loc[vital_arc, "sku"].unique())
+    vital_col = lines["criticality"].to_numpy()[line_of] == "vital"
+    vital_sku = np.isin(sku_codes, cols.loc[vital_col, "sku"].unique())
     zx, zt = np.zeros(n), np.zeros(m)
     tiers = [
-        ("vital_sku_min_fill_sum", "max", np.concatenate([zx, vital_sku.astype(float)]), vital_arc.any()),
-        ("vital_total_fill", "max", np.concatenate([np.where(vital_arc, fill_coef, 0.0), zt]), vital_arc.any()),
+        ("vital_sku_min_fill_sum", "max", np.concatenate([zx, vital_sku.astype(float)]), vital_col.any()),
+        ("vital_total_fill", "max", np.concatenate([np.where(vital_col, fill_coef, 0.0), zt]), vital_col.any()),
         ("sku_min_fill_sum", "max", np.concatenate([zx, np.ones(m)]), True),
         ("total_fill", "max", np.concatenate([fill_coef, zt]), True),
-        ("transport_m3_km", "min", np.concatenate([vol * arcs["km"].to_numpy(float), zt]), True),
+        ("transport_m3_km", "min", np.concatenate([vol * cols["km"].to_numpy(float), zt]), True),
     ]
     out = _LexResult(np.zeros(n), {}, {})
     for name, sense, cost, active in tiers:
         if not active:
             continue
+        left = min(settings.time_limit, deadline - time.perf_counter())
+        if left <= 0:
+            out.status = "feasible" if out.tiers else "time_limit"
+            out.explanation = f"tier '{name}' not started: the allocation's time budget was spent"
+            break
         h.changeColsCost(n + m, np.arange(n + m, dtype=np.int32), cost)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
+        if name == "total_fill" and n >= IPM_COLUMNS:
+            h.setOptionValue("solver", "ipm")
         t_tier = time.perf_counter()
         # HiGHS counts its time limit over the object's life; give each tier its own budget.
-        h.setOptionValue("time_limit", float(h.getRunTime() + settings.time_limit))
+        h.setOptionValue("time_limit", float(h.getRunTime() + left))
         h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible and out.tiers:
+            # The previous tier's optimum satisfies this tier's rows, so "infeasible" is a failed warm start
+            # (seen on small random cases): solve the tier again from scratch.
+            h.clearSolver()
+            h.run()
         ms = h.getModelStatus()
         out.tier_seconds[name] = time.perf_counter() - t_tier
         if ms != highspy.HighsModelStatus.kOptimal:
-            out.status = "infeasible" if ms == highspy.HighsModelStatus.kInfeasible else "time_limit"
-            out.explanation = f"tier '{name}' stopped with HiGHS status {h.modelStatusToString(ms)}"
+            if ms == highspy.HighsModelStatus.kInfeasible:
+                out.status = "infeasible"
+            else:
+                out.status = "feasible" if out.tiers else "time_limit"
+            out.explanation = (f"tier '{name}' stopped after {out.tier_seconds[name]:.1f} s with HiGHS status "
+                               f"{h.modelStatusToString(ms)}")
             break
         value = float(h.getInfo().objective_function_value)
         out.tiers[name] = value
@@ -297,6 +424,7 @@ def _lexicographic(arcs: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
         slack = settings.tolerance * max(1.0, abs(value))
         lo, up = (value - slack, inf) if sense == "max" else (-inf, value + slack)
         h.addRow(lo, up, len(nz), nz.astype(np.int32), cost[nz])
+        h.setOptionValue("simplex_strategy", 4)  # primal simplex from this optimal basis for the next tier
     return out
 
 
@@ -306,17 +434,24 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     Exact decomposition first: without the depot dispatch rows the LP separates by SKU, and the
     lexicographic optimum of a separable problem is the union of the parts' optima. If that union also
     respects every depot's dispatch capacity it is optimal for the full problem; otherwise the full LP
-    (all SKUs, with dispatch rows) is solved.
+    (all SKUs, with dispatch rows) is solved within what is left of ``settings.total_time_limit``. When the
+    full LP stops before its last tier, the plan is the best feasible one at hand (status ``feasible``, the
+    explanation names the tier): the last finished tier's optimum or the decomposition's plan scaled down to
+    each depot's dispatch capacity, whichever fills more, topped up greedily (:func:`_top_up`).
     """
     settings = settings or AllocationSettings()
     t0 = time.perf_counter()
+    deadline = t0 + settings.total_time_limit
     lines = inp.lines.reset_index(drop=True).copy()
     med = inp.medicines.set_index("sku")
     lines["criticality"] = lines["sku"].map(med["criticality"]).astype(str)
     arcs = build_arcs(inp)
+    need = lines["need"].to_numpy(float)
+    room = fefo_room(inp, lines, arcs)
+    free_line = np.ones(len(lines), dtype=bool)  # no FEFO row can bind: every lot is usable in full
+    free_line[arcs["line"].to_numpy()[room < np.maximum(need, 1.0)[arcs["line"].to_numpy()] - 1e-9]] = False
     # Drop arcs that cannot carry one whole usable unit: the facility could not use a unit of that lot
     # before it expires, or the SKU needs cold chain and the depot has no refrigerated capacity.
-    room = fefo_room(inp, lines, arcs)
     cold = arcs["sku"].map(med["cold_chain"]).astype(bool).to_numpy()
     caps = inp.depots.set_index("depot_id")
     cold_cap = arcs["depot_id"].map(caps["cold_dispatch_m3"]).to_numpy(float)
@@ -325,41 +460,57 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     lots = inp.lots.reset_index(drop=True)
     vol = arcs["sku"].map(med["volume_l"]).to_numpy(float) / 1000.0  # m3 per unit
     kg = arcs["sku"].map(med["weight_kg"]).to_numpy(float)
-    need = lines["need"].to_numpy(float)
     lines["suppliable"] = False
     lines.loc[np.unique(arcs["line"].to_numpy()), "suppliable"] = True
+    lot_units = lots["units"].to_numpy(float)
+    c = _reduce(arcs, room, need, lot_units, free_line)
+    csku = c.table["sku"]
+    cvol = csku.map(med["volume_l"]).to_numpy(float) / 1000.0
+    ckg = csku.map(med["weight_kg"]).to_numpy(float)
+    ccold = csku.map(med["cold_chain"]).astype(bool).to_numpy()
 
     method = "per-SKU decomposition (dispatch capacity not binding)"
-    parts = []
-    groups = pd.Series(np.arange(len(arcs))).groupby(arcs["sku"].to_numpy()) if settings.decompose else []
+    y = np.zeros(len(c.table))
+    result = _LexResult(y, {}, {})
+    groups = pd.Series(np.arange(len(c.table))).groupby(csku.to_numpy()) if settings.decompose else []
     for _, idx in groups:
         i = idx.to_numpy()
-        sub = arcs.iloc[i].reset_index(drop=True)
-        parts.append((i, _lexicographic(sub, room[i], lines, lots, vol[i], kg[i], cold[i], None, settings)))
-    x = np.zeros(len(arcs))
-    result = _LexResult(x, {}, {})
-    for i, part in parts:
-        x[i] = part.x
+        sub = c.table.iloc[i].reset_index(drop=True)
+        part = _lexicographic(sub, c.room[i], lines, lot_units, c.pool_units, cvol[i], ckg[i], ccold[i], None,
+                              settings, math.inf)
+        y[i] = part.x
         for k, v in part.tiers.items():
             result.tiers[k] = result.tiers.get(k, 0.0) + v
         for k, v in part.tier_seconds.items():
             result.tier_seconds[k] = result.tier_seconds.get(k, 0.0) + v
         if part.status != "optimal":
             result.status, result.explanation = part.status, part.explanation
-    if not settings.decompose or result.status != "optimal" or not _within_dispatch(arcs, x, vol, kg, cold, caps):
+    use = dispatch_use(c.table, y, cvol, ckg, ccold, caps)
+    if not settings.decompose or result.status != "optimal" or use["over"].any():
         method = "full LP (dispatch capacity binding)"
-        result = _lexicographic(arcs, room, lines, lots, vol, kg, cold, caps, settings)
-    x = _round_units(result.x, arcs, room, lines, lots, vol, kg, cold, caps)
+        exact_parts = settings.decompose and result.status == "optimal"
+        t_upper = _sku_min_fill(c.table, y, need) + 1e-7 if exact_parts else None
+        full = _lexicographic(c.table, c.room, lines, lot_units, c.pool_units, cvol, ckg, ccold, caps, settings,
+                              deadline, t_upper)
+        if full.status in ("feasible", "time_limit"):
+            full = _best_at_hand(full, y, use, c, lines, lot_units, cvol, ckg, ccold, caps, settings)
+        result = full
+    x = _round_units(_expand(c, result.x, arcs, lots), arcs, room, lines, lots, vol, kg, cold, caps)
     ship = arcs.assign(units=x)[["depot_id", "lot_id", "clues", "sku", "units", "line"]]
     ship = ship[ship["units"] > 1e-7].reset_index(drop=True)
     shipped = np.bincount(ship["line"].to_numpy(), weights=ship["units"].to_numpy(), minlength=len(lines))
     lines["shipped"] = shipped
     lines["fill"] = np.where(need > 0, np.minimum(1.0, shipped / np.where(need > 0, need, 1.0)), 1.0)
+    dispatch = dispatch_use(arcs, x, vol, kg, cold, caps, lp=_expand(c, result.x, arcs, lots))
+    explanation = result.explanation
+    binding = dispatch_binding(dispatch)
+    if binding:
+        explanation = (explanation + "; " if explanation else "") + binding
     return AllocationPlan(
         status=result.status, shipments=ship.drop(columns="line"), lines=lines,
         objective=result.tiers.get("total_fill", 0.0), tiers=result.tiers, tier_seconds=result.tier_seconds,
         solve_seconds=time.perf_counter() - t0, time_limit=settings.time_limit, seed=settings.seed,
-        explanation=result.explanation, method=method,
+        explanation=explanation, method=method, dispatch=dispatch,
     )
 
 
@@ -409,15 +560,124 @@ def _round_units(x_lp: np.ndarray, arcs: pd.DataFrame, room: np.ndarray, lines: 
     return x
 
 
-def _within_dispatch(arcs: pd.DataFrame, x: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,
-                     caps: pd.DataFrame) -> bool:
-    """True when shipping ``x`` keeps every depot within its weekly dispatch capacity."""
-    dep = arcs["depot_id"].to_numpy()
-    for d in np.unique(dep):
-        m = dep == d
-        c = caps.loc[d]
-        mc = m & cold
-        if (x[m] @ vol[m] > c["dispatch_m3"] + 1e-9 or x[m] @ kg[m] > c["dispatch_kg"] + 1e-9
-                or x[mc] @ vol[mc] > c["cold_dispatch_m3"] + 1e-9 or x[mc] @ kg[mc] > c["cold_dispatch_kg"] + 1e-9):
-            return False
-    return True
+def _sku_min_fill(table: pd.DataFrame, y: np.ndarray, need: np.ndarray) -> pd.Series:
+    """Minimum line fill per SKU of plan ``y`` over the lines its columns reach."""
+    line_of = table["line"].to_numpy()
+    got = np.bincount(line_of, weights=y, minlength=len(need))
+    fill = pd.Series(got[line_of] / need[line_of]).groupby(table["sku"].to_numpy()).min()
+    return fill
+
+
+DISPATCH_DIMS = (("m3", "dispatch_m3"), ("kg", "dispatch_kg"), ("cold_m3", "cold_dispatch_m3"),
+                 ("cold_kg", "cold_dispatch_kg"))
+
+
+def dispatch_use(table: pd.DataFrame, x: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,
+                 caps: pd.DataFrame, lp: np.ndarray | None = None) -> pd.DataFrame:
+    """Per depot: m3 and kg dispatched this week (all SKUs; cold-chain SKUs alone) against the fleet's weekly
+    capacity, ``over`` when a capacity is exceeded and ``binding``: the capacities the plan uses in full
+    (judged on ``lp``, the plan before rounding to whole units, when given; units of 1e-6 relative)."""
+    dep = table["depot_id"].to_numpy()
+    out = caps[[f for _, f in DISPATCH_DIMS]].copy()
+    for which, amount in (("", x), ("lp_", x if lp is None else lp)):
+        frame = pd.DataFrame({"depot_id": dep, "m3": amount * vol, "kg": amount * kg,
+                              "cold_m3": amount * vol * cold, "cold_kg": amount * kg * cold})
+        used = frame.groupby("depot_id")[["m3", "kg", "cold_m3", "cold_kg"]].sum().reindex(out.index, fill_value=0)
+        for dim, _ in DISPATCH_DIMS:
+            out[which + dim] = used[dim]
+    over = np.zeros(len(out), dtype=bool)
+    binding = [[] for _ in range(len(out))]
+    for dim, cap in DISPATCH_DIMS:
+        c = out[cap].to_numpy(float)
+        over |= out[dim].to_numpy(float) > c * (1 + 1e-9) + 1e-9
+        tight = (c > 0) & (out["lp_" + dim].to_numpy(float) >= c * (1 - 1e-6))
+        for k in np.flatnonzero(tight):
+            binding[k].append(dim.replace("_", " "))
+    out["over"] = over
+    out["binding"] = [", ".join(b) for b in binding]
+    out["m3_use"] = np.where(out["dispatch_m3"] > 0, out["m3"] / out["dispatch_m3"].where(out["dispatch_m3"] > 0, 1),
+                             0.0)
+    return out.drop(columns=["lp_" + d for d, _ in DISPATCH_DIMS]).reset_index()
+
+
+def dispatch_binding(use: pd.DataFrame) -> str:
+    """One sentence naming the depots whose weekly dispatch capacity binds ('' when none does)."""
+    b = use[use["binding"] != ""]
+    if b.empty:
+        return ""
+    shown = ", ".join(f"{d} ({what}; m3 {u:.0%} used)" for d, what, u in
+                      b[["depot_id", "binding", "m3_use"]].itertuples(index=False))
+    return (f"depot dispatch capacity binds at {len(b)} of {len(use)} depots: {shown}; their fleets cannot carry "
+            "more this week, so facilities they serve stay short even where stock is left")
+
+
+def _best_at_hand(full: _LexResult, y_dec: np.ndarray, use_dec: pd.DataFrame, c: _Columns, lines: pd.DataFrame,
+                  lot_units: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray, caps: pd.DataFrame,
+                  settings: AllocationSettings) -> _LexResult:
+    """A feasible plan when the full LP stopped early: the last finished tier's optimum (it keeps the earlier
+    tiers optimal) or, when no tier finished, the per-SKU decomposition's plan scaled down at each depot to
+    its dispatch capacity (every row is ``<=`` with non-negative coefficients, so scaling keeps them all);
+    then topped up greedily."""
+    if full.tiers:
+        y, source = full.x, f"the optimum of tier '{list(full.tiers)[-1]}'"
+    else:
+        u = use_dec.set_index("depot_id")
+        factor = pd.Series(1.0, index=u.index)
+        for dim, cap in DISPATCH_DIMS:
+            used = u[dim].to_numpy(float)
+            ratio = np.where(used > 0, u[cap].to_numpy(float) / np.where(used > 0, used, 1.0), 1.0)
+            factor = np.minimum(factor, np.clip(ratio, 0.0, 1.0))
+        y = y_dec * pd.Series(factor, index=u.index).reindex(c.table["depot_id"]).to_numpy(float) * (1 - 1e-9)
+        source = "the per-SKU plan scaled down to each depot's dispatch capacity"
+    y = _top_up(y, c, lines, lot_units, vol, kg, cold, caps)
+    note = f"{full.explanation}; plan = {source}, topped up greedily (feasible, not proven lexicographically optimal)"
+    return _LexResult(y, full.tiers, full.tier_seconds, "feasible", note)
+
+
+def _top_up(y: np.ndarray, c: _Columns, lines: pd.DataFrame, lot_units: np.ndarray, vol: np.ndarray,
+            kg: np.ndarray, cold: np.ndarray, caps: pd.DataFrame) -> np.ndarray:
+    """Add units where every row still holds, in two passes (lines up to half their need, then to all of it),
+    vital lines first, nearer depots first: more fill without undoing the plan's priorities."""
+    y = np.clip(y, 0.0, None).copy()
+    t = c.table
+    need = lines["need"].to_numpy(float)
+    line_of = t["line"].to_numpy()
+    lot_of = t["lot"].to_numpy()
+    pool_of = t["pool"].to_numpy()
+    dep_codes, dep_of = np.unique(t["depot_id"].to_numpy(), return_inverse=True)
+    cap = caps.loc[dep_codes, [f for _, f in DISPATCH_DIMS]].to_numpy(float)
+    per_unit = np.column_stack([vol, kg, vol * cold, kg * cold])
+    left_dep = cap - np.array([np.bincount(dep_of, weights=y * per_unit[:, k], minlength=len(dep_codes))
+                               for k in range(4)]).T
+    got = np.bincount(line_of, weights=y, minlength=len(need))
+    left_pool = c.pool_units - np.bincount(pool_of, weights=y, minlength=len(c.pool_units))
+    own = lot_of >= 0
+    left_lot = lot_units - np.bincount(lot_of[own], weights=y[own], minlength=len(lot_units))
+    expiry = t["expiry"].to_numpy()
+    own_of_line: dict[int, np.ndarray] = {}
+    for k in np.flatnonzero(own):
+        own_of_line.setdefault(int(line_of[k]), []).append(k)
+    own_of_line = {line: np.asarray(ks) for line, ks in own_of_line.items()}
+    vital = (lines["criticality"].to_numpy() == "vital")[line_of]
+    order = np.lexsort((t["km"].to_numpy(float), ~vital))
+    for level in (0.5, 1.0):
+        for k in order:
+            line = line_of[k]
+            amount = min(level * need[line] - got[line], left_pool[pool_of[k]])
+            if own[k]:
+                amount = min(amount, left_lot[lot_of[k]])
+                same = own_of_line[line]
+                for j in same[expiry[same] >= expiry[k]]:
+                    amount = min(amount, c.room[j] - y[same[expiry[same] <= expiry[j]]].sum())
+            for d in range(4):
+                if per_unit[k, d] > 0:
+                    amount = min(amount, left_dep[dep_of[k], d] / per_unit[k, d])
+            if amount <= 1e-9:
+                continue
+            y[k] += amount
+            got[line] += amount
+            left_pool[pool_of[k]] -= amount
+            if own[k]:
+                left_lot[lot_of[k]] -= amount
+            left_dep[dep_of[k]] -= amount * per_unit[k]
+    return y

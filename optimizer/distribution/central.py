@@ -34,7 +34,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from optimizer.distribution.settings import AllocationSettings
+from optimizer.distribution.settings import AllocationSettings, CentralLot
 from optimizer.highs import quiet_highs
 
 SUPPLY_COLS = ("sku", "units", "expiry_date")
@@ -83,6 +83,20 @@ def read_central_supply(path: Path, medicines: pd.DataFrame) -> pd.DataFrame:
             raise CentralSupplyError(
                 f"{path}, row {i}, field 'expiry_date': '{expiry}' is not a date YYYY-MM-DD") from None
         rows.append((f"central/{sku}/{e.isoformat()}/row{i}", sku, int(u), e.isoformat()))
+    return pd.DataFrame(rows, columns=["lot_id", "sku", "units", "expiry_date"])
+
+
+def central_lots(lots: list[CentralLot], medicines: pd.DataFrame) -> pd.DataFrame:
+    """The lots of ``DistributionSettings.central_supply`` (a scenario's inline supply) as the table
+    :func:`read_central_supply` returns; a SKU outside the catalogue names its item and field."""
+    known = set(medicines["sku"])
+    rows = []
+    for i, lot in enumerate(lots):
+        if lot.sku not in known:
+            raise CentralSupplyError(f"distribution.central_supply[{i}], field 'sku': '{lot.sku}' is not in the "
+                                     "medicines catalogue")
+        e = lot.expiry_date.isoformat()
+        rows.append((f"central/{lot.sku}/{e}/item{i}", lot.sku, int(lot.units), e))
     return pd.DataFrame(rows, columns=["lot_id", "sku", "units", "expiry_date"])
 
 

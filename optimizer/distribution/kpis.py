@@ -31,7 +31,24 @@ def allocation_kpis(inp: AllocationInput, plan: AllocationPlan, facilities: pd.D
         "facilities_below_50pct": int((fac < 0.5).sum()),
         "unsuppliable_lines": int((~lines["suppliable"]).sum()),
         "by_criticality": group("criticality"), "by_state": group("state"),
+        **dispatch_kpis(plan),
     }
+
+
+def dispatch_kpis(plan: AllocationPlan) -> dict:
+    """Depot dispatch capacity this week: per depot m3 / kg used against the fleet's capacity (all SKUs and
+    cold-chain SKUs alone), and which depots' capacity binds (``binding_constraint`` names the constraint)."""
+    if plan.dispatch is None:
+        return {"dispatch": [], "dispatch_binding": [], "binding_constraint": ""}
+    d = plan.dispatch
+    rows = [{"depot_id": r.depot_id, "m3": round(float(r.m3), 3), "dispatch_m3": float(r.dispatch_m3),
+             "kg": round(float(r.kg), 1), "dispatch_kg": float(r.dispatch_kg),
+             "cold_m3": round(float(r.cold_m3), 3), "cold_dispatch_m3": float(r.cold_dispatch_m3),
+             "cold_kg": round(float(r.cold_kg), 1), "cold_dispatch_kg": float(r.cold_dispatch_kg),
+             "binding": r.binding} for r in d.itertuples(index=False)]
+    binding = [f"{r['depot_id']}: {r['binding']}" for r in rows if r["binding"]]
+    return {"dispatch": rows, "dispatch_binding": binding,
+            "binding_constraint": "depot dispatch capacity" if binding else ""}
 
 
 def routing_kpis(problem: RoutingProblem, plan: RoutingPlan) -> dict:

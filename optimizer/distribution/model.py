@@ -29,6 +29,7 @@ from optimizer.distribution.central import (
     STORAGE_COLUMNS,
     CentralInput,
     CentralPlan,
+    central_lots,
     read_central_supply,
     solve_central,
     storage_table,
@@ -39,7 +40,7 @@ from optimizer.distribution.matrix import road_km, seconds
 from optimizer.distribution.problem import DepotNode, ManifestLine, RoutingPlan, RoutingProblem, Stop, VehicleType
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings
-from optimizer.distribution.validate import validate_allocation, validate_central, validate_routes
+from optimizer.distribution.validate import CentralValidation, validate_allocation, validate_central, validate_routes
 
 #: Cost units per MXN in routing instances (1e-4 MXN per unit, so MXN/km costs become integers per metre).
 COST_UNITS_PER_MXN = 10_000
@@ -387,6 +388,24 @@ def central_input(inp: DistributionInput, lots: pd.DataFrame) -> CentralInput:
                         inp.medicines, a.delivery_date, warnings)
 
 
+def with_central_supply(ds: Dataset, day: dt.date, settings: DistributionSettings, lots: pd.DataFrame,
+                        matrix_file: Path | None = None, weekly: pd.DataFrame | None = None) -> tuple[
+        DistributionInput, CentralPlan, CentralValidation, CentralInput]:
+    """Split the central ``lots`` among depots (within storage), check the split independently, and build the
+    week's input with the split added to the depots' lots. Raises :class:`DistributionError` when the split
+    LP stops without an optimum."""
+    weekly = medicine_demand_weekly(ds.records_dir) if weekly is None else weekly
+    base = DistributionInput.from_dataset(ds, day, settings, matrix_file=matrix_file, weekly=weekly)
+    ci = central_input(base, lots)
+    central = solve_central(ci, base.settings.allocation)
+    if central.status != "optimal":
+        raise DistributionError(f"central split {central.status}: {central.explanation}")
+    check = validate_central(ci, central.split)
+    inp = DistributionInput.from_dataset(ds, day, settings, supply=central.split, matrix_file=matrix_file,
+                                         weekly=weekly)
+    return inp, central, check, ci
+
+
 def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings | None = None,
                      out: Path | None = None, matrix_file: Path | None = None,
                      central_supply: Path | None = None) -> DistributionResult:
@@ -399,22 +418,20 @@ def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings
         ds = load_dataset(dataset)
     except FileNotFoundError as exc:
         raise DistributionError(str(exc)) from exc
+    settings = settings or DistributionSettings()
     central = None
-    if central_supply is None:
+    if central_supply is not None:
+        lots = read_central_supply(central_supply, ds.medicines)
+    elif settings.central_supply:
+        lots = central_lots(settings.central_supply, ds.medicines)
+    else:
+        lots = None
+    if lots is None:
         inp = DistributionInput.from_dataset(ds, day, settings, matrix_file=matrix_file)
     else:
-        lots = read_central_supply(central_supply, ds.medicines)
-        weekly = medicine_demand_weekly(ds.records_dir)
-        base = DistributionInput.from_dataset(ds, day, settings, matrix_file=matrix_file, weekly=weekly)
-        ci = central_input(base, lots)
-        central = solve_central(ci, base.settings.allocation)
-        if central.status != "optimal":
-            raise DistributionError(f"central split {central.status}: {central.explanation}")
-        central_check = validate_central(ci, central.split)
-        inp = DistributionInput.from_dataset(ds, day, settings, supply=central.split, matrix_file=matrix_file,
-                                             weekly=weekly)
+        inp, central, central_check, ci = with_central_supply(ds, day, settings, lots, matrix_file)
     alloc = solve_allocation(inp.allocation, inp.settings.allocation)
-    if alloc.status not in {"optimal"}:
+    if alloc.status not in {"optimal", "feasible"}:  # feasible: the full LP stopped early, plan at hand
         raise DistributionError(f"allocation {alloc.status}: {alloc.explanation}")
     check = validate_allocation(inp.allocation, alloc.shipments)
     routes, note = plan_day(inp, alloc, day)

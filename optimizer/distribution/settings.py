@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,11 +35,24 @@ class AllocationSettings(BaseModel):
         0.8, gt=0, le=1, description="share of the fleet's daily capacity (m3, kg) usable for the week"
     )
     time_limit: float = Field(60.0, gt=0, description="seconds per lexicographic LP stage")
+    total_time_limit: float = Field(
+        180.0, gt=0, description="seconds for the whole allocation (all stages); when the full LP stops early "
+        "the best feasible plan at hand is kept (status feasible) and the stopped stage is named")
     seed: int = Field(1, ge=0, description="HiGHS random seed")
     decompose: bool = Field(
         True, description="try the exact per-SKU decomposition first (falls back to the full LP when a depot's "
         "dispatch capacity would bind)")
     tolerance: float = Field(1e-8, ge=0, description="relative slack when fixing an earlier tier's optimum")
+
+
+class CentralLot(BaseModel):
+    """One lot arriving at the central warehouse this week (a row of a central-supply CSV)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(description="key of the medicines catalogue")
+    units: int = Field(ge=0, description="units arriving")
+    expiry_date: dt.date = Field(description="the lot's expiry date")
 
 
 class DistributionSettings(BaseModel):
@@ -54,3 +68,7 @@ class DistributionSettings(BaseModel):
     unserved_penalty_mxn: float = Field(
         50_000.0, gt=0, description="cost of leaving a delivery unserved today (makes it optional, not lost)"
     )
+    central_supply: list[CentralLot] = Field(
+        default_factory=list, description="lots arriving at the central warehouse this week, split among depots "
+        "within their storage before the allocation (`distribute --central-supply FILE` overrides it); inline so "
+        "that a scenario run and its cache key hold the supply itself")

@@ -3,7 +3,9 @@ day's routes per depot (PyVRP or OR-Tools), each checked by the distribution pac
 
 The week planned starts on the first Monday of the scenario's ``planning_month`` in ``planning_year``;
 demand history is the run's medicine demand (after the scenario's multipliers), so a flu season or a
-closed depot shows up in fill rates, kilometres and cost.
+closed depot shows up in fill rates, kilometres and cost. When the scenario's ``distribution.central_supply``
+lists lots, they are first split among the depots within their storage (checked by the central validator)
+and the week is allocated with them.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import datetime as dt
 import pandas as pd
 
 from optimizer.distribution.allocation import solve_allocation
+from optimizer.distribution.central import central_lots
 from optimizer.distribution.kpis import allocation_kpis, routing_kpis
-from optimizer.distribution.model import DistributionInput, plan_day
+from optimizer.distribution.model import DistributionInput, plan_day, with_central_supply
 from optimizer.distribution.outputs import manifest_rows
 from optimizer.distribution.problem import route_cost
 from optimizer.distribution.validate import validate_allocation
@@ -31,15 +34,34 @@ def run(ctx: RunContext) -> StageOutput:
     """Allocate the planning week's stock and route its first delivery day."""
     s = ctx.scenario.distribution
     day = planning_day(ctx.scenario.planning_year, ctx.scenario.planning_month)
-    inp = DistributionInput.from_dataset(ctx.dataset, day, s, weekly=ctx.demand.medicine_weekly)
+    kpis: dict = {"day": day.isoformat()}
+    tables: dict[str, pd.DataFrame] = {}
+    violations: list[str] = []
+    if s.central_supply:
+        lots = central_lots(s.central_supply, ctx.dataset.medicines)
+        inp, central, check, ci = with_central_supply(ctx.dataset, day, s, lots, weekly=ctx.demand.medicine_weekly)
+        violations.extend(f"central split: {v}" for v in check.violations)
+        tables["central_split"] = central.split
+        kpis.update({"central_status": central.status, "central_units_shipped": int(central.split["units"].sum()),
+                     "central_units_left": int(central.left["units"].sum()) if len(central.left) else 0,
+                     "central_units_left_storage_full":
+                         int(central.left["storage_full"].sum()) if len(central.left) else 0,
+                     "central_warnings": ci.warnings})
+    else:
+        inp = DistributionInput.from_dataset(ctx.dataset, day, s, weekly=ctx.demand.medicine_weekly)
     alloc = solve_allocation(inp.allocation, s.allocation)
-    violations = list(validate_allocation(inp.allocation, alloc.shipments).violations) if len(alloc.shipments) else []
-    kpis: dict = {"day": day.isoformat(), "allocation_status": alloc.status}
-    kpis.update(allocation_kpis(inp.allocation, alloc, inp.facilities) if alloc.status == "optimal" else {})
-    tables: dict[str, pd.DataFrame] = {"lines": alloc.lines, "shipments": alloc.shipments}
+    violations.extend(validate_allocation(inp.allocation, alloc.shipments).violations if len(alloc.shipments) else [])
+    planned = alloc.status in ("optimal", "feasible")  # feasible: the full LP stopped early, plan at hand
+    kpis["allocation_status"] = alloc.status
+    kpis.update(allocation_kpis(inp.allocation, alloc, inp.facilities) if planned else {})
+    if inp.warnings:
+        kpis["warnings"] = inp.warnings
+    tables.update({"lines": alloc.lines, "shipments": alloc.shipments})
+    if alloc.dispatch is not None:
+        tables["dispatch"] = alloc.dispatch
     statuses = [alloc.status]
     manifests, stops, routes_rows = [], [], []
-    if alloc.status == "optimal":
+    if planned:
         routes, note = plan_day(inp, alloc, day)
         depot_kpis = []
         for r in routes:
