@@ -69,9 +69,8 @@ class _Cover:
             cap = int(math.ceil(max_need / t - 1e-9))
             people = np.repeat(sel, np.minimum(avail[sel], cap).astype(np.int64))
             self.cheapest.append(people[np.argsort(cost[people], kind="stable")[:cap]])
-        self.prefix = [np.r_[0.0, np.cumsum(cost[p])] for p in self.cheapest]
-        grids = np.meshgrid(*[np.arange(len(p)) for p in self.prefix[:-1]], indexing="ij")
-        self.grids = [g.ravel() for g in grids]
+        self.prefix = [np.concatenate(([0.0], np.cumsum(cost[p]))) for p in self.cheapest]
+        self.grids = [g.ravel() for g in np.indices([len(p) for p in self.prefix[:-1]])] if len(self.types) > 1 else []
         shape = len(self.grids[0]) if self.grids else 1
         self.got = sum((g * float(t) for g, t in zip(self.grids, self.types, strict=False)), np.zeros(shape))
         self.base = sum((p[g] for p, g in zip(self.prefix, self.grids, strict=False)), np.zeros(shape))
@@ -156,20 +155,28 @@ class DualHeuristic:
         base = sum(float(g[n]) for g, n in zip(gains, cfg0, strict=True))
         rooms = self.inp.hospitals[h].operating_rooms
         tables: dict[Specialty, _Cover] = {}
-        for r, js in hosp.arcs.items():
-            js = js[free[self.form.arc_k[js]] > 0]
-            avail = np.minimum(self.form.mip.ub[js], free[self.form.arc_k[js]])
-            per_slot = HOURS_PER_WEEK * self.need.get(r, self.s.template.surgeons)
-            tables[r] = _Cover(self.hours[js], -price[js], avail, js, max(0.0, rooms * per_slot - have.get(r, 0.0)))
         cache: dict[tuple[Specialty, float], tuple[float, dict[int, int]]] = {}
 
         def cover(r: Specialty, need: float) -> tuple[float, dict[int, int]]:
             k = (r, round(max(0.0, need - have.get(r, 0.0)), 6))
+            if k[1] <= 0:
+                return 0.0, {}
             if k not in cache:
-                cache[k] = tables[r](k[1]) if r in tables else ((0.0, {}) if k[1] <= 0 else (math.inf, {}))
+                if r not in hosp.arcs:
+                    return math.inf, {}
+                if r not in tables:  # built when first needed: most configurations are pruned before
+                    js = hosp.arcs[r]
+                    js = js[free[self.form.arc_k[js]] > 0]
+                    avail = np.minimum(self.form.mip.ub[js], free[self.form.arc_k[js]])
+                    per_slot = HOURS_PER_WEEK * self.need.get(r, self.s.template.surgeons)
+                    tables[r] = _Cover(self.hours[js], -price[js], avail, js,
+                                       max(0.0, rooms * per_slot - have.get(r, 0.0)))
+                cache[k] = tables[r](k[1])
             return cache[k]
 
         best_val, best = 1e-9, None
+        if sum(cfg0) >= rooms or all(n == len(ch) for n, ch in zip(cfg0, hosp.chains, strict=True)):
+            return None  # every room or every useful slot already runs
         for cfg in hosp.configs:
             if cfg == cfg0 or any(a < b for a, b in zip(cfg, cfg0, strict=True)):
                 continue
