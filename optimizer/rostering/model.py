@@ -1,5 +1,9 @@
 """Solve a roster with CP-SAT: greedy hint, full-model solve, LNS decomposition, validation, explanation.
 
+Small instances get one full CP-SAT solve. Larger ones (``use_decomposition``) start from a person-by-person
+roster; up to ``column_generation_max_cells`` (without fairness rules) column generation gives the bound and,
+by a dive, the start of the people LNS (``colgen.py``); above it a short full solve does, as before.
+
 ``solve(inst, settings)`` is the one entry point used by the CLI, the benchmark and re-planning. The wall time
 is measured around the whole call (model building, greedy, CP-SAT, LNS, validation). Every returned roster is
 re-checked by the independent validator (``validate.py``); its recomputed objective is the one reported.
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from optimizer.rostering import colgen
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.decompose import split_by_role
 from optimizer.rostering.explain import explain_infeasibility
@@ -85,6 +90,11 @@ def use_decomposition(inst: RosterInstance, settings: RosterSettings) -> bool:
         return settings.decomposition == "always"
     cells = len(inst.staff) * inst.horizon * len(inst.shifts)
     return cells >= settings.decomposition_min_cells
+
+
+def use_column_generation(inst: RosterInstance, settings: RosterSettings) -> bool:
+    """Whether the LNS starts from column generation (see ``RosterSettings.column_generation_max_cells``)."""
+    return colgen.applies(inst) and _cells(inst) <= settings.column_generation_max_cells
 
 
 def solve(inst: RosterInstance, settings: RosterSettings | None = None, hint: Roster | None = None) -> RosterPlan:
@@ -169,6 +179,8 @@ def _solve_part(
         constructed = construct(inst, time.monotonic() + remaining / 2, settings.seed)
         if constructed is not None and validate(inst, constructed).feasible:
             hint, constructed_at = constructed, time.monotonic() - t0
+            if use_column_generation(inst, settings):
+                return _colgen_part(inst, settings, t0, deadline, constructed, constructed_at, greedy_obj)
         else:
             constructed = None
     if hint is not None:
@@ -208,6 +220,42 @@ def _solve_part(
         status="optimal" if proven else "feasible",
         objective=report.objective,
         bound=float(report.objective) if proven else bound,
+        gap=gap,
+        solve_seconds=time.monotonic() - t0,
+        first_feasible_seconds=first,
+        roster=roster,
+        breakdown=report.breakdown,
+        violations=[v.message for v in report.violations],
+        greedy_objective=greedy_obj,
+        lns_steps=steps,
+        seed=settings.seed,
+    )
+
+
+def _colgen_part(
+    inst: RosterInstance, settings: RosterSettings, t0: float, deadline: float, start: Roster, first: float,
+    greedy_obj: int | None,
+) -> RosterPlan:
+    """Column generation from the constructed roster ``start``: the root LP gives the lower bound, a dive the
+    roster the LNS improves until ``deadline``."""
+    limit = deadline - t0
+    cg = colgen.ColumnGeneration(inst, start, settings.seed, settings.workers)
+    cg.root(min(deadline, t0 + settings.colgen_root_share * limit))
+    dived = cg.dive(min(deadline, t0 + settings.colgen_dive_share * limit))
+    roster, objective = start, validate(inst, start).objective
+    dive_report = validate(inst, dived)
+    if dive_report.feasible and dive_report.objective < objective:
+        roster, objective = dived, dive_report.objective
+    bound = colgen.ceil_bound(cg.lower_bound)
+    lower = bound if bound is not None else 0
+    roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, lower)
+    report = validate(inst, roster)
+    proven = bound is not None and report.objective <= bound
+    gap = 0.0 if proven else None if bound is None else (report.objective - bound) / max(1, report.objective)
+    return RosterPlan(
+        status="optimal" if proven else "feasible",
+        objective=report.objective,
+        bound=float(report.objective) if proven else None if bound is None else float(bound),
         gap=gap,
         solve_seconds=time.monotonic() - t0,
         first_feasible_seconds=first,

@@ -42,6 +42,23 @@ class RosterSettings(BaseModel):
         "3,457 against 4,090) but lost on Instance5 (896 cells: 1,240 against 1,153), and the full solve proves "
         "Instance1-4 optimal (benchmarks/results/rostering.md)",
     )
+    column_generation_max_cells: int = Field(
+        10000, ge=0,
+        description="when the LNS is used and the instance has no fairness rule and at most this many person x day "
+        "x shift cells, column generation (colgen.py) replaces the short full solve: its root LP gives the bound "
+        "and a dive the LNS start. 60 s, seed 0: Instance8 1,403 against 1,733, Instance10 4,635 against 4,659, "
+        "Instance11 3,443 against 3,452; Instance12 (16,800 cells) 5,457 against 4,214, its root does not converge "
+        "in time (benchmarks/results/rostering.md)",
+    )
+    colgen_root_share: float = Field(
+        0.35, gt=0, lt=1,
+        description="share of the time limit (from the start of the call) by which the column generation root stops",
+    )
+    colgen_dive_share: float = Field(
+        0.6, gt=0, lt=1,
+        description="share of the time limit by which the dive must end (the people not fixed by then are rounded "
+        "to their largest LP column); the LNS gets the rest",
+    )
     full_solve_share: float = Field(
         0.1, gt=0, le=1,
         description="share of the time limit given to the first full-model solve (hinted with the person-by-person "
