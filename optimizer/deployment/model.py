@@ -175,23 +175,25 @@ def _solve_lexicographic(
 
 
 def _guided_start(
-    inp: DeploymentInput, s: DeploymentSettings, form: Formulation, lp_x: np.ndarray, duals: np.ndarray,
+    inp: DeploymentInput, s: DeploymentSettings, form: Formulation, lp_x: np.ndarray, duals: list[np.ndarray],
     deadline: float,
 ) -> np.ndarray | None:
-    """The best feasible plan of the dual-price heuristic (duals made dual feasible, then as they are) and the
-    LP-guided greedy, as many as fit before ``deadline`` (None if none is feasible).
+    """The best feasible plan of the LP-guided greedy and the dual-price heuristic on each of ``duals`` (the
+    last pricing round's, then the round's before), made dual feasible and as they are, as many as fit
+    before ``deadline`` (None if none is feasible).
 
-    On 282 x 2,596 with converged duals the dual heuristic gives 9,474 weighted procedures/week and the
-    guided greedy 9,339; with the duals of an unconverged pricing round (the usual case in 10 s) either
-    dual variant can be the better one (9,468 / 9,301 at round 3, 9,436 / 9,451 at round 5), and the
-    greedy is kept for instances where the duals mislead. Each takes about 0.5 s at 282 hospitals.
+    The heuristic's plan moves by tens of weighted procedures/week with small changes of the duals: on
+    282 x 2,596, pricing rounds 3 / 4 / 5 give 9,504 / 9,437 / 9,437 with dual-feasible duals and 9,274 /
+    9,443 / 9,482 as they are (guided greedy 9,326 / 9,325 / 9,339), so the best of several is kept. Each run
+    takes about 0.45 s of CPU at 282 hospitals.
     """
     heuristic = DualHeuristic(inp, s, form)
-    plans = [heuristic.run(dual_feasible(form, duals), deadline)]
+    plans = [heuristic.run(dual_feasible(form, duals[0]), deadline)]
     if time.perf_counter() < deadline:
         plans.append(greedy_start(inp, s, form, lp_x, deadline))
-    if time.perf_counter() < deadline:
-        plans.append(heuristic.run(duals, deadline))
+    for d in [duals[0], *[v for e in duals[1:] for v in (dual_feasible(form, e), e)]]:
+        if time.perf_counter() < deadline:
+            plans.append(heuristic.run(d, deadline))
     ok = [x for x in plans if is_feasible(form.mip, x)]
     return max(ok, key=lambda x: float(form.mip.c @ x)) if ok else None
 

@@ -51,6 +51,7 @@ class PricingInfo:
     arcs_total: int
     repaired: bool = False
     lagrangian_bound: float = math.inf
+    earlier_duals: np.ndarray | None = None  # the optimal row duals of the round before the last
 
 
 class WarmLp:
@@ -60,6 +61,9 @@ class WarmLp:
         from optimizer.deployment.mip import _highs_model
 
         self.h = _highs_model(_subset(mip, a_csc, np.r_[arcs, others]), 60.0, 0, threads, 0.0, relax=True)
+        # HiGHS presolves again after every addCols; without presolve the 7 pricing rounds of 282 x 2,596 take
+        # 3.5 s of CPU instead of 5.2 s (same LP values, 9,611 instead of 9,608 after round 4)
+        self.h.setOptionValue("presolve", "off")
         self.col_arc = np.r_[arcs, np.full(len(others), -1)].astype(np.int64)  # arc id per LP column, -1 = other
         self.x = np.zeros(0)
 
@@ -144,7 +148,7 @@ def _price(
     if start is not None:
         work[start[:n_arc] > 0.5] = True
     lp = WarmLp(mip, a_csc, np.flatnonzero(work), others, threads)
-    rounds, z_lp, rc, last, z_prev = 0, math.inf, np.zeros(n_arc), None, -math.inf
+    rounds, z_lp, rc, last, earlier, z_prev = 0, math.inf, np.zeros(n_arc), None, None, -math.inf
     while True:
         rounds += 1
         status, z_lp, duals = lp.run(max(MIN_MIP_S, 0.7 * time_limit_s - (time.perf_counter() - t0)))
@@ -154,7 +158,7 @@ def _price(
             z_lp = math.inf  # out of time: no LP bound; keep the working set
             break
         rc = mip.c[:n_arc] - a_arc_t @ duals
-        last = duals
+        last, earlier = duals, last
         cand = np.flatnonzero(~work & (rc > 1e-9))
         stalled = z_lp - z_prev < PRICING_STALL * max(1.0, abs(z_lp))
         if len(cand) == 0 or stalled or time.perf_counter() - t0 > 0.6 * time_limit_s:
@@ -178,7 +182,7 @@ def _price(
     # A plan using an excluded arc j is worth at most z_LP + rc_j (only the Lagrangian bound if not converged).
     outside = lp_bound if len(excluded_pos) else (z_lp + float(rc[excl].max()) if excl.size else -math.inf)
     lp_x = lp.full_x(mip.n_cols, others) if last is not None else None
-    info = PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc)
+    info = PricingInfo(lp_bound, rounds, int(in_mip.sum()), n_arc, earlier_duals=earlier)
     return in_mip, lp_bound, outside, info, last, lp_x
 
 
@@ -186,15 +190,15 @@ def solve_priced(
     mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
     gap: float, start: np.ndarray | None = None,
     bound_fn: Callable[[np.ndarray], float] | None = None,
-    guided_start: Callable[[np.ndarray, np.ndarray], np.ndarray | None] | None = None,
+    guided_start: Callable[[np.ndarray, list[np.ndarray]], np.ndarray | None] | None = None,
     slot_cols: np.ndarray | None = None,
 ) -> tuple[MipResult, PricingInfo]:
     """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space.
 
     ``bound_fn(duals)`` gives a further upper bound valid over all arcs from the last pricing duals (the
     Lagrangian bound of :mod:`optimizer.deployment.lagrangian`); the tighter bound is reported.
-    ``guided_start(lp_x, duals)`` turns the pricing LP's solution and row duals into a feasible start (kept
-    when better).
+    ``guided_start(lp_x, duals)`` turns the pricing LP's solution and row duals (the last optimal round's,
+    then the round's before) into a feasible start (kept when better).
     ``slot_cols`` (the slot columns) turns the MIP into a search of the start's slot neighbourhood.
     """
     t0 = time.perf_counter()
@@ -216,7 +220,7 @@ def solve_priced(
         in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, start, a_csc,
                                                               others, time_limit_s, threads, t0)
         if guided_start is not None and lp_x is not None and time.perf_counter() - t0 < 0.8 * time_limit_s:
-            other = guided_start(lp_x, duals)
+            other = guided_start(lp_x, [d for d in (duals, info.earlier_duals) if d is not None])
             if other is not None and (start is None or mip.c @ other > mip.c @ start):
                 start = other
                 in_mip[start[:n_arc] > 0.5] = True
