@@ -213,23 +213,8 @@ def _solve_part(
     steps = 0
     if decompose and status != cp_model.OPTIMAL:
         roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, math.ceil(bound - 1e-6))
-    report = validate(inst, roster)
-    proven = status == cp_model.OPTIMAL or report.objective <= math.ceil(bound - 1e-6)
-    gap = 0.0 if proven else (report.objective - bound) / max(1, report.objective)
-    return RosterPlan(
-        status="optimal" if proven else "feasible",
-        objective=report.objective,
-        bound=float(report.objective) if proven else bound,
-        gap=gap,
-        solve_seconds=time.monotonic() - t0,
-        first_feasible_seconds=first,
-        roster=roster,
-        breakdown=report.breakdown,
-        violations=[v.message for v in report.violations],
-        greedy_objective=greedy_obj,
-        lns_steps=steps,
-        seed=settings.seed,
-    )
+    proven = status == cp_model.OPTIMAL
+    return _finished(inst, settings, roster, bound, proven, t0, first, greedy_obj, steps)
 
 
 def _colgen_part(
@@ -249,14 +234,22 @@ def _colgen_part(
     bound = colgen.ceil_bound(cg.lower_bound)
     lower = bound if bound is not None else 0
     roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, lower)
+    return _finished(inst, settings, roster, None if bound is None else float(bound), False, t0, first, greedy_obj,
+                     steps)
+
+
+def _finished(
+    inst: RosterInstance, settings: RosterSettings, roster: Roster, bound: float | None, proven: bool, t0: float,
+    first: float | None, greedy_obj: int | None, steps: int,
+) -> RosterPlan:
+    """The plan of ``roster`` as the validator sees it; optimal when ``proven`` or when it meets ``bound``."""
     report = validate(inst, roster)
-    proven = bound is not None and report.objective <= bound
-    gap = 0.0 if proven else None if bound is None else (report.objective - bound) / max(1, report.objective)
+    proven = proven or bound is not None and report.objective <= math.ceil(bound - 1e-6)
     return RosterPlan(
         status="optimal" if proven else "feasible",
         objective=report.objective,
-        bound=float(report.objective) if proven else None if bound is None else float(bound),
-        gap=gap,
+        bound=float(report.objective) if proven else bound,
+        gap=0.0 if proven else None if bound is None else (report.objective - bound) / max(1, report.objective),
         solve_seconds=time.monotonic() - t0,
         first_feasible_seconds=first,
         roster=roster,
