@@ -98,7 +98,7 @@ def test_time_budget_spent_still_gives_a_feasible_named_plan() -> None:
     plan = A.solve_allocation(inp, AllocationSettings(total_time_limit=1e-9))
     assert plan.status == "feasible"
     assert "not started: the allocation's time budget was spent" in plan.explanation
-    assert "per-SKU plan scaled down to each depot's dispatch capacity, topped up greedily" in plan.explanation
+    assert "per-SKU plan scaled down to each depot's dispatch capacity, completed SKU by SKU" in plan.explanation
     assert validate_allocation(inp, plan.shipments).ok
     assert plan.dispatch.set_index("depot_id").at["D1", "m3"] <= 0.015 + 1e-12
     # The top-up fills H2 from the uncongested depot; H1 gets part of D1's 15 units (the optimum gives it all).

@@ -68,7 +68,7 @@ def distribute(
     out: Path | None = typer.Option(None, "--out", help="folder for manifests (CSV, XLSX) and GeoJSON"),
     engine: str | None = typer.Option(None, "--engine", help="pyvrp | ortools (default pyvrp)"),
     time_limit: float | None = typer.Option(None, "--time-limit", help="seconds of routing search per depot (10)"),
-    seed: int | None = typer.Option(None, "--seed", help="random seed (1)"),
+    seed: int | None = typer.Option(None, "--seed", help="random seed of routing and allocation (1)"),
     distance_matrix: Path | None = typer.Option(
         None, "--distance-matrix", help="CSV from,to,km (depot ids / CLUES) overriding haversine x detour"),
     central_supply: Path | None = typer.Option(
@@ -90,7 +90,10 @@ def distribute(
     sc, dataset = resolve_inputs(dataset, scenario, as_json)
     base = sc.distribution if sc is not None else DistributionSettings(routing=RoutingSettings())
     given = {k: v for k, v in {"engine": engine, "time_limit": time_limit, "seed": seed}.items() if v is not None}
-    settings = base.model_copy(update={"routing": base.routing.model_copy(update=given)})
+    update = {"routing": base.routing.model_copy(update=given)}
+    if seed is not None:  # one seed for the run: routing search and the allocation's HiGHS runs
+        update["allocation"] = base.allocation.model_copy(update={"seed": seed})
+    settings = base.model_copy(update=update)
     try:
         result = run_distribution(dataset, when, settings, out, matrix_file=distance_matrix,
                                   central_supply=central_supply)

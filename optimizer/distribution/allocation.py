@@ -311,11 +311,6 @@ def _expand(c: _Columns, y: np.ndarray, arcs: pd.DataFrame, lots: pd.DataFrame) 
     return x
 
 
-#: Columns from which the total-fill tier runs HiGHS's interior point method (then crossover to a basis for
-#: the transport tier): on the national week the primal simplex needed over 120 s for that tier.
-IPM_COLUMNS = 50_000
-
-
 @dataclass
 class _LexResult:
     x: np.ndarray
@@ -396,8 +391,6 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
             break
         h.changeColsCost(n + m, np.arange(n + m, dtype=np.int32), cost)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
-        if name == "total_fill" and n >= IPM_COLUMNS:
-            h.setOptionValue("solver", "ipm")
         t_tier = time.perf_counter()
         # HiGHS counts its time limit over the object's life; give each tier its own budget.
         h.setOptionValue("time_limit", float(h.getRunTime() + left))
@@ -470,28 +463,19 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     ccold = csku.map(med["cold_chain"]).astype(bool).to_numpy()
 
     method = "per-SKU decomposition (dispatch capacity not binding)"
-    y = np.zeros(len(c.table))
-    result = _LexResult(y, {}, {})
-    groups = pd.Series(np.arange(len(c.table))).groupby(csku.to_numpy()) if settings.decompose else []
-    for _, idx in groups:
-        i = idx.to_numpy()
-        sub = c.table.iloc[i].reset_index(drop=True)
-        part = _lexicographic(sub, c.room[i], lines, lot_units, c.pool_units, cvol[i], ckg[i], ccold[i], None,
-                              settings, math.inf)
-        y[i] = part.x
-        for k, v in part.tiers.items():
-            result.tiers[k] = result.tiers.get(k, 0.0) + v
-        for k, v in part.tier_seconds.items():
-            result.tier_seconds[k] = result.tier_seconds.get(k, 0.0) + v
-        if part.status != "optimal":
-            result.status, result.explanation = part.status, part.explanation
+    t_dec = time.perf_counter()
+    result = _per_sku(c, lines, lot_units, cvol, ckg, ccold, None, settings) if settings.decompose else None
+    t_dec = time.perf_counter() - t_dec
+    y = result.x if result is not None else np.zeros(len(c.table))
     use = dispatch_use(c.table, y, cvol, ckg, ccold, caps)
-    if not settings.decompose or result.status != "optimal" or use["over"].any():
+    if result is None or result.status != "optimal" or use["over"].any():
         method = "full LP (dispatch capacity binding)"
-        exact_parts = settings.decompose and result.status == "optimal"
+        exact_parts = result is not None and result.status == "optimal"
         t_upper = _sku_min_fill(c.table, y, need) + 1e-7 if exact_parts else None
+        # Keep time for the per-SKU completion should the full LP stop early (it costs about a decomposition).
+        reserve = 1.5 * t_dec + 5.0 if settings.decompose else 0.0
         full = _lexicographic(c.table, c.room, lines, lot_units, c.pool_units, cvol, ckg, ccold, caps, settings,
-                              deadline, t_upper)
+                              deadline - reserve, t_upper)
         if full.status in ("feasible", "time_limit"):
             full = _best_at_hand(full, y, use, c, lines, lot_units, cvol, ckg, ccold, caps, settings)
         result = full
@@ -611,13 +595,58 @@ def dispatch_binding(use: pd.DataFrame) -> str:
             "more this week, so facilities they serve stay short even where stock is left")
 
 
+def _per_sku(c: _Columns, lines: pd.DataFrame, lot_units: np.ndarray, vol: np.ndarray, kg: np.ndarray,
+             cold: np.ndarray, shares: pd.DataFrame | None, settings: AllocationSettings) -> _LexResult:
+    """The five tiers for each SKU on its own (columns of other SKUs do not enter its rows); ``shares`` (one
+    row per (sku, depot_id) with the four dispatch columns) gives each SKU its own slice of every depot's
+    dispatch capacity, None drops the dispatch rows. Tier values and times are summed over SKUs."""
+    y = np.zeros(len(c.table))
+    out = _LexResult(y, {}, {})
+    sku = c.table["sku"].to_numpy()
+    for s, idx in pd.Series(np.arange(len(c.table))).groupby(sku):
+        i = idx.to_numpy()
+        caps = None if shares is None else shares.xs(s, level="sku")
+        part = _lexicographic(c.table.iloc[i].reset_index(drop=True), c.room[i], lines, lot_units, c.pool_units,
+                              vol[i], kg[i], cold[i], caps, settings, math.inf)
+        y[i] = part.x
+        for k, v in part.tiers.items():
+            out.tiers[k] = out.tiers.get(k, 0.0) + v
+        for k, v in part.tier_seconds.items():
+            out.tier_seconds[k] = out.tier_seconds.get(k, 0.0) + v
+        if part.status != "optimal":
+            out.status, out.explanation = part.status, part.explanation
+    return out
+
+
+def _shares(c: _Columns, y: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,
+            caps: pd.DataFrame) -> pd.DataFrame:
+    """Each SKU's slice of each depot's weekly dispatch capacity: what plan ``y`` uses, plus the capacity ``y``
+    leaves unused split in proportion to use (equally when nothing is used); slices sum to the capacity."""
+    per_unit = {"dispatch_m3": vol, "dispatch_kg": kg, "cold_dispatch_m3": vol * cold, "cold_dispatch_kg": kg * cold}
+    frame = pd.DataFrame({"sku": c.table["sku"].to_numpy(), "depot_id": c.table["depot_id"].to_numpy(),
+                          **{k: y * v for k, v in per_unit.items()}})
+    used = frame.groupby(["sku", "depot_id"])[list(per_unit)].sum()
+    depot = used.index.get_level_values("depot_id")
+    for col in per_unit:
+        total = used[col].groupby(level="depot_id").transform("sum").to_numpy()
+        count = used[col].groupby(level="depot_id").transform("size").to_numpy()
+        slack = np.maximum(0.0, caps.loc[depot, col].to_numpy(float) - total)
+        weight = np.where(total > 0, used[col].to_numpy() / np.where(total > 0, total, 1.0), 1.0 / count)
+        used[col] = used[col].to_numpy() + slack * weight
+    return used
+
+
 def _best_at_hand(full: _LexResult, y_dec: np.ndarray, use_dec: pd.DataFrame, c: _Columns, lines: pd.DataFrame,
                   lot_units: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray, caps: pd.DataFrame,
                   settings: AllocationSettings) -> _LexResult:
-    """A feasible plan when the full LP stopped early: the last finished tier's optimum (it keeps the earlier
-    tiers optimal) or, when no tier finished, the per-SKU decomposition's plan scaled down at each depot to
-    its dispatch capacity (every row is ``<=`` with non-negative coefficients, so scaling keeps them all);
-    then topped up greedily."""
+    """A feasible plan when the full LP stopped early, completed SKU by SKU.
+
+    Start: the last finished tier's optimum (it keeps the earlier tiers optimal) or, when no tier finished, the
+    per-SKU decomposition's plan scaled down at each depot to its dispatch capacity (every row is ``<=`` with
+    non-negative coefficients, so scaling keeps them all). Completion: each depot's dispatch capacity is cut
+    into per-SKU slices (:func:`_shares`: the start's use plus the unused rest), the SKUs then separate and
+    each is solved through all five tiers within its slices (the start is feasible there, so no SKU's tier
+    value drops below the start's); a greedy pass (:func:`_top_up`) adds what rounding of slices left."""
     if full.tiers:
         y, source = full.x, f"the optimum of tier '{list(full.tiers)[-1]}'"
     else:
@@ -629,8 +658,12 @@ def _best_at_hand(full: _LexResult, y_dec: np.ndarray, use_dec: pd.DataFrame, c:
             factor = np.minimum(factor, np.clip(ratio, 0.0, 1.0))
         y = y_dec * pd.Series(factor, index=u.index).reindex(c.table["depot_id"]).to_numpy(float) * (1 - 1e-9)
         source = "the per-SKU plan scaled down to each depot's dispatch capacity"
+    done = _per_sku(c, lines, lot_units, vol, kg, cold, _shares(c, y, vol, kg, cold, caps) * (1 - 1e-9), settings)
+    if done.status == "optimal":
+        y, source = done.x, source + ", completed SKU by SKU within per-SKU slices of dispatch capacity"
     y = _top_up(y, c, lines, lot_units, vol, kg, cold, caps)
-    note = f"{full.explanation}; plan = {source}, topped up greedily (feasible, not proven lexicographically optimal)"
+    note = (f"{full.explanation}; plan = {source}, topped up greedily (feasible; tiers after the stopped one "
+            "not proven optimal)")
     return _LexResult(y, full.tiers, full.tier_seconds, "feasible", note)
 
 
