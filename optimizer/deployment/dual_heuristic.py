@@ -195,8 +195,9 @@ class DualHeuristic:
                 people[j] = people.get(j, 0) + n
         return best, people
 
-    def run(self, duals: np.ndarray, deadline: float | None = None) -> np.ndarray:
-        """A feasible column vector (rooms, hours, class sizes, pins, budget) from the class-row duals."""
+    def run(self, duals: np.ndarray, deadline: float | None = None, order: np.ndarray | None = None) -> np.ndarray:
+        """A feasible column vector (rooms, hours, class sizes, pins, budget) from the class-row duals;
+        hospitals are staffed in ``order`` (hospital indices; default: index order)."""
         form, s = self.form, self.s
         n_arc = form.n_arc
         lam = np.where(form.class_row >= 0, duals[np.maximum(form.class_row, 0)], 0.0)
@@ -230,8 +231,9 @@ class DualHeuristic:
         # the people left at their own cost (km, bonus and incentive)
         at_duals = arc_c - np.maximum(lam[form.arc_k], 0.0) - mu * self.bonus
         own = arc_c - s.incentive_weight * self.incentive - mu * self.bonus
+        sequence = list(self.hospitals) if order is None else [int(h) for h in order if int(h) in self.hospitals]
         for price in (at_duals, own):
-            for h in self.hospitals:
+            for h in sequence:
                 if late():
                     break
                 got = self._best(h, price, free, cfgs[h], have[h])

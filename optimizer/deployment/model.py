@@ -42,6 +42,8 @@ GREEDY_MIN_SHARE = 0.1
 #: plans the MIP then improves, and at 1x in 10 s the MIP rarely improves on them, so they come first.
 HEURISTIC_SHARE = 0.7
 HEURISTIC_MIN_SHARE = 0.2
+#: Dual-price heuristic runs at most (the MIP gets the rest of a long time limit).
+MAX_DUAL_RUNS = 12
 
 
 def _reserve_s(inp: DeploymentInput) -> float:
@@ -178,22 +180,28 @@ def _guided_start(
     inp: DeploymentInput, s: DeploymentSettings, form: Formulation, lp_x: np.ndarray, duals: list[np.ndarray],
     deadline: float,
 ) -> np.ndarray | None:
-    """The best feasible plan of the LP-guided greedy and the dual-price heuristic on each of ``duals`` (the
-    last pricing round's, then the round's before), made dual feasible and as they are, as many as fit
-    before ``deadline`` (None if none is feasible).
+    """The best feasible plan of the LP-guided greedy and up to :data:`MAX_DUAL_RUNS` runs of the dual-price
+    heuristic, as many as fit before ``deadline`` (None if none is feasible): on each of ``duals`` (the last
+    pricing round's, then the round's before), made dual feasible and as they are, with hospitals in index
+    order, then again in orders drawn from the seed.
 
-    The heuristic's plan moves by tens of weighted procedures/week with small changes of the duals: on
-    282 x 2,596, pricing rounds 3 / 4 / 5 give 9,504 / 9,437 / 9,437 with dual-feasible duals and 9,274 /
-    9,443 / 9,482 as they are (guided greedy 9,326 / 9,325 / 9,339), so the best of several is kept. Each run
-    takes about 0.45 s of CPU at 282 hospitals.
+    The heuristic's plan moves by tens of weighted procedures/week with small changes of the duals or the
+    order: on 282 x 2,596, pricing rounds 3 / 4 / 5 give 9,504 / 9,437 / 9,437 with dual-feasible duals and
+    9,274 / 9,443 / 9,482 as they are (guided greedy 9,326 / 9,325 / 9,339), and six orders on round 4's
+    dual-feasible duals give 9,375-9,472, so the best of several is kept. Each run takes about 0.45 s of CPU.
     """
     heuristic = DualHeuristic(inp, s, form)
-    plans = [heuristic.run(dual_feasible(form, duals[0]), deadline)]
+    variants = [v for d in duals for v in (dual_feasible(form, d), d)]
+    plans = [heuristic.run(variants[0], deadline)]
     if time.perf_counter() < deadline:
         plans.append(greedy_start(inp, s, form, lp_x, deadline))
-    for d in [duals[0], *[v for e in duals[1:] for v in (dual_feasible(form, e), e)]]:
-        if time.perf_counter() < deadline:
-            plans.append(heuristic.run(d, deadline))
+    hospitals = np.array(sorted(heuristic.hospitals), dtype=np.int64)
+    rng = np.random.default_rng(s.seed)
+    for i in range(1, MAX_DUAL_RUNS):
+        if time.perf_counter() >= deadline:
+            break
+        order = None if i < len(variants) else rng.permutation(hospitals)  # then hospitals in seeded orders
+        plans.append(heuristic.run(variants[i % len(variants)], deadline, order))
     ok = [x for x in plans if is_feasible(form.mip, x)]
     return max(ok, key=lambda x: float(form.mip.c @ x)) if ok else None
 
