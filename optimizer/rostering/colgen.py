@@ -56,6 +56,8 @@ PRICE_LIMIT_S = 1.0
 ROOT_GAP = 0.002
 #: The dive fixes every person whose largest LP column has at least this value (else the single largest).
 FIX_VALUE = 0.9
+#: Weight of the best-bound duals in the smoothed pricing duals (Wentges); 0 prices at the LP duals.
+SMOOTHING = 0.5
 #: Pricing rounds after each fixing of the dive (fewer when no column improves).
 DIVE_ITERATIONS = 1
 
@@ -194,16 +196,16 @@ class _Master:
         return self.h.getInfo().objective_function_value, np.asarray(self.h.getSolution().row_dual, dtype=float)
 
 
-def _price(pricer: _Pricer, duals: np.ndarray, E: int, mu: float, seconds: float, seed: int,
-           horizon: int) -> tuple[list[tuple[tuple[str, ...], float]], float | None]:
-    """Rows of ``pricer``'s person with negative reduced cost, and a lower bound on their least reduced cost
-    (None when the solve was cut short without a bound)."""
+def _price(pricer: _Pricer, pi: np.ndarray, seconds: float, seed: int,
+           horizon: int) -> tuple[list[tuple[str, ...]], float | None]:
+    """Rows of ``pricer``'s person met while minimising ``own cost - pi . cover filled`` (``pi``: one value per
+    cover line), and a lower bound on that minimum (None when the solve was cut short without a solution)."""
     m = pricer.model
     terms = [SCALE * pricer.own_cost]
     for key, var in pricer.x.items():
-        pi = sum(duals[E + i] for i in pricer.lines_of[key])
-        if pi:
-            terms.append(-int(round(SCALE * pi)) * var)
+        value = sum(pi[i] for i in pricer.lines_of[key])
+        if value:
+            terms.append(-int(round(SCALE * value)) * var)
     m.Minimize(sum(terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, seconds)
@@ -214,9 +216,12 @@ def _price(pricer: _Pricer, duals: np.ndarray, E: int, mu: float, seconds: float
     status = solver.Solve(m, collect)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return [], None
-    rows = [(row, obj / SCALE - mu) for row, obj in collect.rows if obj / SCALE - mu < -RC_TOL]
-    bound = solver.BestObjectiveBound() / SCALE - mu
-    return rows, bound
+    return [row for row, _ in collect.rows], solver.BestObjectiveBound() / SCALE
+
+
+def _filled(pricer: _Pricer, row: tuple[str, ...], pi: np.ndarray) -> float:
+    """``pi . cover filled`` of one row: the dual value of the cover it gives."""
+    return sum(pi[i] for d, s in enumerate(row) if s for i in pricer.lines_of[(pricer.person.id, d, s)])
 
 
 class ColumnGeneration:
@@ -240,45 +245,74 @@ class ColumnGeneration:
         self.lp_value: float | None = None
         self.iterations = 0
         self.converged = False
+        self.center: np.ndarray | None = None  # cover duals of the best Lagrangian bound (smoothing centre)
+        self._mispriced = False
+        self._requirement = np.array([c.requirement for c in inst.cover], dtype=float)
         # a pricing bound is off by at most half a scaled unit per cell (duals rounded to integers)
         self._rounding = sum(len(p.x) for p in self.pricers) * 0.5 / SCALE
 
     def iterate(self, deadline: float) -> int | None:
         """One LP solve and one pricing round of the people not fixed; the number of columns added, or None
-        when the LP could not be solved in time (or is infeasible: a hard minimum no column set can meet)."""
+        when the LP could not be solved in time (or is infeasible: a hard minimum no column set can meet).
+
+        Before the dive, people are priced at smoothed duals (Wentges): ``SMOOTHING`` x the duals of the best
+        Lagrangian bound so far plus the rest x the LP duals, which damps the oscillation of the LP duals and
+        cuts the iterations. A row enters when its reduced cost at the LP duals is negative; when no row does
+        (a mis-price) the next round prices at the LP duals alone, and only a round at the LP duals that adds
+        nothing proves convergence.
+        """
         lp = self.master.solve_lp(deadline - time.monotonic())
         if lp is None:
             return None
         self.lp_value, duals = lp
         self.iterations += 1
         E = len(self.inst.staff)
+        mu, pi_lp = duals[:E], duals[E:]
+        exact = not self.fixed  # a Lagrangian bound needs every person priced on the unrestricted master
+        alpha = SMOOTHING if exact and self.center is not None and not self._mispriced else 0.0
+        pi = pi_lp if alpha == 0.0 else alpha * self.center + (1 - alpha) * pi_lp
         seed = self.seed + self.iterations
 
-        def price(k: int) -> tuple[_Pricer, list[tuple[tuple[str, ...], float]], float | None]:
+        def price(k: int) -> tuple[int, list[tuple[str, ...]], float | None]:
             left = deadline - time.monotonic()
             if left <= 0:
-                return self.pricers[k], [], None
-            rows, rc_bound = _price(self.pricers[k], duals, E, duals[k], min(left, PRICE_LIMIT_S), seed,
-                                    self.inst.horizon)
-            return self.pricers[k], rows, rc_bound
+                return k, [], None
+            rows, least = _price(self.pricers[k], pi, min(left, PRICE_LIMIT_S), seed, self.inst.horizon)
+            return k, rows, least
 
         # CP-SAT releases the GIL while it solves, so people are priced in parallel threads
         with ThreadPoolExecutor(self.workers) as pool:
             priced = list(pool.map(price, self.active))
         added = 0
-        exact = not self.fixed
-        total_rc = 0.0
-        for p, rows, rc_bound in priced:
-            for row, _rc in rows:
-                added += self.master.add(p, row, _row_cost(self.inst, p.person, row))
-            if rc_bound is None:
+        lagrangian = float(pi @ self._requirement) + self._slack_term(pi)
+        for k, rows, least in priced:
+            p = self.pricers[k]
+            for row in rows:
+                cost = _row_cost(self.inst, p.person, row)
+                if cost - _filled(p, row, pi_lp) - mu[k] < -RC_TOL:
+                    added += self.master.add(p, row, cost)
+            if least is None:
                 exact = False
             else:
-                total_rc += min(0.0, rc_bound)
+                lagrangian += least
         if exact:
-            bound = self.lp_value + total_rc - self._rounding
-            self.lower_bound = bound if self.lower_bound is None else max(self.lower_bound, bound)
+            bound = lagrangian - self._rounding
+            if self.lower_bound is None or bound > self.lower_bound:
+                self.lower_bound, self.center = bound, pi
+        if self.center is None:
+            self.center = pi_lp
+        self._mispriced = added == 0 and alpha > 0.0
         return added
+
+    def _slack_term(self, pi: np.ndarray) -> float:
+        """The under/over slacks' part of the Lagrangian function at cover duals ``pi`` (0 without hard minima:
+        LP duals lie in [-weight over, weight under] and so do their convex combinations)."""
+        total = 0.0
+        for i, c in enumerate(self.inst.cover):
+            if c.minimum > 0:
+                total += min(0.0, c.weight_under - pi[i]) * max(0, c.requirement - c.minimum)
+                total += (c.weight_over + pi[i]) * max(0, c.minimum - c.requirement)
+        return total
 
     def root(self, deadline: float) -> None:
         """Price until no column improves (converged), the Lagrangian bound is within ``ROOT_GAP`` of the LP
@@ -287,7 +321,7 @@ class ColumnGeneration:
             added = self.iterate(deadline)
             if added is None:
                 return
-            if added == 0 and self.lower_bound is not None and self.lp_value is not None:
+            if added == 0 and not self._mispriced and self.lower_bound is not None:
                 self.converged = True
                 return
             if (self.lower_bound is not None and self.lp_value is not None
