@@ -8,6 +8,7 @@ from this plan, so a time-limited run never returns less than the greedy plan.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -214,19 +215,31 @@ def _least_hours(
         cap = int(np.ceil(deficit / t - 1e-9))
         pos = np.flatnonzero(hrs == t)[:cap]
         ranks.append(np.repeat(pos, np.minimum(free[arc_k[arcs[pos]]], cap))[:cap].tolist())
+    combos = _fewest_hours(round(deficit, 6), tuple(types), tuple(len(r) for r in ranks))
+    if not combos:
+        return []
     prefix = [[0, *itertools.accumulate(r)] for r in ranks]
-    best: tuple[float, int, int] | None = None
-    best_counts: tuple[int, ...] = ()
+    best = min(combos, key=lambda full: sum(p[n] for p, n in zip(prefix, full, strict=True)))
+    return [int(arcs[i]) for r, n in zip(ranks, best, strict=True) for i in r[:n]]
+
+
+@functools.lru_cache(maxsize=65536)
+def _fewest_hours(deficit: float, types: tuple[float, ...], caps: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """Every count combination (people per hour value, at most ``caps``) with at least ``deficit`` hours and
+    the fewest hours over it, then the fewest people; () when none covers ``deficit``. Cached: the same
+    deficits and pools recur across hospitals and slots."""
+    out: list[tuple[int, ...]] = []
+    best: tuple[float, int] | None = None
     *head, last = types
-    for counts in itertools.product(*[range(len(r) + 1) for r in ranks[:-1]]):
+    for counts in itertools.product(*[range(cap + 1) for cap in caps[:-1]]):
         got = sum(n * t for n, t in zip(counts, head, strict=True))
         rest = max(0, math.ceil((deficit - got) / last - 1e-9))
-        if rest > len(ranks[-1]):
+        if rest > caps[-1]:
             continue
         full = (*counts, rest)
-        key = (round(got + rest * last - deficit, 6), sum(full), sum(p[n] for p, n in zip(prefix, full, strict=True)))
+        key = (round(got + rest * last - deficit, 6), sum(full))
         if best is None or key < best:
-            best, best_counts = key, full
-    if best is None:
-        return []
-    return [int(arcs[i]) for r, n in zip(ranks, best_counts, strict=True) for i in r[:n]]
+            best, out = key, [full]
+        elif key == best:
+            out.append(full)
+    return tuple(out)
