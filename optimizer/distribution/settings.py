@@ -34,7 +34,9 @@ class AllocationSettings(BaseModel):
     fleet_utilisation: float = Field(
         0.8, gt=0, le=1, description="share of the fleet's daily capacity (m3, kg) usable for the week"
     )
-    time_limit: float = Field(60.0, gt=0, description="seconds per lexicographic LP stage")
+    time_limit: float = Field(
+        120.0, gt=0, description="seconds per lexicographic LP stage (the national full LP's max-min stage "
+        "took 51-89 s at load 3; total_time_limit bounds the sum)")
     total_time_limit: float = Field(
         180.0, gt=0, description="seconds for the whole allocation (all stages); when the full LP stops early "
         "the best feasible plan at hand is kept (status feasible) and the stopped stage is named")
