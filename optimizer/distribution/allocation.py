@@ -118,7 +118,9 @@ class AllocationInput:
 class AllocationPlan:
     """Shipments and fill rates; ``tiers`` holds each lexicographic optimum in order."""
 
-    status: str  # of the LP tiers: "optimal" | "time_limit" | "infeasible" (whole units: see validator tiers)
+    # Of the LP tiers: "optimal" | "feasible" (the full LP stopped early: best plan at hand, see explanation) |
+    # "time_limit" (no plan) | "infeasible"; whole units: see the validator's tiers.
+    status: str
     shipments: pd.DataFrame  # depot_id, lot_id, clues, sku, units (whole units, see ``_round_units``)
     lines: pd.DataFrame  # clues, sku, need, shipped, fill, criticality, suppliable
     objective: float = 0.0  # tier-4 value: total line fill
