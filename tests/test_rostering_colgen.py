@@ -78,3 +78,17 @@ def test_fairness_rules_keep_the_full_solve() -> None:
     inst.fairness = [FairnessRule("nights", "shifts", 7, frozenset({"N"}))]
     assert not colgen.applies(inst)
     assert not use_column_generation(inst, RosterSettings(decomposition="always"))
+
+
+@pytest.mark.parametrize(("seed", "horizon", "shifts"), SEEDS[:3])
+def test_person_gaps_split_the_distance_to_the_bound(seed, horizon, shifts) -> None:
+    inst = random_instance(seed, horizon, shifts, staff=3)
+    start = _start(inst)
+    cg = colgen.ColumnGeneration(inst, start, seed=0)
+    assert cg.person_gaps(start) is None  # no bound yet
+    cg.root(time.monotonic() + 20)
+    gaps = cg.person_gaps(start)
+    assert gaps is not None and set(gaps) == set(inst.staff_ids)
+    assert all(g >= 0 for g in gaps.values())
+    # objective - L(pi) = sum of the people's gaps + the cover slacks' (non-negative) part
+    assert sum(gaps.values()) <= validate(inst, start).objective - cg.lower_bound + 1e-6

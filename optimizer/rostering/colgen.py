@@ -55,11 +55,13 @@ PRICE_LIMIT_S = 1.0
 #: The root stops once the Lagrangian bound is within this share of the LP value (tailing off).
 ROOT_GAP = 0.002
 #: The dive fixes every person whose largest LP column has at least this value (else the single largest).
-FIX_VALUE = 0.9
+FIX_VALUE = 0.5
 #: Weight of the best-bound duals in the smoothed pricing duals (Wentges); 0 prices at the LP duals.
 SMOOTHING = 0.5
+#: Each dive round fixes at least this share of the people left (those with the largest LP columns).
+DIVE_SHARE = 0.2
 #: Pricing rounds after each fixing of the dive (fewer when no column improves).
-DIVE_ITERATIONS = 1
+DIVE_ITERATIONS = 3
 
 
 def applies(inst: RosterInstance) -> bool:
@@ -247,6 +249,7 @@ class ColumnGeneration:
         self.converged = False
         self.center: np.ndarray | None = None  # cover duals of the best Lagrangian bound (smoothing centre)
         self._mispriced = False
+        self._least: dict[int, float] = {}  # each person's least pricing value at ``center``
         self._requirement = np.array([c.requirement for c in inst.cover], dtype=float)
         # a pricing bound is off by at most half a scaled unit per cell (duals rounded to integers)
         self._rounding = sum(len(p.x) for p in self.pricers) * 0.5 / SCALE
@@ -285,6 +288,7 @@ class ColumnGeneration:
             priced = list(pool.map(price, self.active))
         added = 0
         lagrangian = float(pi @ self._requirement) + self._slack_term(pi)
+        leasts: dict[int, float] = {}
         for k, rows, least in priced:
             p = self.pricers[k]
             for row in rows:
@@ -295,10 +299,11 @@ class ColumnGeneration:
                 exact = False
             else:
                 lagrangian += least
+                leasts[k] = least
         if exact:
             bound = lagrangian - self._rounding
             if self.lower_bound is None or bound > self.lower_bound:
-                self.lower_bound, self.center = bound, pi
+                self.lower_bound, self.center, self._least = bound, pi, leasts
         if self.center is None:
             self.center = pi_lp
         self._mispriced = added == 0 and alpha > 0.0
@@ -328,6 +333,23 @@ class ColumnGeneration:
                     and self.lp_value - self.lower_bound <= ROOT_GAP * self.lp_value):
                 return
 
+    def person_gaps(self, roster: Roster) -> dict[str, float] | None:
+        """Each person's share of ``roster``'s distance to the best Lagrangian bound (None before a bound).
+
+        At the duals ``pi`` of the best bound, objective(roster) - L(pi) splits exactly into one term per
+        person, ``own cost - pi . cover filled - least`` (>= 0: how far their row is from their best row at
+        ``pi``), plus the slack terms of the cover lines. People with a large term are where the roster departs
+        from the LP's view; the LNS frees them more often.
+        """
+        if self.center is None or len(self._least) < len(self.pricers):
+            return None
+        out = {}
+        for k, p in enumerate(self.pricers):
+            row = tuple(roster[p.person.id])
+            out[p.person.id] = max(0.0, _row_cost(self.inst, p.person, row) - _filled(p, row, self.center)
+                                   - self._least[k])
+        return out
+
     def dive(self, deadline: float) -> Roster:
         """Fix people to LP columns until everybody has a row; past ``deadline`` the rest are rounded at once
         to their largest column. Always a roster in which every row keeps its person's rules."""
@@ -341,7 +363,8 @@ class ColumnGeneration:
                     best[k] = (float(values[j]), j)
             ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
             late = time.monotonic() >= deadline
-            take = ranked if late else [kv for kv in ranked if kv[1][0] >= FIX_VALUE] or ranked[:1]
+            most = max(1, math.ceil(DIVE_SHARE * len(ranked)))
+            take = ranked if late else [kv for i, kv in enumerate(ranked) if kv[1][0] >= FIX_VALUE or i < most]
             for _k, (_v, j) in take:
                 self.master.h.changeColBounds(first + j, 1.0, 1.0)
                 self.fixed[self.master.columns[j][0]] = self.master.columns[j][1]

@@ -15,7 +15,8 @@ Neighbourhoods (the freed cells), chosen at random:
   others, half of the time people working an over-covered line (where the slack is), over the whole horizon;
 * box (the rest of the targeted steps): a third of the people of that line's role plus the same mover, over
   3-7 days either side of the line;
-* random: ``k`` random people (of one role when there are roles) over the whole horizon.
+* random: ``k`` random people (of one role when there are roles) over the whole horizon; after column
+  generation ("gap"), drawn in proportion to each person's share of the gap to the Lagrangian bound.
 
 ``k`` starts at 2, grows by one after ``lns_stall_steps`` steps without improvement (up to
 ``lns_max_people``) and falls back to 2 after an improvement. ``construct`` builds the first roster the same
@@ -27,6 +28,7 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
@@ -61,10 +63,18 @@ P_TARGETED = 0.6
 P_WHOLE_HORIZON = 0.75
 #: A box frees one person in ``BOX_SHARE`` of the line's role.
 BOX_SHARE = 3
+#: Added to every person's gap weight so that people whose row matches the LP's view can still be drawn.
+GAP_FLOOR = 1.0
 
 
-def neighbourhood(inst: RosterInstance, roster: Roster, rng: random.Random, k: int) -> tuple[str, Cells]:
-    """Pick one neighbourhood kind at random (see the module docstring); returns its name and the freed cells."""
+def neighbourhood(
+    inst: RosterInstance, roster: Roster, rng: random.Random, k: int, weights: dict[str, float] | None = None
+) -> tuple[str, Cells]:
+    """Pick one neighbourhood kind at random (see the module docstring); returns its name and the freed cells.
+
+    With ``weights`` (each person's share of the gap to the column-generation bound, ``colgen.person_gaps``)
+    the random neighbourhood draws people in proportion to them instead of uniformly.
+    """
     H = inst.horizon
     whole = range(H)
     roles = sorted({e.role for e in inst.staff})
@@ -99,6 +109,12 @@ def neighbourhood(inst: RosterInstance, roster: Roster, rng: random.Random, k: i
     if len(roles) > 1:
         chosen_role = rng.choice(roles)
         pool = [e.id for e in inst.staff if e.role == chosen_role]
+    if weights is not None and any(weights.get(e, 0.0) > 0 for e in pool):
+        picked: set[str] = set()
+        while len(picked) < min(len(pool), k):
+            left = [e for e in pool if e not in picked]
+            picked.add(rng.choices(left, weights=[weights.get(e, 0.0) + GAP_FLOOR for e in left])[0])
+        return "gap", {(e, d) for e in picked for d in whole}
     return "random", {(e, d) for e in rng.sample(pool, min(len(pool), k)) for d in whole}
 
 
@@ -158,26 +174,31 @@ def lns_improve(
     deadline: float,
     settings: RosterSettings,
     lower_bound: float,
+    gaps: Callable[[Roster], dict[str, float] | None] | None = None,
 ) -> tuple[Roster, int, int]:
     """Improve ``incumbent`` until ``deadline`` (``time.monotonic()``); returns roster, objective, steps.
 
     Stops early when the objective reaches ``lower_bound`` (proven optimal). Never returns a worse roster:
     a step's roster is kept only when its objective (the full objective, fixed people included) is not larger.
+    ``gaps`` (from column generation) weighs the people of the random neighbourhood; it is re-read after
+    every accepted step.
     """
     rng = random.Random(settings.seed)
     steps = stall = 0
     k = 2
     max_k = min(settings.lns_max_people, len(inst.staff))
+    weights = gaps(incumbent) if gaps is not None else None
     while time.monotonic() < deadline - 0.05 and objective > lower_bound:
         steps += 1
         stall += 1
-        _, free = neighbourhood(inst, incumbent, rng, k)
+        _, free = neighbourhood(inst, incumbent, rng, k, weights)
         found = sub_solve(inst, free, incumbent, min(settings.lns_step_s, deadline - time.monotonic()),
                           settings.seed + steps, cap=objective)
         if found is not None and found[1] <= objective:
             if found[1] < objective:
                 stall, k = 0, 2
             incumbent, objective = found
+            weights = gaps(incumbent) if gaps is not None else None
         if stall >= settings.lns_stall_steps and k < max_k:
             stall, k = 0, k + 1
     return incumbent, objective, steps

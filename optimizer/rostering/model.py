@@ -233,7 +233,7 @@ def _colgen_part(
         roster, objective = dived, dive_report.objective
     bound = colgen.ceil_bound(cg.lower_bound)
     lower = bound if bound is not None else 0
-    roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, lower)
+    roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, lower, cg.person_gaps)
     return _finished(inst, settings, roster, None if bound is None else float(bound), False, t0, first, greedy_obj,
                      steps)
 
