@@ -185,8 +185,6 @@ def assemble(form: Formulation, flows: np.ndarray, taken_u: np.ndarray, n_h: dic
 
 #: Largest number of distinct contract-hour values for which :func:`_least_hours` enumerates exactly.
 EXACT_HOUR_TYPES = 3
-#: Arcs (in preference order) :func:`_least_hours` looks at first.
-PREFIX = 96
 
 
 def _least_hours(
@@ -203,11 +201,6 @@ def _least_hours(
     """
     if len(arcs) == 0:
         return []
-    # the first people of each hour value in preference order are within a short prefix of ``arcs`` (up to
-    # tens of thousands long at 5x); the whole list only when the prefix lacks some value's people
-    head = arcs[:PREFIX]
-    if len(arcs) > PREFIX and arc_hours[head].sum() >= 2 * deficit:
-        arcs = head
     hrs = arc_hours[arcs]
     types = np.unique(hrs).tolist()
     if len(types) > EXACT_HOUR_TYPES:
