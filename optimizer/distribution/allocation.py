@@ -313,6 +313,11 @@ def _expand(c: _Columns, y: np.ndarray, arcs: pd.DataFrame, lots: pd.DataFrame) 
     return x
 
 
+#: Columns from which tiers after the first run the primal simplex (national full LP: vital total fill in
+#: 8-15 s against over 60 s with the dual); small LPs (one SKU) keep HiGHS's default dual simplex.
+PRIMAL_COLUMNS = 20_000
+
+
 @dataclass
 class _LexResult:
     x: np.ndarray
@@ -330,8 +335,8 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
 
     ``t_upper`` (by SKU) bounds each SKU's minimum line fill from above: valid bounds (the SKU's max-min fill
     without dispatch rows) cut nothing feasible and spare the simplex most of the max-min tiers' degeneracy.
-    Tiers after the first change only the objective, so the previous optimal basis stays primal feasible and
-    HiGHS runs the primal simplex from it (national week: 8 s for the vital total tier, the dual over 60 s).
+    Tiers after the first change only the objective, so the previous optimal basis stays primal feasible; on
+    large LPs HiGHS runs the primal simplex from it (``PRIMAL_COLUMNS``).
 
     Each tier gets ``settings.time_limit`` seconds but never past ``deadline`` (``time.perf_counter``). A tier
     that stops at its limit ends the run: ``x`` is then the last finished tier's optimum (status
@@ -383,6 +388,7 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
         ("transport_m3_km", "min", np.concatenate([vol * cols["km"].to_numpy(float), zt]), True),
     ]
     out = _LexResult(np.zeros(n), {}, {})
+    last_fix: tuple[int, float, float] | None = None  # the row fixing the last optimum: (index, lower, upper)
     for name, sense, cost, active in tiers:
         if not active:
             continue
@@ -397,11 +403,18 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
         # HiGHS counts its time limit over the object's life; give each tier its own budget.
         h.setOptionValue("time_limit", float(h.getRunTime() + left))
         h.run()
-        if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible and out.tiers:
-            # The previous tier's optimum satisfies this tier's rows, so "infeasible" is a failed warm start
-            # (seen on small random cases): solve the tier again from scratch.
+        if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible and last_fix is not None:
+            # The previous tier's optimum satisfies this tier's rows, so "infeasible" is numerical: a failed
+            # warm start (small random cases) or the row fixing that optimum cut too fine for HiGHS's
+            # tolerances (one SKU of the national week). Solve from scratch, then with that row's slack at 1e-6.
             h.clearSolver()
             h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+                row, lo, up = last_fix
+                wide = max(1e-6, settings.tolerance) * max(1.0, abs(lo if lo > -inf else up))
+                h.changeRowBounds(row, lo - wide if lo > -inf else lo, up + wide if up < inf else up)
+                h.clearSolver()
+                h.run()
         ms = h.getModelStatus()
         out.tier_seconds[name] = time.perf_counter() - t_tier
         if ms != highspy.HighsModelStatus.kOptimal:
@@ -419,7 +432,9 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
         slack = settings.tolerance * max(1.0, abs(value))
         lo, up = (value - slack, inf) if sense == "max" else (-inf, value + slack)
         h.addRow(lo, up, len(nz), nz.astype(np.int32), cost[nz])
-        h.setOptionValue("simplex_strategy", 4)  # primal simplex from this optimal basis for the next tier
+        last_fix = (h.getNumRow() - 1, lo, up)
+        if n >= PRIMAL_COLUMNS:
+            h.setOptionValue("simplex_strategy", 4)  # primal simplex from this optimal basis for the next tier
     return out
 
 
