@@ -1,14 +1,14 @@
 """A Lagrangian primal heuristic: staff hospitals one at a time, each exactly, at the people's dual prices.
 
-The LP duals ``lam[k]`` of the class rows say what one person of class ``k`` is worth elsewhere. Hospital by
-hospital (index order), the heuristic picks the slot counts per specialty (within rooms) and the people that
-maximise ``slot coverage - sum(lam[k] - c[k,h])`` over the people still free: the per-hospital problem of
-:mod:`optimizer.deployment.lagrangian`, solved exactly (every slot configuration; per role the covering
-selection with the fewest-cost people by contract-hour value), so a hospital takes whole teams, wastes few
-hours, and leaves people who are worth more elsewhere. A fill pass then extends each hospital's teams with
-the people left, at their own costs. Measured on 282 x 2,596 with converged duals: 9,530.1 weighted
-procedures/week (the LP-guided greedy gives 9,339, the best plan known is 9,534.8); see
-benchmarks/results/deployment.md.
+The LP duals ``lam[k]`` of the class rows say what one person of class ``k`` is worth elsewhere. Hospital
+by hospital (index order, or an order given), the heuristic picks the slot counts per specialty (within
+rooms) and the people that maximise ``slot coverage - sum(lam[k] - c[k,h])`` over the people still free:
+the per-hospital problem of :mod:`optimizer.deployment.lagrangian`, solved exactly (every slot
+configuration; per role the covering selection with the fewest-cost people by contract-hour value), so a
+hospital takes whole teams, wastes few hours, and leaves people who are worth more elsewhere. A fill pass
+then extends each hospital's teams with the people left, at their own costs. Measured on 282 x 2,596 with
+converged duals: 9,494.2 weighted procedures/week (the LP-guided greedy gives 9,339.2, the best plan known
+is 9,543.2); see benchmarks/results/deployment.md.
 
 The plan respects rooms, hours, class sizes, pinned people (staffed first) and the budget (a hospital whose
 teams would overrun it is skipped); equity rules are not targeted, so callers check the result with

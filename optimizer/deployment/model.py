@@ -194,7 +194,7 @@ def _guided_start(
     9,274 / 9,443 / 9,482 as they are (guided greedy 9,326 / 9,325 / 9,339), and six orders on round 4's
     dual-feasible duals give 9,375-9,472, so the best of several is kept. Each run takes about 0.45 s of CPU.
     """
-    plans = [greedy_start(inp, s, form, lp_x, deadline)]  # first: the cheapest, and a whole plan at 5x
+    plans = [greedy_start(inp, s, form, lp_x, deadline)]  # first: the cheapest (a whole plan when time is short)
     heuristic = DualHeuristic(inp, s, form)
     variants = [v for d in duals for v in (dual_feasible(form, d), d)]
     hospitals = np.array(sorted(heuristic.hospitals), dtype=np.int64)
