@@ -54,10 +54,10 @@ RC_TOL = 1e-6
 PRICE_LIMIT_S = 1.0
 #: The root stops once the Lagrangian bound is within this share of the LP value (tailing off).
 ROOT_GAP = 0.002
-#: The dive fixes every person whose largest LP column has at least this value (else the single largest).
-FIX_VALUE = 0.5
-#: Each dive round fixes at least this share of the people left (those with the largest LP columns).
-DIVE_SHARE = 0.2
+#: The dive fixes every person whose largest LP column has at least this value.
+FIX_VALUE = 0.9
+#: The first dive round fixes at least this share of the people left (those with the largest LP columns).
+DIVE_SHARE = 0.1
 #: Pricing rounds after each fixing of the dive (fewer when no column improves).
 DIVE_ITERATIONS = 3
 
@@ -341,9 +341,17 @@ class ColumnGeneration:
 
     def dive(self, deadline: float) -> Roster:
         """Fix people to LP columns until everybody has a row; past ``deadline`` the rest are rounded at once
-        to their largest column. Always a roster in which every row keeps its person's rules."""
+        to their largest column. Always a roster in which every row keeps its person's rules.
+
+        A round fixes every person whose largest column is at least ``FIX_VALUE``, and at least as many people
+        as it takes to finish by ``deadline`` at the pace of the last round (the first round: ``DIVE_SHARE``
+        of them), so the dive uses the time it has: Instance8 fixing one person a round gave 1,408 in 55 s,
+        a fifth of them 1,730-1,818 in 4-5 s.
+        """
         first = self.master.slack_cols
+        round_s: float | None = None
         while self.active:
+            started = time.monotonic()
             values = np.asarray(self.master.h.getSolution().col_value)[first:]
             best: dict[int, tuple[float, int]] = {}
             for j, (eid, _row) in enumerate(self.master.columns):
@@ -351,9 +359,14 @@ class ColumnGeneration:
                 if eid not in self.fixed and (k not in best or values[j] > best[k][0]):
                     best[k] = (float(values[j]), j)
             ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
-            late = time.monotonic() >= deadline
-            most = max(1, math.ceil(DIVE_SHARE * len(ranked)))
-            take = ranked if late else [kv for i, kv in enumerate(ranked) if kv[1][0] >= FIX_VALUE or i < most]
+            left = deadline - started
+            if round_s is None:
+                most = math.ceil(DIVE_SHARE * len(ranked))
+            else:
+                most = math.ceil(len(ranked) / max(1.0, left / max(round_s, 1e-3)))
+            take = ranked if left <= 0 else [
+                kv for i, kv in enumerate(ranked) if kv[1][0] >= FIX_VALUE or i < max(1, most)
+            ]
             for _k, (_v, j) in take:
                 self.master.h.changeColBounds(first + j, 1.0, 1.0)
                 self.fixed[self.master.columns[j][0]] = self.master.columns[j][1]
@@ -366,6 +379,7 @@ class ColumnGeneration:
                     self.master.solve_lp(1.0)
                 if not added:
                     break
+            round_s = time.monotonic() - started
         return {eid: list(row) for eid, row in self.fixed.items()}
 
 
