@@ -61,8 +61,9 @@ def run(instances: list[int], time_limit: float, seeds: list[int], workers: int)
             firsts.append(plan.first_feasible_seconds or float("nan"))
             bounds.append(plan.bound or 0.0)
             proven += plan.status == "optimal"
-            print(f"Instance{n} seed {seed}: {plan.status} {plan.objective} bound {plan.bound:.0f} "
-                  f"{plan.solve_seconds:.1f} s first {plan.first_feasible_seconds}", flush=True)
+            print(f"Instance{n} seed {seed}: {plan.status} {plan.objective} bound {plan.bound or 0:.0f} "
+                  f"{plan.solve_seconds:.1f} s first {plan.first_feasible_seconds} lns steps {plan.lns_steps}",
+                  flush=True)
         med, worst = statistics.median(objs), max(objs)
         gap_med, gap_worst = 100 * (med - best) / best, 100 * (worst - best) / best
         gaps.append(gap_med)
