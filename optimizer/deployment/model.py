@@ -33,8 +33,10 @@ from optimizer.domain import Specialty
 #: call stays within the limit.
 POSTPROCESS_RESERVE_S = 0.5
 #: Share of the time left after the model build that a greedy plan may use (it stops there, still
-#: feasible; a whole greedy pass takes about 0.1 s at 282 hospitals, 1.6 s at 1,410), and the share of the
-#: whole limit it always gets, so a build that overran still yields the most valuable slots.
+#: feasible; a whole greedy pass takes about 0.1 s at 282 hospitals, 2.7 s at 1,410), and the share of the
+#: whole limit its slot search always gets (counted after its arc sorting), so a build that overran still
+#: yields the most valuable slots: at 1,410 hospitals, 10 s, a build of 8-11 s under load left the greedy
+#: 1 s from its call, all spent sorting, and the plan was empty (seeds 0 and 2 of the 5x benchmark).
 GREEDY_SHARE = 0.3
 GREEDY_MIN_SHARE = 0.1
 #: Share of the time left (after the bound's reserve) for the heuristics run on the pricing LP (dual-price
@@ -52,9 +54,12 @@ def _reserve_s(inp: DeploymentInput) -> float:
     return POSTPROCESS_RESERVE_S * max(1.0, len(inp.hospitals) / 282)
 
 
-def _greedy_deadline(deadline: float, time_limit_s: float) -> float:
+def _greedy(inp: DeploymentInput, s: DeploymentSettings, form: Formulation, deadline: float) -> np.ndarray:
+    """The greedy start plan within its share of the time left before ``deadline`` (see :data:`GREEDY_SHARE`)."""
     now = time.perf_counter()
-    return now + max(GREEDY_SHARE * (deadline - now), GREEDY_MIN_SHARE * time_limit_s)
+    return greedy_start(inp, s, form, deadline=now + max(0.0, GREEDY_SHARE * (deadline - now)),
+                        min_loop_s=GREEDY_MIN_SHARE * s.time_limit_s)
+
 
 def _heuristic_deadline(inp: DeploymentInput, deadline: float) -> float:
     """When the heuristics on the pricing LP stop: a share of the time left once the Lagrangian bound that
@@ -155,7 +160,7 @@ def _solve_lexicographic(
     ]
     deadline = t0 + s.time_limit_s - _reserve_s(inp)
     cov_form = dataclasses.replace(form, mip=_with_objective(mip, form.cov_obj, 0.0))
-    start = greedy_start(inp, s, cov_form, deadline=_greedy_deadline(deadline, s.time_limit_s))
+    start = _greedy(inp, s, cov_form, deadline)
     if not is_feasible(mip, start):
         start = None  # the greedy plan ignores equity rules; a start must satisfy all of them
     res: MipResult | None = None
@@ -218,7 +223,7 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
         res, stages = _solve_lexicographic(inp, form, s, t0)
     else:
         deadline = t0 + s.time_limit_s - _reserve_s(inp)
-        start = greedy_start(inp, s, form, deadline=_greedy_deadline(deadline, s.time_limit_s))
+        start = _greedy(inp, s, form, deadline)
         if not is_feasible(form.mip, start):
             start = None  # the greedy plan ignores equity rules; a start must satisfy all of them
         left = max(0.5, deadline - time.perf_counter())
