@@ -36,6 +36,16 @@ EXTRA_PER_CLASS = 2
 MIN_MIP_S = 0.3
 #: Seconds below which pricing is not started (one LP round takes 1-2 s at 282 hospitals, > 20 s at 1,410).
 PRICING_MIN_S = 3.0
+#: Shares of the pricing call's time limit. The first ``BOUND_ROUNDS`` LP rounds may run until
+#: ``PRICING_BOUND_SHARE`` of it: the Lagrangian bound rests on the last round that finished, and at 564
+#: hospitals (rounds of 1.4-2.2 s, twice that under load) round 1's duals bound at 25,366 against 19,633
+#: for round 2's on a plan of ~18,000, so the heuristics after pricing wait for round 2 (the greedy start
+#: plan is there already). Later rounds start only when the last round's duration x ``ROUND_GROWTH`` still
+#: fits before ``PRICING_LP_SHARE`` (a round stopped by the limit gives no duals: its time would be lost).
+BOUND_ROUNDS = 2
+PRICING_BOUND_SHARE = 0.9
+PRICING_LP_SHARE = 0.75
+ROUND_GROWTH = 1.3
 #: Pricing stops when a round raises the LP value by less than this share: the Lagrangian bound from those
 #: duals is then within ~0.01 % of the converged one (1x: 9,581.9 vs 9,581.2), and the MIP gets the time.
 PRICING_STALL = 5e-4
@@ -149,9 +159,12 @@ def _price(
         work[start[:n_arc] > 0.5] = True
     lp = WarmLp(mip, a_csc, np.flatnonzero(work), others, threads)
     rounds, z_lp, rc, last, earlier, z_prev = 0, math.inf, np.zeros(n_arc), None, None, -math.inf
+    lp_end = t0 + PRICING_LP_SHARE * time_limit_s
     while True:
         rounds += 1
-        status, z_lp, duals = lp.run(max(MIN_MIP_S, 0.7 * time_limit_s - (time.perf_counter() - t0)))
+        t_round = time.perf_counter()
+        end = t0 + PRICING_BOUND_SHARE * time_limit_s if rounds <= BOUND_ROUNDS else lp_end
+        status, z_lp, duals = lp.run(max(MIN_MIP_S, end - t_round))
         if status == "infeasible" and rounds == 1:
             return None, math.inf, -math.inf, PricingInfo(math.inf, rounds, n_arc, n_arc), None, None
         if status != "optimal":
@@ -161,7 +174,9 @@ def _price(
         last, earlier = duals, last
         cand = np.flatnonzero(~work & (rc > 1e-9))
         stalled = z_lp - z_prev < PRICING_STALL * max(1.0, abs(z_lp))
-        if len(cand) == 0 or stalled or time.perf_counter() - t0 > 0.6 * time_limit_s:
+        now = time.perf_counter()
+        fits = now + ROUND_GROWTH * (now - t_round) <= lp_end
+        if len(cand) == 0 or stalled or not (rounds < BOUND_ROUNDS and now < lp_end or fits):
             break
         z_prev = z_lp
         new = _top_per_group(rc, arc_group, cand, ADDED_PER_CLASS)
@@ -219,7 +234,8 @@ def solve_priced(
     else:
         in_mip, lp_bound, outside, info, duals, lp_x = _price(mip, n_arc, arc_group, start, a_csc,
                                                               others, time_limit_s, threads, t0)
-        if guided_start is not None and lp_x is not None and time.perf_counter() - t0 < 0.8 * time_limit_s:
+        if guided_start is not None and lp_x is not None and (
+                time.perf_counter() - t0 < PRICING_BOUND_SHARE * time_limit_s):
             other = guided_start(lp_x, [d for d in (duals, info.earlier_duals) if d is not None])
             if other is not None and (start is None or mip.c @ other > mip.c @ start):
                 start = other
