@@ -304,7 +304,7 @@ def solve_priced(
     objective = float(mip.c @ x + mip.offset)
     status = res.status
     g = relative_gap(objective, bound)
-    if status == "optimal" and (g > max(gap, 1e-6) if g is not None else local):
+    if status == "optimal" and (g is None or g > max(gap, 1e-6)):
         status = "feasible"  # optimal in the working set or the neighbourhood, not proven over all arcs
     return MipResult(status, x, objective, bound, g, time.perf_counter() - t0, solver, res.message), info
 
