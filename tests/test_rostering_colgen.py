@@ -1,7 +1,7 @@
 """Column generation over people's rows: the master prices a roster exactly as the validator does (re-planning
 changes included), the converged LP and the Lagrangian bound never exceed the brute-force optimum, the dive
-returns a roster that keeps every hard rule, and ``solve`` through column generation reaches the optimum on
-tiny instances."""
+returns a roster that keeps every hard rule (its exact tail the optimum when the tail holds everybody), and
+``solve`` through column generation reaches the optimum on tiny instances."""
 
 from __future__ import annotations
 
@@ -57,9 +57,18 @@ def test_root_bound_and_dive_against_brute_force(seed, horizon, shifts) -> None:
     assert colgen.ceil_bound(cg.lower_bound) <= optimum
     if cg.converged:
         assert cg.lp_value <= optimum + 1e-6  # the LP relaxation of an exact formulation
-    roster = cg.dive(time.monotonic() + 20)
+    roster = cg.dive(time.monotonic() + 20, tail=0)  # dive to the last person
     report = validate(inst, roster)
     assert report.feasible and report.objective >= optimum
+
+
+@pytest.mark.parametrize(("seed", "horizon", "shifts"), SEEDS[:3])
+def test_dive_tail_is_rostered_exactly(seed, horizon, shifts) -> None:
+    inst = random_instance(seed, horizon, shifts, staff=3)
+    cg = colgen.ColumnGeneration(inst, _start(inst), seed=0)
+    cg.root(time.monotonic() + 20)
+    roster = cg.dive(time.monotonic() + 20, tail=3)  # everybody is in the tail: one exact solve of all 3
+    assert validate(inst, roster).feasible and validate(inst, roster).objective == brute_force(inst)
 
 
 @pytest.mark.parametrize(("seed", "horizon", "shifts"), SEEDS[:3])
