@@ -112,15 +112,7 @@ class DualHeuristic:
         self.sizes = np.array([c.size for c in form.classes], dtype=np.int64)
         first_inc = np.array([inp.candidates[c.members[0]].incentive_mxn for c in form.classes], dtype=float)
         self.incentive = first_inc[form.arc_k] if n_arc else np.zeros(0)
-        roles = sorted({c.role for c in form.classes}, key=lambda r: r.value)
-        cls_role = np.array([roles.index(c.role) for c in form.classes], dtype=np.int64)
-        by_hr: dict[tuple[int, Specialty], np.ndarray] = {}
-        if n_arc:
-            key = form.arc_h * len(roles) + cls_role[form.arc_k]
-            order = np.argsort(key, kind="stable")
-            for chunk in np.split(order, np.flatnonzero(np.diff(key[order])) + 1):
-                k0 = int(key[chunk[0]])
-                by_hr[(k0 // len(roles), roles[k0 % len(roles)])] = chunk
+        by_hr = form.arcs_by_hospital_role()
         chains: dict[int, dict[Specialty, list[int]]] = {}
         for j, (h, sp_) in enumerate(zip(form.slot_h.tolist(), form.slot_s, strict=True)):
             chains.setdefault(h, {}).setdefault(sp_, []).append(j)

@@ -118,6 +118,20 @@ class Formulation:
     acc_col0: int = 0
     acc_first_w: list[np.ndarray] = field(default_factory=list)
 
+    def arcs_by_hospital_role(self) -> dict[tuple[int, Specialty], np.ndarray]:
+        """Arc ids grouped by (hospital index, role of the arc's class); the staffing pool of each role at each
+        hospital, used by the Lagrangian bound and the dual heuristic."""
+        roles = sorted({c.role for c in self.classes}, key=lambda r: r.value)
+        by_hr: dict[tuple[int, Specialty], np.ndarray] = {}
+        if self.n_arc:
+            cls_role = np.array([roles.index(c.role) for c in self.classes], dtype=np.int64)
+            key = self.arc_h * len(roles) + cls_role[self.arc_k]
+            order = np.argsort(key, kind="stable")
+            for chunk in np.split(order, np.flatnonzero(np.diff(key[order])) + 1):
+                k0 = int(key[chunk[0]])
+                by_hr[(k0 // len(roles), roles[k0 % len(roles)])] = chunk
+        return by_hr
+
     def flows(self, x: np.ndarray) -> dict[tuple[int, int], int]:
         vals = np.round(x[: len(self.arc_k)]).astype(int)
         nz = np.flatnonzero(vals > 0)

@@ -96,19 +96,11 @@ def lagrangian_bound(
     total += float(np.sum(np.maximum(0.0, seg_price) * mip.ub[seg_cols]))
     price = c[:n_arc] - lam[form.arc_k] - mu * form.arc_bonus
     hours = np.array([c.weekly_hours for c in form.classes], dtype=float)[form.arc_k] if n_arc else np.zeros(0)
-    role_list = sorted({c.role for c in form.classes}, key=lambda r: r.value)
-    cls_role = np.array([role_list.index(c.role) for c in form.classes], dtype=np.int64)
     lb, ub = mip.lb[:n_arc], mip.ub[:n_arc]
     # value of forced (pinned) and profitable people, and the hours they bring
     sure = np.where(price > 0, ub, lb)
     total += float(np.sum(price * sure))
-    by_hr: dict[tuple[int, Specialty], np.ndarray] = {}
-    if n_arc:
-        key = form.arc_h * len(role_list) + cls_role[form.arc_k]
-        order = np.argsort(key, kind="stable")
-        for chunk in np.split(order, np.flatnonzero(np.diff(key[order])) + 1):
-            k0 = int(key[chunk[0]])
-            by_hr[(k0 // len(role_list), role_list[k0 % len(role_list)])] = chunk
+    by_hr = form.arcs_by_hospital_role()
     slots_hs: dict[int, dict[Specialty, list[int]]] = {}
     for j, (h, sp_) in enumerate(zip(form.slot_h, form.slot_s, strict=True)):
         slots_hs.setdefault(int(h), {}).setdefault(sp_, []).append(form.slot_col0 + j)
