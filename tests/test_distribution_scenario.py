@@ -1,33 +1,16 @@
+# ruff: noqa: F811  (test arguments take the shared fixtures home and base by name)
 """The scenario runner's distribution stage with an inline central supply: split among depots, checked by the
 central validator, allocated with the week; a SKU outside the catalogue is a clear error."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from optimizer.scenarios.basedata import resolve_base
 from optimizer.scenarios.runner import run_scenario
-from optimizer.scenarios.schema import DatasetSource, GenerateBase, Scenario
-
-TINY = GenerateBase(seed=5, program_hospitals=30, n_records=8000, umfs=20, pharmacies=10)
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    h = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BIENESTAR_HOME", str(h))
-        mp.delenv("BIENESTAR_DB_URL", raising=False)
-        yield h
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return resolve_base(DatasetSource(generate=TINY), cache=tmp_path_factory.getbasetemp() / "datasets")
+from optimizer.scenarios.schema import Scenario
+from tests.test_scenarios_support import base, home  # noqa: F401 (pytest fixtures)
 
 
 def scenario(base: Path, name: str, supply: list[dict]) -> Scenario:

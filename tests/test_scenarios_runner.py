@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (test arguments take the shared fixtures home and base by name)
 """Runs: folder contents, store record, reproducibility (same scenario + seed -> same plans; rerun from the
 folder alone), and `compare` numbers equal to a recomputation from the two runs' plan files."""
 
@@ -5,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +16,10 @@ from typer.testing import CliRunner
 from optimizer.cli import app
 from optimizer.data.aggregate import surgical_demand
 from optimizer.data.store import RunRow, get_engine
-from optimizer.scenarios.basedata import resolve_base
 from optimizer.scenarios.compare import compare_runs
 from optimizer.scenarios.runner import RunResult, plans_digest, rerun, run_scenario
-from optimizer.scenarios.schema import DatasetSource, GenerateBase, Scenario
-
-TINY = GenerateBase(seed=5, program_hospitals=30, n_records=8000, umfs=20, pharmacies=10)
+from optimizer.scenarios.schema import Scenario
+from tests.test_scenarios_support import base, home  # noqa: F401 (pytest fixtures)
 
 
 def scenario(base: Path, name: str, surgical_factor: float = 1.0) -> Scenario:
@@ -34,20 +32,6 @@ def scenario(base: Path, name: str, surgical_factor: float = 1.0) -> Scenario:
         "labour": {"max_weekends_share": 1.0},
         "rostering": {"max_hospitals": 1, "weeks": 1, "processes": 1, "settings": {"time_limit_s": 20, "workers": 1}},
     })
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    h = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BIENESTAR_HOME", str(h))
-        mp.delenv("BIENESTAR_DB_URL", raising=False)
-        yield h
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return resolve_base(DatasetSource(generate=TINY), cache=tmp_path_factory.getbasetemp() / "datasets")
 
 
 @pytest.fixture(scope="module")
