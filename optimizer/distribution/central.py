@@ -49,15 +49,19 @@ class CentralSupplyError(ValueError):
     """A central-supply file or table with a bad row (names the file, row and field)."""
 
 
-def read_central_supply(path: Path, medicines: pd.DataFrame) -> pd.DataFrame:
-    """Rows ``sku, units, expiry_date`` of a central-supply CSV, checked; adds ``lot_id``.
+def read_supply_csv(path: Path) -> pd.DataFrame:
+    """Rows ``row, sku, units, expiry_date`` of a central-supply CSV, format-checked (no catalogue needed).
 
-    Rows are numbered as a spreadsheet shows them (header = row 1). ``units`` must be whole and >= 0,
-    ``expiry_date`` a date YYYY-MM-DD, ``sku`` a key of the medicines catalogue.
+    The checks every reader of such a file shares (``distribute --central-supply`` and a scenario's
+    ``distribution.central_supply_file``): the columns are there, ``sku`` is given, ``units`` is a whole number
+    >= 0, ``expiry_date`` a date YYYY-MM-DD. Rows are numbered as a spreadsheet shows them (header = row 1,
+    blank lines counted); rows with every field empty (a spreadsheet's trailing ``,,``) are skipped. Whether a
+    SKU is in the medicines catalogue is checked where the catalogue is at hand (:func:`read_central_supply`,
+    :func:`central_lots`). Raises :class:`CentralSupplyError` naming the file, row and field.
     """
     path = Path(path)
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except FileNotFoundError as exc:
         raise CentralSupplyError(f"{path}: no such central-supply file") from exc
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -65,12 +69,13 @@ def read_central_supply(path: Path, medicines: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in SUPPLY_COLS if c not in table.columns]
     if missing:
         raise CentralSupplyError(f"{path}: column(s) {missing} missing (expected sku,units,expiry_date)")
-    known = set(medicines["sku"])
     rows = []
     for i, (sku, units, expiry) in enumerate(table[list(SUPPLY_COLS)].itertuples(index=False), start=2):
-        sku = sku.strip()
-        if sku not in known:
-            raise CentralSupplyError(f"{path}, row {i}, field 'sku': '{sku}' is not in the medicines catalogue")
+        sku, units, expiry = sku.strip(), units.strip(), expiry.strip()
+        if not (sku or units or expiry):
+            continue
+        if not sku:
+            raise CentralSupplyError(f"{path}, row {i}, field 'sku': empty (a key of the medicines catalogue)")
         try:
             u = float(units)
         except ValueError:
@@ -78,23 +83,38 @@ def read_central_supply(path: Path, medicines: pd.DataFrame) -> pd.DataFrame:
         if not math.isfinite(u) or u < 0 or u != int(u):
             raise CentralSupplyError(f"{path}, row {i}, field 'units': '{units}' is not a whole number >= 0")
         try:
-            e = dt.date.fromisoformat(expiry.strip())
+            e = dt.date.fromisoformat(expiry)
         except ValueError:
             raise CentralSupplyError(
                 f"{path}, row {i}, field 'expiry_date': '{expiry}' is not a date YYYY-MM-DD") from None
-        rows.append((f"central/{sku}/{e.isoformat()}/row{i}", sku, int(u), e.isoformat()))
-    return pd.DataFrame(rows, columns=["lot_id", "sku", "units", "expiry_date"])
+        rows.append((i, sku, int(u), e.isoformat()))
+    return pd.DataFrame(rows, columns=["row", "sku", "units", "expiry_date"])
+
+
+def read_central_supply(path: Path, medicines: pd.DataFrame) -> pd.DataFrame:
+    """Rows ``lot_id, sku, units, expiry_date`` of a central-supply CSV: the format checks of
+    :func:`read_supply_csv`, then every ``sku`` must be a key of the medicines catalogue (file, row, field)."""
+    table = read_supply_csv(path)
+    unknown = table[~table["sku"].isin(set(medicines["sku"]))]
+    if len(unknown):
+        first = unknown.iloc[0]
+        raise CentralSupplyError(f"{Path(path)}, row {first['row']}, field 'sku': '{first['sku']}' is not in the "
+                                 "medicines catalogue")
+    lot_id = "central/" + table["sku"] + "/" + table["expiry_date"] + "/row" + table["row"].astype(str)
+    return table.assign(lot_id=lot_id)[["lot_id", "sku", "units", "expiry_date"]]
 
 
 def central_lots(lots: list[CentralLot], medicines: pd.DataFrame) -> pd.DataFrame:
-    """The lots of ``DistributionSettings.central_supply`` (a scenario's inline supply) as the table
-    :func:`read_central_supply` returns; a SKU outside the catalogue names its item and field."""
+    """The lots of ``DistributionSettings.central_supply`` (a scenario's inline supply, or the rows of its
+    ``central_supply_file`` in file order) as the table :func:`read_central_supply` returns; a SKU outside the
+    catalogue names its item and field."""
     known = set(medicines["sku"])
     rows = []
     for i, lot in enumerate(lots):
         if lot.sku not in known:
             raise CentralSupplyError(f"distribution.central_supply[{i}], field 'sku': '{lot.sku}' is not in the "
-                                     "medicines catalogue")
+                                     "medicines catalogue (items count from 0: the lots listed inline, or the "
+                                     "non-empty data rows of the scenario's central_supply_file)")
         e = lot.expiry_date.isoformat()
         rows.append((f"central/{lot.sku}/{e}/item{i}", lot.sku, int(lot.units), e))
     return pd.DataFrame(rows, columns=["lot_id", "sku", "units", "expiry_date"])

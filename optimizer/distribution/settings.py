@@ -73,4 +73,6 @@ class DistributionSettings(BaseModel):
     central_supply: list[CentralLot] = Field(
         default_factory=list, description="lots arriving at the central warehouse this week, split among depots "
         "within their storage before the allocation (`distribute --central-supply FILE` overrides it); inline so "
-        "that a scenario run and its cache key hold the supply itself")
+        "that a scenario run and its cache key hold the supply itself. A scenario file may instead name a CSV "
+        "with `central_supply_file: <path>` (relative to the scenario file's folder), read into these lots when "
+        "the scenario is loaded")

@@ -185,7 +185,11 @@ class Scenario(_Section):
     deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     rostering: RosteringRun = Field(default_factory=RosteringRun)
-    distribution: DistributionSettings = Field(default_factory=DistributionSettings)
+    distribution: DistributionSettings = Field(
+        default_factory=DistributionSettings,
+        description="distribution settings; in a scenario file the key `central_supply_file: <path>` names a CSV "
+        "sku,units,expiry_date (a relative path is taken from the scenario file's folder) whose rows become the "
+        "inline `central_supply` lots when the file is loaded (give one of the two keys, not both)")
     access: AccessSettings = Field(default_factory=AccessSettings)
 
     @field_validator("models")

@@ -3,6 +3,13 @@
 PyYAML's composer keeps a start mark (line, column) on every node. We build the plain Python value and,
 beside it, a map from each key path (``("deployment", "km_weight")``) to the line where that key or item
 starts; a pydantic error location is then looked up in that map (its longest known prefix).
+
+One key is read here rather than by the schema: ``distribution.central_supply_file``, a central-supply CSV
+(``sku,units,expiry_date``) named by path, relative to the scenario file's folder. Its rows replace the key as the
+inline ``distribution.central_supply`` lots before validation, so the run, its recorded scenario
+(``scenario.resolved.json``) and the distribution stage's cache key (a hash of the stage's settings) hold the
+supply itself, not a path: a changed CSV gives a new key and an unchanged one reuses the cached plan, and a
+rerun from the run folder never reads the CSV again.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from optimizer.distribution.central import CentralSupplyError, read_supply_csv
 from optimizer.scenarios.schema import Scenario
 
 Path_ = tuple[str | int, ...]
@@ -60,8 +68,44 @@ def _explain(err: dict[str, Any]) -> str:
     return msg
 
 
-def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Validate scenario YAML text; raise :class:`ScenarioError` listing every problem with its line."""
+def _inline_central_supply(data: dict[str, Any], lines: dict[Path_, int], source: str, folder: Path | None) -> None:
+    """Replace ``distribution.central_supply_file`` in ``data`` by the CSV's rows as ``central_supply`` lots.
+
+    The CSV gets the format checks of :func:`read_supply_csv` (the medicines catalogue is checked when the run
+    has its dataset); every error names the scenario file and the key's line, then the CSV's file, row and field.
+    """
+    dist = data.get("distribution")
+    if not isinstance(dist, dict) or "central_supply_file" not in dist:
+        return
+    key = ("distribution", "central_supply_file")
+    where = f"{source}: line {lines[key]}: distribution.central_supply_file"
+    if "central_supply" in dist:
+        raise ScenarioError(f"{where}: give the central supply once, either inline (central_supply, line "
+                            f"{lines[('distribution', 'central_supply')]}) or as a CSV file (central_supply_file)")
+    name = dist.pop("central_supply_file")
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(f"{where}: must be the path of a CSV file sku,units,expiry_date (got {name!r})")
+    if folder is None:
+        raise ScenarioError(f"{where}: a CSV file is read only from a scenario loaded from its file (a relative path "
+                            "is taken from that file's folder); list the lots inline under central_supply instead")
+    path = Path(name.strip())
+    path = path if path.is_absolute() else folder / path
+    try:
+        table = read_supply_csv(path)
+    except CentralSupplyError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    dist["central_supply"] = [{"sku": r.sku, "units": int(r.units), "expiry_date": r.expiry_date}
+                              for r in table.itertuples(index=False)]
+    lines[("distribution", "central_supply")] = lines[key]
+
+
+def parse_scenario(text: str, source: str = "<scenario>", folder: Path | None = None) -> Scenario:
+    """Validate scenario YAML text; raise :class:`ScenarioError` listing every problem with its line.
+
+    ``folder``: the scenario file's folder, against which a relative ``distribution.central_supply_file`` is
+    read; without it (YAML text not read from a file, e.g. sent to the API) that key is an error, so text from
+    elsewhere never makes this process read a file of its choosing.
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -74,6 +118,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(f"{source}: line 1: a scenario is a mapping of keys (name:, dataset:, models:, ...)")
     lines: dict[Path_, int] = {}
     data = _construct(node, (), lines, source)
+    _inline_central_supply(data, lines, source, folder)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -87,8 +132,9 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file (clear error with file and line when it is wrong)."""
+    """Read and validate a scenario file (clear error with file and line when it is wrong); a
+    ``distribution.central_supply_file`` is read from the file's folder (or as given when absolute)."""
     p = Path(path)
     if not p.is_file():
         raise ScenarioError(f"{p}: no such scenario file")
-    return parse_scenario(p.read_text(encoding="utf-8"), source=str(p))
+    return parse_scenario(p.read_text(encoding="utf-8"), source=str(p), folder=p.parent)
