@@ -2,7 +2,9 @@
 
 Small instances get one full CP-SAT solve. Larger ones (``use_decomposition``) start from a person-by-person
 roster; up to ``column_generation_max_cells`` (without fairness rules) column generation gives the bound and,
-by a dive, the start of the people LNS (``colgen.py``); above it a short full solve does, as before.
+by a dive, the start of the people LNS (``colgen.py``); above it a short full solve does, as before. Horizons
+of ``rolling_min_days`` or more (half a year, a year) start from the block-by-block construction
+(``horizon.py``) and go straight to the people LNS.
 
 ``solve(inst, settings)`` is the one entry point used by the CLI, the benchmark and re-planning. The wall time
 is measured around the whole call (model building, greedy, CP-SAT, LNS, validation). Every returned roster is
@@ -22,6 +24,7 @@ from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.decompose import split_by_role
 from optimizer.rostering.explain import explain_infeasibility
 from optimizer.rostering.greedy import greedy_roster
+from optimizer.rostering.horizon import rolling_construct
 from optimizer.rostering.instance import Roster, RosterInstance
 from optimizer.rostering.lns import construct, lns_improve
 from optimizer.rostering.settings import RosterSettings
@@ -161,10 +164,17 @@ def _full_solve(settings: RosterSettings, seconds: float) -> cp_model.CpSolver:
     return solver
 
 
+def use_rolling_horizon(inst: RosterInstance, settings: RosterSettings) -> bool:
+    """Whether the first roster comes from the rolling-horizon construction (``RosterSettings.rolling_min_days``)."""
+    return inst.horizon >= settings.rolling_min_days
+
+
 def _solve_part(
     inst: RosterInstance, settings: RosterSettings, t0: float, deadline: float, hint: Roster | None
 ) -> RosterPlan:
     """Solve one independent instance until ``deadline`` (``time.monotonic()``); times count from ``t0``."""
+    if use_rolling_horizon(inst, settings):
+        return _rolling_part(inst, settings, t0, deadline, hint)
     built = build_model(inst, symmetry_breaking=settings.symmetry_breaking)
     greedy_obj = None
     if hint is None and settings.greedy_hint:
@@ -215,6 +225,31 @@ def _solve_part(
         roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, math.ceil(bound - 1e-6))
     proven = status == cp_model.OPTIMAL
     return _finished(inst, settings, roster, bound, proven, t0, first, greedy_obj, steps)
+
+
+def _rolling_part(
+    inst: RosterInstance, settings: RosterSettings, t0: float, deadline: float, hint: Roster | None
+) -> RosterPlan:
+    """Long horizons: a first roster block by block (``horizon.rolling_construct``; ``hint`` instead when it
+    keeps every hard rule), then the people LNS until ``deadline``. No full model is built (Instance24's took
+    53 s), so there is no lower bound: the plan is ``feasible`` without a gap."""
+    start = hint if hint is not None and validate(inst, hint).feasible else None
+    if start is None:
+        start = rolling_construct(inst, deadline, settings.seed, settings.rolling_block_days)
+    if start is None or not validate(inst, start).feasible:
+        return RosterPlan(
+            "time_limit", None, None, None, time.monotonic() - t0, None,
+            explanation=[
+                f"{inst.name or 'roster'}: the block-by-block construction ({settings.rolling_block_days}-day "
+                f"blocks) did not finish a roster keeping every hard rule within {deadline - t0:.0f} s (a longer "
+                "--time-limit may; if not, a person's rules may conflict with their days off)"
+            ],
+            seed=settings.seed,
+        )
+    first = time.monotonic() - t0
+    objective = validate(inst, start).objective
+    roster, objective, steps = lns_improve(inst, start, objective, deadline, settings, 0)
+    return _finished(inst, settings, roster, None, False, t0, first, None, steps)
 
 
 def _colgen_part(

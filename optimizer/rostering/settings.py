@@ -83,5 +83,15 @@ class RosterSettings(BaseModel):
         description="LNS steps in a row without improvement after which one more person is freed (back to 2 "
         "after an improvement); 10 with lns_max_people=10 is the measured pair above (30 with 6 before)",
     )
+    rolling_min_days: int = Field(
+        100, ge=1,
+        description="horizons of at least this many days get their first roster from the rolling-horizon "
+        "construction (horizon.py) instead of the full model / whole-horizon person-by-person path, which returned "
+        "no roster for Instance20 (182 days) in 60 s and needs 53 s only to build Instance24's full model (364 "
+        "days); Instance1-19 (at most 84 days) keep their path",
+    )
+    rolling_block_days: int = Field(
+        28, ge=7, description="days per block of the rolling-horizon construction (horizon.py)",
+    )
     explain_time_limit_s: float = Field(20.0, gt=0, description="limit of the infeasibility explanation, s")
     log: bool = Field(False, description="print the CP-SAT search log")
