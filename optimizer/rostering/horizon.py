@@ -41,8 +41,9 @@ from optimizer.rostering.lns import sub_solve
 #: Default block length (days) and days solved past a block without being kept.
 BLOCK_DAYS = 28
 LOOKAHEAD_DAYS = 7
-#: Most seconds one person's window sub-solve may take (it usually proves optimality in 0.01-0.1 s).
+#: Most and least seconds one person's window sub-solve is given (most prove optimality in 0.02-0.15 s).
 PERSON_STEP_S = 1.0
+MIN_STEP_S = 0.05
 
 
 def lookback_days(inst: RosterInstance) -> int:
@@ -229,16 +230,19 @@ def block_starts(horizon: int, block_days: int) -> list[int]:
 
 def rolling_construct(
     inst: RosterInstance, deadline: float, seed: int, block_days: int = BLOCK_DAYS,
-    lookahead: int = LOOKAHEAD_DAYS,
+    lookahead: int = LOOKAHEAD_DAYS, pace_until: float | None = None,
 ) -> Roster | None:
     """A roster of ``inst`` built block by block (module docstring); None when out of time or stuck.
 
-    ``deadline`` is a ``time.monotonic()`` instant; each person's window gets an equal share of the time left
-    (at most ``PERSON_STEP_S``), so a window that cannot be solved to optimality in its share keeps the best
-    row found. The result keeps every hard rule of each window; the caller validates it against the whole
-    instance.
+    ``deadline`` and ``pace_until`` are ``time.monotonic()`` instants. Each person's window gets an equal share
+    of the time left until ``pace_until`` (default ``deadline``; between ``MIN_STEP_S`` and ``PERSON_STEP_S``)
+    and keeps the best row found in it. A window with no row in its share is tried again with four times the
+    share, then the person is freed from further back (module docstring), and from day 0 on the window takes
+    two more blocks at a time (the person's later blocks are then skipped); the work stops at ``deadline``. The
+    result keeps every hard rule of each window; the caller validates it against the whole instance.
     """
     H = inst.horizon
+    pace = deadline if pace_until is None else min(deadline, pace_until)
     lookback = lookback_days(inst)
     roster: Roster = {e.id: [""] * H for e in inst.staff}
     rng = random.Random(seed)
@@ -249,35 +253,36 @@ def rolling_construct(
     for r in inst.requests:
         requests[r.staff].append(r)
     step = 0
-    done: set[str] = set()  # people rostered to the last day by the fallback
+    ready = dict.fromkeys(order, 0)  # each person is rostered on the days before this one
     for b, start in enumerate(starts):
         end = starts[b + 1] if b + 1 < len(starts) else H
         rng.shuffle(order)
         for i, eid in enumerate(order):
             step += 1
-            if eid in done:
-                continue
-            first, last = start, end
-            while True:
+            first, last, patience = max(start, ready[eid]), end, 1
+            while first < last:
                 calls_left = (len(starts) - b - 1) * len(order) + len(order) - i
                 left = deadline - time.monotonic()
-                # the whole rest of the horizon for one person can take seconds (Instance20: up to 6.8 s)
-                seconds = left / 2 if last == H and first == 0 else min(PERSON_STEP_S, left / calls_left)
-                if seconds <= 0:
+                if left <= 0:
                     return None
+                share = min(PERSON_STEP_S, max(MIN_STEP_S, (pace - time.monotonic()) / calls_left))
+                seconds = min(left / 2, share * patience * max(1.0, (last - first) / block_days))
                 if _solve_person(inst, roster, eid, first, last, lookahead, lookback, seconds, seed + step, filled,
                                  requests[eid]):
+                    ready[eid] = last
                     break
-                if last == H and first == 0:
+                if patience == 1:
+                    patience = 4  # no row in its share of time (Instance22: 0.1-0.15 s where 0.1 s was given)
+                elif first > 0:
+                    # a dead end left by earlier blocks: free this person from further back
+                    back = max(0, first - max(block_days, 2 * (end - first)))
+                    filled.add(eid, roster[eid][back:first], back, -1)
+                    roster[eid][back:first] = [""] * (first - back)
+                    first, patience = back, 1
+                elif last < H:
+                    # from day 0 on and still none: the blocks' shares of the totals are too tight for this
+                    # person; take further blocks at once (up to the exact problem over the whole horizon)
+                    last, patience = min(H, last + 2 * block_days), 1
+                else:
                     return None
-                if first == 0:
-                    # the whole horizon for this person at once: the exact problem given everybody else so far
-                    last = H
-                    done.add(eid)
-                    continue
-                # a dead end left by earlier blocks (or no row in time): free this person from further back
-                back = max(0, first - max(block_days, 2 * (end - first)))
-                filled.add(eid, roster[eid][back:first], back, -1)
-                roster[eid][back:end] = [""] * (end - back)
-                first = back
     return roster

@@ -235,7 +235,8 @@ def _rolling_part(
     53 s), so there is no lower bound: the plan is ``feasible`` without a gap."""
     start = hint if hint is not None and validate(inst, hint).feasible else None
     if start is None:
-        start = rolling_construct(inst, deadline, settings.seed, settings.rolling_block_days)
+        start = rolling_construct(inst, deadline, settings.seed, settings.rolling_block_days,
+                                  pace_until=t0 + settings.rolling_pace_share * (deadline - t0))
     if start is None or not validate(inst, start).feasible:
         return RosterPlan(
             "time_limit", None, None, None, time.monotonic() - t0, None,

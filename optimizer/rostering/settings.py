@@ -93,5 +93,10 @@ class RosterSettings(BaseModel):
     rolling_block_days: int = Field(
         28, ge=7, description="days per block of the rolling-horizon construction (horizon.py)",
     )
+    rolling_pace_share: float = Field(
+        0.5, gt=0, le=1,
+        description="share of the time limit the rolling-horizon construction paces its per-person windows to "
+        "fill (it may run on to the limit when windows need more time); the people LNS gets the rest",
+    )
     explain_time_limit_s: float = Field(20.0, gt=0, description="limit of the infeasibility explanation, s")
     log: bool = Field(False, description="print the CP-SAT search log")
