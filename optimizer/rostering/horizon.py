@@ -5,25 +5,27 @@ Why: the person-by-person ``lns.construct`` solves each person over the whole ho
 the half of a 60 s limit they get, so the call returned no roster; on Instance24 (364 x 150 x 32) building the
 full CP-SAT model alone took 53 s (benchmarks/results/rostering-horizon.md).
 
-How: the horizon is cut into blocks of ``block_days`` days, solved in order. A block is solved on a window
-sub-instance (``window_instance``) holding the days ``[lead, end + lookahead)``:
+How: the horizon is cut into blocks of ``block_days`` days (a short last block joins the one before), solved in
+order, and in each block the people one after the other in a random order: each person's best row for the
+block given the rows already chosen (``lns.sub_solve``, the same rule code as the full model). One person's
+block is solved on a window sub-instance (``window_instance``) of that person alone on the days
+``[lead, end + lookahead)``, everybody else folded into the cover lines as counts:
 
-* ``lead`` (a Monday, at least ``lookback`` days before the block) starts a stretch of already-rostered days
-  that enter the window fixed, so the sequence rules crossing the block boundary (maximum and minimum
-  consecutive shifts, minimum consecutive days off, forbidden successions) are the window's own rules on
-  real days: exact, not approximated;
+* ``lead`` (a Monday, at least ``lookback_days`` before the block) starts a stretch of the person's
+  already-rostered days that enter the window fixed, so the sequence rules crossing the block boundary
+  (maximum and minimum consecutive shifts, minimum consecutive days off, forbidden successions) are the
+  window's own rules on real days: exact, not approximated;
 * the ``lookahead`` days after the block are solved too but not kept; they stop the block from ending in a
   state the next block cannot continue (a one-day run before a hard day off);
 * horizon totals (maximum shifts per type, maximum and minimum minutes, maximum weekends) become what is left
   after the days before ``lead``; for a window ending before the horizon they are also held to their share
-  of the horizon up to the window's end (``pro_rata``: maximum rounded up plus one shift's worth or one
-  unit, minimum rounded down minus one shift's worth), so early blocks cannot use up a person's cap or leave
-  the last block an impossible minimum; the window that reaches the last day has the exact totals.
+  of the horizon up to the window's end (``pro_rata``, ``_minutes_window``), so early blocks cannot use up a
+  person's cap or leave the last block an impossible minimum; the window that reaches the last day has the
+  exact totals, so the horizon totals hold exactly in the finished roster.
 
-Within a window people are rostered one after the other (each person's block given the rows already chosen,
-``lns.sub_solve``, the same rule code as the full model). If a person's window has no feasible row (a dead end
-left by an earlier block), the person is re-rostered from further back (two, four, ... blocks, finally the
-whole horizon so far), which is the exact problem for that person. The finished roster is checked by the
+A person whose window has no row in its time is tried with four times the time, then freed from further back
+(a dead end left by an earlier block), and from day 0 on given two more blocks at a time, up to the whole
+horizon (the exact problem for that person given everybody else). The finished roster is checked by the
 validator against the original instance by the caller.
 """
 
@@ -109,12 +111,16 @@ def _weekends_worked(row: list[str], days: int) -> int:
 
 
 class _Filled:
-    """How many people of the roster being built fill each ``(day, slot, role)`` (role ``None``: anybody)."""
+    """How many people of the roster being built fill each ``(day, slot, role)`` (role ``None``: anybody),
+    and the instance's cover lines by day."""
 
     def __init__(self, inst: RosterInstance) -> None:
         self.slots = {s.id: s.slots for s in inst.shifts}
         self.role = {e.id: e.role for e in inst.staff}
         self.count: dict[tuple[int, str, str | None], int] = defaultdict(int)
+        self.cover_by_day: list[list[CoverLine]] = [[] for _ in range(inst.horizon)]
+        for c in inst.cover:
+            self.cover_by_day[c.day].append(c)
 
     def add(self, eid: str, row: list[str], first: int, sign: int) -> None:
         """Count (``sign`` 1) or uncount (-1) the shifts of ``row``, whose first entry is day ``first``."""
@@ -171,7 +177,7 @@ def window_instance(
         cover=[
             CoverLine(c.day - lead, c.slot, c.requirement - filled.count[(c.day, c.slot, c.role)], c.weight_under,
                       c.weight_over, c.role, 0)
-            for d in range(lead, stop) for c in inst_cover_by_day(inst)[d]
+            for d in range(lead, stop) for c in filled.cover_by_day[d]
             if c.role is None or c.role == e.role
         ],
         fairness=[],
@@ -179,21 +185,6 @@ def window_instance(
         pinned_days=max(0, min(stop, inst.pinned_days) - lead),
         name=f"{inst.name}:{eid}[{lead}:{stop}]",
     )
-
-
-_COVER_BY_DAY: dict[int, tuple[RosterInstance, list[list[CoverLine]]]] = {}
-
-
-def inst_cover_by_day(inst: RosterInstance) -> list[list[CoverLine]]:
-    """``inst``'s cover lines grouped by day (computed once per instance object)."""
-    cached = _COVER_BY_DAY.get(id(inst))
-    if cached is None or cached[0] is not inst:
-        by_day: list[list[CoverLine]] = [[] for _ in range(inst.horizon)]
-        for c in inst.cover:
-            by_day[c.day].append(c)
-        _COVER_BY_DAY.clear()
-        cached = _COVER_BY_DAY[id(inst)] = (inst, by_day)
-    return cached[1]
 
 
 def _solve_person(
@@ -267,6 +258,8 @@ def rolling_construct(
                     return None
                 share = min(PERSON_STEP_S, max(MIN_STEP_S, (pace - time.monotonic()) / calls_left))
                 seconds = min(left / 2, share * patience * max(1.0, (last - first) / block_days))
+                if first == 0 and last == H and patience > 1:
+                    seconds = left / 2  # the last resort: the person's exact problem, as long as it takes
                 if _solve_person(inst, roster, eid, first, last, lookahead, lookback, seconds, seed + step, filled,
                                  requests[eid]):
                     ready[eid] = last
