@@ -69,5 +69,14 @@ def compose(base: ScenarioFile, name: str, overrides: dict[str, Any], descriptio
     dataset = merged.get("dataset")
     if isinstance(dataset, dict) and isinstance(dataset.get("path"), str) and not Path(dataset["path"]).is_absolute():
         dataset["path"] = str((base.path.parent / dataset["path"]).resolve())
+    wanted = overrides.get("distribution")
+    if isinstance(wanted, dict) and "central_supply_file" in wanted:
+        # a file path sent over HTTP would make the server read a file of the caller's choosing
+        raise ScenarioError(f"{name}.yaml: distribution.central_supply_file cannot be set through the API; put it in "
+                            "the base scenario file")
+    dist = merged.get("distribution")
+    if isinstance(dist, dict) and isinstance(dist.get("central_supply_file"), str) \
+            and not Path(dist["central_supply_file"]).is_absolute():
+        dist["central_supply_file"] = str((base.path.parent / dist["central_supply_file"]).resolve())
     text = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True)
-    return text, parse_scenario(text, source=f"{name}.yaml")
+    return text, parse_scenario(text, source=f"{name}.yaml", folder=base.path.parent)

@@ -172,3 +172,18 @@ def test_cli_central_supply_overrides_the_scenario_file(base: Path, tmp_path: Pa
     c = json.loads(res.output)["central"]
     assert c["status"] == "optimal" and c["violations"] == []
     assert c["units_shipped"] + c["units_left"] == 1400  # the override's lots, not the scenario's 15000
+
+
+def test_api_compose_reads_the_base_file_and_refuses_a_path_from_the_caller(tmp_path: Path) -> None:
+    """A scenario composed through the API keeps its base's CSV (path made absolute, lots read) but an
+    override may not name a file: the server would read a file of the caller's choosing."""
+    from api.scenario_files import ScenarioFile, compose
+
+    write(tmp_path / "in" / "supply.csv", SUPPLY)
+    base_file = ScenarioFile("basecsv", write(tmp_path / "basecsv.yaml",
+                                              scenario_yaml("  central_supply_file: in/supply.csv\n")), False)
+    text, scen = compose(base_file, "derived", {"seed": 4}, None)
+    assert scen.distribution.central_supply == LOTS
+    assert str((tmp_path / "in" / "supply.csv").resolve()) in text
+    with pytest.raises(ScenarioError, match="cannot be set through the API"):
+        compose(base_file, "sneaky", {"distribution": {"central_supply_file": "/etc/passwd"}}, None)

@@ -56,7 +56,7 @@ def _dirs(request: Request) -> tuple:
 def _detail(f: sf.ScenarioFile) -> ScenarioDetail:
     text = f.path.read_text(encoding="utf-8")
     try:
-        scen = parse_scenario(text, source=f.path.name)
+        scen = parse_scenario(text, source=f.path.name, folder=f.path.parent)
     except ScenarioError as exc:
         return ScenarioDetail(name=f.name, builtin=f.builtin, valid=False, error=str(exc), yaml=text)
     return ScenarioDetail(name=f.name, builtin=f.builtin, valid=True, description=scen.description,
