@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from optimizer.data.generate import GeneratorConfig, generate
-from optimizer.paths import home_dir
+from optimizer.paths import home_dir, private_temp, publish
 from optimizer.scenarios.schema import DatasetSource
 from optimizer.scenarios.yamlfile import ScenarioError
 
@@ -34,9 +34,9 @@ def resolve_base(source: DatasetSource, scenario_file: Path | None = None, cache
     settings = source.generate.config_overrides()
     out = generated_dir(settings, cache)
     if not (out / "records" / "_meta.json").exists():
-        tmp = out.with_name(out.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = private_temp(out)
         generate(tmp, replace(GeneratorConfig(), **settings))
-        shutil.rmtree(out, ignore_errors=True)
-        tmp.rename(out)
+        if not (out / "records" / "_meta.json").exists():  # not published meanwhile: drop an interrupted run's
+            shutil.rmtree(out, ignore_errors=True)
+        publish(tmp, out)
     return out

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 import optimizer
+from optimizer.paths import private_temp, publish
 from optimizer.scenarios.jsonio import write_json
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.stage import StageOutput
@@ -70,12 +71,10 @@ def copy_plans(folder: Path, dest: Path) -> None:
 def store(cache_dir: Path, stage: str, key: str, run_dir: Path, out: StageOutput) -> None:
     """Keep ``out`` (plans as written by the run, KPIs, status) under ``key``."""
     folder = cache_dir / f"{stage}-{key[:24]}"
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = private_temp(folder)
     tmp.mkdir(parents=True)
     for p in sorted((run_dir / "plans" / stage).glob("*.csv")):
         shutil.copy2(p, tmp / p.name)
     write_json(tmp / "stage.json", {"status": out.status, "kpis": out.kpis, "violations": out.violations,
                                     "explanation": out.explanation, "log": out.log, "source_run": run_dir.name})
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
+    publish(tmp, folder)
