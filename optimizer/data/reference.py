@@ -54,3 +54,11 @@ def medicines_base() -> pd.DataFrame:
 def states_geojson_path() -> Path:
     """Simplified state outlines (WGS84 GeoJSON) for maps."""
     return REFERENCE_DIR / "states.geojson"
+
+
+@lru_cache(maxsize=2)
+def clues_catalogue() -> pd.DataFrame:
+    """The 10,573 IMSS-BIENESTAR units of the CLUES catalogue (DGIS): key, name, state, municipality (as
+    published and in the 2020 frame), status, level, typology, bed band, stratum, region, lat/lon."""
+    return pd.read_csv(REFERENCE_DIR / "clues_imssb.csv", dtype=str, keep_default_na=False).astype(
+        {"lat": float, "lon": float})

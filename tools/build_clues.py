@@ -1,0 +1,97 @@
+"""Build ``data/reference/clues_imssb.csv`` from the IMSS-BIENESTAR CLUES catalogue in ``../shared``.
+
+Run by a maintainer (``python tools/build_clues.py``); the product reads only ``data/reference/``. The source
+(``../shared/data/mexico/clues_imssb.csv``, DGIS / Secretaría de Salud CLUES open data, IMSS-BIENESTAR subset)
+is kept as published except that columns are renamed to English, trimmed to what the product uses, codes get
+their leading zeros, and one column of our own is added:
+
+* ``cvegeo_2020``: the municipality of the 2020 census frame (``municipalities.csv``) the unit belongs to. It
+  equals ``cvegeo`` except for units of the 9 municipalities created after 2020, which get the municipality
+  they were split from (:data:`PARENT_2020`, from the state congresses' creation decrees; each parent was
+  checked to lie next to the new municipality's units).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "mexico"
+OUT = ROOT / "data" / "reference"
+
+#: Source column -> reference column, in output order.
+COLUMNS: dict[str, str] = {
+    "clues_imb": "clues",
+    "clues_ssa_y_sme": "clues_ssa",
+    "nombre_de_la_unidad": "name",
+    "cve_ent": "cve_ent",
+    "cvegeo": "cvegeo",
+    "cvegeo_2020": "cvegeo_2020",
+    "municipio": "municipality",
+    "estatus_de_operacion": "status",
+    "nivel_atencion": "level",
+    "clave_de_tipologia": "typology_code",
+    "nombre_de_tipologia": "typology",
+    "nombre_de_subtipologia": "subtypology",
+    "categoria_gerencial": "category",
+    "categoria_gerencial_uas": "bed_band",
+    "tipo_hbc": "hbc_productivity",
+    "estrato_unidad": "stratum",
+    "cve_ro": "region_code",
+    "nombre_region": "region",
+    "latitud": "lat",
+    "longitud": "lon",
+    "fecha_de_inicio_de_operacion": "start_date",
+}
+
+
+#: Municipalities created after the 2020 census frame -> the 2020 municipality they were split from.
+PARENT_2020: dict[str, str] = {
+    "02007": "02002",  # San Felipe <- Mexicali
+    "04013": "04001",  # Dzitbalché <- Calkiní
+    "12082": "12053",  # Las Vigas <- San Marcos
+    "12083": "12012",  # Ñuu Savi <- Ayutla de los Libres
+    "12084": "12052",  # Santa Cruz del Rincón <- San Luis Acatlán
+    "12085": "12023",  # San Nicolás <- Cuajinicuilapa
+    "24059": "24028",  # Villa de Pozos <- San Luis Potosí
+    "25019": "25006",  # Eldorado <- Culiacán
+    "25020": "25011",  # Juan José Ríos <- Guasave
+}
+
+
+def parent_2020(cvegeo: pd.Series, municipalities: pd.DataFrame) -> pd.Series:
+    """``cvegeo`` in the 2020 frame; raises when a key is neither in the frame nor in :data:`PARENT_2020`."""
+    out = cvegeo.replace(PARENT_2020)
+    unknown = sorted(set(out) - set(municipalities["cvegeo"]))
+    if unknown:
+        raise ValueError(f"municipality keys in neither the 2020 frame nor PARENT_2020: {unknown}")
+    return out
+
+
+def build(shared: Path = SHARED) -> pd.DataFrame:
+    """The trimmed catalogue (one row per unit, every source row kept)."""
+    src = pd.read_csv(shared / "clues_imssb.csv", dtype=str, keep_default_na=False)
+    mun = pd.read_csv(shared / "municipalities.csv", dtype={"cve_ent": str, "cvegeo": str})
+    src["cve_ent"] = src["clave_de_la_entidad"].str.zfill(2)
+    src["cvegeo"] = src["cve_ent"] + src["clave_del_municipio"].str.zfill(3)
+    src["cvegeo_2020"] = parent_2020(src["cvegeo"], mun)
+    src["cve_ro"] = src["cve_ro"].str.replace(r"\.0$", "", regex=True)
+    out = src[list(COLUMNS)].rename(columns=COLUMNS)
+    return out.sort_values("clues").reset_index(drop=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=SHARED, help="folder holding clues_imssb.csv")
+    out = build(parser.parse_args().shared)
+    out.to_csv(OUT / "clues_imssb.csv", index=False)
+    moved = out[out["cvegeo"] != out["cvegeo_2020"]].drop_duplicates("cvegeo")[["cvegeo", "cvegeo_2020"]]
+    print(f"wrote {len(out):,} CLUES units to {OUT / 'clues_imssb.csv'}; post-2020 municipalities mapped: "
+          + ", ".join(f"{a}->{b}" for a, b in moved.itertuples(index=False)))
+
+
+if __name__ == "__main__":
+    main()
