@@ -30,10 +30,12 @@ import pulp
 from spopt.locate import MCLP, PMedian
 
 from optimizer.access.hospital_set import hospitals_24_7_from_capacity
-from optimizer.access.model import WhereNextInput, WhereNextPlan, solve_mclp, solve_pmedian
+from optimizer.access.mclp import solve_mclp
+from optimizer.access.pmedian import solve_pmedian
 from optimizer.access.scope import AccessScope, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
+from optimizer.access.where_next import WhereNextInput, WhereNextPlan
 from optimizer.data.dataset import load_dataset
 from optimizer.data.generate import GeneratorConfig, generate
 

@@ -9,10 +9,12 @@ import numpy as np
 import pulp
 import pytest
 
-from optimizer.access.model import WhereNextInput, solve_mclp, solve_pmedian
+from optimizer.access.mclp import solve_mclp
+from optimizer.access.pmedian import solve_pmedian
 from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
+from optimizer.access.where_next import WhereNextInput
 from optimizer.data.dataset import load_dataset
 from optimizer.data.generate import GeneratorConfig, generate
 
@@ -152,3 +154,23 @@ def test_national_mclp_matches_spopt(tmp_path_factory: pytest.TempPathFactory) -
     plan = solve_mclp(inp, SETTINGS)
     assert plan.status == "optimal" and validate_where_next(inp, plan).ok
     assert plan.objective == pytest.approx(_spopt(inp, "mclp"), rel=1e-7)
+
+
+def test_contract_exports_and_run() -> None:
+    """``optimizer.access`` exports the model contract; ``run`` solves, validates (independently) and measures."""
+    from optimizer import access
+    from optimizer.plan import PlanLike, Validation
+
+    for name in ("Input", "Settings", "Plan", "solve", "validate", "kpis", "run"):
+        assert hasattr(access, name), name
+    inp = _instance(np.random.default_rng(7), 14, 8, k=3, existing=True)
+    for model in ("mclp", "pmedian"):
+        settings = access.Settings(model=model, time_limit_s=30.0)
+        plan = access.solve(inp, settings)
+        assert isinstance(plan, access.Plan) and isinstance(plan, PlanLike)
+        check = access.validate(inp, plan, settings)
+        assert isinstance(check, Validation) and check.ok
+        assert check.objective == pytest.approx(_brute(inp, model))
+        result = access.run(inp, settings)
+        assert result.plan.status == "optimal" and result.validation.ok
+        assert result.kpis["population_covered_after"] == result.plan.population_covered_after

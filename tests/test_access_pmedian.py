@@ -12,12 +12,13 @@ import numpy as np
 import pulp
 import pytest
 
-from optimizer.access import model
-from optimizer.access.model import WhereNextInput, pmedian_objective, solve_pmedian
+from optimizer.access import pmedian as model
+from optimizer.access.pmedian import pmedian_objective, solve_pmedian
 from optimizer.access.pmedian_lagrangian import lagrangian_fixing
 from optimizer.access.scope import scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
+from optimizer.access.where_next import WhereNextInput
 from optimizer.data.dataset import load_dataset
 from optimizer.data.generate import GeneratorConfig, generate
 

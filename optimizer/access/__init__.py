@@ -2,24 +2,35 @@
 
 Public API:
 
-- :func:`scope_from_dataset` / :func:`build_scope` -> :class:`AccessScope` (municipalities, hospitals and the
-  road-minutes matrix; estimated by :mod:`optimizer.access.travel` or loaded by :mod:`.odmatrix`);
+- :func:`scope_from_dataset` / :func:`build_scope` -> :class:`AccessScope` (population points, municipalities,
+  hospitals and the road-minutes matrix; estimated by :mod:`optimizer.access.travel` or loaded by :mod:`.odmatrix`);
 - :func:`access_report` -> :class:`AccessReport` (KPI tables summing to the census total, equity index);
-- :func:`municipality_access_table` (one row per municipality, for maps);
+- :func:`municipality_access_table` (one row per municipality, aggregated from its points, for maps);
 - :func:`access_gain` -> :class:`AccessGain` (objective term for the deployment model);
-- :class:`WhereNextInput`, :func:`solve_mclp`, :func:`solve_pmedian` -> :class:`WhereNextPlan`, checked by
+- the where-next model on the shared contract (``optimizer/plan.py``): ``Input`` (:class:`WhereNextInput`),
+  ``Settings`` (:class:`AccessSettings`, ``model`` = mclp or pmedian), ``Plan`` (:class:`WhereNextPlan`),
+  :func:`solve`, :func:`validate` (``validate(input, plan, settings)``), :func:`kpis` and :func:`run`;
+  the two models are :func:`solve_mclp` (:mod:`.mclp`) and :func:`solve_pmedian` (:mod:`.pmedian`), checked by
   :func:`validate_where_next`.
 """
 
 from optimizer.access.gain import AccessGain, access_gain
 from optimizer.access.kpis import AccessReport, access_report, municipality_access_table
-from optimizer.access.model import WhereNextInput, WhereNextPlan, solve_mclp, solve_pmedian
+from optimizer.access.mclp import solve_mclp
+from optimizer.access.pmedian import solve_pmedian
+from optimizer.access.run import WhereNextRun, kpis, run, solve, validate
 from optimizer.access.scope import AccessScope, build_scope, default_24_7, scope_from_dataset
 from optimizer.access.settings import AccessSettings, TravelSettings
 from optimizer.access.validate import validate_report, validate_where_next
+from optimizer.access.where_next import WhereNextInput, WhereNextPlan
+
+Input = WhereNextInput
+Settings = AccessSettings
+Plan = WhereNextPlan
 
 __all__ = [
-    "AccessGain", "AccessReport", "AccessScope", "AccessSettings", "TravelSettings", "WhereNextInput",
-    "WhereNextPlan", "access_gain", "access_report", "build_scope", "default_24_7", "municipality_access_table",
-    "scope_from_dataset", "solve_mclp", "solve_pmedian", "validate_report", "validate_where_next",
+    "AccessGain", "AccessReport", "AccessScope", "AccessSettings", "Input", "Plan", "Settings", "TravelSettings",
+    "WhereNextInput", "WhereNextPlan", "WhereNextRun", "access_gain", "access_report", "build_scope", "default_24_7",
+    "kpis", "municipality_access_table", "run", "scope_from_dataset", "solve", "solve_mclp", "solve_pmedian",
+    "validate", "validate_report", "validate_where_next",
 ]

@@ -6,7 +6,7 @@ overlaps, so gains are not additive: :meth:`AccessGain.gain_of_set` is the exact
 :meth:`AccessGain.per_hospital` the stand-alone value of each hospital (an upper bound of its share in any
 set, usable as a linear objective coefficient). For an exact MIP term, the deployment model can add one
 continuous y_i <= sum_{h in reach(i)} x_h per entry of :meth:`AccessGain.uncovered_reach` with objective
-weight ``weight[i]``; that is the MCLP coverage constraint of :mod:`optimizer.access.model`.
+weight ``weight[i]``; that is the MCLP coverage constraint of :mod:`optimizer.access.mclp`.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ assumptions behind "minutes to the nearest 24/7 hospital".
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optimizer.domain import MARGINALISATION_WEIGHT, MarginalisationDegree
@@ -63,6 +65,8 @@ class AccessSettings(BaseModel):
     team_cost_mxn: float = Field(
         1.0, ge=0, description="cost of one more complete team at a site (budget unit; 1 = count teams)"
     )
+    model: Literal["mclp", "pmedian"] = Field(
+        "mclp", description="where-next model: mclp (people within the limit) or pmedian (weighted minutes)")
     time_limit_s: float = Field(60.0, gt=0, description="wall-time limit of one where-next solve, s")
     seed: int = Field(0, ge=0, description="HiGHS random seed")
     threads: int = Field(2, ge=1, le=2, description="solver threads (the planning host has 2 cores)")

@@ -7,27 +7,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from optimizer.access.kpis import AccessReport
-from optimizer.access.model import WhereNextInput, WhereNextPlan
+from optimizer.access.where_next import WhereNextInput, WhereNextPlan
+from optimizer.plan import Validation
 
 #: Relative tolerance when comparing a reported objective to the recomputed one.
 REL_TOL = 1e-6
-
-
-@dataclass
-class Validation:
-    """Violations found (empty = valid) and the objective recomputed from the input."""
-
-    violations: list[str] = field(default_factory=list)
-    objective: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
 
 
 def validate_where_next(inp: WhereNextInput, plan: WhereNextPlan) -> Validation:

@@ -10,11 +10,12 @@ import typer
 from optimizer.access.export import write_tables
 from optimizer.access.hospital_set import hospitals_24_7_from_capacity, read_hospital_set
 from optimizer.access.kpis import AccessReport, access_report, municipality_access_table
-from optimizer.access.model import WhereNextInput, WhereNextPlan, solve_mclp, solve_pmedian
 from optimizer.access.odmatrix import OdMatrixError
+from optimizer.access.run import run as run_where_next
 from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
 from optimizer.access.settings import AccessSettings
-from optimizer.access.validate import validate_report, validate_where_next
+from optimizer.access.validate import validate_report
+from optimizer.access.where_next import WhereNextInput
 from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, print_json, resolve_inputs, table
 
 
@@ -97,7 +98,7 @@ def access(
         if len(thresholds) != 1:
             fail("--where-next needs one --minutes value (the coverage radius), e.g. --minutes 120", as_json)
         settings = AccessSettings(time_limit_s=time_limit, seed=seed, team_cost_mxn=team_cost,
-                                  minutes=tuple(thresholds))
+                                  minutes=tuple(thresholds), model=model)
         _where_next(scope, h24, where_next, thresholds[0], model, candidates, weighting, budget, settings, out,
                     rejects, as_json)
         return
@@ -175,12 +176,10 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
                                         budget=budget, weighting=weighting)
     except ValueError as exc:
         fail(str(exc), as_json)
-    plan: WhereNextPlan = solve_mclp(inp, settings) if model == "mclp" else solve_pmedian(inp, settings)
-    if plan.status in {"infeasible", "time_limit"}:
+    result = run_where_next(inp, settings)
+    plan, check = result.plan, result.validation
+    if plan.status in {"infeasible", "time_limit", "error"}:
         fail(f"{model}: {plan.status}: {plan.explanation}", as_json)
-    check = validate_where_next(inp, plan)
-    if not check.ok:
-        fail("where-next plan failed validation: " + "; ".join(check.violations), as_json)
     names = dict(zip(scope.hospitals["clues"], scope.hospitals["name"], strict=True))
     names |= dict(zip(scope.municipalities["cvegeo"], scope.municipalities["name"], strict=True))
     sites = plan.sites.assign(name=plan.sites["site"].map(names))
