@@ -29,6 +29,7 @@ class ApiConfig(BaseModel):
     retry_after_s: int = Field(30, ge=1, description="Retry-After sent with 429, seconds")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="largest JSON request body, bytes")
     max_upload_bytes: int = Field(200_000_000, ge=1024, description="largest ingestion upload, bytes")
+    max_upload_rows: int = Field(10_000_000, ge=1, description="most rows in one uploaded file")
     cancel_grace_s: float = Field(3.0, ge=0, description="seconds between SIGTERM and SIGKILL on cancel")
     small_count_k: int = Field(5, ge=1, description="aggregates over fewer patients are suppressed")
 

@@ -9,6 +9,7 @@ that id.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from fastapi import FastAPI, Request
@@ -28,6 +29,17 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+#: An absolute POSIX path of two or more parts (what a server folder looks like in a message).
+_ABS_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/'\"`:,;()]+/)+([^\s/'\"`:,;()]*)")
+
+
+def scrub_paths(message: str | None) -> str | None:
+    """``message`` with every absolute path cut to its last part: errors never describe server folders."""
+    if message is None:
+        return None
+    return _ABS_PATH.sub(lambda m: m.group(1) or ".", message)
 
 
 class ErrorBody(BaseModel):

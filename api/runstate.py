@@ -69,6 +69,18 @@ def set_stage(engine: Engine, run_id: str, stage: str, **fields: Any) -> None:
         conn.execute(update(api_runs).where(api_runs.c.run_id == run_id).values(stages=stages))
 
 
+def end_stages(engine: Engine, run_id: str) -> None:
+    """A run that ended early: its running stage becomes ``error`` and the stages it never reached ``not run``."""
+    with engine.begin() as conn:
+        row = conn.execute(select(api_runs.c.stages).where(api_runs.c.run_id == run_id)).first()
+        if row is None:
+            return
+        ended = {"running": "error", "pending": "not run"}
+        stages = {name: {**st, "status": ended.get(st.get("status"), st.get("status"))}
+                  for name, st in (row[0] or {}).items()}
+        conn.execute(update(api_runs).where(api_runs.c.run_id == run_id).values(stages=stages))
+
+
 def mark_interrupted(engine: Engine) -> int:
     """At server start: every run still active belonged to a server that is gone; returns how many."""
     with engine.begin() as conn:

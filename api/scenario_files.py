@@ -3,6 +3,11 @@
 A new scenario is a base scenario's YAML with overrides deep-merged in (mappings merge key by key; lists
 and values replace), validated by the scenario schema before it is written, so every stored file is
 runnable. A relative dataset path in the base is made absolute, since the new file lives elsewhere.
+
+What comes over HTTP never names a server path: ``dataset.path`` in an override or in validated text is a
+dataset *id*, one of the dataset folders the server knows under its home (``dataset`` and each
+``datasets/<id>``), replaced by that folder when the file is written; ``dataset.generate`` is bounded so a
+request cannot ask the generator for more than a national dataset. Errors name the id, never a folder.
 """
 
 from __future__ import annotations
@@ -14,8 +19,12 @@ from typing import Any
 
 import yaml
 
+from api.inputs import check_tree, check_yaml, read_scenario
 from optimizer.scenarios.schema import Scenario
-from optimizer.scenarios.yamlfile import ScenarioError, parse_scenario
+from optimizer.scenarios.yamlfile import ScenarioError
+
+#: Largest generator settings a request may ask for (the national defaults are 200,000 / 650 / 320).
+GENERATE_BOUNDS = {"n_records": 2_000_000, "umfs": 5_000, "pharmacies": 5_000, "program_hospitals": 282}
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -43,6 +52,45 @@ def find(name: str, builtin_dir: Path, user_dir: Path) -> ScenarioFile | None:
     return next((f for f in all_files(builtin_dir, user_dir) if f.name == name), None)
 
 
+def known_datasets(home: Path) -> dict[str, Path]:
+    """Dataset folders the server holds, by id: ``home/dataset`` (id ``dataset``) and each ``home/datasets/<id>``."""
+    folders = [home / "dataset"]
+    if (home / "datasets").is_dir():
+        folders += sorted((home / "datasets").iterdir())
+    return {p.name: p for p in folders if NAME_RE.match(p.name) and (p / "facilities.csv").is_file()}
+
+
+def confine_dataset(dataset: Any, home: Path, where: str) -> dict[str, Any]:
+    """The ``dataset`` section sent by a client, with its id replaced by the server's folder.
+
+    Raises :class:`ScenarioError` for a path, an unknown id or generator settings past
+    :data:`GENERATE_BOUNDS`; the message lists the known ids and never a folder.
+    """
+    if not isinstance(dataset, dict):
+        raise ScenarioError(f"{where}: dataset debe ser {{path: ID}} o {{generate: {{...}}}}")
+    out = dict(dataset)
+    if isinstance(out.get("generate"), dict):
+        for key, bound in GENERATE_BOUNDS.items():
+            value = out["generate"].get(key)
+            if isinstance(value, int) and value > bound:
+                raise ScenarioError(f"{where}: dataset.generate.{key}: como máximo {bound:,} por la API")
+    if out.get("path") is None:
+        return out
+    known = known_datasets(home)
+    ident = out["path"]
+    if not isinstance(ident, str) or ident not in known:
+        ids = ", ".join(sorted(known)) or "(ninguno)"
+        raise ScenarioError(f"{where}: dataset.path debe ser el id de un conjunto de datos del servidor "
+                            f"(no una ruta); ids disponibles: {ids}")
+    out["path"] = str(known[ident])
+    return out
+
+
+def check_api_scenario(scenario: Scenario, home: Path, where: str) -> None:
+    """Refuse scenario text sent by a client whose dataset is a path or an unknown id (see :func:`confine_dataset`)."""
+    confine_dataset(scenario.dataset.model_dump(exclude_none=True), home, where)
+
+
 def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """``base`` with ``overrides`` applied: nested mappings merge, anything else replaces."""
     out = dict(base)
@@ -54,15 +102,28 @@ def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def compose(base: ScenarioFile, name: str, overrides: dict[str, Any], description: str | None) -> tuple[str, Scenario]:
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes every value in full: a stored scenario never holds anchors (the API refuses them on reading)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def compose(base: ScenarioFile, name: str, overrides: dict[str, Any], description: str | None,
+            home: Path) -> tuple[str, Scenario]:
     """YAML text and validated scenario of ``base`` + ``overrides`` under the new ``name``.
 
     Raises :class:`ScenarioError` naming the key (and line of the composed file) of every problem.
     """
-    data = yaml.safe_load(base.path.read_text(encoding="utf-8")) or {}
+    check_tree(overrides, "overrides")
+    text = base.path.read_text(encoding="utf-8")
+    check_yaml(text, f"{base.name}.yaml")
+    data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"{base.path.name}: the base scenario is not a mapping")
+        raise ScenarioError(f"{base.name}.yaml: the base scenario is not a mapping")
     merged = deep_merge(data, overrides)
+    if "dataset" in overrides:  # replaced whole: a path and generator settings would otherwise mix
+        merged["dataset"] = confine_dataset(overrides["dataset"], home, f"{name}.yaml")
     merged["name"] = name
     if description is not None:
         merged["description"] = description
@@ -78,5 +139,5 @@ def compose(base: ScenarioFile, name: str, overrides: dict[str, Any], descriptio
     if isinstance(dist, dict) and isinstance(dist.get("central_supply_file"), str) \
             and not Path(dist["central_supply_file"]).is_absolute():
         dist["central_supply_file"] = str((base.path.parent / dist["central_supply_file"]).resolve())
-    text = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True)
-    return text, parse_scenario(text, source=f"{name}.yaml", folder=base.path.parent)
+    text = yaml.dump(merged, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True)
+    return text, read_scenario(text, source=f"{name}.yaml", folder=base.path.parent)

@@ -72,11 +72,13 @@ def run_worker(run_id: str, scenario_file: str, runs_dir: str, db_url: str, home
         logging.error("run %s failed: %s", run_id, exc)
         runstate.set_fields(engine, run_id, only_if=("running",), status="failed", finished=runstate.now(),
                             error=str(exc))
+        runstate.end_stages(engine, run_id)
         return
     except Exception as exc:
         logging.error("run %s crashed:\n%s", run_id, traceback.format_exc())
         runstate.set_fields(engine, run_id, only_if=("running",), status="failed", finished=runstate.now(),
                             error=f"{type(exc).__name__}: {exc} (the run log has the details)")
+        runstate.end_stages(engine, run_id)
         return
     for stage, seconds in outcome.timings.items():
         if stage != "total":

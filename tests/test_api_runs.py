@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,11 +177,16 @@ def test_stage_bar_forwards_the_runners_progress() -> None:
 def test_a_run_on_missing_data_fails_with_a_clear_message(client: TestClient, keys: dict[str, str],
                                                            finished_run: dict, tmp_path: Path) -> None:
     h = bearer(keys["planner"])
-    body = {"name": "api-no-data", "base": "api-small", "overrides": {"dataset": {"path": str(tmp_path / "none")}}}
+    gone = Path(os.environ["BIENESTAR_HOME"]) / "datasets" / "gone"
+    gone.mkdir(parents=True)
+    (gone / "facilities.csv").write_text("clues\n")
+    body = {"name": "api-no-data", "base": "api-small", "overrides": {"dataset": {"path": "gone"}}}
     assert client.post("/scenarios", json=body, headers=h).status_code == 201
+    shutil.rmtree(gone)  # the dataset the scenario names is removed before the run
     r = client.post("/runs", json={"scenario": "api-no-data"}, headers=h)
     assert r.status_code == 202, r.text
     doc = wait_run(lambda i: client.get(f"/runs/{i}", headers=h).json(), r.json()["run_id"], 60)
     assert doc["status"] == "failed" and "holds no dataset" in doc["error"]
-    assert "Traceback" not in doc["error"]
+    assert "Traceback" not in doc["error"] and str(gone.parent) not in doc["error"], doc["error"]
+    assert all(s["status"] != "running" for s in doc["stages"].values()), doc["stages"]
     assert client.get(f"/runs/{doc['run_id']}/kpis", headers=h).status_code == 409

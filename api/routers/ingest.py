@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Scope, require
 from api.errors import AUTH_RESPONSES, BAD_REQUEST, ApiError
 from api.ingest import ENTITY_SUFFIXES, RECORD_SUFFIXES, IngestReport, ingest_entities, ingest_records, safe_name
+from api.inputs import InputTooLarge, check_upload
 from optimizer.data.rejects import DataFileError
 from optimizer.paths import home_dir
 
@@ -47,7 +48,8 @@ def _result(report: IngestReport) -> IngestResult:
                         rejects_truncated=report.rejects_truncated)
 
 
-async def _save(upload: UploadFile, folder: Path, default: str, suffixes: tuple[str, ...]) -> Path:
+async def _save(request: Request, upload: UploadFile, folder: Path, default: str, suffixes: tuple[str, ...]) -> Path:
+    """Write the upload to ``folder`` and check its bounds (rows, unpacked size) before anything parses it."""
     name = safe_name(upload.filename, default)
     if Path(name).suffix.lower() not in suffixes:
         raise ApiError(400, f"{name}: unsupported file type; send {', '.join(suffixes)}")
@@ -55,6 +57,11 @@ async def _save(upload: UploadFile, folder: Path, default: str, suffixes: tuple[
     with path.open("wb") as fh:
         while chunk := await upload.read(CHUNK):
             fh.write(chunk)
+    config = request.app.state.config
+    try:
+        await run_in_threadpool(check_upload, path, config.max_upload_bytes, config.max_upload_rows)
+    except InputTooLarge as exc:
+        raise ApiError(413, str(exc)) from None
     return path
 
 
@@ -63,8 +70,8 @@ async def _save(upload: UploadFile, folder: Path, default: str, suffixes: tuple[
 async def ingest_record_files(request: Request, encounters: UploadFile = File(...),
                               prescriptions: UploadFile = File(...)) -> IngestResult:
     with tempfile.TemporaryDirectory(prefix="bienestar-upload-") as tmp:
-        enc = await _save(encounters, Path(tmp), "encounters.csv", RECORD_SUFFIXES)
-        rx = await _save(prescriptions, Path(tmp), "prescriptions.csv", RECORD_SUFFIXES)
+        enc = await _save(request, encounters, Path(tmp), "encounters.csv", RECORD_SUFFIXES)
+        rx = await _save(request, prescriptions, Path(tmp), "prescriptions.csv", RECORD_SUFFIXES)
         if enc == rx:
             raise ApiError(400, "give the encounters and prescriptions files different names")
         try:
@@ -78,7 +85,7 @@ async def ingest_record_files(request: Request, encounters: UploadFile = File(..
 async def ingest_table(request: Request, kind: Literal["facilities", "staff"],
                        file: UploadFile = File(...)) -> IngestResult:
     with tempfile.TemporaryDirectory(prefix="bienestar-upload-") as tmp:
-        path = await _save(file, Path(tmp), f"{kind}.csv", ENTITY_SUFFIXES)
+        path = await _save(request, file, Path(tmp), f"{kind}.csv", ENTITY_SUFFIXES)
         try:
             report = await run_in_threadpool(ingest_entities, request.app.state.engine, kind, path)
         except DataFileError as exc:

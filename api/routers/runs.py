@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 from api import plans, runstate
 from api import scenario_files as sf
 from api.auth import SCOPE_ROLES, Principal, Scope, require
-from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MANY, ApiError
+from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MANY, ApiError, scrub_paths
+from api.inputs import read_scenario
 from api.query import MAX_LIMIT
 from api.schemas import UtcDateTime
 from optimizer.scenarios.compare import compare_runs
-from optimizer.scenarios.yamlfile import ScenarioError, load_scenario
+from optimizer.scenarios.yamlfile import ScenarioError
 
 router = APIRouter(tags=["runs"], responses=AUTH_RESPONSES)
 
@@ -93,7 +94,8 @@ class Comparison(BaseModel):
 def _status(row: dict[str, Any]) -> RunStatus:
     return RunStatus(run_id=row["run_id"], scenario=row["scenario"], status=row["status"],
                      stages=row["stages"] or {}, created=row["created"], started=row["started"],
-                     finished=row["finished"], error=row["error"], outcome=row["outcome"], has_kpis=bool(row["kpis"]),
+                     finished=row["finished"], error=scrub_paths(row["error"]), outcome=row["outcome"],
+                     has_kpis=bool(row["kpis"]),
                      run_folder=Path(row["run_dir"]).name if row["run_dir"] else None,
                      store_run_id=row["store_run_id"])
 
@@ -123,9 +125,9 @@ def start_run(request: Request, body: StartRequest, response: Response,
     if found is None:
         raise ApiError(404, f"no scenario '{body.scenario}'")
     try:
-        scenario = load_scenario(found.path)
+        scenario = read_scenario(found.path.read_text(encoding="utf-8"), f"{found.name}.yaml", found.path.parent)
     except ScenarioError as exc:
-        raise ApiError(400, str(exc)) from None
+        raise ApiError(400, scrub_paths(str(exc))) from None
     run_id = request.app.state.pool.submit(found.name, found.path, ["demand", *scenario.models])
     response.headers["Location"] = f"/runs/{run_id}"
     return _status(_run(request, run_id))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api import scenario_files as sf
 from api.auth import Scope, require
-from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, ApiError
-from optimizer.scenarios.yamlfile import ScenarioError, parse_scenario
+from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, ApiError, scrub_paths
+from api.inputs import MAX_YAML_CHARS, InputTooLarge, read_scenario
+from optimizer.scenarios.yamlfile import ScenarioError
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"], responses=AUTH_RESPONSES,
                    dependencies=[Depends(require(Scope.SCENARIOS))])
@@ -31,7 +32,10 @@ class ScenarioDetail(ScenarioSummary):
 
 
 class ValidateRequest(BaseModel):
-    yaml: str = Field(max_length=200_000, description="scenario YAML text")
+    model_config = ConfigDict(extra="forbid")
+
+    yaml: str = Field(max_length=MAX_YAML_CHARS,
+                      description="scenario YAML text (no anchors or aliases; `dataset.path` is a dataset id)")
 
 
 class ValidationResult(BaseModel):
@@ -41,11 +45,14 @@ class ValidationResult(BaseModel):
 
 
 class CreateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(pattern=sf.NAME_RE.pattern, description="new scenario name (file stem)")
     base: str = Field("baseline", description="scenario to start from")
     description: str | None = Field(None, max_length=2000)
     overrides: dict[str, Any] = Field(default_factory=dict,
-                                      description="keys to change, nested like the YAML (mappings merge)")
+                                      description="keys to change, nested like the YAML (mappings merge); "
+                                      "`dataset` replaces the base's: `{path: ID}` names a dataset the server holds")
 
 
 def _dirs(request: Request) -> tuple:
@@ -56,9 +63,9 @@ def _dirs(request: Request) -> tuple:
 def _detail(f: sf.ScenarioFile) -> ScenarioDetail:
     text = f.path.read_text(encoding="utf-8")
     try:
-        scen = parse_scenario(text, source=f.path.name, folder=f.path.parent)
+        scen = read_scenario(text, source=f.path.name, folder=f.path.parent)
     except ScenarioError as exc:
-        return ScenarioDetail(name=f.name, builtin=f.builtin, valid=False, error=str(exc), yaml=text)
+        return ScenarioDetail(name=f.name, builtin=f.builtin, valid=False, error=scrub_paths(str(exc)), yaml=text)
     return ScenarioDetail(name=f.name, builtin=f.builtin, valid=True, description=scen.description,
                           models=list(scen.models), yaml=text, resolved=scen.model_dump(mode="json"))
 
@@ -79,11 +86,14 @@ def get_scenario(request: Request, name: str) -> ScenarioDetail:
 
 @router.post("/validate", response_model=ValidationResult, responses=BAD_REQUEST,
              summary="Check scenario YAML without saving it")
-def validate(body: ValidateRequest) -> ValidationResult:
+def validate(request: Request, body: ValidateRequest) -> ValidationResult:
     try:
-        scen = parse_scenario(body.yaml, source="scenario.yaml")
+        scen = read_scenario(body.yaml, source="scenario.yaml")
+        sf.check_api_scenario(scen, request.app.state.config.home, "scenario.yaml")
+    except InputTooLarge as exc:
+        raise ApiError(400, str(exc)) from None
     except ScenarioError as exc:
-        return ValidationResult(valid=False, errors=str(exc).splitlines())
+        return ValidationResult(valid=False, errors=scrub_paths(str(exc)).splitlines())
     return ValidationResult(valid=True, resolved=scen.model_dump(mode="json"))
 
 
@@ -97,9 +107,9 @@ def create(request: Request, body: CreateRequest) -> ScenarioDetail:
     if sf.find(body.name, builtin_dir, user_dir) is not None:
         raise ApiError(409, f"a scenario named '{body.name}' exists already; pick another name")
     try:
-        text, _ = sf.compose(base, body.name, body.overrides, body.description)
+        text, _ = sf.compose(base, body.name, body.overrides, body.description, request.app.state.config.home)
     except ScenarioError as exc:
-        raise ApiError(400, str(exc)) from None
+        raise ApiError(400, scrub_paths(str(exc))) from None
     user_dir.mkdir(parents=True, exist_ok=True)
     path = user_dir / f"{body.name}.yaml"
     path.write_text(text, encoding="utf-8")

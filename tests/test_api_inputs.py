@@ -1,0 +1,127 @@
+"""Hostile input: YAML alias bombs, deep and wide trees, and filesystem paths are refused before any work,
+quickly, and without the answer describing a server folder."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from test_api_support import bearer, home_env, make_keys, module_home
+
+from api.app import create_app
+from api.config import ApiConfig
+from api.inputs import MAX_DEPTH, MAX_NODES, InputTooLarge, check_yaml
+
+#: A "billion laughs" document: 9 levels of 9 aliases each (9^9 = 387 million leaves once built).
+ALIAS_BOMB = "name: bomb\nmodels: [capacity]\na: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = module_home(tmp_path_factory.getbasetemp(), "inputs")
+    with home_env(path):
+        yield path
+
+
+@pytest.fixture(scope="module")
+def client(home: Path) -> Iterator[TestClient]:
+    app = create_app(ApiConfig(scenario_dir=home / "test-scenarios"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def planner(home: Path) -> dict[str, str]:
+    return bearer(make_keys(home)["planner"])
+
+
+def _max_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def test_alias_bomb_is_refused_fast_without_memory(client: TestClient, planner: dict[str, str]) -> None:
+    assert len(ALIAS_BOMB) < 400
+    rss = _max_rss_kb()
+    start = time.perf_counter()
+    r = client.post("/scenarios/validate", json={"yaml": ALIAS_BOMB}, headers=planner)
+    elapsed = time.perf_counter() - start
+    assert r.status_code == 400 and "alias" in r.json()["error"], r.text
+    assert elapsed < 1.0, elapsed
+    assert _max_rss_kb() - rss < 20_000  # KiB: peak memory did not grow by more than 20 MB
+
+
+def test_yaml_bounds_on_nodes_depth_and_size() -> None:
+    with pytest.raises(InputTooLarge, match="anidamiento"):
+        check_yaml("a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "s.yaml")
+    with pytest.raises(InputTooLarge, match="nodos"):
+        check_yaml("a: [" + ",".join(["1"] * (MAX_NODES + 1)) + "]", "s.yaml")
+    with pytest.raises(InputTooLarge, match="caracteres"):
+        check_yaml("a: " + "x" * 300_000, "s.yaml")
+    check_yaml("a: [1, 2, {b: c}]\n", "s.yaml")  # an ordinary document passes
+    check_yaml("a: [unclosed\n", "s.yaml")  # syntax errors are the full parser's to report
+
+
+def test_deep_or_wide_overrides_are_refused(client: TestClient, planner: dict[str, str]) -> None:
+    deep: dict = {}
+    node = deep
+    for _ in range(MAX_DEPTH + 2):
+        node["x"] = {}
+        node = node["x"]
+    r = client.post("/scenarios", json={"name": "deep", "base": "api-small", "overrides": deep}, headers=planner)
+    assert r.status_code == 400 and "anidamiento" in r.json()["error"]
+    wide = {"demand": {"multipliers": [{"factor": 1.0}] * (MAX_NODES // 2 + 1)}}
+    r = client.post("/scenarios", json={"name": "wide", "base": "api-small", "overrides": wide}, headers=planner)
+    assert r.status_code == 400 and "valores" in r.json()["error"]
+
+
+def test_a_dataset_path_through_the_api_is_refused_without_naming_folders(
+        client: TestClient, planner: dict[str, str], home: Path) -> None:
+    for path in ("/etc", "../../etc", "dataset/../..", str(home / "dataset")):
+        body = {"name": "etc", "base": "api-small", "overrides": {"dataset": {"path": path}}}
+        r = client.post("/scenarios", json=body, headers=planner)
+        assert r.status_code == 400, (path, r.text)
+        error = r.json()["error"]
+        assert "dataset.path" in error and "/" not in error and "etc" not in error.replace("etc.yaml", ""), error
+        assert str(home) not in error
+    text = "name: v\nmodels: [capacity]\ndataset:\n  path: /etc\n"
+    r = client.post("/scenarios/validate", json={"yaml": text}, headers=planner)
+    assert r.status_code == 200 and not r.json()["valid"] and "/" not in " ".join(r.json()["errors"])
+    assert not (home / "scenarios" / "etc.yaml").exists()
+
+
+def test_a_known_dataset_id_is_accepted_and_resolved_on_the_server(
+        client: TestClient, planner: dict[str, str], home: Path) -> None:
+    body = {"name": "by-id", "base": "api-small", "overrides": {"dataset": {"path": "dataset"}}}
+    r = client.post("/scenarios", json=body, headers=planner)
+    assert r.status_code == 201, r.text
+    assert (home / "scenarios" / "by-id.yaml").read_text().count(str(home / "dataset")) == 1
+    huge = {"name": "huge", "base": "api-small", "overrides": {"dataset": {"generate": {"n_records": 10**12}}}}
+    r = client.post("/scenarios", json=huge, headers=planner)
+    assert r.status_code == 400 and "n_records" in r.json()["error"]
+
+
+def test_extra_keys_in_a_body_are_refused(client: TestClient, planner: dict[str, str]) -> None:
+    r = client.post("/scenarios/validate", json={"yaml": "name: x\n", "yml": 1}, headers=planner)
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "extra_forbidden"
+
+
+def test_uploads_are_bounded_before_parsing(home: Path, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    app = create_app(ApiConfig(scenario_dir=home / "test-scenarios", max_upload_bytes=200_000, max_upload_rows=10))
+    admin = bearer(make_keys(home)["admin"])
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * 5_000_000)  # 5 MB unpacked from about 5 kB
+    csv = "clues,name\n" + "".join(f"X{i},n\n" for i in range(20))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/ingest/facilities", files={"file": ("f.xlsx", bomb.getvalue())}, headers=admin)
+        assert r.status_code == 413 and "descomprimido" in r.json()["error"], r.text
+        r = c.post("/ingest/facilities", files={"file": ("f.csv", csv.encode())}, headers=admin)
+        assert r.status_code == 413 and "20 filas" in r.json()["error"], r.text
