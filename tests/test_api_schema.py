@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -41,26 +41,39 @@ def app_and_key(home: Path) -> tuple:
     return app, make_keys(home)["admin"]
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+def _conformance_failures(app_and_key: tuple, examples: int, derandomize: bool) -> list[str]:
+    """Fuzz every operation with Hypothesis (``examples`` per operation); one line per failing operation.
+
+    Driven through schemathesis's own API (``get_all_operations`` / ``as_strategy``) rather than its pytest
+    plugin, which breaks with pytest 9 (``'Function' object has no attribute '_nodeid'``): the test depends on
+    schemathesis's stable core, not on pytest internals.
+    """
+    app, key = app_and_key
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    failures: list[str] = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 10, f"only {len(operations)} operations in the OpenAPI schema"
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=examples, deadline=None, derandomize=derandomize, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def check(case) -> None:
+            case.call_and_validate(headers=bearer(key), checks=CHECKS)
+
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - every failure is collected and reported with its operation
+            failures.append(f"{operation.label}: {type(exc).__name__}: {str(exc)[:600]}")
+    return failures
 
 
-@pytest.fixture(scope="module")
-def api_schema(app_and_key: tuple):
-    app, _ = app_and_key
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
-
-
-@schema.parametrize()
-@settings(max_examples=FAST_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
-def test_schema_conformance(case, app_and_key: tuple) -> None:
-    _, key = app_and_key
-    case.call_and_validate(headers=bearer(key), checks=CHECKS)
+def test_schema_conformance(app_and_key: tuple) -> None:
+    failures = _conformance_failures(app_and_key, FAST_EXAMPLES, derandomize=True)
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.slow
-@schema.parametrize()
-@settings(max_examples=SLOW_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_schema_conformance_long(case, app_and_key: tuple) -> None:
-    _, key = app_and_key
-    case.call_and_validate(headers=bearer(key), checks=CHECKS)
+def test_schema_conformance_long(app_and_key: tuple) -> None:
+    failures = _conformance_failures(app_and_key, SLOW_EXAMPLES, derandomize=False)
+    assert not failures, "\n".join(failures)
