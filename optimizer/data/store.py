@@ -86,7 +86,11 @@ def get_engine(url: str | None = None) -> Engine:
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ModuleNotFoundError as exc:  # PostgreSQL's driver is an extra, not a core dependency
+        raise RuntimeError(f"the store URL needs the {exc.name!r} driver: "
+                           "pip install -c requirements.lock -e '.[postgres]'") from exc
     if engine.dialect.name == "sqlite":
         @event.listens_for(engine, "connect")
         def _fk_on(dbapi_conn: Any, _record: Any) -> None:  # SQLite enforces foreign keys only when asked
