@@ -196,7 +196,8 @@ def _ray_map(fn: Callable[..., dict[str, Any]], variants: list[Variant], runs_di
     try:
         import ray
     except ImportError as exc:
-        raise SweepError("the Ray executor needs the 'ray' package: pip install -c requirements.lock -e '.[ray]'") from exc
+        raise SweepError("the Ray executor needs the 'ray' extra: "
+                         "pip install -c requirements.lock -e '.[ray]'") from exc
     started_here = False
     if not ray.is_initialized():
         address = os.environ.get("RAY_ADDRESS")
