@@ -102,7 +102,7 @@ def main() -> None:
             for seed in seeds:
                 s = DeploymentSettings(solver=solver, seed=seed, time_limit_s=limit)
                 plan = solve(inp, s)
-                ok = plan.objective is not None and validate(inp, s, plan).ok
+                ok = plan.objective is not None and validate(inp, plan, s).ok
                 runs.append((plan, ok))
                 print(f"{scale}x {solver} seed {seed}: {plan.status} obj {plan.objective} gap {plan.gap} "
                       f"{plan.solve_seconds:.1f}s valid {ok}", flush=True)

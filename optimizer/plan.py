@@ -10,7 +10,7 @@ the objective from the plan and the input alone (no solver objects) and returns 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 #: Solver outcome as reported to a person: ``optimal`` (proven), ``feasible`` (a plan with a gap or no bound),
 #: ``time_limit`` (stopped by the clock; the plan, if any, is the best found), ``infeasible`` (no plan meets the
@@ -59,3 +59,29 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None:
         return None
     return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+P = TypeVar("P")
+
+
+@dataclass
+class Run(Generic[P]):
+    """One model run end to end, what the CLI, the scenario stages and the API all read.
+
+    ``plan`` is the model's :class:`PlanLike` plan; ``validation`` the independent validator's verdict;
+    ``kpis`` the model's one KPI dict (JSON-ready numbers, units in the key or the model's docs);
+    ``tables`` the plan as named tables (pandas DataFrames, written as CSV by the scenario runner);
+    ``log`` one-line summaries for a run's log.
+    """
+
+    plan: P
+    validation: Validation
+    kpis: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        """The plan's status, ``error`` when the validator found a violated hard rule."""
+        status: Status = self.plan.status  # type: ignore[attr-defined]
+        return status if self.validation.ok else "error"

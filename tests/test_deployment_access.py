@@ -57,7 +57,7 @@ def test_access_term_matches_brute_force(case: tuple[DeploymentInput, Deployment
     inp, s = case
     plan = solve(inp, s)
     assert plan.status == "optimal"
-    rep = validate(inp, s, plan)
+    rep = validate(inp, plan, s)
     assert rep.ok, rep.violations
     assert abs(rep.objective - plan.objective) < 1e-6
     assert abs(plan.objective - brute_force(inp, s)) < 1e-6
@@ -85,7 +85,7 @@ def test_access_moves_the_only_team_to_where_people_gain_reach() -> None:
     s = s.model_copy(update={"access_weight": 1e-4})  # 10,000 people = one procedure/week
     plan = solve(inp, s)
     assert {t.hospital for t in plan.teams} == {"CSIMB000001"}
-    rep = validate(inp, s, plan)
+    rep = validate(inp, plan, s)
     assert rep.ok and rep.access_gained == 1_000_010
     assert plan.objective == pytest.approx(rep.objective) == pytest.approx(ALTO * 50.0 + 100.001)
     summary = access_summary(inp.access, plan)
@@ -104,7 +104,7 @@ def test_overlapping_reach_counts_once() -> None:
                            km_weight=0.0, incentive_weight=0.0, mip_gap=0.0, access_weight=1e-4)
     plan = solve(inp, s)
     assert len(plan.teams) == 2
-    rep = validate(inp, s, plan)
+    rep = validate(inp, plan, s)
     assert rep.access_gained == 500_000
     assert plan.objective == pytest.approx(rep.objective) == pytest.approx(ALTO * 105.0 + 50.0)
     # each hospital alone keeps the municipality within reach: withdrawing either team loses nobody

@@ -71,7 +71,7 @@ def brute_force(inp: DeploymentInput, s: DeploymentSettings) -> float:
         for counts in itertools.product(*[range(0, 3) for _ in keys]):
             teams = [TeamCount(k[0], k[1], n) for k, n in zip(keys, counts, strict=True) if n]
             plan = DeploymentPlan("optimal", None, None, None, 0.0, "brute", 0, assigned, teams)
-            rep = validate(inp, s, plan)
+            rep = validate(inp, plan, s)
             if rep.ok:
                 best = max(best, rep.objective)
     return best
@@ -83,7 +83,7 @@ def test_model_matches_brute_force(case: tuple[DeploymentInput, DeploymentSettin
     inp, s = case
     plan = solve(inp, s)
     assert plan.status == "optimal"
-    rep = validate(inp, s, plan)
+    rep = validate(inp, plan, s)
     assert rep.ok, rep.violations
     assert abs(rep.objective - plan.objective) < 1e-6  # disaggregation keeps the objective
     assert abs(plan.objective - brute_force(inp, s)) < 1e-6

@@ -53,7 +53,7 @@ def test_lexicographic_plan_under_a_short_limit_is_valid(priced) -> None:
     s = DeploymentSettings(objective_mode="lexicographic", time_limit_s=3.0)
     plan = solve(priced, s)
     assert plan.objective is not None, plan.explanation  # the greedy start guarantees a plan
-    rep = validate(priced, s, plan)
+    rep = validate(priced, plan, s)
     assert rep.ok, rep.violations
     assert rep.objective == pytest.approx(plan.objective, abs=1e-6)
     assert plan.stages[0]["stage"] == "coverage" and plan.stages[0]["value"] > 0
@@ -67,7 +67,7 @@ def test_whole_call_respects_the_time_limit(priced, limit: float) -> None:
     s = DeploymentSettings(time_limit_s=limit)
     plan = solve(priced, s)
     assert plan.objective is not None
-    assert validate(priced, s, plan).ok
+    assert validate(priced, plan, s).ok
     # the build and the MIP hand-over are not interruptible: allow 1 s over on a shared 2-core machine
     assert plan.solve_seconds <= limit + 1.0
     if plan.bound is not None:
@@ -94,7 +94,7 @@ def test_minimum_hospitals_24_7_gets_a_greedy_start(priced) -> None:
     x = greedy_start(priced, s, form)
     assert len(form.v_h) > 0 and is_feasible(form.mip, x)
     plan = solve(priced, s)
-    rep = validate(priced, s, plan)
+    rep = validate(priced, plan, s)
     assert rep.ok, rep.violations
     assert len({t.hospital for t in plan.teams}) >= 3
 
@@ -105,7 +105,7 @@ def test_slot_neighbourhood_keeps_the_start_and_a_valid_bound(priced) -> None:
     only improve on the greedy start."""
     s = DeploymentSettings(time_limit_s=5.0)
     plan = solve(priced, s)
-    rep = validate(priced, s, plan)
+    rep = validate(priced, plan, s)
     assert rep.ok, rep.violations
     form = build(priced, s)
     greedy = float(form.mip.c @ greedy_start(priced, s, form) + form.mip.offset)

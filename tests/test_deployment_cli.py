@@ -74,9 +74,10 @@ def test_deploy_values_access_and_reports_it(dataset: Path, tmp_path: Path) -> N
     doc = _json(res.output)
     assert doc["validator"]["violations"] == []
     assert doc["validator"]["objective"] == pytest.approx(doc["objective"], abs=1e-6)
-    acc = doc["kpis"]["access"]
-    assert acc["minutes"] == 90 and acc["population"] == 126_014_024  # all of Mexico, Census 2020
-    assert acc["people_within_after"] == pytest.approx(acc["people_within_before"] + acc["people_gained"])
+    k = doc["kpis"]
+    assert k["access_minutes"] == 90 and k["access_population"] == 126_014_024  # all of Mexico, Census 2020
+    assert k["access_people_within_after"] == pytest.approx(k["access_people_within_before"]
+                                                            + k["access_people_gained"])
     withdraw = [e for e in doc["team_access_effects"] if e["change"] == "withdraw"]
     assert all(e["people"] <= 0 for e in withdraw)
     assert all(e["people"] > 0 for e in doc["team_access_effects"] if e["change"] == "add")

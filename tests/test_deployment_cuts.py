@@ -39,7 +39,7 @@ def test_rounding_cut_counts_people_in_the_lp() -> None:
     assert value <= 0.75 * gain + 1e-6
     plan = solve(inp, s)
     assert plan.status == "optimal" and plan.objective == pytest.approx(0.0, abs=1e-9)
-    assert validate(inp, s, plan).ok
+    assert validate(inp, plan, s).ok
 
 
 def test_rounding_cut_keeps_a_staffable_team() -> None:
@@ -50,4 +50,4 @@ def test_rounding_cut_keeps_a_staffable_team() -> None:
     gain = s.marginalisation_weight[MarginalisationDegree.MEDIO] * 100.0
     assert plan.status == "optimal", (plan.status, plan.objective, plan.bound, plan.explanation)
     assert plan.objective == pytest.approx(gain)
-    assert validate(inp, s, plan).ok
+    assert validate(inp, plan, s).ok

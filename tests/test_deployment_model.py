@@ -19,7 +19,7 @@ def small():
 
 
 def _check(inp, s, plan):
-    rep = validate(inp, s, plan)
+    rep = validate(inp, plan, s)
     assert rep.ok, rep.violations
     assert rep.objective == pytest.approx(plan.objective, abs=1e-6)
     return rep
@@ -96,7 +96,7 @@ def test_lexicographic_keeps_best_coverage(small):
     lex = DeploymentSettings(time_limit_s=15, objective_mode="lexicographic")
     a, b = solve(small, w), solve(small, lex)
     rb = _check(small, lex, b)
-    ra = validate(small, w, a)
+    ra = validate(small, a, w)
     assert [st["stage"] for st in b.stages] == ["coverage", "hospitals_24_7", "cost"]
     if a.status == "optimal" and b.stages[0]["status"] == "optimal":
         assert rb.covered >= ra.covered - 1e-6 or b.stages[0]["value"] >= a.objective - 1e-6

@@ -29,7 +29,7 @@ def test_tiny_time_limit_returns_the_greedy_plan_validated(priced) -> None:
     assert plan.status == "feasible"
     assert plan.teams and plan.assignments
     assert plan.objective is not None and plan.objective > 0
-    rep = validate(priced, s, plan)
+    rep = validate(priced, plan, s)
     assert rep.ok, rep.violations
     assert rep.objective == pytest.approx(plan.objective, abs=1e-6)
     assert rep.covered > 0

@@ -44,18 +44,24 @@ def from_dataset(ds: Dataset, program_only: bool = True) -> CapacityInput:
 def _demand(records_dir: Path, keep: set[str]) -> dict[tuple[str, Specialty], SurgicalDemand]:
     if not (records_dir / "encounters").exists():
         raise CapacityInputError(f"{records_dir}: no encounters/ Parquet records; surgical demand needs them")
-    df: pd.DataFrame = surgical_demand(records_dir)
-    surgical = {s.value for s in SURGICAL_SPECIALTIES}
-    out: dict[tuple[str, Specialty], SurgicalDemand] = {}
-    for i, r in enumerate(df.itertuples(index=False)):
-        if r.clues not in keep:
-            continue
-        if r.specialty not in surgical:
-            raise CapacityInputError(f"data/reference/procedures.csv: specialty '{r.specialty}' (demand row {i}, "
-                                     f"hospital {r.clues}) is not a surgical specialty")
-        out[(str(r.clues), Specialty(r.specialty))] = SurgicalDemand(float(r.procedures_per_week),
-                                                                     float(r.or_hours_per_week))
-    return out
+    return demand_from_table(surgical_demand(records_dir), keep)
+
+
+def demand_from_table(surgical: pd.DataFrame, keep: set[str]) -> dict[tuple[str, Specialty], SurgicalDemand]:
+    """Surgical demand of the hospitals ``keep`` from a table (clues, specialty, procedures_per_week,
+    or_hours_per_week), summed per hospital x specialty (a scenario's catchment moves may split a pair over
+    rows). A specialty that is not surgical is an error naming the row; pairs without operating-room hours are
+    left out (no room hour can serve them)."""
+    names = {s.value for s in SURGICAL_SPECIALTIES}
+    rows = surgical[surgical["clues"].isin(keep)]
+    bad = rows[~rows["specialty"].isin(names)]
+    if len(bad):
+        i, r = next(iter(bad.iterrows()))
+        raise CapacityInputError(f"data/reference/procedures.csv: specialty '{r['specialty']}' (demand row {i}, "
+                                 f"hospital {r['clues']}) is not a surgical specialty")
+    grouped = rows.groupby(["clues", "specialty"])[["procedures_per_week", "or_hours_per_week"]].sum()
+    return {(str(c), Specialty(sp)): SurgicalDemand(float(r.procedures_per_week), float(r.or_hours_per_week))
+            for (c, sp), r in grouped.iterrows() if r.or_hours_per_week > 0}
 
 
 def load_input(dataset_dir: Path | str, program_only: bool = True) -> CapacityInput:

@@ -25,6 +25,7 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -32,6 +33,7 @@ import numpy as np
 from optimizer.capacity import lp as caplp
 from optimizer.capacity.settings import CapacitySettings
 from optimizer.domain import HOURS_PER_WEEK, MARGINALISATION_WEIGHT, MarginalisationDegree, Specialty
+from optimizer.plan import Status
 
 
 class CapacityInputError(ValueError):
@@ -100,6 +102,16 @@ class CapacityInput:
     demand: dict[tuple[str, Specialty], SurgicalDemand]  # (clues, surgical specialty) -> demand
     new_person_hours: dict[Specialty, float] = field(default_factory=dict)  # h/week of one more person
     new_person_incentive_mxn: dict[Specialty, float] = field(default_factory=dict)  # MXN/month
+
+    @classmethod
+    def from_dataset(cls, dataset: object, program_only: bool = True) -> CapacityInput:
+        """The input of a dataset folder (``str``/``Path``) or a loaded dataset: program hospitals (or every
+        open hospital), staff in post, surgical demand from the records (see :mod:`optimizer.capacity.build`)."""
+        from optimizer.capacity.build import from_dataset, load_input
+
+        if isinstance(dataset, str | Path):
+            return load_input(dataset, program_only)
+        return from_dataset(dataset, program_only)  # type: ignore[arg-type]
 
     def hospital(self, clues: str) -> Hospital:
         """The hospital with CLUES ``clues``."""
@@ -243,14 +255,14 @@ class ResourceDual:
 class CapacityPlan:
     """Result of :func:`optimizer.capacity.solve.solve`."""
 
-    status: str  # optimal | time_limit | error
+    status: Status  # optimal | time_limit | error
     objective: float  # weighted procedures/week
     bound: float  # dual objective b'y of the duals reported (= objective at optimality)
     gap: float  # relative gap between objective and bound
     solve_seconds: float  # wall time around the whole call
     hospitals: list[HospitalResult]
     resources: list[ResourceDual]
-    explanation: str = ""
+    explanation: str | None = None
     n_cols: int = 0
     n_rows: int = 0
 
@@ -293,7 +305,7 @@ def solve(inp: CapacityInput, settings: CapacitySettings | None = None) -> Capac
     x = np.array(sol.col_value) if len(model.cols) else np.zeros(0)
     duals = np.array(sol.row_dual) if sol.dual_valid and len(model.rows) else np.zeros(len(model.rows))
     objective = float(model.cost @ x) if len(model.cols) else 0.0
-    explanation = ""
+    explanation = None
     if status == "optimal" and len(model.cols):
         x = _max_care(h, model, x, settings, t0)
     elif status == "time_limit":

@@ -8,29 +8,25 @@ checks LP duality: duals >= 0, every column's reduced cost <= 0 (for a maximisat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from optimizer.capacity.model import CapacityInput, CapacityPlan, Hospital
 from optimizer.capacity.settings import CapacitySettings
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES
+from optimizer.plan import Validation
 
 #: Absolute tolerance in hours/week (and in weighted procedures for the certificate).
 TOL = 1e-6
 
 
 @dataclass
-class Validation:
+class CapacityValidation(Validation):
     """Violations found (empty = feasible), the recomputed objective and the certificate's verdict."""
 
-    violations: list[str] = field(default_factory=list)
     objective: float = 0.0  # weighted procedures/week recomputed from the plan
     procedures_per_week: float = 0.0
     dual_bound: float | None = None  # b'y from the plan's duals, when they form a feasible dual
     certified_optimal: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
 
 
 Column = tuple[str, str]  # ("or", specialty) | ("ward", "") | ("er", "")
@@ -74,10 +70,10 @@ def constraints(inp: CapacityInput, s: CapacitySettings, h: Hospital, contracted
     return out
 
 
-def validate(inp: CapacityInput, plan: CapacityPlan, settings: CapacitySettings | None = None) -> Validation:
+def validate(inp: CapacityInput, plan: CapacityPlan, settings: CapacitySettings | None = None) -> CapacityValidation:
     """Check ``plan`` against ``inp``; see the module docstring."""
     s = settings or CapacitySettings()
-    v = Validation()
+    v = CapacityValidation()
     results = {r.clues: r for r in plan.hospitals}
     duals = {(r.kind, r.clues, r.key): r.dual for r in plan.resources}
     dual_ok = plan.status == "optimal"

@@ -8,14 +8,17 @@ import pandas as pd
 import typer
 from pydantic import ValidationError
 
+from optimizer import deployment
+from optimizer.access.scope import scope_from_dataset
+from optimizer.access.settings import TravelSettings
+from optimizer.capacity.run import hospitals_24_7_in_post
+from optimizer.capacity.settings import CapacitySettings
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
-from optimizer.deployment.access_term import team_effects, with_access_from_dataset
+from optimizer.deployment.access_term import team_effects
 from optimizer.deployment.export import write_plan
 from optimizer.deployment.inputs import DeploymentInputError, from_dataset
 from optimizer.deployment.kpis import compute_kpis
-from optimizer.deployment.model import solve
 from optimizer.deployment.settings import DeploymentSettings
-from optimizer.deployment.validate import validate
 from optimizer.paths import default_dataset_dir, home_dir
 
 
@@ -39,16 +42,16 @@ def _settings_and_dataset(scenario: Path | None, dataset: Path | None, as_json: 
         raise  # unreachable: fail() exits
 
 
-def _availability(scenario: Path | None, as_json: bool) -> float:
-    """Share of contract hours really worked: the scenario's capacity allowances (or their defaults)."""
-    from optimizer.capacity.settings import CapacitySettings
-
+def _linked_settings(scenario: Path | None, as_json: bool) -> tuple[CapacitySettings, TravelSettings]:
+    """The scenario's capacity settings (hours really worked, the 24/7 base set) and travel settings (the
+    access scope), or their defaults."""
     if scenario is None:
-        return CapacitySettings().allowances.availability
+        return CapacitySettings(), TravelSettings()
     from optimizer.scenarios.yamlfile import load_scenario
 
     try:
-        return load_scenario(scenario).capacity.allowances.availability
+        sc = load_scenario(scenario)
+        return sc.capacity, sc.access.travel
     except (OSError, ValueError) as exc:
         fail(str(exc), as_json)
         raise  # unreachable: fail() exits
@@ -90,24 +93,25 @@ def deploy(
     try:
         ds = load_dataset(ds_dir)
         cur = pd.read_csv(current, dtype=str) if current is not None else None
-        availability = 1.0 if contract_hours else _availability(scenario, as_json)
-        inp = with_access_from_dataset(from_dataset(ds, cur, availability=availability), settings, ds)
+        capacity, travel = _linked_settings(scenario, as_json)
+        availability = 1.0 if contract_hours else capacity.allowances.availability
+        inp = deployment.with_access(from_dataset(ds, cur, availability=availability), settings,
+                                     scope_from_dataset(ds, travel=travel), hospitals_24_7_in_post(ds, capacity))
     except (FileNotFoundError, DeploymentInputError, pd.errors.ParserError) as exc:
         fail(str(exc), as_json)
     from optimizer.cli.scenarios import solver_output_to_stderr
 
     with solver_output_to_stderr(as_json):  # C-level solver banners must not break the JSON on stdout
-        plan = solve(inp, settings)
+        result = deployment.run(inp, settings)
+    plan, check, kpis = result.plan, result.validation, result.kpis
     if plan.status in ("infeasible", "time_limit", "error"):
         if as_json:
             print_json({"status": plan.status, "objective": None, "gap": None, "solve_seconds": plan.solve_seconds,
                         "explanation": plan.explanation, "kpis": None, "assignments": []})
             raise typer.Exit(1)
         fail(plan.explanation or plan.status)
-    check = validate(inp, settings, plan)
-    kpis = compute_kpis(inp, settings, plan)
     out_dir = out or home_dir() / "deployment"
-    paths = write_plan(inp, plan, kpis, out_dir)
+    paths = write_plan(inp, plan, compute_kpis(inp, settings, plan), out_dir)
     effects = team_effects(inp, plan)
     if as_json:
         print_json({
@@ -124,26 +128,13 @@ def deploy(
     console.print(f"[bold]deployment[/]: {plan.status}, objective {plan.objective:,.2f}, gap {gap}, "
                   f"{plan.solve_seconds:.1f} s ({plan.solver}, seed {plan.seed}); validator: "
                   + ("[green]ok[/]" if check.ok else f"[red]{len(check.violations)} violation(s)[/]"))
-    console.print(table("KPIs", ["kpi", "value"], [
-        ("demand covered", f"{kpis.covered_per_week:,.1f} of {kpis.demand_per_week:,.1f} procedures/week "
-                           f"({kpis.covered_pct:.1f}%)"),
-        ("hospitals reaching 24/7", f"{kpis.hospitals_24_7} of {kpis.hospitals}"),
-        ("24/7 team slots", kpis.team_slots),
-        ("recruits deployed", f"{kpis.deployed} of {kpis.candidates}"),
-        ("budget used (MXN/month)", f"{kpis.budget_used_mxn_month:,.0f}"
-         + (f" of {kpis.budget_mxn_month:,.0f}" if kpis.budget_mxn_month is not None else "")),
-        ("km moved (total / mean)", f"{kpis.km_moved:,.0f} / {kpis.km_mean:,.0f}"),
-        ("women among deployed", f"{100 * kpis.women_share_deployed:.1f}%"),
-        ("moves from current plan", kpis.moves),
-        *([(f"people within {kpis.access['minutes']:g} min of 24/7 surgery",
-            f"{kpis.access['people_within_after']:,.0f} of {kpis.access['population']:,.0f} "
-            f"(+{kpis.access['people_gained']:,.0f} by this plan)")] if kpis.access else []),
-    ]))
+    console.print(table("KPIs", ["kpi", "value"], _kpi_rows(kpis)))
     console.print(table("coverage by marginalisation degree", ["degree", "demand/week", "covered/week", "%"],
-                        [(r["degree"], r["demand"], r["covered"], f"{r['pct']:.1f}") for r in kpis.coverage_by_degree]))
+                        [(r["degree"], r["demand"], r["covered"], f"{r['pct']:.1f}")
+                         for r in kpis["coverage_by_degree"]]))
     console.print(table("coverage by state", ["state", "name", "demand/week", "covered/week", "%"],
                         [(r["state"], r["name"], r["demand"], r["covered"], f"{r['pct']:.1f}")
-                         for r in kpis.coverage_by_state]))
+                         for r in kpis["coverage_by_state"]]))
     reasons: dict[str, int] = {}
     for x in plan.short:
         reasons[x.reason] = reasons.get(x.reason, 0) + 1
@@ -159,3 +150,25 @@ def deploy(
             ["hospital", "change", "people", "degree-weighted"],
             [(e.hospital, e.change, f"{e.people:+,.0f}", f"{e.weighted:+,.0f}") for e in shown]))
     console.print(f"plan written to {out_dir} ({', '.join(p.name for p in paths)})")
+
+
+def _kpi_rows(k: dict) -> list[tuple[str, object]]:
+    """The KPI table of ``bienestar deploy`` from :func:`optimizer.deployment.kpis`."""
+    budget = k["budget_mxn_month"]
+    rows: list[tuple[str, object]] = [
+        ("demand covered", f"{k['covered_procedures_per_week']:,.1f} of {k['demand_procedures_per_week']:,.1f} "
+                           f"procedures/week ({k['coverage_pct']:.1f}%)"),
+        ("hospitals reaching 24/7", f"{k['hospitals_24_7']} of {k['hospitals']}"),
+        ("24/7 team slots", k["team_slots"]),
+        ("recruits deployed", f"{k['deployed']} of {k['candidates']}"),
+        ("budget used (MXN/month)",
+         f"{k['pay_mxn_month']:,.0f}" + (f" of {budget:,.0f}" if budget is not None else "")),
+        ("km moved (total / mean)", f"{k['relocation_km']:,.0f} / {k['km_mean']:,.0f}"),
+        ("women among deployed", f"{100 * k['women_share_deployed']:.1f}%"),
+        ("moves from current plan", k["moves"]),
+    ]
+    if "access_minutes" in k:
+        rows.append((f"people within {k['access_minutes']:g} min of 24/7 surgery",
+                     f"{k['access_people_within_after']:,.0f} of {k['access_population']:,.0f} "
+                     f"(+{k['access_people_gained']:,.0f} by this plan)"))
+    return rows

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from optimizer.access.gain import AccessGain, access_gain
-from optimizer.access.hospital_set import hospitals_24_7_in_post
-from optimizer.access.scope import AccessScope, scope_from_dataset
+from optimizer.access.scope import AccessScope
 from optimizer.access.settings import AccessSettings
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.model import DeploymentPlan
@@ -24,14 +23,11 @@ from optimizer.deployment.settings import DeploymentSettings
 
 def with_access(inp: DeploymentInput, settings: DeploymentSettings, scope: AccessScope,
                 hospitals_24_7: Iterable[str], access: AccessSettings | None = None) -> DeploymentInput:
-    """``inp`` with the access data its objective term needs (travel times from ``scope``)."""
+    """``inp`` with the access data its objective term needs: travel times from ``scope`` and the hospitals
+    already 24/7 before the plan (``hospitals_24_7``, e.g. :func:`optimizer.capacity.run.hospitals_24_7_in_post`).
+    The caller computes both (the scenario runner once per run): no model is run here."""
     gain = access_gain(scope, hospitals_24_7, settings.access_minutes, settings.access_by_degree, access)
     return dataclasses.replace(inp, access=gain)
-
-
-def with_access_from_dataset(inp: DeploymentInput, settings: DeploymentSettings, ds: object) -> DeploymentInput:
-    """``inp`` with access data built from a loaded dataset (estimated road minutes, capacity's 24/7 base)."""
-    return with_access(inp, settings, scope_from_dataset(ds), hospitals_24_7_in_post(ds))  # type: ignore[arg-type]
 
 
 def plan_24_7(gain: AccessGain, plan: DeploymentPlan) -> list[str]:

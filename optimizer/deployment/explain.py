@@ -10,18 +10,14 @@ than its km and incentive cost at the planner's weights).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from optimizer.deployment.formulation import build, in_post_hours, person_bonus_mxn, slot_curves
 from optimizer.deployment.inputs import DeploymentInput, haversine_km
 from optimizer.deployment.mip import solve_mip
+from optimizer.deployment.plan import DeploymentPlan, ShortHospital
 from optimizer.deployment.settings import DeploymentSettings
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
-
-if TYPE_CHECKING:
-    from optimizer.deployment.model import DeploymentPlan, ShortHospital
 
 
 class _Pool:
@@ -68,8 +64,6 @@ def _roles(s: DeploymentSettings, spec: Specialty) -> dict[Specialty, int]:
 
 def explain_short(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPlan) -> list[ShortHospital]:
     """One :class:`ShortHospital` per hospital x specialty whose demand is not fully covered."""
-    from optimizer.deployment.model import ShortHospital
-
     pool = _Pool(inp)
     curves = slot_curves(inp, s)
     inpost = in_post_hours(inp)

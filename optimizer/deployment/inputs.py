@@ -124,6 +124,25 @@ class DeploymentInput:
                     f"current deployment: specialist '{sid}' is at '{h}', which is not a program hospital"
                 )
 
+    @classmethod
+    def from_dataset(cls, dataset: Any, current: pd.DataFrame | None = None,
+                     availability: float | None = None) -> DeploymentInput:
+        """The input of a dataset folder (``str``/``Path``) or loaded :class:`optimizer.data.dataset.Dataset`.
+
+        ``availability`` (share of contract hours really worked) defaults to the capacity model's default
+        allowances, as ``bienestar deploy`` plans; give 1.0 to plan on contract hours. No access data is
+        attached: add it with :func:`optimizer.deployment.access_term.with_access` when ``access_weight > 0``.
+        """
+        if isinstance(dataset, str | Path):
+            from optimizer.data.dataset import load_dataset
+
+            dataset = load_dataset(dataset)
+        if availability is None:
+            from optimizer.capacity.settings import Allowances
+
+            availability = Allowances().availability
+        return from_dataset(dataset, current, availability)
+
     def hospital_index(self) -> dict[str, int]:
         return {h.clues: i for i, h in enumerate(self.hospitals)}
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from optimizer.deployment.access_term import access_summary
 from optimizer.deployment.formulation import slot_curves
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.model import DeploymentPlan
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.validate import DeploymentValidation, validate
 
 
 @dataclass
@@ -17,18 +19,18 @@ class DeploymentKpis:
     access data) is persons within reach of 24/7 surgery before and after the plan
     (:class:`optimizer.deployment.access_term.AccessSummary`)."""
 
-    demand_per_week: float
-    covered_per_week: float
-    covered_pct: float
+    demand_procedures_per_week: float
+    covered_procedures_per_week: float
+    coverage_pct: float
     hospitals: int
     hospitals_24_7: int
     team_slots: int
     deployed: int
     candidates: int
     deployed_by_role: dict[str, int]
-    budget_used_mxn_month: float
+    pay_mxn_month: float
     budget_mxn_month: float | None
-    km_moved: float
+    relocation_km: float
     km_mean: float
     women_share_deployed: float
     moves: int
@@ -76,18 +78,18 @@ def compute_kpis(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPl
     n = len(plan.assignments)
     km = sum(a.km for a in plan.assignments)
     return DeploymentKpis(
-        demand_per_week=dem_total,
-        covered_per_week=cov_total,
-        covered_pct=100.0 * cov_total / dem_total if dem_total > 0 else 0.0,
+        demand_procedures_per_week=dem_total,
+        covered_procedures_per_week=cov_total,
+        coverage_pct=100.0 * cov_total / dem_total if dem_total > 0 else 0.0,
         hospitals=len(inp.hospitals),
         hospitals_24_7=len({t.hospital for t in plan.teams if t.slots > 0}),
         team_slots=sum(t.slots for t in plan.teams),
         deployed=n,
         candidates=len(inp.candidates),
         deployed_by_role=dict(sorted(roles.items())),
-        budget_used_mxn_month=sum(a.incentive_mxn for a in plan.assignments),
+        pay_mxn_month=sum(a.incentive_mxn for a in plan.assignments),
         budget_mxn_month=s.budget_mxn_month,
-        km_moved=km,
+        relocation_km=km,
         km_mean=km / n if n else 0.0,
         women_share_deployed=sum(sex[a.specialist] == "F" for a in plan.assignments) / n if n else 0.0,
         moves=sum(1 for sid, cur in inp.current.items() if where.get(sid) != cur),
@@ -104,3 +106,25 @@ def compute_kpis(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPl
         women_share_by_hospital={h: f / t for h, (f, t) in sorted(staff.items()) if t},
         access=asdict(access_summary(inp.access, plan)) if inp.access is not None else None,
     )
+
+
+def kpis(inp: DeploymentInput, plan: DeploymentPlan, settings: DeploymentSettings,
+         validation: DeploymentValidation | None = None) -> dict[str, Any]:
+    """The one KPI dict of a deployment plan (CLI, scenario runs, API): solve outcome, the validator's
+    recomputed objective and coverage (procedures/week), then every :class:`DeploymentKpis` field, with the
+    access summary flattened to ``access_*`` keys (persons) when the input carries access data."""
+    check = validation if validation is not None else validate(inp, plan, settings)
+    k = compute_kpis(inp, settings, plan)
+    access = k.access or {}
+    out: dict[str, Any] = {
+        "status": plan.status, "objective": plan.objective, "validator_objective": check.objective,
+        "gap": plan.gap, "solve_seconds": plan.solve_seconds,
+        # per-hospital shares stay out: a KPI dict holds network figures (``compute_kpis`` has them)
+        **{f: v for f, v in asdict(k).items() if f not in ("access", "women_share_by_hospital")},
+        # the validator's totals: recomputed from the raw records, the figures a run reports
+        "demand_procedures_per_week": check.demand, "covered_procedures_per_week": check.covered,
+        "coverage_pct": 100.0 * check.covered / check.demand if check.demand > 0 else 0.0,
+    }
+    if access:
+        out.update({f"access_{name}": value for name, value in access.items()})
+    return out

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,12 +20,12 @@ from optimizer.deployment.dual_heuristic import DualHeuristic, dual_feasible
 from optimizer.deployment.explain import explain_infeasible, explain_short
 from optimizer.deployment.formulation import Formulation, build, person_bonus_mxn
 from optimizer.deployment.greedy import greedy_start
-from optimizer.deployment.inputs import DeploymentInput, haversine_km
+from optimizer.deployment.inputs import DeploymentInput, DeploymentInputError, haversine_km
 from optimizer.deployment.lagrangian import lagrangian_bound
 from optimizer.deployment.mip import Mip, MipResult, is_feasible
+from optimizer.deployment.plan import Assignment, DeploymentPlan, ShortHospital, TeamCount
 from optimizer.deployment.pricing import solve_priced
 from optimizer.deployment.settings import DeploymentSettings
-from optimizer.domain import Specialty
 
 #: Seconds of the time limit kept per 282 hospitals for disaggregation, plan assembly and the short-hospital
 #: explanations (about 0.3 s on the 282-hospital instance, 2.5 s on the 1,410-hospital one), so the whole
@@ -79,68 +78,6 @@ def _bound_in_time(
 
 
 __all__ = ["Assignment", "DeploymentPlan", "ShortHospital", "TeamCount", "solve"]
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """One recruit deployed: role = their specialty; pay = incentive + remoteness bonus (MXN/month)."""
-
-    specialist: str
-    hospital: str
-    role: Specialty
-    incentive_mxn: float
-    km: float
-    moved: bool
-
-
-@dataclass(frozen=True)
-class TeamCount:
-    """Complete 24/7 team slots of one surgical specialty at one hospital."""
-
-    hospital: str
-    specialty: Specialty
-    slots: int
-
-
-@dataclass(frozen=True)
-class ShortHospital:
-    """A hospital x specialty whose demand is not fully covered, with the binding reason."""
-
-    hospital: str
-    specialty: Specialty
-    demand: float
-    covered: float
-    reason: str
-    detail: str
-
-
-@dataclass
-class DeploymentPlan:
-    """The result of :func:`solve`.
-
-    ``objective`` is the weighted objective (weighted procedures/week minus km, incentive and move costs)
-    of the returned plan; in lexicographic mode ``stages`` holds each ranked objective and ``gap`` is the
-    last stage's. ``solve_seconds`` is wall time around the whole call.
-    """
-
-    status: str
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    solve_seconds: float
-    solver: str
-    seed: int
-    assignments: list[Assignment] = field(default_factory=list)
-    teams: list[TeamCount] = field(default_factory=list)
-    short: list[ShortHospital] = field(default_factory=list)
-    explanation: str | None = None
-    stages: list[dict[str, float | str | None]] = field(default_factory=list)
-    n_classes: int = 0
-    n_candidates: int = 0
-    n_arcs: int = 0
-
-    def slots(self) -> dict[tuple[str, Specialty], int]:
-        return {(t.hospital, t.specialty): t.slots for t in self.teams}
 
 
 def _with_objective(mip: Mip, c: np.ndarray, offset: float) -> Mip:
@@ -227,6 +164,10 @@ def _guided_start(
 def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> DeploymentPlan:
     """Deploy the recruit pool to the program hospitals; see the module docstring."""
     s = settings or DeploymentSettings()
+    if s.access_weight > 0 and inp.access is None:
+        raise DeploymentInputError(
+            f"access_weight = {s.access_weight:g} values reach to 24/7 surgery, but the input has no access data: "
+            "attach an access scope and the 24/7 base set with optimizer.deployment.with_access(...) first")
     t0 = time.perf_counter()
     form = build(inp, s)
     stages: list[dict] = []

@@ -7,30 +7,27 @@ here from the raw input records, so a modelling bug shows up as a violation or a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.model import DeploymentPlan
 from optimizer.deployment.settings import DeploymentSettings
 from optimizer.domain import SURGICAL_SPECIALTIES, Specialty
+from optimizer.plan import Validation
 
 _WEEK_H = 24.0 * 7.0
 _TOL = 1e-6
 
 
 @dataclass
-class ValidationReport:
-    """Violations (empty = feasible) and the objective recomputed from the plan (weighted procedures/week)."""
+class DeploymentValidation(Validation):
+    """Violations (empty = feasible) and the objective recomputed from the plan (weighted procedures/week);
+    ``covered`` and ``demand`` in procedures/week, ``access_gained`` in (degree-weighted) people."""
 
-    violations: list[str] = field(default_factory=list)
     objective: float = 0.0
     covered: float = 0.0
     demand: float = 0.0
     access_gained: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -40,10 +37,10 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, max(0.0, a))))
 
 
-def validate(inp: DeploymentInput, settings: DeploymentSettings, plan: DeploymentPlan) -> ValidationReport:
+def validate(inp: DeploymentInput, plan: DeploymentPlan, settings: DeploymentSettings) -> DeploymentValidation:
     """Check every rule of the model on ``plan`` and recompute its objective."""
     s = settings
-    rep = ValidationReport()
+    rep = DeploymentValidation()
     v = rep.violations
     hosp = {h.clues: h for h in inp.hospitals}
     cands = {c.specialist_id: c for c in inp.candidates}

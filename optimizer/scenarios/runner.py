@@ -43,6 +43,11 @@ from optimizer.scenarios.stages import access, capacity, deployment, distributio
 from optimizer.scenarios.yamlfile import ScenarioError, load_scenario
 
 StageFn = Callable[[RunContext], StageOutput]
+#: ``(stage, status, done, total, seconds)``, called as a run progresses: ``demand`` running / done while the
+#: inputs are prepared, then every model stage ``pending`` -> ``running`` (with ``done``/``total`` steps,
+#: e.g. hospitals rostered) -> its solve status with the stage's wall seconds. For callers without a
+#: terminal (the API's workers): pass it as ``on_progress`` instead of replacing the rich bar.
+ProgressCallback = Callable[[str, str, int, int, "float | None"], None]
 
 #: The model stages in chain order (``demand`` runs in ``prepare``).
 STAGES: dict[str, StageFn] = {
@@ -152,6 +157,10 @@ def _status(enabled: bool, text: str) -> Status | nullcontext:
     return Console(stderr=True).status(text) if enabled else nullcontext()
 
 
+def _no_progress(stage: str, status: str, done: int, total: int, seconds: float | None) -> None:
+    """The default progress callback: nothing (the rich bar, when enabled, shows progress)."""
+
+
 def _progress(enabled: bool) -> Progress | nullcontext:
     if not enabled:
         return nullcontext()
@@ -160,12 +169,14 @@ def _progress(enabled: bool) -> Progress | nullcontext:
 
 
 def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: float = 0.0,
-            cache_dir: Path | None = None) -> RunResult:
+            cache_dir: Path | None = None, on_progress: ProgressCallback | None = None) -> RunResult:
     """Run the scenario's models from the run folder alone and write plans, KPIs, log and run.json.
 
     With ``cache_dir``, a stage whose inputs and settings match an earlier run's byte for byte reuses its
     plan (see :mod:`optimizer.scenarios.cache`); ``rerun`` passes None and always re-solves.
+    ``on_progress`` receives every stage's progress (see :data:`ProgressCallback`).
     """
+    report = on_progress or _no_progress
     scenario = load_resolved(run_dir)
     ds = load_dataset(run_dir / "inputs" / "dataset")
     ctx = RunContext(scenario, ds, DemandTables.read(run_dir / "inputs" / "demand"), run_dir)
@@ -180,14 +191,20 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
         if bar is not None:
             for name in scenario.models:
                 tasks[name] = bar.add_task(name, total=1, status="waiting")
+        report("demand", "done", 0, 0, None)
         for name in scenario.models:
+            report(name, "pending", 0, 1, None)
+        for name in scenario.models:
+            report(name, "running", 0, 1, None)
+
+            def tick(done: int, total: int, _name: str = name, _task: Any = tasks.get(name)) -> None:
+                if bar is not None:
+                    bar.update(_task, completed=done, total=total)
+                report(_name, "running", done, total, None)
+
             if bar is not None:
                 bar.update(tasks[name], status="running")
-
-                def tick(done: int, total: int, _task: Any = tasks[name]) -> None:
-                    bar.update(_task, completed=done, total=total)
-
-                ctx.progress = tick
+            ctx.progress = tick
             t0 = time.perf_counter()
             key = cache.stage_key(run_dir, scenario, name) if cache_dir is not None else None
             hit = cache.load(cache_dir, name, key) if key is not None and cache_dir is not None else None
@@ -205,6 +222,7 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
                 log.append(traceback.format_exc())
                 if bar is not None:
                     bar.update(tasks[name], status="[red]error")
+                report(name, "error", 0, 1, timings[name])
                 break
             timings[name] = time.perf_counter() - t0
             ctx.outputs[name] = out
@@ -223,6 +241,7 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
                     cache.store(cache_dir, name, key, run_dir, out)
             if bar is not None:
                 bar.update(tasks[name], completed=bar.tasks[tasks[name]].total, status=out.status)
+            report(name, out.status, 1, 1, timings[name])
     timings["total"] = time.perf_counter() - t_run + demand_seconds
     status = run_status(stage_status, ctx.outputs)
     digest = plans_digest(run_dir)
@@ -270,10 +289,11 @@ def _record(result: RunResult) -> RunResult:
 
 
 def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = None,
-                 progress: bool = True) -> RunResult:
+                 progress: bool = True, on_progress: ProgressCallback | None = None) -> RunResult:
     """Run a scenario file (or a :class:`Scenario`) end to end; the run is recorded in the store.
 
     A bad scenario raises :class:`ScenarioError` (file, line, key) before anything is written.
+    ``progress`` draws the terminal bar; ``on_progress`` receives the same progress as calls (the API).
     """
     if isinstance(path_or_model, Scenario):
         scenario, text, src = path_or_model, json.dumps(path_or_model.model_dump(mode="json"), indent=2), None
@@ -284,6 +304,8 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
     runs_dir = Path(runs_dir) if runs_dir is not None else registry.default_runs_dir()
     run_id = registry.start(scenario.name)
     run_dir = new_run_dir(runs_dir, scenario.name, run_id)
+    if on_progress is not None:
+        on_progress("demand", "running", 0, 0, None)
     try:
         with _status(progress, f"preparing inputs and demand of {run_dir.name} ..."):
             demand_s = prepare(scenario, text, run_dir, src)
@@ -296,10 +318,12 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
         if isinstance(exc, ScenarioError):
             raise
         raise RunError(message) from exc
-    return _record(execute(run_dir, run_id, progress, demand_s, cache_dir=runs_dir / ".stage-cache"))
+    return _record(execute(run_dir, run_id, progress, demand_s, cache_dir=runs_dir / ".stage-cache",
+                           on_progress=on_progress))
 
 
-def rerun(ref: str | Path, runs_dir: Path | None = None, progress: bool = True) -> tuple[RunResult, Path]:
+def rerun(ref: str | Path, runs_dir: Path | None = None, progress: bool = True,
+          on_progress: ProgressCallback | None = None) -> tuple[RunResult, Path]:
     """Reproduce a run from its folder alone into a new folder; returns the new result and the original folder.
 
     Compare ``result.plans_digest`` with the original's ``run.json`` to confirm identical plans.
@@ -314,6 +338,7 @@ def rerun(ref: str | Path, runs_dir: Path | None = None, progress: bool = True) 
     shutil.copytree(original / "inputs", run_dir / "inputs", copy_function=_link_or_copy)
     write_json(run_dir / "environment.json", environment())
     prev = json.loads((original / "run.json").read_text())
-    result = _record(execute(run_dir, run_id, progress, float(prev.get("timings_s", {}).get("demand", 0.0))))
+    result = _record(execute(run_dir, run_id, progress, float(prev.get("timings_s", {}).get("demand", 0.0)),
+                             on_progress=on_progress))
     return result, original
 

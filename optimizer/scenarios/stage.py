@@ -16,6 +16,7 @@ import pandas as pd
 
 from optimizer.data.dataset import Dataset
 from optimizer.scenarios.demand import DemandTables
+from optimizer.scenarios.links import ModelLinks
 from optimizer.scenarios.schema import Scenario
 
 #: Called with (done, total) as a long stage progresses (rostering: hospitals done).
@@ -49,6 +50,17 @@ class RunContext:
     run_dir: Path
     outputs: dict[str, StageOutput] = field(default_factory=dict)
     progress: Progress | None = None
+    links: ModelLinks | None = None  # shared inputs (24/7 base set, access scope); the runner sets it
+
+    def __post_init__(self) -> None:
+        if self.links is None:
+            self.links = ModelLinks(self.scenario, self.dataset)
+
+    @property
+    def shared(self) -> ModelLinks:
+        """The run's shared inputs between models (computed once, on first use)."""
+        assert self.links is not None
+        return self.links
 
     def output(self, stage: str) -> StageOutput | None:
         """The output of an earlier stage, or None when the scenario did not run it."""

@@ -2,18 +2,17 @@
 
 The 24/7 hospitals are the program hospitals the capacity stage finds able to keep at least one operating
 room open round the clock (with the recruits deployed), plus the other open hospitals of the network that
-can do so with their staff in post (people reach surgery wherever it runs 24/7; the same base the
-deployment's access term starts from). Without a capacity stage, the access package's stand-in (program
-hospitals with a room).
+can do so with their staff in post (people reach surgery wherever it runs 24/7; the run's shared 24/7 base
+set, :mod:`optimizer.scenarios.links`, the same base the deployment's access term starts from). Without a
+capacity stage, the access package's stand-in (program hospitals with a room).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from optimizer.access.hospital_set import hospitals_24_7_in_post
 from optimizer.access.kpis import access_report, municipality_access_table
-from optimizer.access.scope import default_24_7, scope_from_dataset
+from optimizer.access.scope import default_24_7
 from optimizer.access.validate import validate_report
 from optimizer.scenarios.stage import RunContext, StageOutput
 
@@ -23,15 +22,15 @@ def hospitals_24_7(ctx: RunContext) -> list[str]:
     cap = ctx.output("capacity")
     if cap is not None:
         h = cap.tables["hospitals"]
-        others = set(ctx.dataset.hospitals["clues"]) - set(h["clues"])
-        return sorted(set(h.loc[h["rooms_24_7"] >= 1, "clues"]) | hospitals_24_7_in_post(ctx.dataset, others))
+        others = ctx.shared.base_24_7 - set(h["clues"])
+        return sorted(set(h.loc[h["rooms_24_7"] >= 1, "clues"]) | others)
     return sorted(default_24_7(ctx.dataset.hospitals))
 
 
 def run(ctx: RunContext) -> StageOutput:
     """Access KPIs (population within each threshold, by state and degree, equity) for the run's 24/7 set."""
     s = ctx.scenario.access
-    scope = scope_from_dataset(ctx.dataset, travel=s.travel)
+    scope = ctx.shared.access_scope
     keys = hospitals_24_7(ctx)
     report = access_report(scope, keys, s.minutes, s.worst_served)
     check = validate_report(report)
