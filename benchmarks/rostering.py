@@ -24,7 +24,7 @@ from pathlib import Path
 from optimizer.rostering.io import parse_instance
 from optimizer.rostering.model import solve
 from optimizer.rostering.settings import RosterSettings
-from optimizer.rostering.validate import validate
+from optimizer.rostering.validate import check_roster
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / ".." / "shared" / "benchmarks" / "rostering"
@@ -54,10 +54,10 @@ def run(instances: list[int], time_limit: float, seeds: list[int], workers: int)
             plan = solve(inst, RosterSettings(time_limit_s=time_limit, seed=seed, workers=workers))
             if plan.objective is None:
                 print(f"Instance{n} seed {seed}: {plan.status} after {plan.solve_seconds:.1f} s: "
-                      f"{'; '.join(plan.explanation)}", flush=True)
+                      f"{plan.explanation}", flush=True)
                 misses += 1
                 continue
-            check = validate(inst, plan.roster)
+            check = check_roster(inst, plan.roster)
             if not check.feasible or check.objective != plan.objective:
                 raise SystemExit(f"Instance{n} seed {seed}: validator disagrees: {check.violations[:3]}")
             objs.append(plan.objective)

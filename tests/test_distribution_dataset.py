@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 from optimizer.data.generate import GeneratorConfig, generate
-from optimizer.distribution.model import DistributionError, plan_day, run_distribution
+from optimizer.distribution.model import DistributionError, plan_day
+from optimizer.distribution.run import run_distribution
 from optimizer.distribution.settings import DistributionSettings, RoutingSettings
 from optimizer.distribution.validate import validate_allocation, validate_routes
 
@@ -28,7 +29,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def result(dataset: Path, tmp_path_factory: pytest.TempPathFactory):
-    settings = DistributionSettings(routing=RoutingSettings(time_limit=0.5, seed=1))
+    settings = DistributionSettings(routing=RoutingSettings(time_limit_s=0.5, seed=1))
     return run_distribution(dataset, MONDAY, settings, tmp_path_factory.mktemp("out"))
 
 

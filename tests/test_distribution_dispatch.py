@@ -95,7 +95,7 @@ def test_pooled_columns_give_the_per_lot_optimum(seed: int) -> None:
 
 def test_time_budget_spent_still_gives_a_feasible_named_plan() -> None:
     inp = two_depots()
-    plan = A.solve_allocation(inp, AllocationSettings(total_time_limit=1e-9))
+    plan = A.solve_allocation(inp, AllocationSettings(total_time_limit_s=1e-9))
     assert plan.status == "feasible"
     assert "not started: the allocation's time budget was spent" in plan.explanation
     assert "per-SKU plan scaled down to each depot's dispatch capacity, completed SKU by SKU" in plan.explanation
@@ -112,7 +112,7 @@ def test_top_up_respects_shelf_life() -> None:
     inp = make([("H1", "V", 50, 1.0), ("H1", "O", 20, 3)],
                [("LS", "D", "V", 100, soon), ("LL", "D", "V", 100, FAR), ("LO", "D", "O", 100, FAR)],
                [med("V", "vital"), med("O")], dispatch_m3=0.06)
-    plan = A.solve_allocation(inp, AllocationSettings(total_time_limit=1e-9))
+    plan = A.solve_allocation(inp, AllocationSettings(total_time_limit_s=1e-9))
     assert plan.status == "feasible" and validate_allocation(inp, plan.shipments).ok
     s = plan.shipments
     assert s.loc[s["lot_id"] == "LS", "units"].sum() <= 7  # 1 unit/day for the 7 days left after delivery

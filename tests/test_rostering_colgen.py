@@ -14,7 +14,7 @@ from optimizer.rostering.instance import FairnessRule
 from optimizer.rostering.lns import construct
 from optimizer.rostering.model import solve, use_column_generation
 from optimizer.rostering.settings import RosterSettings
-from optimizer.rostering.validate import validate
+from optimizer.rostering.validate import check_roster
 from tests.test_rostering_model import brute_force, random_instance
 
 SEEDS = [(1, 7, 1), (3, 5, 2), (4, 6, 2), (5, 6, 2), (11, 6, 2)]
@@ -22,7 +22,7 @@ SEEDS = [(1, 7, 1), (3, 5, 2), (4, 6, 2), (5, 6, 2), (11, 6, 2)]
 
 def _start(inst):
     start = construct(inst, time.monotonic() + 10, 0)
-    assert start is not None and validate(inst, start).feasible
+    assert start is not None and check_roster(inst, start).feasible
     return start
 
 
@@ -32,7 +32,7 @@ def test_master_with_the_start_columns_prices_the_roster_like_the_validator(seed
     start = _start(inst)
     cg = colgen.ColumnGeneration(inst, start, seed=0)
     value, _duals = cg.master.solve_lp(5.0)
-    assert value == pytest.approx(validate(inst, start).objective)
+    assert value == pytest.approx(check_roster(inst, start).objective)
 
 
 def test_row_cost_counts_changes_from_the_previous_roster() -> None:
@@ -42,8 +42,8 @@ def test_row_cost_counts_changes_from_the_previous_roster() -> None:
     inst.change_weight = 7
     cg = colgen.ColumnGeneration(inst, start, seed=0)
     value, _duals = cg.master.solve_lp(5.0)
-    assert value == pytest.approx(validate(inst, start).objective)
-    assert validate(inst, start).breakdown["changes"] > 0
+    assert value == pytest.approx(check_roster(inst, start).objective)
+    assert check_roster(inst, start).breakdown["changes"] > 0
 
 
 @pytest.mark.parametrize(("seed", "horizon", "shifts"), SEEDS)
@@ -58,7 +58,7 @@ def test_root_bound_and_dive_against_brute_force(seed, horizon, shifts) -> None:
     if cg.converged:
         assert cg.lp_value <= optimum + 1e-6  # the LP relaxation of an exact formulation
     roster = cg.dive(time.monotonic() + 20, tail=0)  # dive to the last person
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     assert report.feasible and report.objective >= optimum
 
 
@@ -68,7 +68,7 @@ def test_dive_tail_is_rostered_exactly(seed, horizon, shifts) -> None:
     cg = colgen.ColumnGeneration(inst, _start(inst), seed=0)
     cg.root(time.monotonic() + 20)
     roster = cg.dive(time.monotonic() + 20, tail=3)  # everybody is in the tail: one exact solve of all 3
-    assert validate(inst, roster).feasible and validate(inst, roster).objective == brute_force(inst)
+    assert check_roster(inst, roster).feasible and check_roster(inst, roster).objective == brute_force(inst)
 
 
 @pytest.mark.parametrize(("seed", "horizon", "shifts"), SEEDS[:3])
@@ -100,4 +100,4 @@ def test_person_gaps_split_the_distance_to_the_bound(seed, horizon, shifts) -> N
     assert gaps is not None and set(gaps) == set(inst.staff_ids)
     assert all(g >= 0 for g in gaps.values())
     # objective - L(pi) = sum of the people's gaps + the cover slacks' (non-negative) part
-    assert sum(gaps.values()) <= validate(inst, start).objective - cg.lower_bound + 1e-6
+    assert sum(gaps.values()) <= check_roster(inst, start).objective - cg.lower_bound + 1e-6

@@ -16,7 +16,7 @@ from optimizer.rostering.instance import CoverLine, RosterInstance, ShiftRequest
 from optimizer.rostering.io import parse_instance, parse_text
 from optimizer.rostering.model import solve, use_rolling_horizon
 from optimizer.rostering.settings import RosterSettings
-from optimizer.rostering.validate import validate
+from optimizer.rostering.validate import check_roster
 
 BENCH = Path(__file__).resolve().parents[1] / ".." / "shared" / "benchmarks" / "rostering"
 
@@ -62,7 +62,7 @@ def test_block_construction_keeps_every_hard_rule(seed: int) -> None:
     inst = generated(seed, 56, 6)
     roster = rolling_construct(inst, time.monotonic() + 20, seed, block_days=7)
     assert roster is not None
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     assert report.feasible, [v.message for v in report.violations]
 
 
@@ -80,7 +80,7 @@ def test_max_consecutive_rule_across_block_boundaries() -> None:
     assert alone is not None and alone["A"] == ["D", "D", "D", "", "D", "D", "D"]  # the naive block optimum
     roster = rolling_construct(inst, time.monotonic() + 20, 0, block_days=7)
     assert roster is not None
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     assert report.feasible, [v.message for v in report.violations]
     assert max(b - a + 1 for a, b in _runs(roster["A"])) <= 3
     assert sum(1 for s in roster["A"] if s) >= 30  # 36 free days, at most 3 of 4 in a row around the Thursdays
@@ -94,7 +94,7 @@ def test_minimum_run_and_rest_across_block_boundaries_and_exact_totals() -> None
                           cover=[CoverLine(d, "D", 2, 10, 0) for d in range(35)])
     roster = rolling_construct(inst, time.monotonic() + 20, 0, block_days=7)
     assert roster is not None
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     assert report.feasible, [v.message for v in report.violations]
     assert all(sum(1 for s in roster[p] if s) == 20 for p in "AB")
 
@@ -130,7 +130,7 @@ def test_parsed_text_instance_a_late_shift_never_followed_by_an_early_one_across
     inst = parse_text(TEXT, "horizon-test.txt")
     roster = rolling_construct(inst, time.monotonic() + 20, 1, block_days=7)
     assert roster is not None
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     assert report.feasible, [v.message for v in report.violations]
     for row in roster.values():
         assert not any(row[d] == "L" and row[d + 1] == "E" for d in range(27))
@@ -154,7 +154,7 @@ def test_solve_uses_rolling_horizon_only_from_its_threshold() -> None:
     plan = solve(inst, settings)
     assert plan.status == "feasible" and plan.violations == []
     assert plan.first_feasible_seconds is not None and plan.first_feasible_seconds < plan.solve_seconds <= 7
-    assert validate(inst, plan.roster).objective == plan.objective
+    assert check_roster(inst, plan.roster).objective == plan.objective
 
 
 @pytest.mark.slow
@@ -165,5 +165,5 @@ def test_instance20_gets_a_validated_roster_within_60_s() -> None:
     inst = parse_instance(path)
     plan = solve(inst, RosterSettings(time_limit_s=60, seed=0))
     assert plan.status == "feasible" and plan.solve_seconds < 61
-    report = validate(inst, plan.roster)
+    report = check_roster(inst, plan.roster)
     assert report.feasible and report.objective == plan.objective

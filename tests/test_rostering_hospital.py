@@ -25,7 +25,7 @@ from optimizer.rostering.instance import Roster
 from optimizer.rostering.model import solve
 from optimizer.rostering.replan import changed_cells, replan
 from optimizer.rostering.settings import RosterSettings
-from optimizer.rostering.validate import validate
+from optimizer.rostering.validate import check_roster
 
 runner = CliRunner()
 FAST = RosterSettings(time_limit_s=8, seed=0)
@@ -69,7 +69,7 @@ def test_hospital_roster_is_feasible_and_fair() -> None:
     hosp = build_hospital_instance(team(6, 5), operating_rooms=1, weeks=1)
     plan = solve(hosp.instance, FAST)
     assert plan.status in ("optimal", "feasible") and plan.violations == []
-    report = validate(hosp.instance, plan.roster)
+    report = check_roster(hosp.instance, plan.roster)
     assert report.feasible and report.objective == plan.objective
     assert set(plan.breakdown) >= {"cover_under", "fairness_nights", "fairness_weekends", "fairness_guardias"}
     # the hard minimum holds: an anaesthesiologist on every slot of every day
@@ -103,7 +103,7 @@ def test_replan_after_sick_call_keeps_published_week() -> None:
     # the re-plan cannot be worse than it
     naive = {e: list(r) for e, r in first.roster.items()}
     naive[sick][9:12] = ["", "", ""]
-    repair = validate(replace(inst, previous=first.roster, pinned_days=7, change_weight=10), naive)
+    repair = check_roster(replace(inst, previous=first.roster, pinned_days=7, change_weight=10), naive)
     if repair.feasible:
         assert plan.objective <= repair.objective
 

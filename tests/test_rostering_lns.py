@@ -17,7 +17,7 @@ from optimizer.rostering.instance import CoverLine, FairnessRule, Roster, Roster
 from optimizer.rostering.lns import construct, lns_improve, neighbourhood, short_lines, sub_solve
 from optimizer.rostering.model import solve
 from optimizer.rostering.settings import RosterSettings
-from optimizer.rostering.validate import validate
+from optimizer.rostering.validate import check_roster
 from tests.test_rostering_model import brute_force, random_instance
 
 FAST = RosterSettings(time_limit_s=20, seed=0, lns_step_s=0.5)
@@ -80,16 +80,16 @@ def test_sub_model_objective_equals_full_objective_on_the_same_roster(seed: int)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         assert solver.Solve(sub.model) == cp_model.OPTIMAL
-        assert round(solver.ObjectiveValue()) == validate(inst, roster).objective
+        assert round(solver.ObjectiveValue()) == check_roster(inst, roster).objective
         assert sub.roster(solver, inst) == roster
 
 
 def test_lns_with_fairness_and_changes_never_worsens_and_keeps_feasibility() -> None:
     inst = _fairness_replan_instance()
     start = _first_roster(inst)
-    start_obj = validate(inst, start).objective
+    start_obj = check_roster(inst, start).objective
     roster, obj, steps = lns_improve(inst, start, start_obj, time.monotonic() + 2, FAST, lower_bound=0)
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     assert steps >= 1 and report.feasible and report.objective == obj <= start_obj
 
 
@@ -97,23 +97,23 @@ def test_lns_reaches_brute_force_optimum_on_a_tiny_instance() -> None:
     inst = random_instance(4, 6, 2)
     best = brute_force(inst)
     start = _first_roster(inst)
-    start_obj = validate(inst, start).objective
+    start_obj = check_roster(inst, start).objective
     # two people: every "random" step frees the whole roster, so the optimum is reachable
     roster, obj, _ = lns_improve(inst, start, start_obj, time.monotonic() + 5, FAST, lower_bound=best)
-    assert validate(inst, roster).feasible and obj == validate(inst, roster).objective == best
+    assert check_roster(inst, roster).feasible and obj == check_roster(inst, roster).objective == best
 
 
 @pytest.mark.parametrize("seed", [17, 41])
 def test_construct_gives_a_roster_that_keeps_every_hard_rule(seed: int) -> None:
     inst = random_instance(seed, 14, 2, staff=5)
     roster = construct(inst, time.monotonic() + 10, seed=0)
-    assert roster is not None and validate(inst, roster).feasible
+    assert roster is not None and check_roster(inst, roster).feasible
 
 
 def test_solve_with_the_lns_path_returns_a_validated_roster() -> None:
     inst = random_instance(17, 14, 2, staff=5)
     plan = solve(inst, RosterSettings(time_limit_s=2, seed=0, decomposition="always"))
-    report = validate(inst, plan.roster)
+    report = check_roster(inst, plan.roster)
     assert plan.status in ("optimal", "feasible") and report.feasible and report.objective == plan.objective
     assert plan.first_feasible_seconds is not None and plan.solve_seconds < 4
 
@@ -124,5 +124,5 @@ def test_objective_cap_keeps_the_optimum_and_cuts_below_it() -> None:
     start = _first_roster(inst)
     everybody = {(e, d) for e in inst.staff_ids for d in range(inst.horizon)}
     found = sub_solve(inst, everybody, start, 5.0, 0, cap=best)
-    assert found is not None and found[1] == validate(inst, found[0]).objective == best
+    assert found is not None and found[1] == check_roster(inst, found[0]).objective == best
     assert sub_solve(inst, everybody, start, 5.0, 0, cap=best - 1) is None

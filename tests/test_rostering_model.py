@@ -27,7 +27,7 @@ from optimizer.rostering.io import parse_instance
 from optimizer.rostering.lns import lns_improve
 from optimizer.rostering.model import solve
 from optimizer.rostering.settings import RosterSettings
-from optimizer.rostering.validate import validate
+from optimizer.rostering.validate import check_roster
 
 BENCH = Path(__file__).resolve().parents[1] / ".." / "shared" / "benchmarks" / "rostering"
 FAST = RosterSettings(time_limit_s=20, seed=0)
@@ -66,11 +66,11 @@ def brute_force(inst: RosterInstance) -> int:
     for e in inst.staff:
         alone = replace(inst, staff=[e], cover=[], requests=[], fairness=[])
         rows[e.id] = [list(r) for r in itertools.product(options, repeat=inst.horizon)
-                      if validate(alone, {e.id: list(r)}).feasible]
+                      if check_roster(alone, {e.id: list(r)}).feasible]
     best = None
     for combo in itertools.product(*(rows[e.id] for e in inst.staff)):
         roster: Roster = {e.id: r for e, r in zip(inst.staff, combo, strict=True)}
-        report = validate(inst, roster)
+        report = check_roster(inst, roster)
         if report.feasible and (best is None or report.objective < best):
             best = report.objective
     assert best is not None, "the random instance has no feasible roster"
@@ -83,7 +83,7 @@ def test_tiny_instances_reach_brute_force_optimum(seed: int, horizon: int, shift
     plan = solve(inst, FAST)
     assert plan.status == "optimal"
     assert plan.objective == brute_force(inst)
-    assert validate(inst, plan.roster).objective == plan.objective and plan.violations == []
+    assert check_roster(inst, plan.roster).objective == plan.objective and plan.violations == []
 
 
 def test_fairness_optimum_matches_brute_force() -> None:
@@ -143,10 +143,10 @@ def test_infeasible_names_rule_person_and_day() -> None:
     )
     plan = solve(inst, FAST)
     assert plan.status == "infeasible" and plan.objective is None
-    text = " | ".join(plan.explanation)
+    text = " | ".join(plan.conflict)
     assert "rule 9 days off: ANA is off on days [3]" in text
     assert "rule 10 minimum cover: at least 1 of anaesthesiology on D on day 3" in text
-    assert len(plan.explanation) == 2  # the deletion pass leaves only the two rules in conflict
+    assert len(plan.conflict) == 2  # the deletion pass leaves only the two rules in conflict
 
 
 def test_status_and_times_are_reported() -> None:
@@ -164,9 +164,9 @@ def test_lns_never_worsens_and_keeps_feasibility() -> None:
     first.parameters.num_workers = 1
     assert first.Solve(built.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
     start = built.roster(first, inst)
-    start_obj = validate(inst, start).objective
+    start_obj = check_roster(inst, start).objective
     roster, obj, steps = lns_improve(inst, start, start_obj, time.monotonic() + 3, FAST, lower_bound=0)
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     assert steps >= 1 and report.feasible and report.objective == obj <= start_obj
 
 

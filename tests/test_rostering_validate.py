@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from optimizer.rostering.instance import CoverLine, FairnessRule, RosterInstance, ShiftRequest, ShiftType, Staff
-from optimizer.rostering.validate import validate
+from optimizer.rostering.validate import check_roster
 
 A = Staff("A", {"D": 10, "N": 3}, max_total_minutes=5760, min_total_minutes=1920, max_consecutive_shifts=5,
           min_consecutive_shifts=2, min_consecutive_days_off=2, max_weekends=1)
@@ -27,7 +27,7 @@ GOOD = "DDD....DDD...."
 
 
 def test_good_roster_is_feasible() -> None:
-    assert validate(base(), {"A": row(GOOD)}).violations == []
+    assert check_roster(base(), {"A": row(GOOD)}).violations == []
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_good_roster_is_feasible() -> None:
     ],
 )
 def test_each_sequence_rule_is_caught(roster: str, rule: str) -> None:
-    rules = {v.rule for v in validate(base(), {"A": row(roster)}).violations}
+    rules = {v.rule for v in check_roster(base(), {"A": row(roster)}).violations}
     assert rules == {rule}
 
 
@@ -50,40 +50,40 @@ def test_edge_runs_are_not_checked_against_minimums() -> None:
     # 1-day runs of work at the start and at the end touch the horizon's edges: allowed
     inst = base()
     inst.staff = [replace(A, max_weekends=2)]
-    assert validate(inst, {"A": row("D....DDD.....D")}).violations == []
+    assert check_roster(inst, {"A": row("D....DDD.....D")}).violations == []
     # and a 1-day rest at the end too
-    assert validate(inst, {"A": row("DD...DDD...DD.")}).violations == []
+    assert check_roster(inst, {"A": row("DD...DDD...DD.")}).violations == []
 
 
 def test_total_minutes_both_ways() -> None:
     inst = base()
     inst.staff = [replace(A, max_total_minutes=2400)]
-    assert {v.rule for v in validate(inst, {"A": row(GOOD)}).violations} == {"4 total minutes"}
+    assert {v.rule for v in check_roster(inst, {"A": row(GOOD)}).violations} == {"4 total minutes"}
     inst.staff = [replace(A, min_total_minutes=3000)]
-    assert {v.rule for v in validate(inst, {"A": row(GOOD)}).violations} == {"4 total minutes"}
+    assert {v.rule for v in check_roster(inst, {"A": row(GOOD)}).violations} == {"4 total minutes"}
 
 
 def test_days_off_minimum_cover_published_cells_and_shape() -> None:
     inst = base()
     inst.days_off = {"A": {8}}
-    v = validate(inst, {"A": row(GOOD)}).violations
+    v = check_roster(inst, {"A": row(GOOD)}).violations
     assert [(x.rule, x.staff, x.day) for x in v] == [("9 days off", "A", 8)]
 
     inst = base()
     inst.cover = [CoverLine(0, "D", 2, 100, 1, minimum=2)]
-    v = validate(inst, {"A": row(GOOD)}).violations
+    v = check_roster(inst, {"A": row(GOOD)}).violations
     assert [(x.rule, x.day) for x in v] == [("10 minimum cover", 0)]
 
     inst = base()
     inst.previous, inst.pinned_days = {"A": row("N.............")}, 1
-    v = validate(inst, {"A": row(GOOD)}).violations
+    v = check_roster(inst, {"A": row(GOOD)}).violations
     assert [(x.rule, x.day) for x in v] == [("11 published cell", 0)]
     inst.days_off = {"A": {0}}  # a sick call on a published day: the cell must now be a day off
-    assert [x.rule for x in validate(inst, {"A": row(".DD....DDD....")}).violations] == []
+    assert [x.rule for x in check_roster(inst, {"A": row(".DD....DDD....")}).violations] == []
 
-    v = validate(base(), {"A": row("DDX....DDD....")}).violations
+    v = check_roster(base(), {"A": row("DDX....DDD....")}).violations
     assert "1 one shift per day" in {x.rule for x in v}
-    v = validate(base(), {"A": row("DDD")}).violations
+    v = check_roster(base(), {"A": row("DDD")}).violations
     assert "1 one shift per day" in {x.rule for x in v}
 
 
@@ -104,7 +104,7 @@ def test_objective_recomputed_by_hand() -> None:
     ]
     inst.fairness = [FairnessRule("nights", "shifts", 4, frozenset({"N"})), FairnessRule("weekends", "weekends", 6)]
     roster = {"A": row("DDD....NNN...."), "B": row("DDD..DDDDD....")}
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     assert report.violations == []
     assert report.breakdown == {
         "shift_on_requests": 2,

@@ -107,7 +107,7 @@ def test_both_keys_is_an_error_naming_the_line(tmp_path: Path) -> None:
 def test_a_bad_csv_row_names_the_scenario_line_and_the_csv_row_and_field(tmp_path: Path, csv: str,
                                                                          expected: str) -> None:
     supply = write(tmp_path / "supply.csv", csv)
-    text = scenario_yaml("  routing: {time_limit: 0.1}\n  central_supply_file: supply.csv\n")
+    text = scenario_yaml("  routing: {time_limit_s: 0.1}\n  central_supply_file: supply.csv\n")
     path = write(tmp_path / "s.yaml", text)
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
@@ -138,11 +138,11 @@ def test_run_with_the_file_splits_as_the_same_lots_given_inline(home: Path, base
     supply.to_csv(tmp_path / "supply.csv", index=False)
     dataset = f"path: {base}"
     from_file = write(tmp_path / "file.yaml", scenario_yaml(
-        "  routing: {time_limit: 0.1}\n  central_supply_file: supply.csv\n", dataset))
+        "  routing: {time_limit_s: 0.1}\n  central_supply_file: supply.csv\n", dataset))
     inline = "".join(f"    - {{sku: '{r.sku}', units: {r.units}, expiry_date: {r.expiry_date}}}\n"
                      for r in supply.itertuples())
     given_inline = write(tmp_path / "inline.yaml", scenario_yaml(
-        "  routing: {time_limit: 0.1}\n  central_supply:\n" + inline, dataset))
+        "  routing: {time_limit_s: 0.1}\n  central_supply:\n" + inline, dataset))
     # separate runs folders (hence separate stage caches): both splits are solved, not one reused
     a = run_scenario(from_file, home / "runs-file", progress=False)
     b = run_scenario(given_inline, home / "runs-inline", progress=False)
@@ -165,7 +165,7 @@ def test_cli_central_supply_overrides_the_scenario_file(base: Path, tmp_path: Pa
     override = supply.head(2).assign(units=700)
     override.to_csv(tmp_path / "override.csv", index=False)
     path = write(tmp_path / "s.yaml", scenario_yaml(
-        "  routing: {time_limit: 0.1}\n  central_supply_file: scenario_supply.csv\n", f"path: {base}"))
+        "  routing: {time_limit_s: 0.1}\n  central_supply_file: scenario_supply.csv\n", f"path: {base}"))
     res = CliRunner().invoke(app, ["distribute", "--scenario", str(path), "--day", "2025-03-03", "--central-supply",
                                    str(tmp_path / "override.csv"), "--json"])
     assert res.exit_code == 0, res.output

@@ -40,7 +40,7 @@ def route(
         problem = read_benchmark(benchmark)
     except BenchmarkFormatError as exc:
         fail(str(exc), as_json)
-    plan = solve_routes(problem, RoutingSettings(engine=engine, time_limit=time_limit, seed=seed))
+    plan = solve_routes(problem, RoutingSettings(engine=engine, time_limit_s=time_limit, seed=seed))
     if plan.status not in {"optimal", "feasible"}:
         fail(f"{problem.name}: {plan.status}: {plan.explanation}", as_json)
     check = validate_routes(problem, plan)
@@ -79,7 +79,8 @@ def distribute(
     """Allocate this week's stock under shortage, route the day's deliveries, write manifests and GeoJSON."""
     from optimizer.distribution.central import CentralSupplyError
     from optimizer.distribution.matrix import MatrixFileError
-    from optimizer.distribution.model import DistributionError, run_distribution
+    from optimizer.distribution.model import DistributionError
+    from optimizer.distribution.run import run_distribution
 
     try:
         when = dt.date.fromisoformat(day)
@@ -89,7 +90,7 @@ def distribute(
         fail(f"--engine must be pyvrp or ortools, not '{engine}'", as_json)
     sc, dataset = resolve_inputs(dataset, scenario, as_json)
     base = sc.distribution if sc is not None else DistributionSettings(routing=RoutingSettings())
-    given = {k: v for k, v in {"engine": engine, "time_limit": time_limit, "seed": seed}.items() if v is not None}
+    given = {k: v for k, v in {"engine": engine, "time_limit_s": time_limit, "seed": seed}.items() if v is not None}
     update = {"routing": base.routing.model_copy(update=given)}
     if seed is not None:  # one seed for the run: routing search and the allocation's HiGHS runs
         update["allocation"] = base.allocation.model_copy(update={"seed": seed})

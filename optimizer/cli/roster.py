@@ -169,7 +169,7 @@ def roster(
     else:
         plan = solve(inst, settings)
     if plan.status in ("infeasible", "time_limit"):
-        fail(f"{inst.name}: {plan.status}: " + "; ".join(plan.explanation), as_json, code=1)
+        fail(f"{inst.name}: {plan.status}: " + (plan.explanation or ""), as_json, code=1)
     written: list[str] = []
     if out is not None or hospital is not None:
         folder = out or home_dir() / "rosters" / hospital

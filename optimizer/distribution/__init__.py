@@ -1,8 +1,13 @@
 """Medicine distribution: weekly allocation under shortage (HiGHS LP) and daily routes (PyVRP / OR-Tools).
 
+On the model contract of :mod:`optimizer.plan`: ``Input`` (:class:`model.DistributionInput`;
+``model.load_input(ds, day, settings)`` adds the central split), ``Settings``, ``Plan``
+(:class:`model.DistributionResult`), ``solve``, ``validate``, ``kpis``, ``run`` (:mod:`.run`).
+
 Public API:
 
-* ``model.DistributionInput.from_dataset(ds, day)``, ``model.run_distribution(dir, day, settings, out)``;
+* ``model.DistributionInput.from_dataset(ds, day)``, ``run.run_distribution(dir, day, settings, out)``
+  (solve and write the published files);
 * ``allocation.AllocationInput`` / ``solve_allocation`` (lexicographic: vital max-min, vital total,
   max-min, total fill, transport) and ``validate.validate_allocation``;
 * ``problem.RoutingProblem`` / ``routing.solve_routes`` (engines ``pyvrp_engine``, ``ortools_engine``) and
@@ -18,3 +23,11 @@ Public API:
 * ``allocation.dispatch_use`` / ``dispatch_binding`` (which depots' weekly dispatch capacity binds);
 * ``kpis``; ``settings`` (pydantic).
 """
+
+from optimizer.distribution.model import DistributionInput as Input
+from optimizer.distribution.model import DistributionResult as Plan
+from optimizer.distribution.model import solve
+from optimizer.distribution.run import kpis, run, validate
+from optimizer.distribution.settings import DistributionSettings as Settings
+
+__all__ = ["Input", "Plan", "Settings", "kpis", "run", "solve", "validate"]

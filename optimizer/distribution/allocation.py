@@ -34,7 +34,7 @@ large central supply: 415k arcs). It is kept tractable by exact means: lines whe
 get one column per depot instead of per lot (:class:`_Columns`, ~220k columns), each SKU's max-min fill is
 bounded by its value without dispatch rows, later tiers restart the primal simplex from the previous basis,
 and the total-fill tier uses the interior point method. The whole allocation has a time budget
-(``total_time_limit``); a run that spends it returns the best feasible plan at hand with status ``feasible``
+(``total_time_limit_s``); a run that spends it returns the best feasible plan at hand with status ``feasible``
 and the stopped tier named. ``AllocationPlan.dispatch`` gives each depot's dispatch use and the capacities
 that bind (m3, kg, cold m3, cold kg), and the explanation names them.
 """
@@ -338,7 +338,7 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
     Tiers after the first change only the objective, so the previous optimal basis stays primal feasible; on
     large LPs HiGHS runs the primal simplex from it (``PRIMAL_COLUMNS``).
 
-    Each tier gets ``settings.time_limit`` seconds but never past ``deadline`` (``time.perf_counter``). A tier
+    Each tier gets ``settings.time_limit_s`` seconds but never past ``deadline`` (``time.perf_counter``). A tier
     that stops at its limit ends the run: ``x`` is then the last finished tier's optimum (status
     ``feasible``), or nothing when no tier finished (status ``time_limit``)."""
     n = len(cols)
@@ -392,7 +392,7 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
     for name, sense, cost, active in tiers:
         if not active:
             continue
-        left = min(settings.time_limit, deadline - time.perf_counter())
+        left = min(settings.time_limit_s, deadline - time.perf_counter())
         if left <= 0:
             out.status = "feasible" if out.tiers else "time_limit"
             out.explanation = f"tier '{name}' not started: the allocation's time budget was spent"
@@ -444,14 +444,14 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     Exact decomposition first: without the depot dispatch rows the LP separates by SKU, and the
     lexicographic optimum of a separable problem is the union of the parts' optima. If that union also
     respects every depot's dispatch capacity it is optimal for the full problem; otherwise the full LP
-    (all SKUs, with dispatch rows) is solved within what is left of ``settings.total_time_limit``. When the
+    (all SKUs, with dispatch rows) is solved within what is left of ``settings.total_time_limit_s``. When the
     full LP stops before its last tier, the plan is the best feasible one at hand (status ``feasible``, the
     explanation names the tier): the last finished tier's optimum or the decomposition's plan scaled down to
     each depot's dispatch capacity, whichever fills more, topped up greedily (:func:`_top_up`).
     """
     settings = settings or AllocationSettings()
     t0 = time.perf_counter()
-    deadline = t0 + settings.total_time_limit
+    deadline = t0 + settings.total_time_limit_s
     lines = inp.lines.reset_index(drop=True).copy()
     med = inp.medicines.set_index("sku")
     lines["criticality"] = lines["sku"].map(med["criticality"]).astype(str)
@@ -510,7 +510,7 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     return AllocationPlan(
         status=result.status, shipments=ship.drop(columns="line"), lines=lines,
         objective=result.tiers.get("total_fill", 0.0), tiers=result.tiers, tier_seconds=result.tier_seconds,
-        solve_seconds=time.perf_counter() - t0, time_limit=settings.time_limit, seed=settings.seed,
+        solve_seconds=time.perf_counter() - t0, time_limit=settings.time_limit_s, seed=settings.seed,
         explanation=explanation, method=method, dispatch=dispatch,
     )
 

@@ -220,7 +220,7 @@ def solve_central(ci: CentralInput, settings: AllocationSettings | None = None) 
     split = cols.assign(units=x.astype(int))[["depot_id", "lot_id", "sku", "units", "expiry_date"]]
     split = split[split["units"] > 0].reset_index(drop=True)
     plan = CentralPlan(status, split, _left(ci, split), _by_depot(ci, split), tiers,
-                       time_limit=settings.time_limit, seed=settings.seed, explanation=explanation)
+                       time_limit=settings.time_limit_s, seed=settings.seed, explanation=explanation)
     plan.solve_seconds = time.perf_counter() - t0
     return plan
 
@@ -284,7 +284,7 @@ def _lexicographic(ci: CentralInput, cols: pd.DataFrame, need: pd.DataFrame, vol
             continue
         h.changeColsCost(total, np.arange(total, dtype=np.int32), cost)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
-        h.setOptionValue("time_limit", float(h.getRunTime() + settings.time_limit))
+        h.setOptionValue("time_limit", float(h.getRunTime() + settings.time_limit_s))
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # a warm start can fail on its own:
             h.clearSolver()  # HiGHS then reports "excessive dual values"; solve the tier again from scratch

@@ -4,7 +4,8 @@
 stock, stock on hand, depot lots, dispatch capacity, which depot may supply which facility) and keeps what
 the routing needs (coordinates, delivery windows, fleet). ``plan_day`` then routes the deliveries due on a
 day, one routing instance per depot (a facility's shipment comes from a known depot, so depots do not share
-stops), and ``run_distribution`` does everything and writes the manifests and the GeoJSON.
+stops); ``solve`` does both and returns the plan as data. Writing files is :mod:`.outputs`' job, and
+:mod:`.run` chains everything (``run``, ``run_distribution``).
 
 Delivery calendar: each depot's facilities are split into ``delivery_days_per_week`` contiguous sectors by
 bearing from the depot, balanced by shipped volume, Monday first, so each day's route covers one direction.
@@ -12,6 +13,7 @@ bearing from the depot, balanced by shipped volume, Monday first, so each day's 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import time
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data.aggregate import medicine_demand_weekly
-from optimizer.data.dataset import Dataset, load_dataset
+from optimizer.data.dataset import Dataset
 from optimizer.data.loaders import find_table, read_rows
 from optimizer.distribution.allocation import AllocationInput, AllocationPlan, solve_allocation
 from optimizer.distribution.central import (
@@ -37,10 +39,19 @@ from optimizer.distribution.central import (
 from optimizer.distribution.forecast import forecast_demand, order_up_to, unit_dispersion
 from optimizer.distribution.kpis import allocation_kpis, routing_kpis
 from optimizer.distribution.matrix import road_km, seconds
-from optimizer.distribution.problem import DepotNode, ManifestLine, RoutingPlan, RoutingProblem, Stop, VehicleType
+from optimizer.distribution.problem import (
+    DepotNode,
+    ManifestLine,
+    RoutingPlan,
+    RoutingProblem,
+    Stop,
+    VehicleType,
+    route_cost,
+)
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings
 from optimizer.distribution.validate import CentralValidation, validate_allocation, validate_central, validate_routes
+from optimizer.plan import Status
 
 #: Cost units per MXN in routing instances (1e-4 MXN per unit, so MXN/km costs become integers per metre).
 COST_UNITS_PER_MXN = 10_000
@@ -66,6 +77,8 @@ class DistributionInput:
     dataset_root: Path | None = None  # the dataset folder (urgent orders re-read its catalogues)
     absent_storage: tuple[str, ...] = ()  # storage columns the depots file lacks (older format)
     warnings: list[str] = field(default_factory=list)  # about the input (older file formats), for the report
+    day: dt.date | None = None  # the delivery day routed (None: the week's first weekday)
+    central: CentralSplit | None = None  # the central supply's split among depots, already in the depots' lots
 
     @classmethod
     def from_dataset(cls, ds: Dataset, day: dt.date, settings: DistributionSettings | None = None,
@@ -126,7 +139,7 @@ class DistributionInput:
                                 depots=pd.DataFrame(caps), arcs=arcs, delivery_date=delivery)
         absent, warnings = absent_storage_columns(ds)
         return cls(alloc, fac, depots, vehicles, med, week_start, settings, matrix_file, Path(ds.root), absent,
-                   warnings)
+                   warnings, day)
 
 
 def absent_storage_columns(ds: Dataset) -> tuple[tuple[str, ...], list[str]]:
@@ -288,6 +301,15 @@ def build_day_problem(inp: DistributionInput, depot_id: str, shipments: pd.DataF
 
 
 @dataclass
+class CentralSplit:
+    """The central supply split among depots (LP), its independent check and the input's warnings."""
+
+    plan: CentralPlan
+    violations: list[str]
+    warnings: list[str]
+
+
+@dataclass
 class DayRoutes:
     """Routing of one depot on the day, with its independent check."""
 
@@ -314,6 +336,34 @@ class DistributionResult:
     solve_seconds: float = 0.0
     note: str = ""
 
+    # -- the plan contract (optimizer.plan.PlanLike) --
+    @property
+    def status(self) -> Status:
+        """The worst of the allocation's and the routes' statuses."""
+        found = [self.allocation.status, *(r.plan.status for r in self.routes)]
+        return next((s for s in STATUSES_WORST_FIRST if s in found), "error")
+
+    @property
+    def objective(self) -> float | None:
+        """Total routing cost of the day, MXN (None when the allocation gave no plan to route)."""
+        if self.allocation.status not in ("optimal", "feasible"):
+            return None
+        return sum(route_cost(r.problem, rt) * r.problem.cost_unit for r in self.routes for rt in r.plan.routes)
+
+    @property
+    def bound(self) -> float | None:
+        """No proven lower bound on the routing cost (heuristic routing)."""
+        return None
+
+    @property
+    def gap(self) -> float | None:
+        return None
+
+    @property
+    def explanation(self) -> str | None:
+        """Why the allocation stopped short (its stopped tier, dispatch capacity), or None."""
+        return self.allocation.explanation or None
+
     def summary(self) -> dict:
         """Plain numbers for the CLI (``--json``) and the API."""
         alloc = allocation_kpis(self.inp.allocation, self.allocation, self.inp.facilities)
@@ -327,7 +377,7 @@ class DistributionResult:
             "day": self.day.isoformat(), "week_start": self.inp.week_start.isoformat(),
             "allocation": alloc,
             "routes": {
-                "engine": self.inp.settings.routing.engine, "time_limit": self.inp.settings.routing.time_limit,
+                "engine": self.inp.settings.routing.engine, "time_limit_s": self.inp.settings.routing.time_limit_s,
                 "seed": self.inp.settings.routing.seed, "depots": depots,
                 "vehicles": sum(d["vehicles"] for d in depots), "stops": sum(d["stops"] for d in depots),
                 "km": round(sum(d["km"] for d in depots), 1),
@@ -349,6 +399,32 @@ class DistributionResult:
                 "units_left_storage_full": int(c.left["storage_full"].sum()) if len(c.left) else 0,
                 "by_depot": c.by_depot.to_dict(orient="records"), "left": c.left.to_dict(orient="records"),
                 "warnings": self.central_warnings}
+
+
+#: Statuses from worst to best (a plan's status is the worst of its parts).
+STATUSES_WORST_FIRST: tuple[Status, ...] = ("error", "infeasible", "time_limit", "feasible", "optimal")
+
+
+def solve(inp: DistributionInput, settings: DistributionSettings | None = None) -> DistributionResult:
+    """Allocate the week of ``inp`` (lexicographic LP) and route its day (``inp.day``, default the week's
+    Monday), each depot's routes checked by the routing validator; nothing is written (see
+    :mod:`optimizer.distribution.outputs`). When the allocation gives no plan, nothing is routed and the
+    plan's status says why."""
+    t0 = time.perf_counter()
+    if settings is not None and settings is not inp.settings:
+        inp = dataclasses.replace(inp, settings=settings)
+    day = inp.day or inp.week_start
+    alloc = solve_allocation(inp.allocation, inp.settings.allocation)
+    planned = alloc.status in {"optimal", "feasible"}  # feasible: the full LP stopped early, plan at hand
+    check = validate_allocation(inp.allocation, alloc.shipments) if planned or len(alloc.shipments) else None
+    routes, note = plan_day(inp, alloc, day) if planned else ([], "")
+    result = DistributionResult(day, inp, alloc, check.violations if check else [], routes,
+                                check.tiers if check else {}, note=note)
+    if inp.central is not None:
+        result.central, result.central_violations = inp.central.plan, inp.central.violations
+        result.central_warnings = inp.central.warnings
+    result.solve_seconds = time.perf_counter() - t0
+    return result
 
 
 def plan_day(inp: DistributionInput, allocation: AllocationPlan, day: dt.date) -> tuple[list[DayRoutes], str]:
@@ -403,43 +479,22 @@ def with_central_supply(ds: Dataset, day: dt.date, settings: DistributionSetting
     check = validate_central(ci, central.split)
     inp = DistributionInput.from_dataset(ds, day, settings, supply=central.split, matrix_file=matrix_file,
                                          weekly=weekly)
+    inp.central = CentralSplit(central, check.violations, ci.warnings)
     return inp, central, check, ci
 
 
-def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings | None = None,
-                     out: Path | None = None, matrix_file: Path | None = None,
-                     central_supply: Path | None = None) -> DistributionResult:
-    """Load the dataset, (split ``central_supply`` among depots,) allocate the week, route ``day``, validate
-    every stage, write outputs to ``out``."""
-    from optimizer.distribution.outputs import write_outputs
-
-    t0 = time.perf_counter()
-    try:
-        ds = load_dataset(dataset)
-    except FileNotFoundError as exc:
-        raise DistributionError(str(exc)) from exc
+def load_input(ds: Dataset, day: dt.date, settings: DistributionSettings | None = None,
+               matrix_file: Path | None = None, weekly: pd.DataFrame | None = None,
+               central_supply: Path | None = None) -> DistributionInput:
+    """The input of ``day``'s week: when a central supply is given (``central_supply`` CSV, else the
+    settings' inline ``central_supply`` lots) it is first split among the depots within their storage
+    (checked independently; the split rides on ``input.central``) and added to the depots' lots."""
     settings = settings or DistributionSettings()
-    central = None
     if central_supply is not None:
         lots = read_central_supply(central_supply, ds.medicines)
     elif settings.central_supply:
         lots = central_lots(settings.central_supply, ds.medicines)
     else:
-        lots = None
-    if lots is None:
-        inp = DistributionInput.from_dataset(ds, day, settings, matrix_file=matrix_file)
-    else:
-        inp, central, central_check, ci = with_central_supply(ds, day, settings, lots, matrix_file)
-    alloc = solve_allocation(inp.allocation, inp.settings.allocation)
-    if alloc.status not in {"optimal", "feasible"}:  # feasible: the full LP stopped early, plan at hand
-        raise DistributionError(f"allocation {alloc.status}: {alloc.explanation}")
-    check = validate_allocation(inp.allocation, alloc.shipments)
-    routes, note = plan_day(inp, alloc, day)
-    result = DistributionResult(day, inp, alloc, check.violations, routes, check.tiers, note=note)
-    if central is not None:
-        result.central, result.central_violations = central, central_check.violations
-        result.central_warnings = ci.warnings
-    if out is not None:
-        result.files = write_outputs(result, out)
-    result.solve_seconds = time.perf_counter() - t0
-    return result
+        return DistributionInput.from_dataset(ds, day, settings, matrix_file=matrix_file, weekly=weekly)
+    return with_central_supply(ds, day, settings, lots, matrix_file, weekly)[0]
+

@@ -26,10 +26,10 @@ from optimizer.distribution.problem import (
 _HORIZON_CAP = 2**40
 
 
-def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int = 1) -> RoutingPlan:
-    """Best routes OR-Tools finds in ``time_limit`` seconds; impossible stops are reported, not searched."""
+def solve_ortools(problem: RoutingProblem, time_limit_s: float, seed: int = 1) -> RoutingPlan:
+    """Best routes OR-Tools finds in ``time_limit_s`` seconds; impossible stops are reported, not searched."""
     t0 = time.perf_counter()
-    early, bad, active = screen(problem, "ortools", time_limit, seed, t0)
+    early, bad, active = screen(problem, "ortools", time_limit_s, seed, t0)
     if early is not None:
         return early
     vehicles = problem.vehicle_ids()
@@ -93,13 +93,13 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int = 1) -> 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+    params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     solution = routing.SolveWithParameters(params)
     if solution is None:
         return RoutingPlan(
-            "ortools", "time_limit", [], unserved=list(range(len(problem.stops))), time_limit=time_limit,
+            "ortools", "time_limit", [], unserved=list(range(len(problem.stops))), time_limit=time_limit_s,
             seed=seed, solve_seconds=time.perf_counter() - t0,
-            explanation=f"OR-Tools found no feasible plan in {time_limit:g} s "
+            explanation=f"OR-Tools found no feasible plan in {time_limit_s:g} s "
             f"(fleet of {len(vehicles)} vehicles, {len(active)} stops); status {routing.status()}",
         )
     routes: list[PlannedRoute] = []
@@ -118,7 +118,7 @@ def solve_ortools(problem: RoutingProblem, time_limit: float, seed: int = 1) -> 
     reasons = {i: bad.get(i, "left out by the search: no vehicle had room or time for it today") for i in unserved}
     plan = RoutingPlan(
         engine="ortools", status="feasible", routes=routes, unserved=unserved,
-        distance=sum(r.distance for r in routes), time_limit=time_limit, seed=seed, unserved_reasons=reasons,
+        distance=sum(r.distance for r in routes), time_limit=time_limit_s, seed=seed, unserved_reasons=reasons,
     )
     plan.objective = plan_objective(problem, plan)
     plan.solve_seconds = time.perf_counter() - t0

@@ -54,7 +54,7 @@ def explain_impossible(problem: RoutingProblem, bad: dict[int, str]) -> str:
     return "no vehicle can serve " + " | ".join(lines) + more
 
 
-def screen(problem: RoutingProblem, engine: str, time_limit: float, seed: int,
+def screen(problem: RoutingProblem, engine: str, time_limit_s: float, seed: int,
            t0: float) -> tuple[RoutingPlan | None, dict[int, str], list[int]]:
     """Split stops into impossible ones (with reasons) and the rest before any search.
 
@@ -67,7 +67,7 @@ def screen(problem: RoutingProblem, engine: str, time_limit: float, seed: int,
     if not bad_required:
         return None, bad, active
     return RoutingPlan(
-        engine, "infeasible", [], unserved=sorted(bad), time_limit=time_limit, seed=seed,
+        engine, "infeasible", [], unserved=sorted(bad), time_limit=time_limit_s, seed=seed,
         explanation=explain_impossible(problem, bad_required), unserved_reasons=bad,
         solve_seconds=time.perf_counter() - t0,
     ), bad, active

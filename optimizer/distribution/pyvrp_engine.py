@@ -66,15 +66,15 @@ def build_data(problem: RoutingProblem, active: list[int]) -> pyvrp.ProblemData:
     )
 
 
-def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> RoutingPlan:
-    """Best routes PyVRP finds in ``time_limit`` seconds; impossible stops are reported, not searched."""
+def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 1) -> RoutingPlan:
+    """Best routes PyVRP finds in ``time_limit_s`` seconds; impossible stops are reported, not searched."""
     t0 = time.perf_counter()
-    early, bad, active = screen(problem, "pyvrp", time_limit, seed, t0)
+    early, bad, active = screen(problem, "pyvrp", time_limit_s, seed, t0)
     if early is not None:
         return early
     if not active:
         return RoutingPlan("pyvrp", "optimal", [], unserved=sorted(bad), unserved_reasons=bad,
-                           time_limit=time_limit, seed=seed, solve_seconds=time.perf_counter() - t0,
+                           time_limit=time_limit_s, seed=seed, solve_seconds=time.perf_counter() - t0,
                            objective=sum(problem.stops[i].penalty for i in bad))
     data = build_data(problem, active)
     # PyVRP caps its penalty per unit of violation (default 1e5). With costs in small units (1e-4 MXN per
@@ -84,7 +84,7 @@ def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> Ro
     route_scale = max(vt.fixed_cost + 2 * vt.unit_distance_cost * int(problem.distance.max())
                       for vt in problem.vehicle_types)
     params = SolveParams(penalty=PenaltyParams(max_penalty=max(100_000.0, 10.0 * max(prize, route_scale))))
-    result = pyvrp.solve(data, MaxRuntime(time_limit), seed=seed, collect_stats=False, display=False,
+    result = pyvrp.solve(data, MaxRuntime(time_limit_s), seed=seed, collect_stats=False, display=False,
                          params=params)
     best = result.best
     routes: list[PlannedRoute] = []
@@ -122,15 +122,15 @@ def solve_pyvrp(problem: RoutingProblem, time_limit: float, seed: int = 1) -> Ro
         if missing:
             parts.append(f"{len(missing)} required stops unrouted (e.g. {', '.join(missing[:5])})")
         explanation = (
-            f"PyVRP found no feasible plan in {time_limit:g} s: " + "; ".join(parts)
+            f"PyVRP found no feasible plan in {time_limit_s:g} s: " + "; ".join(parts)
             + f" with a fleet of {problem.num_vehicles} vehicles"
         )
     if dropped:
-        explanation = (f"PyVRP's best plan in {time_limit:g} s broke a rule; {len(dropped)} optional stops were "
+        explanation = (f"PyVRP's best plan in {time_limit_s:g} s broke a rule; {len(dropped)} optional stops were "
                        "taken off their routes to make it deliverable (see unserved_reasons)")
     plan = RoutingPlan(
         engine="pyvrp", status="feasible" if feasible else "time_limit", routes=routes, unserved=unserved,
-        distance=sum(r.distance for r in routes), time_limit=time_limit, seed=seed, explanation=explanation,
+        distance=sum(r.distance for r in routes), time_limit=time_limit_s, seed=seed, explanation=explanation,
         unserved_reasons={i: reasons[i] for i in unserved},
     )
     plan.objective = plan_objective(problem, plan)

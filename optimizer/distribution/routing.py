@@ -12,5 +12,5 @@ def solve_routes(problem: RoutingProblem, settings: RoutingSettings | None = Non
     """Routes for ``problem`` with the configured engine, time limit and seed."""
     settings = settings or RoutingSettings()
     if settings.engine == "pyvrp":
-        return solve_pyvrp(problem, settings.time_limit, settings.seed)
-    return solve_ortools(problem, settings.time_limit, settings.seed)
+        return solve_pyvrp(problem, settings.time_limit_s, settings.seed)
+    return solve_ortools(problem, settings.time_limit_s, settings.seed)

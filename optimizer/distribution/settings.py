@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def _renamed(data: Any, names: dict[str, str]) -> Any:
+    """Accept the keys these settings had before ``time_limit_s`` was used everywhere (scenario files, stored
+    runs), under their new names; giving both the old and the new key is an error."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for old, new in names.items():
+        if old in out:
+            if new in out:
+                raise ValueError(f"give '{new}' only ('{old}' is its former name)")
+            out[new] = out.pop(old)
+    return out
 
 
 class RoutingSettings(BaseModel):
@@ -14,8 +28,13 @@ class RoutingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     engine: Literal["pyvrp", "ortools"] = Field("pyvrp", description="PyVRP (default) or OR-Tools routing")
-    time_limit: float = Field(10.0, gt=0, description="seconds of search per routing instance")
+    time_limit_s: float = Field(10.0, gt=0, description="seconds of search per routing instance")
     seed: int = Field(1, ge=0, description="random seed (PyVRP; OR-Tools GLS is deterministic)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        return _renamed(data, {"time_limit": "time_limit_s"})
 
 
 class AllocationSettings(BaseModel):
@@ -34,10 +53,10 @@ class AllocationSettings(BaseModel):
     fleet_utilisation: float = Field(
         0.8, gt=0, le=1, description="share of the fleet's daily capacity (m3, kg) usable for the week"
     )
-    time_limit: float = Field(
+    time_limit_s: float = Field(
         120.0, gt=0, description="seconds per lexicographic LP stage (the national full LP's max-min stage "
-        "took 51-89 s at load 3; total_time_limit bounds the sum)")
-    total_time_limit: float = Field(
+        "took 51-89 s at load 3; total_time_limit_s bounds the sum)")
+    total_time_limit_s: float = Field(
         180.0, gt=0, description="seconds for the whole allocation (all stages); when the full LP stops early "
         "the best feasible plan at hand is kept (status feasible) and the stopped stage is named")
     seed: int = Field(1, ge=0, description="HiGHS random seed")
@@ -45,6 +64,11 @@ class AllocationSettings(BaseModel):
         True, description="try the exact per-SKU decomposition first (falls back to the full LP when a depot's "
         "dispatch capacity would bind)")
     tolerance: float = Field(1e-8, ge=0, description="relative slack when fixing an earlier tier's optimum")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        return _renamed(data, {"time_limit": "time_limit_s", "total_time_limit": "total_time_limit_s"})
 
 
 class CentralLot(BaseModel):

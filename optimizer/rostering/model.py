@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from optimizer.plan import Status
 from optimizer.rostering import colgen
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.decompose import split_by_role
@@ -28,7 +29,7 @@ from optimizer.rostering.horizon import rolling_construct
 from optimizer.rostering.instance import Roster, RosterInstance
 from optimizer.rostering.lns import construct, lns_improve
 from optimizer.rostering.settings import RosterSettings
-from optimizer.rostering.validate import validate
+from optimizer.rostering.validate import check_roster
 
 
 @dataclass
@@ -40,7 +41,7 @@ class RosterPlan:
     validator; ``violations`` lists hard rules the validator found broken (always empty unless a bug).
     """
 
-    status: str
+    status: Status
     objective: int | None
     bound: float | None
     gap: float | None  # relative, (objective - bound) / objective
@@ -48,11 +49,12 @@ class RosterPlan:
     first_feasible_seconds: float | None
     roster: Roster = field(default_factory=dict)
     breakdown: dict[str, int] = field(default_factory=dict)
-    explanation: list[str] = field(default_factory=list)
+    explanation: str | None = None  # why there is no roster (infeasible / time_limit), one paragraph
     violations: list[str] = field(default_factory=list)
     greedy_objective: int | None = None
     lns_steps: int = 0
     seed: int = 0
+    conflict: list[str] = field(default_factory=list)  # infeasible: the minimal set of conflicting rules
 
 
 class _FirstSolution(cp_model.CpSolverSolutionCallback):
@@ -128,7 +130,7 @@ def solve(inst: RosterInstance, settings: RosterSettings | None = None, hint: Ro
     roster: Roster = {}
     for plan in plans:
         roster.update(plan.roster)
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     optimal = all(p.status == "optimal" for p in plans)
     bound = sum(p.bound or 0.0 for p in plans)
     firsts = [p.first_feasible_seconds for p in plans if p.first_feasible_seconds is not None]
@@ -179,7 +181,7 @@ def _solve_part(
     greedy_obj = None
     if hint is None and settings.greedy_hint:
         hint = greedy_roster(inst)
-        greedy_obj = validate(inst, hint).objective
+        greedy_obj = check_roster(inst, hint).objective
     decompose = use_decomposition(inst, settings)
     remaining = deadline - time.monotonic()
     constructed: Roster | None = None
@@ -187,7 +189,7 @@ def _solve_part(
     if hint is None and decompose:
         # the person-by-person roster: the full solve's hint, and the LNS start if the full solve finds nothing
         constructed = construct(inst, time.monotonic() + remaining / 2, settings.seed)
-        if constructed is not None and validate(inst, constructed).feasible:
+        if constructed is not None and check_roster(inst, constructed).feasible:
             hint, constructed_at = constructed, time.monotonic() - t0
             if use_column_generation(inst, settings):
                 return _colgen_part(inst, settings, t0, deadline, constructed, constructed_at, greedy_obj)
@@ -202,21 +204,22 @@ def _solve_part(
 
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         why = explain_infeasibility(inst, settings.explain_time_limit_s, settings.seed)
-        return RosterPlan("infeasible", None, None, None, time.monotonic() - t0, None, explanation=why,
+        return RosterPlan("infeasible", None, None, None, time.monotonic() - t0, None, explanation="; ".join(why),
+                          conflict=why,
                           greedy_objective=greedy_obj, seed=settings.seed)
     first = constructed_at if constructed_at is not None else callback.first
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         roster = built.roster(solver, inst)
         objective = int(round(solver.ObjectiveValue()))
     elif constructed is not None:
-        roster, objective, status = constructed, validate(inst, constructed).objective, cp_model.FEASIBLE
+        roster, objective, status = constructed, check_roster(inst, constructed).objective, cp_model.FEASIBLE
     else:
         return RosterPlan(
             "time_limit", None, None, None, time.monotonic() - t0, None,
-            explanation=[
+            explanation=(
                 f"{inst.name or 'roster'}: no roster satisfying every hard rule was found within "
                 f"{deadline - t0:.0f} s (a longer --time-limit may find one; if not, the rules may conflict)"
-            ],
+            ),
             greedy_objective=greedy_obj, seed=settings.seed,
         )
     bound = max(0.0, solver.BestObjectiveBound())
@@ -233,22 +236,22 @@ def _rolling_part(
     """Long horizons: a first roster block by block (``horizon.rolling_construct``; ``hint`` instead when it
     keeps every hard rule), then the people LNS until ``deadline``. No full model is built (Instance24's took
     53 s), so there is no lower bound: the plan is ``feasible`` without a gap."""
-    start = hint if hint is not None and validate(inst, hint).feasible else None
+    start = hint if hint is not None and check_roster(inst, hint).feasible else None
     if start is None:
         start = rolling_construct(inst, deadline, settings.seed, settings.rolling_block_days,
                                   pace_until=t0 + settings.rolling_pace_share * (deadline - t0))
-    if start is None or not validate(inst, start).feasible:
+    if start is None or not check_roster(inst, start).feasible:
         return RosterPlan(
             "time_limit", None, None, None, time.monotonic() - t0, None,
-            explanation=[
+            explanation=(
                 f"{inst.name or 'roster'}: the block-by-block construction ({settings.rolling_block_days}-day "
                 f"blocks) did not finish a roster keeping every hard rule within {deadline - t0:.0f} s (a longer "
                 "--time-limit may; if not, a person's rules may conflict with their days off)"
-            ],
+            ),
             seed=settings.seed,
         )
     first = time.monotonic() - t0
-    objective = validate(inst, start).objective
+    objective = check_roster(inst, start).objective
     roster, objective, steps = lns_improve(inst, start, objective, deadline, settings, 0)
     return _finished(inst, settings, roster, None, False, t0, first, None, steps)
 
@@ -263,8 +266,8 @@ def _colgen_part(
     cg = colgen.ColumnGeneration(inst, start, settings.seed, settings.workers)
     cg.root(min(deadline, t0 + settings.colgen_root_share * limit))
     dived = cg.dive(min(deadline, t0 + settings.colgen_dive_share * limit))
-    roster, objective = start, validate(inst, start).objective
-    dive_report = validate(inst, dived)
+    roster, objective = start, check_roster(inst, start).objective
+    dive_report = check_roster(inst, dived)
     if dive_report.feasible and dive_report.objective < objective:
         roster, objective = dived, dive_report.objective
     bound = colgen.ceil_bound(cg.lower_bound)
@@ -279,7 +282,7 @@ def _finished(
     first: float | None, greedy_obj: int | None, steps: int,
 ) -> RosterPlan:
     """The plan of ``roster`` as the validator sees it; optimal when ``proven`` or when it meets ``bound``."""
-    report = validate(inst, roster)
+    report = check_roster(inst, roster)
     proven = proven or bound is not None and report.objective <= math.ceil(bound - 1e-6)
     return RosterPlan(
         status="optimal" if proven else "feasible",

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from optimizer.plan import Validation
 from optimizer.rostering.instance import Roster, RosterInstance, Staff
+
+
+class RosterPlanLike(Protocol):
+    """Any plan carrying a roster (staff id -> shift id or ``""`` per day), e.g. ``model.RosterPlan``."""
+
+    roster: Roster
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,7 @@ class Violation:
 
 
 @dataclass
-class ValidationReport:
+class RosterCheck:
     """Result of validating a roster: violations (empty = feasible), objective and its breakdown."""
 
     violations: list[Violation] = field(default_factory=list)
@@ -121,9 +129,10 @@ def _check_person(inst: RosterInstance, e: Staff, row: list[str], out: list[Viol
             )
 
 
-def validate(inst: RosterInstance, roster: Roster) -> ValidationReport:
-    """Check every hard rule of ``inst`` on ``roster`` and recompute the objective from scratch."""
-    report = ValidationReport()
+def check_roster(inst: RosterInstance, roster: Roster) -> RosterCheck:
+    """Check every hard rule of ``inst`` on ``roster`` and recompute the objective from scratch (the rules as
+    :class:`Violation` records; the solver's own steps call this on partial rosters too)."""
+    report = RosterCheck()
     out = report.violations
     H = inst.horizon
     shift_ids = set(inst.shift_ids)
@@ -196,3 +205,21 @@ def validate(inst: RosterInstance, roster: Roster) -> ValidationReport:
         report.breakdown["changes"] = inst.change_weight * changes
     report.objective = sum(report.breakdown.values())
     return report
+
+
+@dataclass
+class RosterValidation(Validation):
+    """The contract's verdict on a roster plan: violated hard rules as sentences, the objective (weighted
+    penalty points) recomputed from the roster alone, its breakdown by term, and the rules as records."""
+
+    objective: int = 0
+    breakdown: dict[str, int] = field(default_factory=dict)
+    rules: list[Violation] = field(default_factory=list)
+
+
+def validate(inst: RosterInstance, plan: RosterPlanLike, settings: object | None = None) -> RosterValidation:
+    """Check ``plan.roster`` against every hard rule of ``inst`` (``settings`` change no rule; the argument
+    keeps the contract's order)."""
+    report = check_roster(inst, plan.roster)
+    return RosterValidation([v.message for v in report.violations], report.objective, report.breakdown,
+                            report.violations)

@@ -15,10 +15,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import pandas as pd
 
+from optimizer import rostering
+from optimizer.plan import Run
 from optimizer.rostering.hospital import HospitalInstance, from_dataset
-from optimizer.rostering.kpis import roster_kpis
-from optimizer.rostering.model import RosterPlan, solve
+from optimizer.rostering.model import RosterPlan
+from optimizer.rostering.run import kpis, run_tables
 from optimizer.rostering.settings import RosterSettings
+from optimizer.rostering.validate import validate
 from optimizer.scenarios.stage import RunContext, StageOutput, status_of
 
 
@@ -30,18 +33,20 @@ def sample_hospitals(capacity: pd.DataFrame | None, program: pd.DataFrame, cap: 
     return sorted(program["clues"])[:cap]
 
 
-def _solve(inst: HospitalInstance, settings: RosterSettings) -> RosterPlan:
-    """One hospital's solve (in a worker process); a failure becomes an ``error`` plan naming the cause."""
+def _solve(inst: HospitalInstance, settings: RosterSettings) -> Run[RosterPlan]:
+    """One hospital's run (in a worker process); a failure becomes an ``error`` plan naming the cause."""
     try:
-        return solve(inst.instance, settings)
+        return rostering.run(inst.instance, settings)
     except Exception as exc:  # one hospital's failure must not lose the other rosters
-        return RosterPlan("error", None, None, None, 0.0, None,
-                          explanation=[f"roster solve failed: {type(exc).__name__}: {exc}"], seed=settings.seed)
+        plan = RosterPlan("error", None, None, None, 0.0, None,
+                          explanation=f"roster solve failed: {type(exc).__name__}: {exc}", seed=settings.seed)
+        check = validate(inst.instance, plan, settings)
+        return Run(plan, check, kpis(inst.instance, plan, settings, check), run_tables(inst.instance, plan))
 
 
 def _solve_all(instances: dict[str, HospitalInstance], settings: RosterSettings, processes: int,
-               ctx: RunContext) -> dict[str, RosterPlan]:
-    plans: dict[str, RosterPlan] = {}
+               ctx: RunContext) -> dict[str, Run[RosterPlan]]:
+    plans: dict[str, Run[RosterPlan]] = {}
     if ctx.progress:
         ctx.progress(0, len(instances))
     workers = min(processes, len(instances))
@@ -71,29 +76,23 @@ def run(ctx: RunContext) -> StageOutput:
                                            .itertuples(index=False, name=None))
     instances = {c: from_dataset(ctx.dataset, c, cfg.weeks, assigned, ctx.scenario.labour) for c in chosen}
     plans = _solve_all(instances, cfg.settings, cfg.processes, ctx)
-    rows, summary, role_rows, violations, why = [], [], [], [], []
+    rosters, summary, role_tables, violations, why = [], [], [], [], []
     for c in chosen:
-        plan, h = plans[c], instances[c]
-        roles = {s.id: s.role for s in h.instance.staff}
-        for sid, days in sorted(plan.roster.items()):
-            rows.extend((c, sid, roles[sid], d, shift) for d, shift in enumerate(days))
-        fill = None
-        if plan.roster:
-            kp = roster_kpis(h.instance, plan.roster)
-            role_rows.extend((c, k.role, k.people, k.required_places, k.filled_places, k.fill_rate, k.hours_worked,
-                              k.contract_hours) for k in kp)
-            req = sum(k.required_places for k in kp)
-            fill = sum(k.filled_places for k in kp) / req if req else 1.0
-        summary.append((c, len(h.instance.staff), plan.status, plan.objective, plan.gap, fill, "; ".join(h.notes)))
+        out, h = plans[c], instances[c]
+        plan = out.plan
+        rosters.append(out.tables["roster"].assign(hospital=c))
+        role_tables.append(out.tables["by_role"].assign(hospital=c))
+        summary.append((c, len(h.instance.staff), plan.status, plan.objective, plan.gap,
+                        out.kpis["cover_fill_rate"], "; ".join(h.notes)))
         if plan.explanation:  # in the log and run.json, not the plan (it quotes solve seconds)
-            why.append(f"{c}: {'; '.join(plan.explanation)}")
+            why.append(f"{c}: {plan.explanation}")
         violations.extend(f"{c}: {v}" for v in plan.violations)
-    roster = pd.DataFrame(rows, columns=["hospital", "staff_id", "role", "day", "shift"])
+    roster = _concat(rosters, ["hospital", "staff_id", "role", "day", "shift"])
     summ = pd.DataFrame(summary, columns=["hospital", "staff", "status", "objective", "gap", "cover_fill_rate",
                                           "notes"])
-    by_role = pd.DataFrame(role_rows, columns=["hospital", "role", "people", "required_places", "filled_places",
-                                               "fill_rate", "hours_worked", "contract_hours"])
-    statuses = [plans[c].status for c in chosen]
+    by_role = _concat(role_tables, ["hospital", "role", "people", "required_places", "filled_places",
+                                    "fill_rate", "hours_worked", "contract_hours"])
+    statuses = [plans[c].plan.status for c in chosen]
     fills = summ["cover_fill_rate"].dropna()
     kpis = {"hospitals": len(chosen), **{s: statuses.count(s) for s in sorted(set(statuses))},
             "weeks": cfg.weeks, "people": int(summ["staff"].sum()) if len(summ) else 0,
@@ -102,3 +101,9 @@ def run(ctx: RunContext) -> StageOutput:
     log = [f"rostering: {len(chosen)} hospitals, statuses {({s: statuses.count(s) for s in sorted(set(statuses))})}"]
     return StageOutput(status_of(statuses), kpis, {"roster": roster, "summary": summ, "by_role": by_role},
                        violations, "; ".join(why) or None, log)
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Per-hospital tables stacked, with ``columns`` in order (an empty table keeps them)."""
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
