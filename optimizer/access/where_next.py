@@ -107,7 +107,7 @@ class WhereNextPlan:
     population_covered_before: int = 0
     population_covered_after: int = 0
     iterations: int = 1
-    explanation: str = ""
+    explanation: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready summary with the per-site table."""
@@ -157,7 +157,7 @@ def site_contributions(inp: WhereNextInput, chosen: NDArray[np.int64], by: Liter
 
 def finish(model: Literal["mclp", "pmedian"], inp: WhereNextInput, res_status: Status, chosen: NDArray[np.int64],
             objective: float | None, bound: float | None, t0: float, iterations: int = 1,
-            explanation: str = "") -> WhereNextPlan:
+            explanation: str | None = None) -> WhereNextPlan:
     covered_before = int(inp.population[inp.existing_minutes <= inp.minutes_limit].sum())
     covered_after = int(inp.population[nearest_minutes(inp, chosen) <= inp.minutes_limit].sum())
     gap = relative_gap(objective, bound)
@@ -166,7 +166,7 @@ def finish(model: Literal["mclp", "pmedian"], inp: WhereNextInput, res_status: S
                          sites=site_contributions(inp, chosen, "coverage" if model == "mclp" else "minutes"),
                          population_covered_before=covered_before,
                          population_covered_after=covered_after, iterations=iterations,
-                         explanation=explanation)
+                         explanation=explanation or None)
 
 
 def budget_allows(inp: WhereNextInput, chosen_cost: float, j: int) -> bool:
