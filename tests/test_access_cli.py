@@ -32,11 +32,21 @@ def test_kpis_json_has_census_total_and_exports(dataset: Path, tmp_path: Path) -
     doc = _json(["access", "--dataset", str(dataset), "--minutes", "60,120", "--json",
                  "--out", str(tmp_path / "access.xlsx")])
     assert doc["total_population"] == 126_014_024
+    assert doc["population_points"] > 10_000 and doc["resolution"] == "localities"
     assert sum(r["population"] for r in doc["by_degree"]) == 126_014_024
     assert set(doc["headline"]) == {"within_60", "share_60", "within_120", "share_120"}
     sheets = pd.read_excel(tmp_path / "access.xlsx", sheet_name=None)
-    assert {"by_state", "by_degree", "reach_bands", "worst_served", "municipalities"} <= set(sheets)
+    assert {"by_state", "by_degree", "reach_bands", "worst_served", "municipalities", "points"} <= set(sheets)
     assert sheets["municipalities"]["population"].sum() == 126_014_024
+    assert sheets["municipalities"]["within_120"].sum() == doc["headline"]["within_120"]
+    assert len(sheets["points"]) == doc["population_points"]
+
+
+def test_municipal_resolution_is_one_point_each(dataset: Path) -> None:
+    doc = _json(["access", "--dataset", str(dataset), "--resolution", "municipalities", "--json"])
+    assert doc["population_points"] == 2469 and doc["total_population"] == 126_014_024
+    bad = runner.invoke(app, ["access", "--dataset", str(dataset), "--resolution", "cells", "--json"])
+    assert bad.exit_code != 0 and "resolution" in bad.stdout
 
 
 def test_where_next_json(dataset: Path) -> None:

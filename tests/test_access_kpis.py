@@ -12,6 +12,7 @@ from optimizer.access.kpis import (
     band_population,
     equity_index,
     municipality_access_table,
+    points_access_table,
     weighted_gini,
 )
 from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
@@ -32,6 +33,8 @@ def scope(tmp_path_factory: pytest.TempPathFactory) -> AccessScope:
 def test_every_table_sums_to_the_census_total(scope: AccessScope) -> None:
     report = access_report(scope, default_24_7(scope.hospitals), (60, 120))
     assert report.total_population == MEXICO_2020
+    assert report.population_points > 10_000 and report.resolution == "localities"
+    assert report.by_state["points"].sum() == report.population_points
     assert validate_report(report).ok, validate_report(report).violations
     assert report.by_state["population"].sum() == MEXICO_2020
     assert report.by_degree["population"].sum() == MEXICO_2020
@@ -46,10 +49,11 @@ def test_every_table_sums_to_the_census_total(scope: AccessScope) -> None:
 
 
 def test_state_scope_total(scope: AccessScope) -> None:
-    oax = AccessScope(municipalities=scope.municipalities[scope.municipalities["cve_ent"] == "20"].reset_index(
-        drop=True), hospitals=scope.hospitals, hospital_minutes=scope.hospital_minutes[
-        (scope.municipalities["cve_ent"] == "20").to_numpy()], pharmacy_minutes=scope.pharmacy_minutes[
-        (scope.municipalities["cve_ent"] == "20").to_numpy()])
+    in_oax = (scope.points["cve_ent"] == "20").to_numpy()
+    oax = AccessScope(points=scope.points[in_oax].reset_index(drop=True),
+                      municipalities=scope.municipalities[scope.municipalities["cve_ent"] == "20"].reset_index(
+                          drop=True), hospitals=scope.hospitals, hospital_minutes=scope.hospital_minutes[in_oax],
+                      pharmacy_minutes=scope.pharmacy_minutes[in_oax])
     report = access_report(oax, default_24_7(scope.hospitals))
     assert report.total_population == 4_132_148  # Oaxaca, Census 2020
     assert validate_report(report).ok
@@ -95,8 +99,19 @@ def test_map_table(scope: AccessScope) -> None:
     t = municipality_access_table(scope, h24)
     assert len(t) == 2469 and t["population"].sum() == MEXICO_2020
     assert list(t.columns[:7]) == ["cvegeo", "name", "cve_ent", "lat", "lon", "population", "degree"]
-    own = t[t["cvegeo"].isin(scope.hospitals.loc[scope.hospitals["clues"].isin(h24), "cvegeo"])]
-    assert (own["minutes_to_24_7"] < 30).all()  # a hospital's own municipality is close to it
+    assert t["points"].sum() == len(scope.points)
+    # The municipal table aggregates the points: people within each threshold add up to the headline KPIs.
+    report = access_report(scope, h24, (60, 120))
+    assert t["within_60"].sum() == report.headline["within_60"]
+    assert t["within_120"].sum() == report.headline["within_120"]
+    # Its minutes are the population-weighted median over its points: at least half its people are within it.
+    pts = points_access_table(scope, h24).merge(t[["cvegeo", "minutes_to_24_7"]], on="cvegeo", suffixes=("", "_m"))
+    within = pts[pts["minutes_to_24_7"] <= pts["minutes_to_24_7_m"]].groupby("cvegeo")["population"].sum()
+    assert (2 * within.reindex(t["cvegeo"]).fillna(0).to_numpy() >= t["population"].to_numpy()).all()
+    # The municipal point a hospital stands in is close to it (its remainder and seat localities).
+    seats = scope.hospitals.loc[scope.hospitals["clues"].isin(h24), "cvegeo"]
+    own = pts[pts["cvegeo"].isin(seats) & (pts["kind"] == "remainder")]
+    assert (own["minutes_to_24_7"] < 30).mean() > 0.9
 
 
 def test_access_gain(scope: AccessScope) -> None:
@@ -115,4 +130,9 @@ def test_access_gain(scope: AccessScope) -> None:
     after = access_report(scope, [*base[1:], extra[0]], (120,)).headline["within_120"]
     assert moved == pytest.approx(after - access_report(scope, base, (120,)).headline["within_120"])
     reach = gain.uncovered_reach()
-    assert all(not gain.covered_now[gain.municipality_ids.index(c)] for c in list(reach)[:20])
+    assert all(not gain.covered_now[gain.demand_ids.index(c)] for c in list(reach)[:20])
+    # Points with the same reach are merged: fewer demand rows than points, people and weight kept.
+    assert len(gain.demand_ids) < len(scope.points)
+    assert gain.population.sum() == MEXICO_2020
+    weighted = access_gain(scope, base, minutes_limit=120, weighted=True)
+    assert weighted.weight.sum() > weighted.population.sum() == MEXICO_2020

@@ -1,8 +1,11 @@
 """Access map of a finished run: every municipality's road minutes to the nearest 24/7 surgical hospital.
 
-Planners' page colours each municipality (census 2020 point) by travel-time band and lists the people in
-each band. The rows come from the run's ``plans/access/municipalities.csv`` (written by the access stage)
-and are municipality-level aggregates of public census facts: no person appears in them. State outlines
+Planners' page colours each municipality by travel-time band and lists the people in each band. The rows come
+from the run's ``plans/access/municipalities.csv`` (written by the access stage: each municipality's minutes
+are the population-weighted median over its population points, localities of 1,000+ and the remainder at the
+municipal point); the people per band are counted on the run's ``plans/access/points.csv`` where people live,
+so they agree with the run's access KPIs (older runs without it: on the municipal rows). Both tables are
+aggregates of public census facts: no person appears in them. State outlines
 for the map are served by ``GET /reference/states.geojson``.
 """
 
@@ -42,8 +45,8 @@ class Band(BaseModel):
     label: str
     above: float | None = Field(description="exclusive lower bound, minutes (null: none)")
     up_to: float | None = Field(description="inclusive upper bound, minutes (null: none)")
-    municipalities: int
-    population: int = Field(description="census 2020 persons")
+    municipalities: int = Field(description="municipalities whose median minutes fall in the band")
+    population: int = Field(description="census 2020 persons living in the band (counted at population points)")
     share: float = Field(description="population / total_population")
 
 
@@ -56,7 +59,8 @@ class MapMunicipality(BaseModel):
     lon: float
     population: int = Field(description="census 2020 persons")
     degree: str = Field(description="CONAPO 2020 marginalisation degree")
-    minutes: float | None = Field(description="road minutes to the nearest 24/7 hospital (null: none in reach)")
+    minutes: float | None = Field(description="road minutes to the nearest 24/7 hospital, population-weighted "
+                                  "median over the municipality's points (null: none in reach)")
     nearest_24_7: str | None = Field(description="CLUES of that hospital")
     band: int
 
@@ -66,6 +70,8 @@ class AccessMap(BaseModel):
     scenario: str
     thresholds: list[float] = Field(description="band edges, minutes")
     total_population: int = Field(description="census 2020 persons in the run's access scope")
+    population_points: int | None = Field(description="population points the people were counted at (null: an "
+                                          "older run counted them at the municipal rows)")
     bands: list[Band]
     municipalities: list[MapMunicipality]
 
@@ -105,6 +111,18 @@ def _read(run_id: str, path: Path) -> pd.DataFrame:
     return df
 
 
+def _people_minutes(run_dir: Path, municipal: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Minutes and people of every population point of the run (``points.csv``), or of the municipal rows for a
+    run without it; and the number of points (None in that case)."""
+    path = plans.table_path(run_dir, "access", "points")
+    df = municipal
+    if path is not None:
+        df = pd.read_csv(path, usecols=["minutes_to_24_7", "population"])
+    mins = pd.to_numeric(df["minutes_to_24_7"], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(mins), np.inf, mins), df["population"].to_numpy(dtype=np.int64), (
+        len(df) if path is not None else None)
+
+
 def band_of(minutes: np.ndarray, thresholds: list[float]) -> np.ndarray:
     """Band of each municipality: i for t[i-1] < minutes <= t[i], len(t) above the last, len(t)+1 when
     no 24/7 hospital is reachable (``inf`` or missing minutes)."""
@@ -130,16 +148,17 @@ def access_map(request: Request, run_id: str,
     mins = np.where(np.isnan(mins), np.inf, mins)
     band = band_of(mins, thresholds)
     pop = df["population"].to_numpy(dtype=np.int64)
-    total = int(pop.sum())
+    point_mins, point_pop, n_points = _people_minutes(run_dir, df)
+    point_band = band_of(point_mins, thresholds)
+    total = int(point_pop.sum())
     labels = band_labels(thresholds)
     edges: list[float | None] = [None, *thresholds, None]
     bands = []
     for b, label in enumerate(labels):
-        here = band == b
-        people = int(pop[here].sum())
+        people = int(point_pop[point_band == b].sum())
         bands.append({"band": b, "label": label, "above": edges[b] if b <= len(thresholds) else None,
                       "up_to": edges[b + 1] if b < len(thresholds) else None,
-                      "municipalities": int(here.sum()), "population": people,
+                      "municipalities": int((band == b).sum()), "population": people,
                       "share": people / total if total else 0.0})
     names = reference_states().set_index("cve_ent")["name"]
     finite = np.isfinite(mins)
@@ -151,4 +170,4 @@ def access_map(request: Request, run_id: str,
                  df["cvegeo"], df["name"], df["cve_ent"], df["lat"], df["lon"], pop, df["degree"], mins, finite,
                  df["nearest_24_7"], band, strict=True)]
     return {"run_id": run_id, "scenario": row["scenario"], "thresholds": thresholds, "total_population": total,
-            "bands": bands, "municipalities": munis}
+            "population_points": n_points, "bands": bands, "municipalities": munis}

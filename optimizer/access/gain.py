@@ -1,7 +1,10 @@
 """Access gained: the objective term the deployment model calls to value where teams go.
 
 "Access gained" by a set of hospitals made 24/7 is the population (persons, Census 2020; optionally
-weighted by marginalisation degree) that is newly within ``minutes_limit`` of a 24/7 hospital. Coverage
+weighted by marginalisation degree) that is newly within ``minutes_limit`` of a 24/7 hospital, counted at the
+scope's population points. Points reached by exactly the same hospitals are merged into one demand row (their
+people and weights add): exact for every 24/7 set, and it keeps the deployment model's access rows few (the
+13,060 locality points of Mexico fall into a few thousand distinct reach sets). Coverage
 overlaps, so gains are not additive: :meth:`AccessGain.gain_of_set` is the exact value of a set, and
 :meth:`AccessGain.per_hospital` the stand-alone value of each hospital (an upper bound of its share in any
 set, usable as a linear objective coefficient). For an exact MIP term, the deployment model can add one
@@ -24,10 +27,11 @@ from optimizer.access.settings import AccessSettings
 
 @dataclass(frozen=True)
 class AccessGain:
-    """Coverage of each municipality by each hospital within ``minutes_limit``, relative to a 24/7 set."""
+    """Coverage of each demand row (population points with the same reach, merged) by each hospital within
+    ``minutes_limit``, relative to a 24/7 set. ``demand_ids``: the first point of each row."""
 
     hospital_ids: list[str]
-    municipality_ids: list[str]
+    demand_ids: list[str]
     weight: NDArray[np.float64]
     population: NDArray[np.float64]
     reach: NDArray[np.bool_]
@@ -44,14 +48,14 @@ class AccessGain:
         return [pos[c] for c in keys]
 
     def covered_with(self, add: Iterable[str] = (), remove: Iterable[str] = ()) -> NDArray[np.bool_]:
-        """Which municipalities are within the limit after making ``add`` 24/7 and ``remove`` not.
+        """Which demand rows are within the limit after making ``add`` 24/7 and ``remove`` not.
 
         Removal only matters for hospitals that were 24/7; coverage is recomputed from the reach matrix."""
         add_cols, rm_cols = self._cols(add), self._cols(remove)
         base_cols = [int(j) for j in np.flatnonzero(self.is_24_7) if j not in set(rm_cols)]
         cols = sorted(set(base_cols) | set(add_cols))
         if not cols:
-            return np.zeros(len(self.municipality_ids), dtype=bool)
+            return np.zeros(len(self.demand_ids), dtype=bool)
         return self.reach[:, cols].any(axis=1)
 
     def gain_of_set(self, add: Iterable[str], remove: Iterable[str] = ()) -> float:
@@ -71,8 +75,8 @@ class AccessGain:
         moving a hospital's only team from ``a`` to ``b``."""
         base = np.zeros(len(self.hospital_ids), dtype=bool)
         base[self._cols(sorted(set(hospitals_24_7)))] = True
-        covered = self.reach[:, base].any(axis=1) if base.any() else np.zeros(len(self.municipality_ids), bool)
-        return AccessGain(self.hospital_ids, self.municipality_ids, self.weight, self.population, self.reach, base,
+        covered = self.reach[:, base].any(axis=1) if base.any() else np.zeros(len(self.demand_ids), bool)
+        return AccessGain(self.hospital_ids, self.demand_ids, self.weight, self.population, self.reach, base,
                           covered, self.minutes_limit)
 
     def per_hospital(self) -> pd.Series:
@@ -81,11 +85,11 @@ class AccessGain:
         return pd.Series(self.weight @ new, index=self.hospital_ids, name="access_gain")
 
     def uncovered_reach(self) -> dict[str, list[str]]:
-        """For each municipality not yet covered, the hospitals that would cover it (cvegeo -> CLUES)."""
+        """For each demand row not yet covered, the hospitals that would cover it (demand id -> CLUES)."""
         out: dict[str, list[str]] = {}
         ids = np.asarray(self.hospital_ids)
         for i in np.flatnonzero(~self.covered_now & self.reach.any(axis=1)):
-            out[self.municipality_ids[i]] = ids[self.reach[i]].tolist()
+            out[self.demand_ids[i]] = ids[self.reach[i]].tolist()
         return out
 
 
@@ -96,16 +100,29 @@ def access_gain(scope: AccessScope, hospitals_24_7: Iterable[str], minutes_limit
     ``weighted=True`` counts people times the degree weight of their municipality (settings.degree_weights).
     """
     settings = settings or AccessSettings()
-    m = scope.municipalities
-    people = m["population"].to_numpy(dtype=float)
+    p = scope.points
+    people = p["population"].to_numpy(dtype=float)
     pop = people
     if weighted:
         deg_w = {str(k): v for k, v in settings.degree_weights.items()}
-        pop = people * m["degree"].map(deg_w).to_numpy(dtype=float)
-    reach = scope.hospital_minutes <= minutes_limit
+        pop = people * p["degree"].map(deg_w).to_numpy(dtype=float)
+    first, row_of = merge_identical_rows(scope.hospital_minutes <= minutes_limit)
+    reach = scope.hospital_minutes[first] <= minutes_limit
     base = np.zeros(len(scope.hospitals), dtype=bool)
     base[scope.hospital_index(sorted(set(hospitals_24_7)))] = True
-    covered = reach[:, base].any(axis=1) if base.any() else np.zeros(len(m), dtype=bool)
-    return AccessGain(hospital_ids=scope.hospitals["clues"].tolist(), municipality_ids=m["cvegeo"].tolist(),
-                      weight=pop, population=people, reach=reach, is_24_7=base, covered_now=covered,
-                      minutes_limit=minutes_limit)
+    covered = reach[:, base].any(axis=1) if base.any() else np.zeros(len(first), dtype=bool)
+    return AccessGain(hospital_ids=scope.hospitals["clues"].tolist(),
+                      demand_ids=p["point_id"].iloc[first].tolist(),
+                      weight=np.bincount(row_of, weights=pop, minlength=len(first)),
+                      population=np.bincount(row_of, weights=people, minlength=len(first)), reach=reach,
+                      is_24_7=base, covered_now=covered, minutes_limit=minutes_limit)
+
+
+def merge_identical_rows(matrix: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Group identical rows of a boolean matrix: the first row of each group (ascending) and each row's group."""
+    packed = np.packbits(matrix, axis=1)
+    _, first, row_of = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order].astype(np.int64), rank[row_of.ravel()].astype(np.int64)

@@ -296,7 +296,7 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     if no_existing.any() and (inp.k == 0 or inp.minutes.shape[1] == 0):
         i = int(np.flatnonzero(no_existing)[0])
         return finish("pmedian", inp, "infeasible", np.zeros(0, dtype=np.int64), None, None, t0,
-                       explanation=f"municipality {inp.demand_ids[i]} has no 24/7 hospital and K = 0 or no "
+                       explanation=f"demand point {inp.demand_ids[i]} has no 24/7 hospital and K = 0 or no "
                        "candidate site, so its travel time is unbounded")
     incumbent = _pmedian_greedy(inp)
     best_obj = pmedian_objective(inp, incumbent)

@@ -1,7 +1,9 @@
-"""The access scope: which municipalities (people) and which facilities, and the minutes between them.
+"""The access scope: where the people live (population points), which facilities, and the minutes between them.
 
 A scope is built once per dataset (and state filter) and read by the KPIs, the map table, the access-gain
-objective and the where-next models, so every number comes from the same travel-time matrix.
+objective and the where-next models, so every number comes from the same travel-time matrix. The people are
+population points (:mod:`optimizer.access.points`: localities of 1,000+ plus each municipality's remainder, or one
+point per municipality); the municipalities stay in the scope for the tables aggregated from the points.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from optimizer.access.odmatrix import OdMatrix, load_od_matrix
+from optimizer.access.points import Resolution, population_points
 from optimizer.access.settings import TravelSettings
-from optimizer.access.travel import Points, travel_minutes
+from optimizer.access.travel import Points, nearest_travel_minutes, travel_minutes
 from optimizer.data.reference import municipalities as reference_municipalities
 from optimizer.domain import MarginalisationDegree
 
@@ -33,13 +36,15 @@ FACILITY_COLUMNS = ("clues", "name", "kind", "cve_ent", "cvegeo", "lat", "lon", 
 
 @dataclass(frozen=True)
 class AccessScope:
-    """Municipalities in scope, the hospitals they may reach, and road minutes between them.
+    """Population points and municipalities in scope, the hospitals they may reach, and road minutes between them.
 
-    ``hospital_minutes[i, j]`` is the road time (minutes) from municipality ``i``'s point (its cabecera)
-    to hospital ``j``; ``pharmacy_minutes[i]`` the time to the nearest pharmacy (``inf`` if none).
+    ``points`` has the columns of :data:`~optimizer.access.points.POINT_COLUMNS` (``cvegeo`` = the point's
+    municipality); ``hospital_minutes[i, j]`` is the road time (minutes) from point ``i`` to hospital ``j``;
+    ``pharmacy_minutes[i]`` the time from point ``i`` to the nearest pharmacy (``inf`` if none).
     ``specialty_hospitals`` maps a specialty to the CLUES of hospitals with a team of it in post.
     """
 
+    points: pd.DataFrame
     municipalities: pd.DataFrame
     hospitals: pd.DataFrame
     hospital_minutes: NDArray[np.float64]
@@ -49,8 +54,13 @@ class AccessScope:
 
     @property
     def total_population(self) -> int:
-        """Census 2020 population of the municipalities in scope (persons)."""
-        return int(self.municipalities["population"].sum())
+        """Census 2020 population in scope (persons); the points and the municipalities hold the same total."""
+        return int(self.points["population"].sum())
+
+    @property
+    def resolution(self) -> Resolution:
+        """``municipalities`` when every point is a municipal point, else ``localities``."""
+        return "municipalities" if (self.points["kind"] == "municipality").all() else "localities"
 
     def hospital_index(self, clues: Iterable[str]) -> NDArray[np.int64]:
         """Column positions of the given CLUES keys; unknown keys raise a ValueError naming them."""
@@ -63,10 +73,10 @@ class AccessScope:
         return np.array([pos[c] for c in keys], dtype=np.int64)
 
     def minutes_to_nearest(self, clues: Iterable[str]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        """Minutes from each municipality to the nearest of ``clues`` and that hospital's column (-1 if none)."""
+        """Minutes from each point to the nearest of ``clues`` and that hospital's column (-1 if none)."""
         cols = self.hospital_index(clues)
         if len(cols) == 0:
-            n = len(self.municipalities)
+            n = len(self.points)
             return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
         sub = self.hospital_minutes[:, cols]
         arg = np.argmin(sub, axis=1)
@@ -101,12 +111,15 @@ def specialty_hospitals_from_staff(specialists: pd.DataFrame) -> dict[str, froze
 
 def build_scope(facilities: pd.DataFrame, specialists: pd.DataFrame | None = None,
                 states: Iterable[str] | None = None, travel: TravelSettings | None = None,
-                od_matrix_path: str | Path | None = None) -> AccessScope:
+                od_matrix_path: str | Path | None = None, resolution: Resolution = "localities") -> AccessScope:
     """Scope over the open hospitals and pharmacies of ``facilities`` (a Facility table).
 
     ``states`` limits the *people* to those states; hospitals in every state stay reachable, since people
-    near a state border use the nearest hospital whatever its state. With ``od_matrix_path`` the hospital
-    minutes come from that file (pairs it lacks from the estimate; rejected rows kept in ``od_matrix``).
+    near a state border use the nearest hospital whatever its state. ``resolution`` chooses the population
+    points (:func:`~optimizer.access.points.population_points`). With ``od_matrix_path`` the hospital minutes
+    come from that file, keyed by ``point_id`` (a municipality's ``cvegeo`` names its remainder or municipal
+    point, a 9-digit INEGI key a locality); pairs it lacks come from the estimate, rejected rows are kept in
+    ``od_matrix``.
     """
     missing = [c for c in FACILITY_COLUMNS if c not in facilities.columns]
     if missing:
@@ -115,19 +128,17 @@ def build_scope(facilities: pd.DataFrame, specialists: pd.DataFrame | None = Non
     hospitals = open_f[open_f["kind"] == "hospital"].loc[:, list(FACILITY_COLUMNS)].reset_index(drop=True)
     pharmacies = open_f[open_f["kind"] == "pharmacy"]
     munis = municipalities_in_scope(states)
-    origins = Points.of(munis["lat"], munis["lon"], munis["cve_ent"])
+    points = population_points(munis, resolution)
+    origins = Points.of(points["lat"], points["lon"], points["cve_ent"])
     minutes = travel_minutes(origins, Points.of(hospitals["lat"], hospitals["lon"], hospitals["cve_ent"]), travel)
     od = None
     if od_matrix_path is not None:
-        od = load_od_matrix(od_matrix_path, munis["cvegeo"].tolist(), hospitals["clues"].tolist(), minutes)
+        od = load_od_matrix(od_matrix_path, points["point_id"].tolist(), hospitals["clues"].tolist(), minutes)
         minutes = od.minutes
-    if len(pharmacies):
-        to_pharmacy = travel_minutes(origins, Points.of(pharmacies["lat"], pharmacies["lon"],
-                                                        pharmacies["cve_ent"]), travel).min(axis=1)
-    else:
-        to_pharmacy = np.full(len(munis), np.inf)
+    to_pharmacy = nearest_travel_minutes(origins, Points.of(pharmacies["lat"], pharmacies["lon"],
+                                                            pharmacies["cve_ent"]), travel)
     staff = specialty_hospitals_from_staff(specialists) if specialists is not None else {}
-    return AccessScope(municipalities=munis, hospitals=hospitals, hospital_minutes=minutes,
+    return AccessScope(points=points, municipalities=munis, hospitals=hospitals, hospital_minutes=minutes,
                        pharmacy_minutes=to_pharmacy, specialty_hospitals=staff, od_matrix=od)
 
 
@@ -138,7 +149,8 @@ def default_24_7(hospitals: pd.DataFrame) -> frozenset[str]:
 
 
 def scope_from_dataset(ds: Dataset, states: Iterable[str] | None = None, travel: TravelSettings | None = None,
-                       od_matrix_path: str | Path | None = None) -> AccessScope:
+                       od_matrix_path: str | Path | None = None, resolution: Resolution = "localities",
+                       ) -> AccessScope:
     """Scope over a loaded dataset's facilities and in-post staff (see :func:`build_scope`)."""
     return build_scope(ds.facilities, ds.specialists, states=states, travel=travel,
-                       od_matrix_path=od_matrix_path)
+                       od_matrix_path=od_matrix_path, resolution=resolution)

@@ -56,6 +56,9 @@ class AccessSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     travel: TravelSettings = Field(default_factory=TravelSettings)
+    resolution: Literal["localities", "municipalities"] = Field(
+        "localities", description="population points: every locality of 1,000+ plus each municipality's "
+        "remainder (where people live), or one point per municipality (the earlier approximation)")
     minutes: tuple[float, ...] = Field((60.0, 120.0), description="coverage thresholds, minutes")
     worst_served: int = Field(20, ge=1, description="rows in the worst-served municipalities table")
     degree_weights: dict[MarginalisationDegree, float] = Field(

@@ -65,11 +65,12 @@ class WhereNextInput:
                    settings: AccessSettings | None = None, candidates: Literal["hospitals", "municipalities"]
                    = "hospitals", budget: float | None = None,
                    weighting: Literal["marginalisation", "population"] = "marginalisation") -> WhereNextInput:
-        """Instance over a scope: candidates are the hospitals with an operating room that are not yet
-        24/7 and lie in a state in scope, or (what-if) every municipality in scope as a new site.
-        ``weighting``: a person counts by the degree weight of their municipality, or 1 each."""
+        """Instance over a scope: the demand points are the scope's population points; candidates are the
+        hospitals with an operating room that are not yet 24/7 and lie in a state in scope, or (what-if) every
+        municipality in scope as a new site at its municipal point. ``weighting``: a person counts by the
+        degree weight of their municipality, or 1 each."""
         settings = settings or AccessSettings()
-        m = scope.municipalities
+        p, m = scope.points, scope.municipalities
         existing, _ = scope.minutes_to_nearest(sorted(set(hospitals_24_7)))
         if candidates == "hospitals":
             h = scope.hospitals
@@ -78,14 +79,14 @@ class WhereNextInput:
             ids = h.loc[mask, "clues"].tolist()
             minutes = scope.hospital_minutes[:, mask]
         else:
-            pts = Points.of(m["lat"], m["lon"], m["cve_ent"])
             ids = m["cvegeo"].tolist()
-            minutes = travel_minutes(pts, pts, settings.travel)
-        population = m["population"].to_numpy(dtype=float)
+            minutes = travel_minutes(Points.of(p["lat"], p["lon"], p["cve_ent"]),
+                                     Points.of(m["lat"], m["lon"], m["cve_ent"]), settings.travel)
+        population = p["population"].to_numpy(dtype=float)
         deg_w = {str(k_): v for k_, v in settings.degree_weights.items()}
-        weight = (population * m["degree"].map(deg_w).to_numpy(dtype=float) if weighting == "marginalisation"
+        weight = (population * p["degree"].map(deg_w).to_numpy(dtype=float) if weighting == "marginalisation"
                   else population.copy())
-        return cls(demand_ids=m["cvegeo"].tolist(), candidate_ids=ids, minutes=np.asarray(minutes, float),
+        return cls(demand_ids=p["point_id"].tolist(), candidate_ids=ids, minutes=np.asarray(minutes, float),
                    existing_minutes=existing, population=population, weight=weight,
                    site_cost=np.full(len(ids), settings.team_cost_mxn), k=k, minutes_limit=minutes_limit,
                    budget=budget)

@@ -9,7 +9,7 @@ import typer
 
 from optimizer.access.export import write_tables
 from optimizer.access.hospital_set import hospitals_24_7_from_capacity, read_hospital_set
-from optimizer.access.kpis import AccessReport, access_report, municipality_access_table
+from optimizer.access.kpis import AccessReport, access_report, municipality_access_table, points_access_table
 from optimizer.access.odmatrix import OdMatrixError
 from optimizer.access.run import run as run_where_next
 from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
@@ -34,13 +34,16 @@ def _floats(text: str, as_json: bool) -> list[float]:
     return values
 
 
-def _scope(dataset: Path, states: str | None, od_matrix: Path | None, as_json: bool) -> AccessScope:
+def _scope(dataset: Path, states: str | None, od_matrix: Path | None, resolution: str, as_json: bool,
+           ) -> AccessScope:
     from optimizer.data.dataset import load_dataset
 
+    if resolution not in {"localities", "municipalities"}:
+        fail(f"--resolution: '{resolution}' is not localities or municipalities", as_json)
     try:
         ds = load_dataset(dataset)
         codes = [s.strip().zfill(2) for s in states.split(",")] if states else None
-        return scope_from_dataset(ds, states=codes, od_matrix_path=od_matrix)
+        return scope_from_dataset(ds, states=codes, od_matrix_path=od_matrix, resolution=resolution)
     except (FileNotFoundError, OdMatrixError, ValueError) as exc:
         fail(str(exc), as_json)
 
@@ -65,8 +68,13 @@ def access(
         help="Which hospitals are 24/7: 'program' (program hospitals with an operating room), 'capacity' "
         "(the capacity model's 24/7 status from staff in post) or a CSV/Parquet file with a 'clues' column."),
     states: str = typer.Option(None, "--states", help="Limit the people to these CVE_ENT codes, e.g. 20,07."),
-    od_matrix: Path = typer.Option(None, "--od-matrix", help="Road minutes CSV/Parquet (origin, destination, "
-                                   "minutes) from a routing engine; missing pairs are estimated."),
+    resolution: str = typer.Option(
+        "localities", "--resolution", help="Where people are counted: 'localities' (every locality of 1,000+ at "
+        "its coordinates plus each municipality's remainder at its municipal point) or 'municipalities' (one "
+        "point per municipality)."),
+    od_matrix: Path = typer.Option(None, "--od-matrix", help="Road minutes CSV/Parquet (origin = population "
+                                   "point id: 9-digit locality key or municipal cvegeo; destination; minutes) "
+                                   "from a routing engine; missing pairs are estimated."),
     where_next: int = typer.Option(None, "--where-next", min=0, help="Choose K sites for the next teams."),
     model: str = typer.Option("mclp", "--model", help="Where-next model: mclp (coverage) or pmedian (minutes)."),
     candidates: str = typer.Option("hospitals", "--candidates",
@@ -91,7 +99,7 @@ def access(
         fail(f"--weighting: '{weighting}' is not marginalisation or population", as_json)
     if candidates not in {"hospitals", "municipalities"}:
         fail(f"--candidates: '{candidates}' is not hospitals or municipalities", as_json)
-    scope = _scope(dataset, states, od_matrix, as_json)
+    scope = _scope(dataset, states, od_matrix, resolution, as_json)
     h24 = _hospital_set(hospitals_24_7, dataset, scope, as_json)
     rejects = [str(r) for r in scope.od_matrix.rejects] if scope.od_matrix else []
     if where_next is not None:
@@ -106,7 +114,8 @@ def access(
     check = validate_report(report)
     if not check.ok:
         fail("access tables failed validation: " + "; ".join(check.violations), as_json)
-    tables = report.tables() | {"municipalities": municipality_access_table(scope, h24)}
+    tables = report.tables() | {"municipalities": municipality_access_table(scope, h24, thresholds),
+                                "points": points_access_table(scope, h24)}
     written = _write(out, tables, as_json)
     if as_json:
         print_json({"status": "ok", "total_population": report.total_population, "od_rejects": rejects,
@@ -140,7 +149,8 @@ def _print_report(report: AccessReport, rejects: list[str], written: list[str]) 
     t = report.thresholds
     cols = ["", "population"] + [c for x in t for c in (f"<= {x:g} min", "share")] + ["mean min"]
     console.print(f"[bold]Access to 24/7 surgery[/] ({report.hospitals_24_7} hospitals 24/7); census total in "
-                  f"scope {report.total_population:,} persons")
+                  f"scope {report.total_population:,} persons at {report.population_points:,} population points "
+                  f"({report.resolution})")
     for x in t:
         console.print(f"  within {x:g} min: {report.headline[f'within_{x:g}']:,} "
                       f"({100 * report.headline[f'share_{x:g}']:.1f}%)")
@@ -152,9 +162,9 @@ def _print_report(report: AccessReport, rejects: list[str], written: list[str]) 
     console.print(table("People by travel time to the nearest ...", list(bands.columns),
                         bands.itertuples(index=False)))
     w = report.worst_served
-    console.print(table("Worst served municipalities", ["cvegeo", "municipality", "state", "degree", "population",
-                                                       "minutes", "nearest 24/7"],
-                        w[["cvegeo", "municipality", "cve_ent", "degree", "population", "minutes",
+    console.print(table("Worst served places", ["point", "place", "kind", "municipality", "state", "degree",
+                                                "population", "minutes", "nearest 24/7"],
+                        w[["point_id", "place", "kind", "municipality", "cve_ent", "degree", "population", "minutes",
                            "nearest_24_7"]].itertuples(index=False)))
     eq = report.equity
     console.print("[bold]Equity[/]: " + ", ".join(
@@ -185,7 +195,8 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
     sites = plan.sites.assign(name=plan.sites["site"].map(names))
     written = _write(out, {"where_next": sites}, as_json)
     if as_json:
-        print_json({"status": "ok", "total_population": scope.total_population, "minutes": limit,
+        print_json({"status": "ok", "total_population": scope.total_population,
+                    "population_points": len(scope.points), "resolution": scope.resolution, "minutes": limit,
                     "candidates": len(inp.candidate_ids), "hospitals_24_7": len(h24), "od_rejects": rejects,
                     "written": written, "validated_objective": check.objective,
                     "plan": plan.to_dict() | {"sites": sites.to_dict(orient="records")}})

@@ -62,3 +62,12 @@ def clues_catalogue() -> pd.DataFrame:
     published and in the 2020 frame), status, level, typology, bed band, stratum, region, lat/lon."""
     return pd.read_csv(REFERENCE_DIR / "clues_imssb.csv", dtype=str, keep_default_na=False).astype(
         {"lat": float, "lon": float})
+
+
+@lru_cache(maxsize=2)
+def localities() -> pd.DataFrame:
+    """The 10,635 INEGI localities of 1,000+ inhabitants (Census 2020): 9-digit ``cvegeo``, the 2020-frame
+    municipality ``cvegeo_mun``, ``cve_ent``, name, ``ambito`` (U urban / R rural), lat/lon (WGS84), population."""
+    return pd.read_csv(REFERENCE_DIR / "localities.csv", dtype={"cvegeo": str, "cvegeo_mun": str, "cve_ent": str,
+                                                                 "name": str, "ambito": str},
+                       keep_default_na=False)

@@ -31,5 +31,7 @@ class ModelLinks:
 
     @cached_property
     def access_scope(self) -> AccessScope:
-        """Municipalities, hospitals and road minutes between them (the scenario's travel settings)."""
-        return scope_from_dataset(self.dataset, travel=self.scenario.access.travel)
+        """Population points, hospitals and road minutes between them (the scenario's travel settings and
+        population resolution)."""
+        a = self.scenario.access
+        return scope_from_dataset(self.dataset, travel=a.travel, resolution=a.resolution)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from optimizer.access.kpis import access_report, municipality_access_table
+from optimizer.access.kpis import access_report, municipality_access_table, points_access_table
 from optimizer.access.scope import default_24_7
 from optimizer.access.validate import validate_report
 from optimizer.scenarios.stage import RunContext, StageOutput
@@ -35,11 +35,14 @@ def run(ctx: RunContext) -> StageOutput:
     report = access_report(scope, keys, s.minutes, s.worst_served)
     check = validate_report(report)
     kpis = {"hospitals_24_7": report.hospitals_24_7, "total_population": report.total_population,
+            "population_points": report.population_points,
             **{k: v for k, v in report.headline.items()}, **{f"equity_{k}": v for k, v in report.equity.items()}}
     tables = {k: v for k, v in report.tables().items()}
     tables["hospitals_24_7"] = pd.DataFrame({"clues": keys})
-    # Minutes from every municipality to its nearest 24/7 hospital: the report and the web page map it.
-    tables["municipalities"] = municipality_access_table(scope, keys)
+    # Minutes to the nearest 24/7 hospital from every population point, and per municipality aggregated from
+    # its points: the report and the web page map the municipalities and count people by band on the points.
+    tables["points"] = points_access_table(scope, keys)
+    tables["municipalities"] = municipality_access_table(scope, keys, s.minutes)
     first = s.minutes[0]
     log = [f"access: {len(keys)} hospitals 24/7, {100 * (report.headline.get(f'share_{first:g}') or 0):.1f}% "
            f"of people within {first:g} min"]
