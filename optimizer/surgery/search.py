@@ -1,0 +1,174 @@
+"""Simulated annealing over the whole schedule with exact incremental costs (``state.State``).
+
+Moves: re-admit a patient on another day / room / theatre (or postpone / admit an optional one), change only
+the room, change only the theatre, swap the rooms of two patients, give a room-shift another rostered nurse, and
+give one nurse a room for a block of consecutive shifts (continuity of care). While the state has no hard
+violation, moves that would create one are skipped before being tried.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+
+from optimizer.surgery.state import HARD, State
+
+#: Seconds between copies of an improved state (a copy costs a few milliseconds on the largest instances).
+SNAPSHOT_S = 0.25
+
+
+class Annealer:
+    """One annealing run on a state, with the best state's plan kept."""
+
+    def __init__(self, st: State, rng: random.Random) -> None:
+        self.st, self.rng = st, rng
+        self.best_cost = st.cost
+        self.best_plan = st.to_plan()
+        self.moves = [
+            (self.move_readmit, 30), (self.move_room, 15), (self.move_theatre, 8), (self.move_swap_rooms, 7),
+            (self.move_nurse, 25), (self.move_nurse_block, 15),
+        ]
+        self.table = [m for m, w in self.moves for _ in range(w)]
+        self.history: list[tuple[float, int]] = []
+
+    # ----- acceptance -----
+    def _accept(self, delta: int, temp: float) -> bool:
+        return delta <= 0 or (temp > 0 and self.rng.random() < math.exp(-delta / temp))
+
+    def _feasible(self) -> bool:
+        return self.st.cost < HARD
+
+    # ----- patient moves -----
+    def _random_target(self, p: int) -> tuple[int, int, int]:
+        st, pat = self.st, self.st.inp.patients[p]
+        day = self.rng.randint(pat.release_day, pat.last_day(st.D))
+        room = self.rng.randrange(st.R)
+        while room in pat.incompatible_rooms:
+            room = self.rng.randrange(st.R)
+        return day, room, self.rng.randrange(st.T)
+
+    def _try_place(self, p: int, day: int, room: int, theatre: int, temp: float) -> None:
+        st = self.st
+        if self._feasible() and not (st.room_fits(p, day, room) and st.theatre_fits(p, day, theatre)):
+            return
+        old = (st.adm[p], st.room[p], st.ot[p])
+        delta = st.place(p, day, room, theatre)
+        if not self._accept(delta, temp):
+            self._restore(p, old)
+
+    def _restore(self, p: int, old: tuple[int, int, int]) -> None:
+        if old[0] < 0:
+            self.st.unplace(p)
+        else:
+            self.st.place(p, *old)
+
+    def move_readmit(self, temp: float) -> None:
+        """Another day, room and theatre for a patient; postpone or admit an optional patient."""
+        st, p = self.st, self.rng.randrange(self.st.P)
+        pat = st.inp.patients[p]
+        if not pat.mandatory and st.adm[p] >= 0 and self.rng.random() < 0.1:
+            old = (st.adm[p], st.room[p], st.ot[p])
+            if not self._accept(st.unplace(p), temp):
+                self._restore(p, old)
+            return
+        self._try_place(p, *self._random_target(p), temp)
+
+    def _admitted(self) -> int:
+        st = self.st
+        for _ in range(20):
+            p = self.rng.randrange(st.P)
+            if st.adm[p] >= 0:
+                return p
+        return -1
+
+    def move_room(self, temp: float) -> None:
+        """Another room, same day and theatre."""
+        p = self._admitted()
+        if p >= 0:
+            _, room, _ = self._random_target(p)
+            self._try_place(p, self.st.adm[p], room, self.st.ot[p], temp)
+
+    def move_theatre(self, temp: float) -> None:
+        """Another theatre, same day and room (the surgeon's other theatre that day is a likely target)."""
+        p = self._admitted()
+        if p >= 0:
+            self._try_place(p, self.st.adm[p], self.st.room[p], self.rng.randrange(self.st.T), temp)
+
+    def move_swap_rooms(self, temp: float) -> None:
+        """Two admitted patients exchange rooms."""
+        st = self.st
+        p, q = self._admitted(), self._admitted()
+        if p < 0 or q < 0 or p == q or st.room[p] == st.room[q]:
+            return
+        rp, rq = st.room[p], st.room[q]
+        if rq in st.inp.patients[p].incompatible_rooms or rp in st.inp.patients[q].incompatible_rooms:
+            return
+        old_p, old_q = (st.adm[p], rp, st.ot[p]), (st.adm[q], rq, st.ot[q])
+        delta = st.unplace(q) + st.place(p, old_p[0], rq, old_p[2]) + st.place(q, old_q[0], rp, old_q[2])
+        if st.cost >= HARD and delta > 0 or not self._accept(delta, temp):
+            st.unplace(q)
+            st.place(p, *old_p)
+            st.place(q, *old_q)
+
+    # ----- nurse moves -----
+    def _occupied_room_shift(self) -> tuple[int, int] | None:
+        st = self.st
+        i = self.rng.randrange(st.P + st.O)
+        if st.adm[i] < 0:
+            return None
+        days = range(st.adm[i], min(st.D, st.adm[i] + st.los[i]))
+        return st.room[i], self.rng.choice(days) * st.spd + self.rng.randrange(st.spd)
+
+    def move_nurse(self, temp: float) -> None:
+        """Another rostered nurse for an occupied room-shift."""
+        rs = self._occupied_room_shift()
+        if rs is None or not self.st.working[rs[1]]:
+            return
+        r, s = rs
+        old = self.st.rn[r][s]
+        if not self._accept(self.st.set_nurse(r, s, self.rng.choice(self.st.working[s])), temp):
+            self.st.set_nurse(r, s, old)
+
+    def move_nurse_block(self, temp: float) -> None:
+        """One nurse takes a room for every shift she works in a block of up to four days."""
+        rs = self._occupied_room_shift()
+        if rs is None or not self.st.working[rs[1]]:
+            return
+        st, (r, s) = self.st, rs
+        n = self.rng.choice(st.working[s])
+        d0 = s // st.spd
+        span = range(max(0, d0 - self.rng.randint(0, 3)) * st.spd, min(st.D, d0 + self.rng.randint(1, 4)) * st.spd)
+        old = [(t, st.rn[r][t]) for t in span if st.nmax[n][t] >= 0]
+        delta = sum(st.set_nurse(r, t, n) for t, _ in old)
+        if not self._accept(delta, temp):
+            for t, m in reversed(old):
+                st.set_nurse(r, t, m)
+
+    # ----- the run -----
+    def _snapshot(self, clock0: float) -> None:
+        self.best_cost = self.st.cost
+        self.best_plan = self.st.to_plan()
+        self.history.append((round(time.monotonic() - clock0, 2), self.best_cost))
+
+    def run(self, deadline: float, t_start: float, t_end: float, clock0: float) -> int:
+        """Anneal from temperature ``t_start`` to ``t_end`` (cost units) until ``deadline`` (time.monotonic);
+        the best state is copied at most every ``SNAPSHOT_S`` seconds and at the end. Returns the iterations."""
+        start = last = time.monotonic()
+        span = max(1e-6, deadline - start)
+        temp, it = t_start, 0
+        table, rng = self.table, self.rng
+        while True:
+            it += 1
+            if it % 200 == 0:
+                now = time.monotonic()
+                if now >= deadline:
+                    break
+                temp = t_start * (t_end / t_start) ** ((now - start) / span)
+                if self.st.cost < self.best_cost and now - last > SNAPSHOT_S:
+                    self._snapshot(clock0)
+                    last = now
+            rng.choice(table)(temp)
+        if self.st.cost < self.best_cost:
+            self._snapshot(clock0)
+        return it
