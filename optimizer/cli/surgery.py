@@ -13,6 +13,7 @@ import typer
 from optimizer.cli.common import JsonOption, console, fail, print_json
 from optimizer.surgery import Settings, run
 from optimizer.surgery.io import InstanceError, read_instance, write_solution
+from optimizer.surgery.validate import evaluate
 
 STATUS_ES = {"optimal": "óptimo", "feasible": "factible", "time_limit": "límite de tiempo",
              "infeasible": "no factible", "error": "error"}
@@ -37,7 +38,7 @@ def surgery(
         fail(f"instancia no válida: {exc}", as_json)
     result = run(inp, Settings(time_limit_s=time_limit, seed=seed))
     write_solution(inp, result.plan, out)
-    b = result.breakdown
+    b = evaluate(inp, result.plan)
     doc = {
         "status": result.plan.status,
         "cost": b.total_cost,

@@ -15,9 +15,9 @@ Modules (one job each):
 
 from optimizer.surgery.kpis import kpis
 from optimizer.surgery.model import Input, Plan
-from optimizer.surgery.run import Run, run
+from optimizer.surgery.run import run
 from optimizer.surgery.settings import Settings
 from optimizer.surgery.solver import solve
 from optimizer.surgery.validate import validate
 
-__all__ = ["Input", "Plan", "Run", "Settings", "kpis", "run", "solve", "validate"]
+__all__ = ["Input", "Plan", "Settings", "kpis", "run", "solve", "validate"]

@@ -5,29 +5,19 @@ The CLI, the benchmark script and the scenario stage call this, so they all repo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from optimizer.plan import Validation
+from optimizer.plan import Run
 from optimizer.surgery.kpis import kpis
 from optimizer.surgery.model import Input, Plan
 from optimizer.surgery.settings import Settings
 from optimizer.surgery.solver import solve
-from optimizer.surgery.validate import Breakdown, evaluate, validate
+from optimizer.surgery.validate import evaluate, validate
 
 
-@dataclass
-class Run:
-    """A plan with its validation, official term breakdown and KPIs."""
-
-    plan: Plan
-    validation: Validation
-    breakdown: Breakdown
-    kpis: dict[str, Any]
-
-
-def run(inp: Input, settings: Settings | None = None) -> Run:
-    """Solve ``inp`` and check the plan independently."""
+def run(inp: Input, settings: Settings | None = None) -> Run[Plan]:
+    """Solve ``inp`` and check the plan independently; ``log`` holds the official-style cost breakdown."""
     settings = settings or Settings()
     plan = solve(inp, settings)
-    return Run(plan, validate(inp, plan, settings), evaluate(inp, plan), kpis(inp, plan, settings))
+    b = evaluate(inp, plan)
+    out = kpis(inp, plan, settings)
+    out.update({"total_cost": b.total_cost, "hard_violations": b.total_violations})
+    return Run(plan, validate(inp, plan, settings), out, log=b.lines())
