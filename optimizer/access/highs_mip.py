@@ -3,15 +3,14 @@ time limit, a seed and a thread count, and return status, solution, objective, b
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 from numpy.typing import NDArray
+
+from optimizer.solvers.highs_status import has_solution, highs_status
+from optimizer.solvers.silence import stdout_to_stderr
 
 
 @dataclass(frozen=True)
@@ -44,24 +43,10 @@ class MipResult:
     gap: float | None
 
 
-@contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """HiGHS prints a banner on stdout when its first instance is made; keep stdout for --json output."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def solve_mip(mip: RowwiseMip, time_limit_s: float, seed: int, threads: int, mip_rel_gap: float,
               start: NDArray[np.float64] | None = None) -> MipResult:
     """Solve ``mip`` with HiGHS; ``start`` is an optional feasible point given as a warm start."""
-    with _stdout_to_stderr():
+    with stdout_to_stderr():
         h = highspy.Highs()
     for name, value in (("output_flag", False), ("time_limit", float(max(time_limit_s, 0.01))),
                         ("random_seed", int(seed)), ("threads", int(threads)), ("mip_rel_gap", mip_rel_gap)):
@@ -87,14 +72,14 @@ def solve_mip(mip: RowwiseMip, time_limit_s: float, seed: int, threads: int, mip
         sol.col_value = list(map(float, start))
         h.setSolution(sol)
     h.run()
-    status = h.getModelStatus()
+    status = highs_status(h)
     info = h.getInfo()
-    has_solution = info.primal_solution_status == 2
-    x = np.asarray(h.getSolution().col_value, dtype=float) if has_solution else None
-    if status == highspy.HighsModelStatus.kOptimal:
+    found = has_solution(h)
+    x = np.asarray(h.getSolution().col_value, dtype=float) if found else None
+    if status == "optimal":
         return MipResult("optimal", x, info.objective_function_value, info.mip_dual_bound, info.mip_gap)
-    if status == highspy.HighsModelStatus.kInfeasible:
+    if status == "infeasible":
         return MipResult("infeasible", None, None, None, None)
-    if has_solution:
+    if found:
         return MipResult("feasible", x, info.objective_function_value, info.mip_dual_bound, info.mip_gap)
     return MipResult("time_limit", None, None, None, None)

@@ -13,7 +13,8 @@ import highspy
 import numpy as np
 
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
-from optimizer.highs import quiet_highs
+from optimizer.solvers.highs_status import highs_status
+from optimizer.solvers.silence import quiet_highs
 
 if TYPE_CHECKING:
     from optimizer.capacity.model import CapacityInput
@@ -164,12 +165,6 @@ def load(h: highspy.Highs, lp: CapacityLp, cost: np.ndarray) -> None:
 
 
 def status_name(h: highspy.Highs) -> str:
-    """``optimal`` (an empty LP is optimal at 0), ``time_limit``, ``infeasible`` or the HiGHS text."""
-    st = h.getModelStatus()
-    if st in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kModelEmpty):
-        return "optimal"
-    if st == highspy.HighsModelStatus.kTimeLimit:
-        return "time_limit"
-    if st == highspy.HighsModelStatus.kInfeasible:
-        return "infeasible"
-    return h.modelStatusToString(st)
+    """``optimal`` (an empty LP is optimal at 0), ``time_limit``, ``infeasible`` or the HiGHS text (an error)."""
+    outcome = highs_status(h)
+    return outcome if outcome in ("optimal", "time_limit", "infeasible") else h.modelStatusToString(h.getModelStatus())

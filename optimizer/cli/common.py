@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
-from enum import Enum
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,33 +13,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from optimizer.jsonio import plain
+from optimizer.solvers.silence import divert_stdout
+
 console = Console(stderr=False)
 err_console = Console(stderr=True)
 
 JsonOption = typer.Option(False, "--json", help="Print the result as one JSON document (for scripts).")
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Convert dataclasses, pydantic models, enums, paths, numpy/pandas scalars to JSON-ready values."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if hasattr(obj, "model_dump"):
-        return to_jsonable(obj.model_dump())
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, Mapping):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, (date, datetime)):
-        return obj.isoformat()
-    if hasattr(obj, "item") and callable(obj.item):  # numpy scalar
-        return to_jsonable(obj.item())
-    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
-        return None
-    return obj
 
 
 #: File descriptor of the real stdout while ``--json`` keeps fd 1 for solver noise (see ``protect_stdout``).
@@ -55,14 +31,12 @@ def protect_stdout() -> None:
     keeping the real stdout for the one JSON document ``print_json`` writes."""
     global _JSON_FD
     if _JSON_FD is None:
-        sys.stdout.flush()
-        _JSON_FD = os.dup(1)
-        os.dup2(2, 1)
+        _JSON_FD = divert_stdout()
 
 
 def print_json(obj: Any) -> None:
     """Write ``obj`` as a single JSON document on stdout."""
-    text = json.dumps(to_jsonable(obj), ensure_ascii=False, indent=None) + "\n"
+    text = json.dumps(plain(obj), ensure_ascii=False, indent=None) + "\n"
     if _JSON_FD is None:
         sys.stdout.write(text)
         return

@@ -35,7 +35,7 @@ def demo(
     as_json: bool = JsonOption,
 ) -> None:
     """Load the data, run baseline and rural-incentives, compare them and write the report."""
-    from optimizer.cli.scenarios import solver_output_to_stderr
+    from optimizer.solvers.silence import stdout_to_stderr
 
     t0 = time.perf_counter()
     folder = dataset or default_dataset_dir()
@@ -62,7 +62,7 @@ def demo(
                                  "summary": summary, "rejects": report.n_rejects,
                                  "rejects_report": str(report.rejects_path)}
     if not data_only:
-        with solver_output_to_stderr(as_json):
+        with stdout_to_stderr(as_json):
             result.update(_plans(timings, progress=not as_json))
     timings["total_s"] = time.perf_counter() - t0
     result["timings"] = timings

@@ -99,9 +99,9 @@ def deploy(
                                      scope_from_dataset(ds, travel=travel), hospitals_24_7_in_post(ds, capacity))
     except (FileNotFoundError, DeploymentInputError, pd.errors.ParserError) as exc:
         fail(str(exc), as_json)
-    from optimizer.cli.scenarios import solver_output_to_stderr
+    from optimizer.solvers.silence import stdout_to_stderr
 
-    with solver_output_to_stderr(as_json):  # C-level solver banners must not break the JSON on stdout
+    with stdout_to_stderr(as_json):  # C-level solver banners must not break the JSON on stdout
         result = deployment.run(inp, settings)
     plan, check, kpis = result.plan, result.validation, result.kpis
     if plan.status in ("infeasible", "time_limit", "error"):

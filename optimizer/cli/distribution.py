@@ -16,12 +16,12 @@ from optimizer.cli.common import (
     print_json,
     resolve_inputs,
     table,
-    to_jsonable,
 )
 from optimizer.distribution.io import BenchmarkFormatError, read_benchmark, routes_to_customer_ids
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings, RoutingSettings
 from optimizer.distribution.validate import validate_routes
+from optimizer.jsonio import plain
 
 
 def route(
@@ -217,7 +217,7 @@ def urgent(
     if as_json:
         status = "inserted" if outcome.inserted and not outcome.violations else (
             "invalid" if outcome.inserted else "not_inserted")
-        print_json({"status": status, **to_jsonable(outcome), "plan_file": str(path)})
+        print_json({"status": status, **plain(outcome), "plan_file": str(path)})
     elif outcome.inserted and not outcome.violations:
         idle = " (idle until now)" if outcome.new_vehicle else ""
         console.print(f"Urgent stop {outcome.stop_id} ({outcome.m3:g} m3, {outcome.kg:g} kg"

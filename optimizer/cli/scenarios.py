@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -16,29 +11,11 @@ from optimizer.cli.common import JsonOption, console, fail, print_json, table
 from optimizer.scenarios.compare import ComparisonTable, compare_runs
 from optimizer.scenarios.runner import RunError, RunResult, rerun, run_scenario
 from optimizer.scenarios.yamlfile import ScenarioError
+from optimizer.solvers.silence import stdout_to_stderr
 
 #: How a run can be named on the command line.
 RUN_REF = "run folder, folder name, scenario name (its latest run) or run id prefix"
 RunsDirOption = typer.Option(None, "--runs-dir", help="folder of run folders (default $BIENESTAR_HOME/runs)")
-
-
-@contextmanager
-def solver_output_to_stderr(active: bool) -> Iterator[None]:
-    """Send file descriptor 1 to stderr while solvers run, so C-level banners (HiGHS prints one to stdout)
-    cannot corrupt the single JSON document ``--json`` promises on stdout."""
-    if not active:
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        ctypes.CDLL(None).fflush(None)  # C stdio buffers too, or a solver banner leaks to stdout at exit
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def _summary(result: RunResult) -> dict:
@@ -90,7 +67,7 @@ def register(app: typer.Typer) -> None:
                 runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
         """Run a scenario: prepare inputs, chain the models, write plans, KPIs and logs to a run folder."""
         try:
-            with solver_output_to_stderr(as_json):
+            with stdout_to_stderr(as_json):
                 result = run_scenario(scenario, runs_dir, progress=not as_json)
         except (ScenarioError, RunError, FileNotFoundError) as exc:
             fail(str(exc), as_json)
@@ -107,7 +84,7 @@ def register(app: typer.Typer) -> None:
                   runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
         """Reproduce a run from its folder alone; reports whether the plans are identical."""
         try:
-            with solver_output_to_stderr(as_json):
+            with stdout_to_stderr(as_json):
                 result, original = rerun(run, runs_dir, progress=not as_json)
         except FileNotFoundError as exc:
             fail(str(exc), as_json)

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optimizer.deployment.settings import SolverName
+from optimizer.solvers.highs_status import has_solution, highs_status
 
 
 @dataclass
@@ -110,7 +111,7 @@ def _highs_model(mip: Mip, time_limit_s: float, seed: int, threads: int, gap: fl
     """A highspy ``Highs`` object holding ``mip`` (its LP relaxation when ``relax``)."""
     import highspy
 
-    from optimizer.highs import quiet_highs
+    from optimizer.solvers.silence import quiet_highs
 
     h = quiet_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
@@ -144,12 +145,11 @@ def _highs_model(mip: Mip, time_limit_s: float, seed: int, threads: int, gap: fl
 
 def solve_lp(mip: Mip, time_limit_s: float, threads: int) -> tuple[str, float, np.ndarray, np.ndarray]:
     """LP relaxation by HiGHS simplex: (status, objective, x, row duals); reduced costs are c - A^T duals."""
-    import highspy
 
     h = _highs_model(mip, time_limit_s, 0, threads, 0.0, relax=True)
     h.run()
     sol = h.getSolution()
-    ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    ok = highs_status(h) == "optimal"
     return ("optimal" if ok else h.modelStatusToString(h.getModelStatus()), float(h.getInfo().objective_function_value),
             np.asarray(sol.col_value, dtype=float), np.asarray(sol.row_dual, dtype=float))
 
@@ -166,22 +166,17 @@ def _solve_highs(
         sol.value_valid = True
         h.setSolution(sol)
     h.run()
-    ms = h.getModelStatus()
+    outcome = highs_status(h)
     info = h.getInfo()
-    has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
+    x = np.asarray(h.getSolution().col_value, dtype=float) if has_solution(h) else None
     bound = float(info.mip_dual_bound) if mip.integer.any() else float(info.objective_function_value)
-    if ms == highspy.HighsModelStatus.kOptimal:
-        status = "optimal"
-    elif ms == highspy.HighsModelStatus.kModelEmpty:
-        x, bound, status = np.zeros(mip.n_cols), mip.offset, "optimal"
-    elif ms in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-        status = "infeasible"
-    elif ms == highspy.HighsModelStatus.kTimeLimit:
-        status = "feasible" if x is not None else "time_limit"
+    if outcome == "optimal" and h.getNumCol() == 0:  # an empty model: nothing left to decide
+        x, bound = np.zeros(mip.n_cols), mip.offset
+    if outcome in ("optimal", "infeasible"):
+        status = outcome
     else:
-        status = "feasible" if x is not None else "error"
-    return MipResult(status, x, None, bound, None, 0.0, "highs", h.modelStatusToString(ms))
+        status = "feasible" if x is not None else outcome if outcome == "time_limit" else "error"
+    return MipResult(status, x, None, bound, None, 0.0, "highs", h.modelStatusToString(h.getModelStatus()))
 
 
 # --- CBC through PuLP --------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import numpy as np
 
 from optimizer.deployment.mip import Mip, MipResult, relative_gap, solve_mip
 from optimizer.deployment.settings import SolverName
+from optimizer.solvers.highs_status import highs_status
 
 #: Arcs per class in the first working set (with the greedy plan's), added per class per pricing round, and
 #: kept for the MIP among the near-zero reduced costs.
@@ -78,16 +79,15 @@ class WarmLp:
         self.x = np.zeros(0)
 
     def run(self, time_limit_s: float) -> tuple[str, float, np.ndarray]:
-        import highspy
 
         # HiGHS's time limit counts the object's total run time, so extend it by this round's allowance.
         self.h.setOptionValue("time_limit", float(self.h.getRunTime() + time_limit_s))
         self.h.run()
-        ms = self.h.getModelStatus()
+        outcome = highs_status(self.h)
         sol = self.h.getSolution()
         self.x = np.asarray(sol.col_value, dtype=float)
-        status = {highspy.HighsModelStatus.kOptimal: "optimal", highspy.HighsModelStatus.kInfeasible: "infeasible"}
-        return status.get(ms, "stopped"), float(self.h.getInfo().objective_function_value), np.asarray(
+        status = outcome if outcome in ("optimal", "infeasible") else "stopped"
+        return status, float(self.h.getInfo().objective_function_value), np.asarray(
             sol.row_dual, dtype=float)
 
     def full_x(self, n_cols: int, others: np.ndarray) -> np.ndarray:

@@ -51,7 +51,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings
-from optimizer.highs import quiet_highs
+from optimizer.solvers.highs_status import highs_status
+from optimizer.solvers.silence import quiet_highs
 
 LINE_COLS = ["clues", "sku", "need", "daily_rate"]
 LOT_COLS = ["lot_id", "depot_id", "sku", "units", "expiry_date"]
@@ -403,27 +404,27 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
         # HiGHS counts its time limit over the object's life; give each tier its own budget.
         h.setOptionValue("time_limit", float(h.getRunTime() + left))
         h.run()
-        if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible and last_fix is not None:
+        if highs_status(h) == "infeasible" and last_fix is not None:
             # The previous tier's optimum satisfies this tier's rows, so "infeasible" is numerical: a failed
             # warm start (small random cases) or the row fixing that optimum cut too fine for HiGHS's
             # tolerances (one SKU of the national week). Solve from scratch, then with that row's slack at 1e-6.
             h.clearSolver()
             h.run()
-            if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            if highs_status(h) == "infeasible":
                 row, lo, up = last_fix
                 wide = max(1e-6, settings.tolerance) * max(1.0, abs(lo if lo > -inf else up))
                 h.changeRowBounds(row, lo - wide if lo > -inf else lo, up + wide if up < inf else up)
                 h.clearSolver()
                 h.run()
-        ms = h.getModelStatus()
+        outcome = highs_status(h)
         out.tier_seconds[name] = time.perf_counter() - t_tier
-        if ms != highspy.HighsModelStatus.kOptimal:
-            if ms == highspy.HighsModelStatus.kInfeasible:
+        if outcome != "optimal":
+            if outcome == "infeasible":
                 out.status = "infeasible"
             else:
                 out.status = "feasible" if out.tiers else "time_limit"
             out.explanation = (f"tier '{name}' stopped after {out.tier_seconds[name]:.1f} s with HiGHS status "
-                               f"{h.modelStatusToString(ms)}")
+                               f"{h.modelStatusToString(h.getModelStatus())}")
             break
         value = float(h.getInfo().objective_function_value)
         out.tiers[name] = value

@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings, CentralLot
-from optimizer.highs import quiet_highs
+from optimizer.solvers.highs_status import highs_status
+from optimizer.solvers.silence import quiet_highs
 
 SUPPLY_COLS = ("sku", "units", "expiry_date")
 #: Depot storage columns of depots.csv (m3); files written before storage was recorded lack them.
@@ -286,13 +287,14 @@ def _lexicographic(ci: CentralInput, cols: pd.DataFrame, need: pd.DataFrame, vol
         h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
         h.setOptionValue("time_limit", float(h.getRunTime() + settings.time_limit_s))
         h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # a warm start can fail on its own:
+        if highs_status(h) != "optimal":  # a warm start can fail on its own:
             h.clearSolver()  # HiGHS then reports "excessive dual values"; solve the tier again from scratch
             h.run()
-        ms = h.getModelStatus()
-        if ms != highspy.HighsModelStatus.kOptimal:
-            status = "infeasible" if ms == highspy.HighsModelStatus.kInfeasible else "time_limit"
-            return x, status, f"tier '{name}' stopped with HiGHS status {h.modelStatusToString(ms)}", tiers
+        outcome = highs_status(h)
+        if outcome != "optimal":
+            status = "infeasible" if outcome == "infeasible" else "time_limit"
+            text = h.modelStatusToString(h.getModelStatus())
+            return x, status, f"tier '{name}' stopped with HiGHS status {text}", tiers
         value = float(h.getInfo().objective_function_value)
         tiers[name] = value
         sol = np.asarray(h.getSolution().col_value)

@@ -41,10 +41,11 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model
 
-from optimizer.highs import quiet_highs
 from optimizer.rostering.cpsat import WorkVars, XVars, _changes, _person_rules, add_person_vars
 from optimizer.rostering.instance import Roster, RosterInstance, Staff
 from optimizer.rostering.lns import sub_solve
+from optimizer.solvers.highs_status import highs_status
+from optimizer.solvers.silence import quiet_highs
 
 #: Duals are scaled by this factor and rounded to give CP-SAT integer pricing objectives; the request
 #: weights are integers and are scaled exactly, so a reduced cost is off by at most cells x 0.5 / SCALE.
@@ -195,7 +196,7 @@ class _Master:
         # HiGHS compares its time limit with the run time summed over every run of this instance
         self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.01, seconds))
         self.h.run()
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        if highs_status(self.h) != "optimal":
             return None
         return self.h.getInfo().objective_function_value, np.asarray(self.h.getSolution().row_dual, dtype=float)
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 import optimizer
+from optimizer.jsonio import write_json
 from optimizer.paths import private_temp, publish
-from optimizer.scenarios.jsonio import write_json
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.stage import StageOutput
 

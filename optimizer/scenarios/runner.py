@@ -32,10 +32,10 @@ from rich.status import Status
 
 import optimizer
 from optimizer.data.dataset import load_dataset
+from optimizer.jsonio import plain, write_json
 from optimizer.scenarios import cache, registry
 from optimizer.scenarios.basedata import resolve_base
 from optimizer.scenarios.demand import DemandTables, build_demand
-from optimizer.scenarios.jsonio import plain, write_json
 from optimizer.scenarios.overrides import Tables, apply_overrides, opened_clues
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.stage import RunContext, StageOutput, status_of

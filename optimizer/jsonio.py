@@ -1,4 +1,5 @@
-"""JSON files of a run folder: plain values only (numpy scalars, paths, dates converted; NaN -> null)."""
+"""JSON-ready values (numpy scalars, paths, dates, enums, dataclasses, pydantic models converted; NaN and inf -> null)
+for run folders, the CLI's --json documents and the API: the one JSON helper."""
 
 from __future__ import annotations
 
