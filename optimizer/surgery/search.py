@@ -27,13 +27,17 @@ class Annealer:
         self.best_plan = st.to_plan()
         self.moves = [
             (self.move_readmit, 30), (self.move_room, 15), (self.move_theatre, 8), (self.move_swap_rooms, 7),
-            (self.move_nurse, 25), (self.move_nurse_block, 15),
+            (self.move_nurse, 25), (self.move_nurse_block, 15), (self.move_admit, 5), (self.move_replace, 5),
         ]
+        self.optional = [p for p in range(st.P) if not st.inp.patients[p].mandatory]
         self.table = [m for m, w in self.moves for _ in range(w)]
         self.history: list[tuple[float, int]] = []
+        self.ups: list[int] | None = None  # cost increases seen, while calibrating
 
     # ----- acceptance -----
     def _accept(self, delta: int, temp: float) -> bool:
+        if self.ups is not None and 0 < delta < HARD:
+            self.ups.append(delta)
         return delta <= 0 or (temp > 0 and self.rng.random() < math.exp(-delta / temp))
 
     def _feasible(self) -> bool:
@@ -73,6 +77,55 @@ class Annealer:
                 self._restore(p, old)
             return
         self._try_place(p, *self._random_target(p), temp)
+
+    def move_admit(self, temp: float) -> None:
+        """A postponed optional patient takes the earliest free (day, theatre, room), if any."""
+        st = self.st
+        p = self.rng.choice(self.optional) if self.optional else -1
+        if p < 0 or st.adm[p] >= 0:
+            return
+        pat = st.inp.patients[p]
+        rooms = [r for r in range(st.R) if r not in pat.incompatible_rooms]
+        self.rng.shuffle(rooms)
+        for day in range(pat.release_day, st.D):
+            theatres = [t for t in range(st.T) if st.theatre_fits(p, day, t)]
+            if not theatres:
+                continue
+            room = next((r for r in rooms if st.room_fits(p, day, r)), -1)
+            if room >= 0:
+                u = pat.surgeon
+                t = max(theatres, key=lambda k: (st.su_ot[u][day][k], st.ot_count[k][day]))
+                self._try_place(p, day, room, t, temp)
+                return
+
+    def move_replace(self, temp: float) -> None:
+        """A postponed optional patient takes the day, room and theatre of an admitted optional patient with
+        the same surgeon, who is postponed."""
+        st = self.st
+        p = self.rng.choice(self.optional) if self.optional else -1
+        q = self._admitted()
+        pats = st.inp.patients
+        if p < 0 or q < 0 or st.adm[p] >= 0 or pats[q].mandatory or pats[p].surgeon != pats[q].surgeon:
+            return
+        day, room, theatre = st.adm[q], st.room[q], st.ot[q]
+        if day < pats[p].release_day or room in pats[p].incompatible_rooms:
+            return
+        delta = st.unplace(q)
+        if st.room_fits(p, day, room) and st.theatre_fits(p, day, theatre):
+            delta += st.place(p, day, room, theatre)
+            if self._accept(delta, temp):
+                return
+            st.unplace(p)
+        st.place(q, day, room, theatre)
+
+    def calibrate(self, samples: int = 2000) -> float:
+        """Median cost increase of the moves tried in a short descent (only improvements kept): the start
+        temperature, so that about a third of typical worsening moves are accepted at first."""
+        self.ups = []
+        for _ in range(samples):
+            self.rng.choice(self.table)(0.0)
+        ups, self.ups = sorted(self.ups), None
+        return float(ups[len(ups) // 2]) if ups else 10.0
 
     def _admitted(self) -> int:
         st = self.st
@@ -127,8 +180,18 @@ class Annealer:
             return
         r, s = rs
         old = self.st.rn[r][s]
-        if not self._accept(self.st.set_nurse(r, s, self.rng.choice(self.st.working[s])), temp):
+        if not self._accept(self.st.set_nurse(r, s, self._nurse_for(r, s)), temp):
             self.st.set_nurse(r, s, old)
+
+    def _nurse_for(self, r: int, s: int) -> int:
+        """A rostered nurse for room ``r`` in shift ``s``: half the time one the people there already know."""
+        st = self.st
+        here = st.rd_stays[r][s // st.spd]
+        if here and self.rng.random() < 0.5:
+            known = [n for n in st.cont[next(iter(here))] if st.nmax[n][s] >= 0]
+            if known:
+                return self.rng.choice(known)
+        return self.rng.choice(st.working[s])
 
     def move_nurse_block(self, temp: float) -> None:
         """One nurse takes a room for every shift she works in a block of up to four days."""
@@ -136,7 +199,7 @@ class Annealer:
         if rs is None or not self.st.working[rs[1]]:
             return
         st, (r, s) = self.st, rs
-        n = self.rng.choice(st.working[s])
+        n = self._nurse_for(r, s)
         d0 = s // st.spd
         span = range(max(0, d0 - self.rng.randint(0, 3)) * st.spd, min(st.D, d0 + self.rng.randint(1, 4)) * st.spd)
         old = [(t, st.rn[r][t]) for t in span if st.nmax[n][t] >= 0]

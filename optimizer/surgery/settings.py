@@ -13,7 +13,15 @@ class Settings(BaseModel):
     time_limit_s: float = Field(60.0, gt=0, description="wall-clock limit of the whole solve, seconds")
     seed: int = Field(0, ge=0, description="seed of the local search and of CP-SAT")
     workers: int = Field(2, ge=1, le=64, description="CP-SAT search workers")
+    day_plan_share: float = Field(
+        0.15, gt=0, lt=0.5, description="share of the time limit for the CP-SAT day plan (20 s at most); on i05 "
+        "its objective (delay, postponements, open theatres) went from 12,780 at 2.4 s to 12,410 at 10 s"
+    )
     local_search: bool = Field(True, description="simulated annealing over admissions, rooms, theatres and nurses")
+    cooling: float = Field(
+        200.0, gt=1, description="start over end temperature of the annealing (start: median cost increase of "
+        "the moves tried in a short descent)"
+    )
     nurse_cpsat: bool = Field(True, description="exact CP-SAT re-assignment of nurses, one shift at a time")
     nurse_cpsat_share: float = Field(
         0.15, ge=0, lt=1, description="share of the time limit kept at the end for the CP-SAT nurse sweeps"

@@ -1,8 +1,8 @@
 """``solve(input, settings)``: CP-SAT day plan, feasible construction, annealing, CP-SAT nurse sweeps.
 
-Time shares (of ``time_limit_s``): the day plan and the room plan get up to 8 % each (5 s at most), the
-construction whatever it needs (under 2 s on the largest competition instance), the annealing the rest but
-``nurse_cpsat_share``, which the exact per-shift nurse re-assignment uses at the end.
+Time shares (of ``time_limit_s``): the day plan gets ``day_plan_share`` (20 s at most), the room plan up to 8 %
+(5 s at most), the construction whatever it needs (under 2 s on the largest competition instance), the annealing
+the rest but ``nurse_cpsat_share``, which the exact per-shift nurse re-assignment uses at the end.
 """
 
 from __future__ import annotations
@@ -19,23 +19,16 @@ from optimizer.surgery.state import HARD, State
 from optimizer.surgery.validate import evaluate
 
 
-def _temperatures(inp: Input) -> tuple[float, float]:
-    """Start and end temperatures (cost units) from the instance weights."""
-    w = inp.weights
-    scale = max(w["room_mixed_age"], w["room_nurse_skill"], w["continuity_of_care"], w["patient_delay"],
-                w["nurse_eccessive_workload"])
-    return 2.0 * scale, 0.05 * scale
-
-
 def solve(inp: Input, settings: Settings | None = None) -> Plan:
     """Schedule admissions, rooms, theatres and nurses within ``settings.time_limit_s``."""
     settings = settings or Settings()
     clock0 = time.monotonic()
     deadline = clock0 + settings.time_limit_s
     rng = random.Random(settings.seed)
-    share = min(5.0, 0.08 * settings.time_limit_s)
-    days = plan_days(inp, share, settings.seed, settings.workers)
-    rooms = plan_rooms(inp, days, share, settings.seed, settings.workers) if days else None
+    days = plan_days(inp, min(20.0, settings.day_plan_share * settings.time_limit_s), settings.seed,
+                     settings.workers)
+    rooms = plan_rooms(inp, days, min(5.0, 0.08 * settings.time_limit_s), settings.seed,
+                       settings.workers) if days else None
     st = State(inp)
     construct(st, days, rooms, deadline=clock0 + 0.5 * settings.time_limit_s)
     history = [(round(time.monotonic() - clock0, 2), st.cost)]
@@ -45,7 +38,8 @@ def solve(inp: Input, settings: Settings | None = None) -> Plan:
     if settings.local_search:
         ann = Annealer(st, rng)
         ann.best_cost = best
-        iterations = ann.run(deadline - nurse_time, *_temperatures(inp), clock0)
+        t0 = ann.calibrate()
+        iterations = ann.run(deadline - nurse_time, t0, t0 / settings.cooling, clock0)
         history.append((-1.0, iterations))
         plan, best = ann.best_plan, ann.best_cost
         history += ann.history
