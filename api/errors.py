@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 log = logging.getLogger("bienestar.api")
 
@@ -64,6 +65,24 @@ TOO_MANY = {429: _error_response("too many runs executing; retry after the Retry
 BAD_REQUEST = {400: _error_response("the body cannot be parsed, or its content is not usable")}
 
 
+#: Methods an ``Allow`` header may name.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path (Starlette's own ``Allow`` names only
+    the first route that matched the path, e.g. ``POST`` for ``/runs`` where ``GET`` is allowed too)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        for route in request.app.routes:
+            if route.matches(scope)[0] == Match.FULL:
+                if not isinstance(route, Mount) or method in ("GET", "HEAD"):  # mounts serve static files
+                    allowed.append(method)
+                break
+    return allowed
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the shapes above."""
 
@@ -72,9 +91,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        return JSONResponse({"error": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

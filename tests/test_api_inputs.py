@@ -125,3 +125,18 @@ def test_uploads_are_bounded_before_parsing(home: Path, tmp_path: Path) -> None:
         assert r.status_code == 413 and "descomprimido" in r.json()["error"], r.text
         r = c.post("/ingest/facilities", files={"file": ("f.csv", csv.encode())}, headers=admin)
         assert r.status_code == 413 and "20 filas" in r.json()["error"], r.text
+
+
+def test_405_names_every_allowed_method(client: TestClient, planner: dict[str, str]) -> None:
+    r = client.delete("/runs", headers=planner)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    assert client.put("/runs/x/cancel", headers=planner).headers["allow"] == "POST"
+
+
+def test_schema_states_the_bounds_the_server_enforces(client: TestClient, planner: dict[str, str]) -> None:
+    params = client.get("/openapi.json").json()["paths"]["/runs/{run_id}/access/map"]["get"]["parameters"]
+    minutes = next(p for p in params if p["name"] == "minutes")["schema"]["anyOf"][0]
+    assert minutes["items"]["exclusiveMinimum"] == 0 and minutes["maxItems"] == 5
+    assert client.get("/runs/x/access/map?minutes=0", headers=planner).status_code == 422
+    r = client.post("/runs", json={"scenario": "api-small", "priority": 1}, headers=planner)
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "extra_forbidden"

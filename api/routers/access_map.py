@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,8 @@ router = APIRouter(tags=["runs"], responses=AUTH_RESPONSES)
 DEFAULT_MINUTES: tuple[float, ...] = (60.0, 120.0)
 #: At most this many thresholds (so at most this many + 2 colours on the map).
 MAX_THRESHOLDS = 5
+#: One band edge: positive, finite road minutes (at most a week).
+Minutes = Annotated[float, Field(gt=0, le=10_080, allow_inf_nan=False)]
 #: Columns the access stage writes to ``municipalities.csv`` and this endpoint needs.
 COLUMNS = ("cvegeo", "name", "cve_ent", "lat", "lon", "population", "degree", "minutes_to_24_7", "nearest_24_7")
 _WITHIN = re.compile(r"^within_(\d+(?:\.\d+)?)$")
@@ -134,8 +136,9 @@ def band_of(minutes: np.ndarray, thresholds: list[float]) -> np.ndarray:
             responses={**NOT_FOUND, **CONFLICT, **BAD_REQUEST},
             summary="Municipalities of a finished run coloured by minutes to the nearest 24/7 surgical hospital")
 def access_map(request: Request, run_id: str,
-               minutes: list[float] | None = Query(None, description="band edges in minutes (repeat the "
-                                                   "parameter); default: the run's access thresholds"),
+               minutes: list[Minutes] | None = Query(None, max_length=MAX_THRESHOLDS,
+                                                     description="band edges in minutes (repeat the parameter); "
+                                                     "default: the run's access thresholds"),
                _: Principal = Depends(require(Scope.PLANS_PLANNING))) -> dict[str, Any]:
     row, run_dir = _results_dir(request, run_id)
     path = plans.table_path(run_dir, "access", "municipalities")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Role, Scope, create_key, list_keys, require, revoke_key
 from api.errors import AUTH_RESPONSES, BAD_REQUEST, NOT_FOUND, ApiError
@@ -14,6 +14,8 @@ router = APIRouter(prefix="/keys", tags=["keys"], responses=AUTH_RESPONSES,
 
 
 class KeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     role: Role
     label: str = Field("", max_length=200)
 

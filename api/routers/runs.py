@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api import plans, runstate
 from api import scenario_files as sf
@@ -22,6 +22,8 @@ router = APIRouter(tags=["runs"], responses=AUTH_RESPONSES)
 
 
 class StartRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     scenario: str = Field(description="scenario name, as listed by GET /scenarios")
 
 
