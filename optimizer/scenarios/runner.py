@@ -48,6 +48,9 @@ StageFn = Callable[[RunContext], StageOutput]
 #: e.g. hospitals rostered) -> its solve status with the stage's wall seconds. For callers without a
 #: terminal (the API's workers): pass it as ``on_progress`` instead of replacing the rich bar.
 ProgressCallback = Callable[[str, str, int, int, "float | None"], None]
+#: ``(store run id, run folder)``, called once both exist and before any work (the API records them at once,
+#: so a run whose worker dies still has its folder and store row reconciled).
+StartCallback = Callable[[str, Path], None]
 
 #: The model stages in chain order (``demand`` runs in ``prepare``).
 STAGES: dict[str, StageFn] = {
@@ -289,11 +292,13 @@ def _record(result: RunResult) -> RunResult:
 
 
 def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = None,
-                 progress: bool = True, on_progress: ProgressCallback | None = None) -> RunResult:
+                 progress: bool = True, on_progress: ProgressCallback | None = None,
+                 on_start: StartCallback | None = None) -> RunResult:
     """Run a scenario file (or a :class:`Scenario`) end to end; the run is recorded in the store.
 
     A bad scenario raises :class:`ScenarioError` (file, line, key) before anything is written.
-    ``progress`` draws the terminal bar; ``on_progress`` receives the same progress as calls (the API).
+    ``progress`` draws the terminal bar; ``on_progress`` receives the same progress as calls (the API);
+    ``on_start`` learns the store run id and run folder as soon as they exist.
     """
     if isinstance(path_or_model, Scenario):
         scenario, text, src = path_or_model, json.dumps(path_or_model.model_dump(mode="json"), indent=2), None
@@ -304,6 +309,8 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
     runs_dir = Path(runs_dir) if runs_dir is not None else registry.default_runs_dir()
     run_id = registry.start(scenario.name)
     run_dir = new_run_dir(runs_dir, scenario.name, run_id)
+    if on_start is not None:
+        on_start(run_id, run_dir)
     if on_progress is not None:
         on_progress("demand", "running", 0, 0, None)
     try:
