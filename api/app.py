@@ -1,8 +1,9 @@
 """The FastAPI application: routers, auth, limits, error shapes, the run pool and the web page.
 
 ``create_app(config)`` builds a fresh app (tests make one per temporary home); ``bienestar serve`` runs
-``api.app:create_app`` under uvicorn as a factory. At start-up every run still marked active in the store
-belonged to a server that is gone and is marked ``interrupted``; at shut-down running workers are killed.
+``api.app:create_app`` under uvicorn as a factory. At start-up the runs in the store are reconciled with their
+workers and folders (:class:`api.jobs.RunPool`); at shut-down this server's workers are killed and their runs
+become ``interrupted`` (resumable).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from api import runstate
 from api.config import ApiConfig
 from api.db import engine_for
 from api.errors import install_error_handlers
@@ -44,7 +44,7 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runstate.mark_interrupted(engine)
+        app.state.pool.start()
         threading.Thread(target=app.state.pool.warm_up, daemon=True, name="warm-up").start()
         yield
         app.state.pool.shutdown()
@@ -54,7 +54,7 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
     app.state.config = config
     app.state.engine = engine
     app.state.pool = RunPool(engine, config.runs_dir, config.max_concurrent_runs, config.retry_after_s,
-                             config.cancel_grace_s)
+                             config.cancel_grace_s, config.lease_s)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_body=config.max_body_bytes, max_upload=config.max_upload_bytes)
     for module in (health, catalog, reference, staff, logistics, demand, scenarios, runs, access_map, ingest, keys):

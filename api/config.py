@@ -31,6 +31,8 @@ class ApiConfig(BaseModel):
     max_upload_bytes: int = Field(200_000_000, ge=1024, description="largest ingestion upload, bytes")
     max_upload_rows: int = Field(10_000_000, ge=1, description="most rows in one uploaded file")
     cancel_grace_s: float = Field(3.0, ge=0, description="seconds between SIGTERM and SIGKILL on cancel")
+    lease_s: float = Field(10.0, gt=0.2, le=600, description="a worker that has not renewed its run's lease for "
+                           "this long is gone (its run is then reconciled), seconds; renewed every quarter of it")
     small_count_k: int = Field(5, ge=1, description="aggregates over fewer patients are suppressed")
 
     @property

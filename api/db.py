@@ -15,11 +15,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    inspect,
 )
 
 from optimizer.data.store import db_url, init_db
@@ -56,6 +58,10 @@ api_runs = Table(
     Column("kpis", JSON),
     Column("store_run_id", String(40)),
     Column("outcome", String(16)),
+    Column("owner", String(80)),  # host:pid of the server that claimed the run
+    Column("lease_until", DateTime(timezone=True)),  # the worker's heartbeat keeps moving this forward
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Index("ix_api_runs_status_created", "status", "created"),
 )
 
 
@@ -71,4 +77,18 @@ def _engine(url: str) -> Engine:
         with engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
     metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added to the API's tables since a store was created (``create_all`` adds tables, not columns)."""
+    for table in metadata.tables.values():
+        present = {c["name"] for c in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(engine.dialect)
+            default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}")

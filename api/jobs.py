@@ -1,4 +1,5 @@
-"""The run pool: each run executes in its own worker process, at most ``max_concurrent_runs`` at once.
+"""The run pool: each run executes in its own worker process; at most ``max_concurrent_runs`` execute at once
+across every server sharing the store.
 
 Workers are forked from a fork server that imported the runner and the solvers once (a fresh Python takes
 seconds to import OR-Tools, HiGHS and PyVRP), so a run starts at once and shares nothing with the server's
@@ -6,16 +7,20 @@ threads.
 
 Why processes: a run is CPU-bound solver work for seconds to minutes; outside the server process it
 cannot stall requests, and cancelling it is killing its process group (the runner's own rostering
-processes included). Why the store: the worker writes status and per-stage progress to ``api_runs``, so the
-server only reads, a finished result survives a server restart, and a run lost with the server is marked
-``interrupted`` at the next start (:func:`api.runstate.mark_interrupted`).
+processes included). Why the store: ``POST /runs`` only queues a row; a dispatcher thread in each server
+claims queued runs (:func:`api.runstate.claim_next`, one server per run) while the store counts fewer than
+the limit executing, and starts a worker for each. Workers renew a lease in the store; the dispatcher also
+reconciles (:func:`api.runstate.reconcile`): a run whose lease ran out lost its worker and is settled from
+its run folder. A worker outlives a killed server and is adopted by the next one through its lease.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -30,19 +35,28 @@ from api.errors import ApiError
 from api.worker import run_worker
 from optimizer.paths import home_dir
 
+log = logging.getLogger("bienestar.api")
+
+#: Seconds between two dispatcher passes when nothing wakes it.
+DISPATCH_POLL_S = 1.0
+
 
 class RunPool:
-    """Starts, tracks and cancels worker processes; refuses work past the concurrency limit."""
+    """Queues, claims, starts, adopts, reconciles and cancels runs; refuses work past the concurrency limit."""
 
     def __init__(self, engine: Engine, runs_dir: Path, max_concurrent: int, retry_after_s: int,
-                 cancel_grace_s: float) -> None:
+                 cancel_grace_s: float, lease_s: float) -> None:
         self.engine = engine
         self.runs_dir = runs_dir
         self.max_concurrent = max_concurrent
         self.retry_after_s = retry_after_s
         self.cancel_grace_s = cancel_grace_s
+        self.lease_s = lease_s
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._procs: dict[str, BaseProcess] = {}
         self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(["api.execute"])
 
@@ -50,59 +64,91 @@ class RunPool:
         """Start the fork server now, so it has imported the solvers before the first run is asked for."""
         forkserver.ensure_running()
 
-    def active(self) -> int:
-        """Runs executing now: worker alive and the run not yet recorded as ended."""
-        with self._lock:
-            return self._busy()
+    def start(self) -> None:
+        """At server start: settle the runs whose workers are gone, then dispatch queued runs until shutdown."""
+        settled = runstate.reconcile(self.engine)
+        if settled:
+            log.warning("reconciled %d run(s) left by a stopped server: %s", len(settled), settled)
+        threading.Thread(target=self._dispatch_loop, daemon=True, name="run-dispatcher").start()
 
-    def _busy(self) -> int:
-        alive = [run_id for run_id, p in self._procs.items() if p.is_alive()]
-        return sum(1 for run_id in alive
-                   if (row := runstate.get(self.engine, run_id)) is not None and row["status"] in runstate.ACTIVE)
+    def active(self) -> int:
+        """Runs executing now in the store (this server's, other servers' and adopted orphans')."""
+        return runstate.count(self.engine, runstate.RUNNING)
 
     def submit(self, scenario: str, scenario_file: Path, stages: list[str]) -> str:
-        """Queue a run of ``scenario_file`` and start its worker; 429 when the pool is full."""
+        """Queue a run of ``scenario_file``; 429 when queued and executing runs reach the limit."""
         with self._lock:
-            busy = self._busy()
-            if busy >= self.max_concurrent:
-                raise ApiError(429, f"{busy} runs are executing (limit {self.max_concurrent}); retry later",
-                               headers={"Retry-After": str(self.retry_after_s)})
+            self._check_capacity()
             run_id = uuid.uuid4().hex
             runstate.create(self.engine, run_id, scenario, str(scenario_file), stages)
-            url = self.engine.url.render_as_string(hide_password=False)
-            proc = self._ctx.Process(target=run_worker, name=f"bienestar-run-{run_id[:8]}", daemon=False,
-                                     args=(run_id, str(scenario_file), str(self.runs_dir), url, str(home_dir())))
-            proc.start()
-            self._procs[run_id] = proc
-        threading.Thread(target=self._reap, args=(run_id, proc), daemon=True, name=f"reap-{run_id[:8]}").start()
+        self._wake.set()
         return run_id
 
+    def _check_capacity(self) -> None:
+        """429 when the runs queued or executing in the store reach the limit."""
+        busy = runstate.count(self.engine, runstate.ACTIVE)
+        if busy >= self.max_concurrent:
+            raise ApiError(429, f"{busy} runs are queued or executing (limit {self.max_concurrent}); retry later",
+                           headers={"Retry-After": str(self.retry_after_s)})
+
+    def resume(self, run_id: str, stages: list[str]) -> bool:
+        """Queue an interrupted or cancelled run again (429 past the limit); False when it is in another state."""
+        with self._lock:
+            self._check_capacity()
+            if not runstate.resume(self.engine, run_id, stages):
+                return False
+        self._wake.set()
+        return True
+
+    def _dispatch_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                runstate.reconcile(self.engine)
+                while not self._stop.is_set() and (row := runstate.claim_next(
+                        self.engine, self.owner, self.lease_s, self.max_concurrent)) is not None:
+                    self._launch(row)
+            except Exception:  # a store hiccup must not end dispatching; the next pass retries
+                log.exception("run dispatcher pass failed")
+            self._wake.wait(DISPATCH_POLL_S)
+            self._wake.clear()
+
+    def _launch(self, row: dict) -> None:
+        """Start the worker of a run this server just claimed."""
+        run_id = row["run_id"]
+        url = self.engine.url.render_as_string(hide_password=False)
+        proc = self._ctx.Process(target=run_worker, name=f"bienestar-run-{run_id[:8]}", daemon=False,
+                                 args=(run_id, row["scenario_file"], str(self.runs_dir), url, str(home_dir()),
+                                       self.lease_s))
+        proc.start()
+        with self._lock:
+            self._procs[run_id] = proc
+        threading.Thread(target=self._reap, args=(run_id, proc), daemon=True, name=f"reap-{run_id[:8]}").start()
+
     def _reap(self, run_id: str, proc: BaseProcess) -> None:
-        """Wait for the worker; a worker that died without recording an end gets one here."""
+        """Wait for a local worker; one that died without recording an end is settled from its folder now."""
         proc.join()
         row = runstate.get(self.engine, run_id)
-        if row is not None and row["status"] == "cancelling":
-            runstate.set_fields(self.engine, run_id, only_if=("cancelling",), status="cancelled",
-                                finished=runstate.now(), error="cancelled by request")
-        elif row is not None and row["status"] in runstate.ACTIVE:
-            runstate.set_fields(self.engine, run_id, only_if=runstate.ACTIVE, status="failed",
-                                finished=runstate.now(),
-                                error=f"the worker process ended unexpectedly (exit code {proc.exitcode})")
+        if row is not None and row["status"] in runstate.RUNNING:
+            runstate.settle(self.engine, row, f"el proceso de la ejecución terminó sin registrar su final "
+                                              f"(código de salida {proc.exitcode})")
         with self._lock:
             self._procs.pop(run_id, None)
+        self._wake.set()
 
     def cancel(self, run_id: str) -> bool:
-        """Stop a queued or running run: SIGTERM to its process group, SIGKILL after the grace period.
-
-        Returns False when the run is not executing in this server (already ended, or unknown).
-        """
+        """Stop a queued or running run. A queued run is cancelled at once; a running one becomes ``cancelling``:
+        this server's worker gets SIGTERM then SIGKILL after the grace period, another server's (or an adopted
+        orphan) stops itself at its next heartbeat. False when the run is not queued or running."""
+        if runstate.set_fields(self.engine, run_id, only_if=("queued",), status="cancelled",
+                               finished=runstate.now(), error="cancelada a petición"):
+            runstate.end_stages(self.engine, run_id)
+            return True
+        if not runstate.set_fields(self.engine, run_id, only_if=("running",), status="cancelling"):
+            return False
         with self._lock:
             proc = self._procs.get(run_id)
-        if proc is None or not proc.is_alive():
-            return False
-        if not runstate.set_fields(self.engine, run_id, only_if=("queued", "running"), status="cancelling"):
-            return False
-        threading.Thread(target=self._kill, args=(proc,), daemon=True).start()
+        if proc is not None and proc.is_alive():
+            threading.Thread(target=self._kill, args=(proc,), daemon=True).start()
         return True
 
     def _kill(self, proc: BaseProcess) -> None:
@@ -116,16 +162,20 @@ class RunPool:
         _signal_group(pid, signal.SIGKILL)
 
     def shutdown(self) -> None:
-        """Server stopping: kill every worker; their runs are marked ``interrupted``."""
+        """Server stopping in order: stop dispatching, kill this server's workers; their runs become
+        ``interrupted`` (resumable). Workers of other servers and adopted orphans are left running."""
+        self._stop.set()
+        self._wake.set()
         with self._lock:
             procs = dict(self._procs)
-        for run_id, proc in procs.items():
-            if proc.is_alive() and proc.pid is not None:
-                runstate.set_fields(self.engine, run_id, only_if=runstate.ACTIVE, status="interrupted",
-                                    finished=runstate.now(), error="the server was stopped during this run")
-                _signal_group(proc.pid, signal.SIGKILL)
         for proc in procs.values():
+            if proc.is_alive() and proc.pid is not None:
+                _signal_group(proc.pid, signal.SIGKILL)
+        for run_id, proc in procs.items():
             proc.join(timeout=5)
+            row = runstate.get(self.engine, run_id)
+            if row is not None and row["status"] in runstate.RUNNING:
+                runstate.settle(self.engine, row, "el servidor se detuvo durante esta ejecución")
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -9,6 +9,8 @@ from sqlalchemy.orm import DeclarativeBase, Session
 
 #: Largest page a client may ask for, rows.
 MAX_LIMIT = 1000
+#: Largest offset a client may ask for, rows (far past any table; keeps the value a 64-bit integer).
+MAX_OFFSET = 1_000_000_000
 
 
 def page(engine: Engine, table: type[DeclarativeBase], filters: dict[str, Any], limit: int,

@@ -45,6 +45,7 @@ MATRIX: list[tuple[str, str, str, dict | None, set[str]]] = [
     ("GET", "/runs/{run_id}", "/runs/nope", None, ALL),
     ("GET", "/runs/{run_id}/kpis", "/runs/nope/kpis", None, ALL),
     ("POST", "/runs/{run_id}/cancel", "/runs/nope/cancel", None, {P, A}),
+    ("POST", "/runs/{run_id}/resume", "/runs/nope/resume", None, {P, A}),
     ("GET", "/runs/{run_id}/plans", "/runs/nope/plans", None, ALL),
     ("GET", "/runs/{run_id}/plans/{stage}/{table}", "/runs/nope/plans/rostering/shifts", None, {H, A}),
     ("GET", "/runs/{run_id}/access/map", "/runs/nope/access/map", None, {P, A}),

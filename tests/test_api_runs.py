@@ -21,7 +21,6 @@ from test_api_support import bearer, home_env, make_keys, module_home, wait_run
 from api.app import create_app
 from api.config import ApiConfig
 from api.db import engine_for
-from api.execute import StageBar
 from optimizer.data.store import RunRow
 
 
@@ -155,23 +154,6 @@ def test_validate_reports_lines(client: TestClient, keys: dict[str, str]) -> Non
     text = "name: ok\nmodels: [capacity]\ncapacity:\n  time_limit_s: -1\n"
     r = client.post("/scenarios/validate", json={"yaml": text}, headers=bearer(keys["planner"])).json()
     assert not r["valid"] and r["errors"][0].startswith("scenario.yaml: line 4: capacity.time_limit_s")
-
-
-def test_stage_bar_forwards_the_runners_progress() -> None:
-    """The runner drives a rich bar (add_task, then update with status / completed / total); each update
-    reaches the callback as (stage, status, done, total, seconds)."""
-    seen: list[tuple] = []
-    bar = StageBar(lambda *a: seen.append(a))
-    with bar:
-        task = bar.add_task("rostering", total=1, status="waiting")
-        bar.update(task, status="running")
-        bar.update(task, completed=2, total=6)
-        bar.update(task, completed=6, status="optimal")
-    assert seen[:2] == [("demand", "done"), ("rostering", "pending", 0, 1)]
-    assert seen[2] == ("rostering", "running", 0, 1, None)
-    assert seen[3] == ("rostering", "running", 2, 6, None)
-    stage, status, done, total, seconds = seen[4]
-    assert (stage, status, done, total) == ("rostering", "optimal", 6, 6) and seconds >= 0
 
 
 def test_a_run_on_missing_data_fails_with_a_clear_message(client: TestClient, keys: dict[str, str],

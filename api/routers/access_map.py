@@ -83,7 +83,7 @@ def _results_dir(request: Request, run_id: str) -> tuple[dict[str, Any], Path]:
     row = runstate.get(request.app.state.engine, run_id)
     if row is None:
         raise ApiError(404, f"no run '{run_id}'")
-    if row["status"] not in ("finished", "failed") or not row["run_dir"]:
+    if row["status"] not in ("finished", "failed") or not row["run_dir"] or not row["outcome"]:
         raise ApiError(409, f"run '{run_id}' is {row['status']} and has no results")
     return row, Path(row["run_dir"])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Scope, require
 from api.errors import AUTH_RESPONSES, NOT_FOUND, ApiError
-from api.query import MAX_LIMIT, get_one, page
+from api.query import MAX_LIMIT, MAX_OFFSET, get_one, page
 from api.schemas import Facility, Page, State
 from optimizer.data.store import FacilityRow, StateRow
 
@@ -15,7 +15,7 @@ router = APIRouter(tags=["catalogue"], responses=AUTH_RESPONSES, dependencies=[D
 
 @router.get("/states", response_model=Page[State], summary="States (federal entities) with census facts")
 def list_states(request: Request, limit: int = Query(100, ge=1, le=MAX_LIMIT),
-                offset: int = Query(0, ge=0)) -> dict:
+                offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
     return page(request.app.state.engine, StateRow, {}, limit, offset)
 
 
@@ -27,7 +27,7 @@ def list_facilities(
     program: bool | None = Query(None, description="only (or no) Médicos del Bienestar hospitals"),
     status: str | None = Query(None, description="open or planned"),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     filters = {"kind": kind, "cve_ent": cve_ent, "program": program, "status": status}
     return page(request.app.state.engine, FacilityRow, filters, limit, offset)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Scope, require
 from api.errors import AUTH_RESPONSES
-from api.query import MAX_LIMIT, page
+from api.query import MAX_LIMIT, MAX_OFFSET, page
 from api.schemas import MedicineDemand, Page, SurgicalDemand
 from optimizer.data.store import MedicineDemandRow, SurgicalDemandRow
 
@@ -21,11 +21,11 @@ router = APIRouter(prefix="/demand", tags=["demand"], responses=AUTH_RESPONSES,
 
 @router.get("/surgical", response_model=Page[SurgicalDemand], summary="Procedures and OR hours per week")
 def surgical(request: Request, clues: str | None = None, specialty: str | None = None,
-             limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+             limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
     return page(request.app.state.engine, SurgicalDemandRow, {"clues": clues, "specialty": specialty}, limit, offset)
 
 
 @router.get("/medicines", response_model=Page[MedicineDemand], summary="Medicine units per week")
 def medicines(request: Request, clues: str | None = None, sku: str | None = None,
-              limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+              limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
     return page(request.app.state.engine, MedicineDemandRow, {"clues": clues, "sku": sku}, limit, offset)

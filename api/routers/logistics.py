@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Scope, require
 from api.errors import AUTH_RESPONSES
-from api.query import MAX_LIMIT, page
+from api.query import MAX_LIMIT, MAX_OFFSET, page
 from api.schemas import Depot, Medicine, Page, StockItem, Vehicle
 from optimizer.data.store import DepotRow, MedicineRow, StockRow, VehicleRow
 
@@ -17,25 +17,25 @@ router = APIRouter(tags=["logistics"], responses=AUTH_RESPONSES, dependencies=[D
 def list_medicines(request: Request,
                    criticality: str | None = Query(None, description="vital, essential or other"),
                    cold_chain: bool | None = None,
-                   limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+                   limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
     filters = {"criticality": criticality, "cold_chain": cold_chain}
     return page(request.app.state.engine, MedicineRow, filters, limit, offset)
 
 
 @router.get("/depots", response_model=Page[Depot], summary="Distribution centres")
 def list_depots(request: Request, cve_ent: str | None = Query(None, pattern=r"^\d{2}$"),
-                limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+                limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
     return page(request.app.state.engine, DepotRow, {"cve_ent": cve_ent}, limit, offset)
 
 
 @router.get("/vehicles", response_model=Page[Vehicle], summary="Delivery vehicles")
 def list_vehicles(request: Request, depot_id: str | None = None,
-                  limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+                  limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
     return page(request.app.state.engine, VehicleRow, {"depot_id": depot_id}, limit, offset)
 
 
 @router.get("/stock", response_model=Page[StockItem], summary="Units on hand by location and SKU")
 def list_stock(request: Request, location: str | None = Query(None, description="depot_id or CLUES"),
                sku: str | None = None,
-               limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)) -> dict:
+               limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
     return page(request.app.state.engine, StockRow, {"location": location, "sku": sku}, limit, offset)

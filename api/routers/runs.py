@@ -13,7 +13,7 @@ from api import scenario_files as sf
 from api.auth import SCOPE_ROLES, Principal, Scope, require
 from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MANY, ApiError, scrub_paths
 from api.inputs import read_scenario
-from api.query import MAX_LIMIT
+from api.query import MAX_LIMIT, MAX_OFFSET
 from api.schemas import UtcDateTime
 from optimizer.scenarios.compare import compare_runs
 from optimizer.scenarios.yamlfile import ScenarioError
@@ -113,7 +113,7 @@ def _finished(request: Request, run_id: str) -> dict[str, Any]:
     """A run that ended with results: finished, or failed after writing its plans (a validator objected:
     the plans stay readable so the violation can be inspected; ``error`` says what failed)."""
     row = _run(request, run_id)
-    if row["status"] not in ("finished", "failed") or not row["run_dir"]:
+    if row["status"] not in ("finished", "failed") or not row["run_dir"] or not row["outcome"]:
         raise ApiError(409, f"run '{run_id}' is {row['status']} and has no results")
     return row
 
@@ -137,7 +137,7 @@ def start_run(request: Request, body: StartRequest, response: Response,
 
 @router.get("/runs", response_model=RunList, summary="Runs, newest first")
 def list_runs(request: Request, status: str | None = None, limit: int = Query(50, ge=1, le=MAX_LIMIT),
-              offset: int = Query(0, ge=0), _: Principal = Depends(require(Scope.RUNS_READ))) -> RunList:
+              offset: int = Query(0, ge=0, le=MAX_OFFSET), _: Principal = Depends(require(Scope.RUNS_READ))) -> RunList:
     total, rows = runstate.list_runs(request.app.state.engine, limit, offset, status)
     return RunList(total=total, limit=limit, offset=offset, items=[_status(r) for r in rows])
 
@@ -159,6 +159,26 @@ def cancel_run(request: Request, run_id: str, _: Principal = Depends(require(Sco
     row = _run(request, run_id)
     if not request.app.state.pool.cancel(run_id):
         raise ApiError(409, f"run '{run_id}' is {row['status']}; only a queued or running run can be cancelled")
+    return _status(_run(request, run_id))
+
+
+@router.post("/runs/{run_id}/resume", status_code=202, response_model=RunStatus,
+             responses={**NOT_FOUND, **CONFLICT, **BAD_REQUEST, **TOO_MANY},
+             summary="Queue an interrupted or cancelled run again; completed stages are reused from the cache")
+def resume_run(request: Request, run_id: str, _: Principal = Depends(require(Scope.RUNS_WRITE))) -> RunStatus:
+    row = _run(request, run_id)
+    pool = request.app.state.pool
+    if row["status"] not in runstate.RESUMABLE:
+        raise ApiError(409, f"run '{run_id}' is {row['status']}; only an interrupted or cancelled run can be resumed")
+    path = Path(row["scenario_file"])
+    if not path.is_file():
+        raise ApiError(409, f"the scenario file of run '{run_id}' is gone; start a new run instead")
+    try:
+        scenario = read_scenario(path.read_text(encoding="utf-8"), f"{row['scenario']}.yaml", path.parent)
+    except ScenarioError as exc:
+        raise ApiError(400, scrub_paths(str(exc))) from None
+    if not pool.resume(run_id, ["demand", *scenario.models]):
+        raise ApiError(409, f"run '{run_id}' changed state meanwhile; read it again")
     return _status(_run(request, run_id))
 
 
@@ -184,7 +204,7 @@ def get_plan(request: Request, run_id: str, stage: str, table: str,
              format: Literal["json", "csv", "xlsx"] = "json",
              limit: int | None = Query(None, ge=1, le=1_000_000,
                                        description="rows; default 1000 for JSON, the whole table for CSV/XLSX"),
-             offset: int = Query(0, ge=0),
+             offset: int = Query(0, ge=0, le=MAX_OFFSET),
              who: Principal = Depends(require(Scope.RUNS_READ))) -> Any:
     allowed = SCOPE_ROLES[plans.scope_of(stage)]
     if who.role not in allowed:

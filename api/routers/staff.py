@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Scope, require
 from api.errors import AUTH_RESPONSES, NOT_FOUND, ApiError
-from api.query import MAX_LIMIT, get_one, page
+from api.query import MAX_LIMIT, MAX_OFFSET, get_one, page
 from api.schemas import Page, Staff
 from optimizer.data.store import SpecialistRow
 
@@ -21,7 +21,7 @@ def list_staff(
     home_state: str | None = Query(None, pattern=r"^\d{2}$"),
     facility_clues: str | None = Query(None, description="where an in-post person works"),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict:
     filters = {"specialty": specialty, "status": status, "home_state": home_state, "facility_clues": facility_clues}
     return page(request.app.state.engine, SpecialistRow, filters, limit, offset)
