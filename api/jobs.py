@@ -103,6 +103,7 @@ class RunPool:
     def _dispatch_loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._renew_local_leases()
                 runstate.reconcile(self.engine)
                 while not self._stop.is_set() and (row := runstate.claim_next(
                         self.engine, self.owner, self.lease_s, self.max_concurrent)) is not None:
@@ -111,6 +112,14 @@ class RunPool:
                 log.exception("run dispatcher pass failed")
             self._wake.wait(DISPATCH_POLL_S)
             self._wake.clear()
+
+    def _renew_local_leases(self) -> None:
+        """Renew the lease of every live worker of this server too: a worker whose solver holds the GIL for a
+        long C call cannot run its own heartbeat thread, but it is alive, and this server can see that."""
+        with self._lock:
+            alive = [run_id for run_id, proc in self._procs.items() if proc.is_alive()]
+        for run_id in alive:
+            runstate.heartbeat(self.engine, run_id, self.lease_s)
 
     def _launch(self, row: dict) -> None:
         """Start the worker of a run this server just claimed."""
