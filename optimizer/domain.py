@@ -210,10 +210,13 @@ class Facility(_Entity):
     marginalisation_degree: MarginalisationDegree
     remote: Bool = Field(False, description="remote (no 24/7 hospital within 2 h by road)")
     program: Bool = Field(False, description="one of the 282 Médicos del Bienestar hospitals")
-    status: str = Field("open", pattern=r"^(open|planned)$")
+    status: str = Field("open", pattern=r"^(open|planned|closed)$",
+                        description="open; planned (in construction or pending); closed (out of operation, kept)")
     opening_year: int = Field(2000, ge=1900, le=2100)
     open_minute: int = Field(0, ge=0, le=1440, description="deliveries accepted from (minutes after 00:00)")
     close_minute: int = Field(1440, ge=0, le=1440, description="deliveries accepted until (minutes)")
+    typology: OptStr = Field(None, description="DGIS CLUES typology, e.g. HOSPITAL GENERAL")
+    level: OptStr = Field(None, description="level of care (CLUES nivel de atención), e.g. SEGUNDO NIVEL")
 
     @field_validator("clues")
     @classmethod

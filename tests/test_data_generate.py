@@ -1,4 +1,4 @@
-"""The synthetic dataset: counts from the sources, real geography, valid identifiers, determinism by seed."""
+"""The generated dataset: the real CLUES network, counts from the sources, valid identifiers, determinism."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from optimizer.data import reference
-from optimizer.data.generate import TOP_ORIGINS, GeneratorConfig, generate
+from optimizer.data.generate import (
+    PROGRAM_DEGREE_POINTS,
+    PROGRAM_TYPOLOGIES,
+    TOP_ORIGINS,
+    GeneratorConfig,
+    generate,
+)
 from optimizer.domain import CLUES_RE, is_valid_curp
 
 CODES = {"cve_ent": str, "cvegeo": str, "home_state": str, "home_cvegeo": str, "willing_states": str}
@@ -39,24 +45,71 @@ def test_counts_match_the_sources(dataset: Path) -> None:
         assert origins[ent] == n
     # The published top five are the five largest origins.
     assert set(origins.nlargest(5).index) == set(TOP_ORIGINS)
+    # The planned units are the catalogue's units in construction or pending (2 hospitals, 3 primary care).
+    cat = reference.clues_catalogue()
+    pending = cat[cat["status"].isin(["EN PROCESO DE CONSTRUCCION", "PENDIENTE DE ENTRAR EN OPERACION"])]
     planned = fac[fac["status"] == "planned"]
-    assert (planned["kind"] == "hospital").sum() == 9
-    assert (planned["kind"] == "umf").sum() == 6
+    assert set(planned["clues"]) <= set(pending["clues"])
+    assert (planned["kind"] == "hospital").sum() == 2
+    assert (planned["kind"] == "umf").sum() == 3
+    assert (fac["kind"] == "umf").sum() == 650 + 3
     assert len(_read(dataset, "medicines")) == 200
 
 
-def test_program_hospitals_sit_in_real_vulnerable_municipalities(dataset: Path) -> None:
+def test_facilities_are_the_real_clues_units(dataset: Path) -> None:
+    """Acceptance (issue 19): every hospital and primary-care unit is a CLUES unit with its published name and
+    coordinates; all operating real hospitals are present; 282 of them are program hospitals."""
     fac = _read(dataset, "facilities")
-    prog = fac[fac["program"]]
-    mun = reference.municipalities().set_index("cvegeo")
+    cat = reference.clues_catalogue().set_index("clues")
+    real = fac[fac["kind"].isin(["hospital", "umf"])]
+    assert real["clues"].isin(cat.index).all()
+    ref = cat.loc[real["clues"]]
+    assert (real["name"].to_numpy() == ref["name"].to_numpy()).all()
+    assert (abs(real["lat"].to_numpy() - ref["lat"].to_numpy()) < 1e-9).all()
+    assert (abs(real["lon"].to_numpy() - ref["lon"].to_numpy()) < 1e-9).all()
+    assert (real["typology"].to_numpy() == ref["typology"].to_numpy()).all()
+    assert (real["cvegeo"].to_numpy() == ref["cvegeo_2020"].to_numpy()).all()
+    operating = cat[cat["typology"].str.contains("HOSPITAL") & cat["status"].eq("EN OPERACION")]
+    assert len(operating) == 608
+    hosp = fac[fac["kind"] == "hospital"]
+    assert set(operating.index) == set(hosp.loc[hosp["status"] == "open", "clues"])
+    assert int(hosp["program"].sum()) == 282
+    assert (hosp.loc[hosp["program"], "status"] == "open").all()
+    assert not fac["clues"].isin(cat.index[cat["status"] == "FUERA DE OPERACION"]).any()
+    # Sizes follow the bed-band rules: every program hospital can operate, beds within the band.
+    assert (hosp.loc[hosp["program"], "operating_rooms"] >= 1).all()
+    band = cat.loc[hosp["clues"], "bed_band"]
+    assert (hosp.loc[band.eq("Grupo 7.1 (31-59 C)").to_numpy(), "beds"].between(31, 59)).all()
+
+
+def test_program_hospitals_follow_the_documented_rule(dataset: Path) -> None:
+    """The 282 are the general and community hospitals of the network states with the highest score
+    (CONAPO degree points + rural + community): no hospital left out scores above one chosen."""
+    fac = _read(dataset, "facilities")
+    cat = reference.clues_catalogue().set_index("clues")
     network = set(reference.states().query("imss_bienestar")["cve_ent"])
-    assert prog["cvegeo"].is_unique
-    assert set(prog["cve_ent"]) <= network
-    degrees = mun.loc[prog["cvegeo"], "marginalisation_degree_2020"]
-    assert degrees.isin(["Alto", "Muy alto"]).mean() >= 0.95
-    # Near the municipal seat (within ~5 km): on land, near a real place.
-    dlat = (prog["lat"].to_numpy() - mun.loc[prog["cvegeo"], "lat"].to_numpy()) * 111
-    assert (abs(dlat) < 5).all()
+    hosp = fac[(fac["kind"] == "hospital") & (fac["status"] == "open")].copy()
+    hosp["typology_ref"] = cat.loc[hosp["clues"], "typology"].to_numpy()
+    eligible = hosp[hosp["typology_ref"].isin(PROGRAM_TYPOLOGIES) & hosp["cve_ent"].isin(network)].copy()
+    eligible["score"] = (eligible["marginalisation_degree"].map(PROGRAM_DEGREE_POINTS)
+                         + cat.loc[eligible["clues"], "stratum"].eq("RURAL").to_numpy()
+                         + eligible["typology_ref"].eq("HOSPITAL INTEGRAL (COMUNITARIO)"))
+    prog = eligible[eligible["program"]]
+    assert len(prog) == 282 == int(hosp["program"].sum())
+    assert prog["score"].min() >= eligible.loc[~eligible["program"], "score"].max()
+    # Every operating general/community hospital in a Muy alto municipality is in the programme.
+    assert eligible.loc[eligible["marginalisation_degree"] == "Muy alto", "program"].all()
+
+
+def test_pharmacies_stand_beside_real_primary_care_units(dataset: Path) -> None:
+    fac = _read(dataset, "facilities")
+    pharm = fac[fac["kind"] == "pharmacy"]
+    assert len(pharm) == 320
+    cat = reference.clues_catalogue()
+    units = cat[cat["status"].eq("EN OPERACION") & cat["level"].eq("PRIMER NIVEL")]
+    d = ((pharm["lat"].to_numpy()[:, None] - units["lat"].to_numpy()[None, :]) ** 2
+         + (pharm["lon"].to_numpy()[:, None] - units["lon"].to_numpy()[None, :]) ** 2) ** 0.5 * 111
+    assert (d.min(axis=1) < 1.0).all()  # within 1 km of a real unit
 
 
 def test_identifiers_are_well_formed(dataset: Path) -> None:
@@ -117,5 +170,10 @@ def test_a_smaller_pool_keeps_the_published_origin_proportions(tmp_path: Path) -
 
 
 def test_a_small_network_for_tests_is_generated(tmp_path: Path) -> None:
-    generate(tmp_path, GeneratorConfig(seed=3, n_records=500, program_hospitals=12))
-    assert int(_read(tmp_path, "facilities")["program"].sum()) == 12
+    generate(tmp_path, GeneratorConfig(seed=3, n_records=500, program_hospitals=12, other_hospitals_per_state=1,
+                                       umfs=40, pharmacies=20))
+    fac = _read(tmp_path, "facilities")
+    hosp = fac[(fac["kind"] == "hospital") & (fac["status"] == "open")]
+    assert int(fac["program"].sum()) == 12
+    assert (hosp[~hosp["program"]].groupby("cve_ent").size() <= 1).all()
+    assert (fac["kind"] == "umf").sum() == 40 + 3  # 40 operating + the planned ones

@@ -7,6 +7,7 @@ product uses, and two columns of our own are added to the states table (see SOUR
 
 from __future__ import annotations
 
+import argparse
 import shutil
 from pathlib import Path
 
@@ -24,18 +25,19 @@ RENAPO_CODE = {
     "25": "SL", "26": "SR", "27": "TC", "28": "TS", "29": "TL", "30": "VZ", "31": "YN", "32": "ZS",
 }
 
-# States that signed the IMSS-Bienestar federalisation agreement (23 entities as reported by IMSS-Bienestar
-# in 2024). Planners can override membership in a scenario.
+# States in the IMSS-Bienestar network: the 23 entities that signed the federalisation agreement as reported by
+# IMSS-Bienestar in 2024, plus Estado de México (15), whose 1,243 units the CLUES catalogue lists under
+# IMSS-BIENESTAR (data/reference/clues_imssb.csv). Planners can override membership in a scenario.
 IMSS_BIENESTAR = {
-    "02", "03", "04", "06", "07", "09", "12", "13", "16", "17", "18", "20", "21", "23", "24", "25", "26",
-    "27", "28", "29", "30", "31", "32",
+    "02", "03", "04", "06", "07", "09", "12", "13", "15", "16", "17", "18", "20", "21", "23", "24", "25",
+    "26", "27", "28", "29", "30", "31", "32",
 }
 
 
-def main() -> None:
+def main(shared: Path = SHARED) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     codes = {"cve_ent": str, "cve_mun": str, "cvegeo": str}
-    states = pd.read_csv(SHARED / "states.csv", dtype=codes)
+    states = pd.read_csv(shared / "states.csv", dtype=codes)
     states = states[[
         "cve_ent", "name", "abbreviation", "capital", "capital_lat", "capital_lon", "population_2020",
         "marginalisation_index_2020", "marginalisation_degree_2020", "n_municipalities_2020",
@@ -44,15 +46,17 @@ def main() -> None:
     states["imss_bienestar"] = states["cve_ent"].isin(IMSS_BIENESTAR)
     states.to_csv(OUT / "states.csv", index=False)
 
-    mun = pd.read_csv(SHARED / "municipalities.csv", dtype=codes)
+    mun = pd.read_csv(shared / "municipalities.csv", dtype=codes)
     mun = mun[[
         "cvegeo", "cve_ent", "cve_mun", "name", "population_2020", "lat", "lon", "coord_source",
         "marginalisation_index_2020", "marginalisation_degree_2020",
     ]]
     mun.to_csv(OUT / "municipalities.csv", index=False)
-    shutil.copyfile(SHARED / "states.geojson", OUT / "states.geojson")
+    shutil.copyfile(shared / "states.geojson", OUT / "states.geojson")
     print(f"wrote {len(states)} states, {len(mun)} municipalities to {OUT}")
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=SHARED, help="folder holding the shared Mexico tables")
+    main(parser.parse_args().shared)

@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.data.clues_import import ChangeReport, import_into_dataset, import_into_store
 from optimizer.data.loaders import load_dataset_files
 from optimizer.data.privacy import PseudonymKeyError
 from optimizer.data.rejects import DataFileError, write_rejects
 from optimizer.data.store import default_rejects_path, init_db, load_dataset_into_store, normalise_url
+from optimizer.i18n import t
+from optimizer.paths import home_dir
 
 db_app = typer.Typer(help="The store (SQLite by default, any SQLAlchemy URL via BIENESTAR_DB_URL).",
                      no_args_is_help=True)
@@ -109,3 +113,50 @@ def _print_rejects(n: int, path: Path, first: list[str]) -> None:
     console.print(f"[yellow]{n:,} problem(s)[/] written to {path}; first ones:")
     for msg in first:
         console.print(f"  {msg}", markup=False, highlight=False)
+
+
+@data_app.command("import-clues")
+def data_import_clues(
+    file: Path = typer.Argument(..., help="DGIS's CLUES workbook (.xlsx, first sheet) or a CSV of it, 55 columns."),
+    institution: str = typer.Option(None, "--institution", help="Keep only this institution's keys (IMB, IMS, SSA)."),
+    dataset: Path = typer.Option(None, "--dataset", help="Update DIR/facilities.csv."),
+    store: bool = typer.Option(False, "--store", help="Update the store's facilities (BIENESTAR_DB_URL / --url)."),
+    url: str = typer.Option(None, "--url", help="SQLAlchemy URL with --store; default BIENESTAR_DB_URL or SQLite."),
+    report: Path = typer.Option(None, "--report", help="Change report CSV (default home/imports/clues-<file>.csv)."),
+    lang: str = typer.Option(None, "--lang", help="es (default) or en, for the report a planner reads."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Update the facility catalogue from DGIS's CLUES file: new units added, changed units updated, units out of
+    operation or no longer listed marked closed (never deleted); every row checked (file, row, field)."""
+    if (dataset is None) == (not store):
+        fail("give exactly one of --dataset DIR or --store", as_json)
+    try:
+        result = (import_into_dataset(file, dataset, institution, lang) if dataset is not None
+                  else import_into_store(file, url and normalise_url(url), institution, lang))
+    except DataFileError as exc:
+        fail(str(exc), as_json)
+    except SQLAlchemyError as exc:
+        fail(f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", as_json)
+    path = report or home_dir() / "imports" / f"clues-{file.stem}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(result.lines(), columns=["action", "clues", "row", "field", "value", "reason"]).to_csv(
+        path, index=False)
+    if as_json:
+        print_json({"status": "ok", "counts": result.counts(), "added": result.added, "updated": result.updated,
+                    "closed": result.closed, "rejected": [r.__dict__ for r in result.rejected],
+                    "skipped": len(result.skipped), "report": str(path)})
+        return
+    _print_import(result, str(dataset) if dataset is not None else "store", path, lang)
+
+
+def _print_import(result: ChangeReport, target: str, path: Path, lang: str | None) -> None:
+    """The change report a planner reads (Spanish unless ``--lang en``)."""
+    rows = [(t(f"clues.report.{k}", lang), v) for k, v in result.counts().items()]
+    console.print(table(t("clues.report.title", lang, file=result.file, target=target),
+                        [t("clues.report.action", lang), t("clues.report.units", lang)], rows))
+    if result.rejected:
+        console.print(t("clues.report.first_rejects", lang))
+        for r in result.rejected[:10]:
+            console.print("  " + t("clues.report.row", lang, file=r.file, row=r.row, field=r.field, value=r.value,
+                                   reason=r.reason), markup=False, highlight=False)
+    console.print(t("clues.report.file", lang, path=path))

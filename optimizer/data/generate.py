@@ -1,13 +1,16 @@
-"""Deterministic synthetic dataset of the IMSS-Bienestar network, built on real census geography.
+"""Deterministic dataset of the IMSS-Bienestar network: the real facilities, synthetic people and records.
 
 Facts taken from the sources (see ``../shared/DESIGN.md`` and ``data/reference/SOURCES.md``):
-- 282 "Médicos del Bienestar" hospitals in remote or vulnerable areas, placed here in real Alto / Muy alto
-  marginalisation municipalities (CONAPO 2020) of the 23 IMSS-Bienestar states, at the municipal seat;
+- the hospitals and primary-care units are the real IMSS-BIENESTAR units of the DGIS CLUES catalogue
+  (``data/reference/clues_imssb.csv``): keys, names, coordinates, typology, level of care and operating status
+  (EN OPERACION -> open, in construction or pending -> planned, out of operation left out);
+- 282 "Médicos del Bienestar" hospitals in remote or vulnerable areas, chosen among the real operating hospitals
+  by :func:`program_rule` (the programme's own list is not public);
 - 3,244 recruited specialists, 54% women, with the published top origins (Ciudad de México 386, Jalisco 373,
-  Sonora 210, Chihuahua 196, Estado de México 192) and the rest spread by state population;
-- 9 hospitals and 6 family medicine units planned for 2025.
-Everything else (sizes, staff in post, willingness, incentives, medicine catalogue keys, stock, records) is
-synthetic, drawn from documented distributions, and reproducible from the seed.
+  Sonora 210, Chihuahua 196, Estado de México 192) and the rest spread by state population.
+Everything the catalogue lacks (beds, operating rooms and emergency bays from the bed band and typology, staff in
+post, willingness, incentives, medicine catalogue keys, stock, records; pharmacies and distribution centres) is
+synthetic, drawn from documented rules and distributions, and reproducible from the seed.
 """
 
 from __future__ import annotations
@@ -66,10 +69,11 @@ class GeneratorConfig:
 
     seed: int = 42
     program_hospitals: int = 282
-    other_hospitals_per_state: int = 2
-    planned_hospitals: int = 9
-    planned_umfs: int = 6
-    umfs: int = 650
+    """Médicos del Bienestar hospitals, chosen among the real operating hospitals by :func:`program_rule`."""
+    other_hospitals_per_state: int | None = None
+    """None: every other operating real hospital; k: only the k largest per state (small test networks)."""
+    umfs: int | None = 650
+    """Real primary-care units carrying records, stock and deliveries (:func:`primary_care_rule`); None = all."""
     pharmacies: int = 320
     recruits: int = 3244
     women_share: float = 0.54
@@ -121,6 +125,7 @@ def generate(out_dir: Path, config: GeneratorConfig | None = None) -> GeneratedS
         "hospitals_program": int((facilities["program"]).sum()),
         "hospitals_total": int((facilities["kind"] == "hospital").sum()),
         "umfs": int((facilities["kind"] == "umf").sum()),
+        "planned": int((facilities["status"] == "planned").sum()),
         "pharmacies": int((facilities["kind"] == "pharmacy").sum()),
         "recruits": len(rec),
         "staff_in_post": int((specialists["status"] == "in_post").sum()),
@@ -148,6 +153,242 @@ def _states() -> pd.DataFrame:
 
 
 # --- facilities --------------------------------------------------------------------------------------------
+#
+# Hospitals and primary-care units are the real IMSS-BIENESTAR units of the CLUES catalogue
+# (data/reference/clues_imssb.csv, DGIS): keys, names, coordinates, typology, level of care and status. What the
+# catalogue lacks (beds, operating rooms, emergency bays) is sized from its bed band and typology by the rules
+# below; pharmacies and distribution centres are not in the catalogue and stay synthetic.
+
+#: CLUES operating status -> facility status; units out of operation are left out of a generated dataset
+#: (``bienestar data import-clues`` marks a unit that goes out of operation ``closed``, never deletes it).
+STATUS_BY_CLUES: dict[str, str] = {
+    "EN OPERACION": "open", "EN PROCESO DE CONSTRUCCION": "planned", "PENDIENTE DE ENTRAR EN OPERACION": "planned",
+    "FUERA DE OPERACION": "closed",
+}
+
+#: Typologies of fixed primary-care units; mobile units, delegational offices, warehouses, laboratories and
+#: administrative offices are not facilities the models plan for.
+NOT_PRIMARY_CARE: frozenset[str] = frozenset({
+    "UNIDAD MÓVIL", "CONSULTORIO DELEGACIONAL", "OFICINAS ADMINISTRATIVAS", "ALMACENES", "LABORATORIOS",
+    "OTROS ESTABLECIMIENTOS DE APOYO", "NO ESPECIFICADO",
+})
+
+#: Typologies the Médicos del Bienestar programme staffs: general and community hospitals with operating rooms.
+PROGRAM_TYPOLOGIES: tuple[str, ...] = ("HOSPITAL GENERAL", "HOSPITAL INTEGRAL (COMUNITARIO)")
+
+#: Programme rule, points per CONAPO 2020 degree of the hospital's municipality (more marginalised, more points).
+PROGRAM_DEGREE_POINTS: dict[str, int] = {"Muy alto": 4, "Alto": 3, "Medio": 2, "Bajo": 1, "Muy bajo": 0}
+
+#: Census beds (min, max), drawn uniformly, by the catalogue's bed band (``Grupo 7.x`` general, ``8.x``
+#: specialised; ``Grupo 6`` community hospital; ``C`` = camas).
+BEDS_BY_BAND: dict[str, tuple[int, int]] = {
+    "Grupo 6": (12, 30), "Grupo 7 (-30 C)": (12, 30), "Grupo 8 (-30 C)": (12, 30),
+    "Grupo 7.1 (31-59 C)": (31, 59), "Grupo 8.1 (31-59 C)": (31, 59),
+    "Grupo 7.2 (60-99 C)": (60, 99), "Grupo 8.2 (60-99 C)": (60, 99),
+    "Grupo 7.3 (100-149 C)": (100, 149), "Grupo 8.3 (100-149 C)": (100, 149),
+    "Grupo 7.4 (+150 C)": (150, 250), "Grupo 8.4 (+150 C)": (150, 250), "HRAES": (90, 250),
+}
+
+#: Census beds (min, max) by typology where the catalogue gives no bed band.
+BEDS_BY_TYPOLOGY: dict[str, tuple[int, int]] = {
+    "CENTRO DE SALUD CON HOSPITALIZACIÓN": (4, 12), "HOSPITAL INTEGRAL (COMUNITARIO)": (12, 30),
+    "HOSPITAL GENERAL": (31, 59), "HOSPITAL ESPECIALIZADO": (31, 99), "HOSPITAL PSIQUIÁTRICO": (31, 99),
+}
+
+#: Operating rooms by typology, as (beds per room, minimum, maximum): rooms = clip(round(beds / per), min, max).
+#: Psychiatric hospitals and health centres with beds have no operating room.
+ROOMS_BY_TYPOLOGY: dict[str, tuple[float, int, int]] = {
+    "HOSPITAL INTEGRAL (COMUNITARIO)": (15.0, 1, 2), "HOSPITAL GENERAL": (25.0, 2, 10),
+    "HOSPITAL ESPECIALIZADO": (30.0, 1, 8), "HOSPITAL PSIQUIÁTRICO": (1.0, 0, 0),
+    "CENTRO DE SALUD CON HOSPITALIZACIÓN": (1.0, 0, 0),
+}
+
+#: Emergency bays: one per this many beds, at least 2 (psychiatric hospitals and health centres: at least 1).
+BEDS_PER_EMERGENCY_BAY = 8
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """The CLUES units the generator draws on, with their municipality facts (2020 frame)."""
+
+    hospitals: pd.DataFrame
+    primary: pd.DataFrame
+
+
+def _catalogue() -> _Catalogue:
+    """Hospitals (a typology containing HOSPITAL) and fixed primary-care units, operating or planned."""
+    cat = reference.clues_catalogue()
+    cat = cat[cat["status"].map(STATUS_BY_CLUES).isin(["open", "planned"])].copy()
+    cat["fstatus"] = cat["status"].map(STATUS_BY_CLUES)
+    mun = reference.municipalities().set_index("cvegeo")
+    cat["degree"] = cat["cvegeo_2020"].map(mun["marginalisation_degree_2020"])
+    cat["conapo_index"] = cat["cvegeo_2020"].map(mun["marginalisation_index_2020"]).astype(float)
+    cat["mun_population"] = cat["cvegeo_2020"].map(mun["population_2020"]).astype(float)
+    is_hosp = cat["typology"].str.contains("HOSPITAL")
+    primary = is_hosp.eq(False) & cat["level"].eq("PRIMER NIVEL") & ~cat["typology"].isin(NOT_PRIMARY_CARE)
+    return _Catalogue(cat[is_hosp].reset_index(drop=True), cat[primary].reset_index(drop=True))
+
+
+def program_rule(hospitals: pd.DataFrame, n: int) -> pd.Series:
+    """The ``n`` Médicos del Bienestar hospitals among operating real hospitals (CLUES keys, best first).
+
+    The programme sends surgical teams to hospitals in remote or vulnerable areas. The stand-in rule: among
+    operating general and community hospitals (:data:`PROGRAM_TYPOLOGIES`) of the IMSS-Bienestar states, score
+    = CONAPO 2020 degree points of the municipality (:data:`PROGRAM_DEGREE_POINTS`, Muy alto 4 .. Muy bajo 0)
+    + 1 for a rural unit (CLUES stratum) + 1 for a community hospital; take the ``n`` highest, ties broken by the
+    CONAPO index (lower = more marginalised) and then the CLUES key.
+    """
+    network = set(reference.states().query("imss_bienestar")["cve_ent"])
+    cand = hospitals[hospitals["typology"].isin(PROGRAM_TYPOLOGIES) & hospitals["fstatus"].eq("open")
+                     & hospitals["cve_ent"].isin(network)]
+    score = (cand["degree"].map(PROGRAM_DEGREE_POINTS).fillna(0) + cand["stratum"].eq("RURAL")
+             + cand["typology"].eq("HOSPITAL INTEGRAL (COMUNITARIO)"))
+    ranked = cand.assign(score=score).sort_values(["score", "conapo_index", "clues"],
+                                                  ascending=[False, True, True])
+    return ranked["clues"].head(n).reset_index(drop=True)
+
+
+def _beds(rng: np.random.Generator, units: pd.DataFrame) -> np.ndarray:
+    """Census beds drawn within the bed band (:data:`BEDS_BY_BAND`), else by typology (:data:`BEDS_BY_TYPOLOGY`)."""
+    ranges = [BEDS_BY_BAND.get(b) or BEDS_BY_TYPOLOGY.get(t, (12, 30))
+              for b, t in zip(units["bed_band"], units["typology"], strict=True)]
+    lo = np.array([r[0] for r in ranges])
+    hi = np.array([r[1] for r in ranges])
+    return rng.integers(lo, hi + 1)
+
+
+def _rooms_and_bays(units: pd.DataFrame, beds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Operating rooms (:data:`ROOMS_BY_TYPOLOGY`) and emergency bays (:data:`BEDS_PER_EMERGENCY_BAY`)."""
+    rule = [ROOMS_BY_TYPOLOGY.get(t, (25.0, 1, 6)) for t in units["typology"]]
+    per = np.array([r[0] for r in rule])
+    rooms = np.clip(np.round(beds / per), [r[1] for r in rule], [r[2] for r in rule]).astype(int)
+    floor = np.where(rooms > 0, 2, 1)
+    return rooms, np.maximum(floor, beds // BEDS_PER_EMERGENCY_BAY)
+
+
+def _start_year(rng: np.random.Generator, units: pd.DataFrame, low: int, high: int) -> np.ndarray:
+    """Year of the catalogue's start of operation; drawn in [low, high) where the catalogue has none."""
+    year = pd.to_numeric(units["start_date"].str[-4:], errors="coerce").to_numpy()
+    drawn = rng.integers(low, high, len(units))
+    planned = units["fstatus"].eq("planned").to_numpy()
+    known = np.where(np.isnan(year), drawn, year)
+    return np.where(planned, np.nan_to_num(year, nan=2026).clip(2026), known).astype(int)
+
+
+def _real_units(rng: np.random.Generator, units: pd.DataFrame, kind: str, window: tuple[int, int]) -> pd.DataFrame:
+    """Facility rows for real CLUES units (keys, names, coordinates, typology, level and status as published)."""
+    states = reference.states().set_index("cve_ent")
+    cap = states.loc[units["cve_ent"]]
+    km = np.hypot((units["lat"].to_numpy() - cap["capital_lat"].to_numpy()) * 111.0,
+                  (units["lon"].to_numpy() - cap["capital_lon"].to_numpy()) * 111.0
+                  * np.cos(np.radians(units["lat"].to_numpy())))
+    return pd.DataFrame({
+        "clues": units["clues"].to_numpy(), "name": units["name"].to_numpy(), "kind": kind,
+        "cve_ent": units["cve_ent"].to_numpy(), "cvegeo": units["cvegeo_2020"].to_numpy(),
+        "lat": units["lat"].to_numpy(), "lon": units["lon"].to_numpy(),
+        "beds": 0, "operating_rooms": 0, "emergency_bays": 0,
+        "marginalisation_degree": units["degree"].to_numpy(),
+        "remote": (units["degree"].eq("Muy alto").to_numpy() | (km > 150)), "program": False,
+        "status": units["fstatus"].to_numpy(), "opening_year": _start_year(rng, units, 1975, 2024),
+        "open_minute": window[0], "close_minute": window[1],
+        "typology": units["typology"].to_numpy(), "level": units["level"].to_numpy(),
+    })
+
+
+def _hospitals(rng: np.random.Generator, cfg: GeneratorConfig, cat: _Catalogue) -> pd.DataFrame:
+    """Every operating and planned real hospital (or, with ``other_hospitals_per_state``, the program ones and
+    the largest others of each state), sized by the bed-band rules, with the program flag."""
+    hosp = cat.hospitals
+    program = set(program_rule(hosp, cfg.program_hospitals))
+    beds = _beds(rng, hosp)
+    if cfg.other_hospitals_per_state is not None:
+        other = hosp.assign(beds=beds)[~hosp["clues"].isin(program) & hosp["fstatus"].eq("open")]
+        keep = set(other.sort_values(["beds", "clues"], ascending=[False, True])
+                   .groupby("cve_ent").head(cfg.other_hospitals_per_state)["clues"])
+        mask = (hosp["clues"].isin(program | keep) | hosp["fstatus"].eq("planned")).to_numpy()
+        hosp, beds = hosp[mask].reset_index(drop=True), beds[mask]
+    out = _real_units(rng, hosp, "hospital", (7 * 60, 19 * 60))
+    rooms, bays = _rooms_and_bays(hosp, beds)
+    out["beds"], out["operating_rooms"], out["emergency_bays"] = beds, rooms, bays
+    out["program"] = out["clues"].isin(program)
+    return out
+
+
+def primary_care_rule(primary: pd.DataFrame, n: int | None) -> pd.DataFrame:
+    """The primary-care units a dataset carries (records, prescriptions, stock and deliveries happen there).
+
+    All operating and planned fixed units when ``n`` is None. Otherwise the ``n`` first of this order: each
+    network municipality's largest operating unit (most basic care teams, *núcleos básicos*, read from the
+    typology; CAAPS count 12, extended-services centres 6, UNEMEs and specialty clinics 2), municipalities by
+    the population the records draw from (census population x IMSS-Bienestar reliance by CONAPO degree); then
+    each municipality's second-largest unit in the same order, and so on. Planned units are always kept.
+    """
+    network = set(reference.states().query("imss_bienestar")["cve_ent"])
+    planned = primary[primary["fstatus"].eq("planned")]
+    if n is None:
+        return primary.reset_index(drop=True)
+    units = primary[primary["fstatus"].eq("open") & primary["cve_ent"].isin(network)].copy()
+    units["teams"] = _care_teams(units["typology"])
+    weight = units["mun_population"] * units["degree"].map(RELIANCE).fillna(0.5)
+    units["rank_in_mun"] = units.assign(w=weight).sort_values(["teams", "clues"], ascending=[False, True]) \
+        .groupby("cvegeo_2020").cumcount()
+    chosen = units.assign(w=weight).sort_values(["rank_in_mun", "w", "clues"], ascending=[True, False, True]).head(n)
+    return pd.concat([chosen, planned]).drop(columns=["teams", "rank_in_mun", "w"], errors="ignore") \
+        .sort_values("clues").reset_index(drop=True)
+
+
+def _care_teams(typology: pd.Series) -> np.ndarray:
+    """Basic care teams (*núcleos básicos*) of a primary-care unit, from its DGIS typology name."""
+    teams = pd.to_numeric(typology.str.extract(r"(\d+) N[ÚU]CLEO", expand=False), errors="coerce")
+    named = typology.map({"CENTROS AVANZADOS DE ATENCIÓN PRIMARIA A LA SALUD (CAAPS)": 12,
+                          "CENTROS DE SALUD CON SERVICIOS AMPLIADOS": 6})
+    return teams.fillna(named).fillna(2).to_numpy(int)
+
+
+#: Share of people who rely on IMSS-Bienestar, by CONAPO degree (more marginalised, less social security).
+RELIANCE: dict[str, float] = {"Muy bajo": 0.35, "Bajo": 0.5, "Medio": 0.65, "Alto": 0.8, "Muy alto": 0.9}
+
+
+def _facilities(rng: np.random.Generator, cfg: GeneratorConfig) -> pd.DataFrame:
+    cat = _catalogue()
+    hospitals = _hospitals(rng, cfg, cat)
+    primary = _real_units(rng, primary_care_rule(cat.primary, cfg.umfs), "umf", (8 * 60, 16 * 60))
+    pharm = _pharmacies(rng, cat.primary, cfg.pharmacies)
+    out = pd.concat([hospitals, primary, pharm], ignore_index=True)
+    out["remote"] = out["remote"].astype(bool)
+    return out
+
+
+def _pharmacies(rng: np.random.Generator, primary: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Synthetic Farmacias del Bienestar (not in the CLUES catalogue): each stands beside a real operating
+    primary-care unit of the network (about 50 m away), units drawn with weight = municipal population^0.7
+    shared among the municipality's units; keys ``<state>FBI<6 digits>`` are ours."""
+    network = set(reference.states().query("imss_bienestar")["cve_ent"])
+    units = primary[primary["fstatus"].eq("open") & primary["cve_ent"].isin(network)].reset_index(drop=True)
+    per_mun = units.groupby("cvegeo_2020")["clues"].transform("count").to_numpy(float)
+    w = units["mun_population"].to_numpy(float) ** 0.7 / per_mun
+    rows = units.iloc[np.sort(rng.choice(len(units), size=n, replace=False, p=w / w.sum()))].reset_index(drop=True)
+    dlat, dlon = _jitter(rng, len(rows), 0.05)
+    mun = reference.municipalities().set_index("cvegeo")["name"]
+    return pd.DataFrame({
+        "clues": _clues(rows["cve_ent"], "FBI", 1),
+        "name": [f"Farmacia del Bienestar {mun.get(m, '')}".strip() for m in rows["cvegeo_2020"]],
+        "kind": "pharmacy", "cve_ent": rows["cve_ent"], "cvegeo": rows["cvegeo_2020"],
+        "lat": (rows["lat"] + dlat).round(6), "lon": (rows["lon"] + dlon).round(6),
+        "beds": 0, "operating_rooms": 0, "emergency_bays": 0, "marginalisation_degree": rows["degree"],
+        "remote": rows["degree"].eq("Muy alto"), "program": False, "status": "open",
+        "opening_year": rng.integers(2020, 2025, len(rows)), "open_minute": 9 * 60, "close_minute": 18 * 60,
+        "typology": "FARMACIA DEL BIENESTAR", "level": "",
+    })
+
+
+def _clues(cve_ent: pd.Series, institution: str, start: int) -> list[str]:
+    return [f"{RENAPO_CODES[e]}{institution}{start + i:06d}" for i, e in enumerate(cve_ent)]
+
+
+def _jitter(rng: np.random.Generator, n: int, km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Small offsets (degrees) so co-located facilities do not share one point; ``km`` is the scale."""
+    return rng.normal(0, km / 111.0, n), rng.normal(0, km / 111.0, n)
 
 
 def _network_municipalities() -> pd.DataFrame:
@@ -170,121 +411,6 @@ def _allocate(weights: np.ndarray, total: int, minimum: int) -> np.ndarray:
     order = np.argsort(-(share - extra), kind="stable")
     extra[order[: rest - extra.sum()]] += 1
     return base + extra
-
-
-def _clues(cve_ent: pd.Series, institution: str, start: int) -> list[str]:
-    return [f"{RENAPO_CODES[e]}{institution}{start + i:06d}" for i, e in enumerate(cve_ent)]
-
-
-def _jitter(rng: np.random.Generator, n: int, km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Small offsets (degrees) so co-located facilities do not share one point; ``km`` is the scale."""
-    return rng.normal(0, km / 111.0, n), rng.normal(0, km / 111.0, n)
-
-
-def _facilities(rng: np.random.Generator, cfg: GeneratorConfig) -> pd.DataFrame:
-    mun = _network_municipalities()
-    states = reference.states().set_index("cve_ent")
-    vulnerable = mun[mun["marginalisation_degree_2020"].isin(["Alto", "Muy alto"])
-                     & (mun["coord_source"] == "cabecera")]
-    # Hospitals per state in proportion to the population of its vulnerable municipalities (at least 2).
-    by_state = vulnerable.groupby("cve_ent")["population_2020"].sum()
-    per_state = pd.Series(_allocate(by_state.to_numpy(float), cfg.program_hospitals, 2), index=by_state.index)
-    picks = []
-    for ent, k in per_state.items():
-        cand = vulnerable[vulnerable["cve_ent"] == ent]
-        k = min(int(k), len(cand))
-        w = cand["population_2020"].to_numpy(float) ** 0.8
-        idx = rng.choice(len(cand), size=k, replace=False, p=w / w.sum())
-        picks.append(cand.iloc[np.sort(idx)])
-    program = pd.concat(picks)
-    short = cfg.program_hospitals - len(program)
-    if short > 0:  # a state ran out of vulnerable seats: take the next Medio municipalities by population
-        medio = mun[(mun["marginalisation_degree_2020"] == "Medio") & ~mun["cvegeo"].isin(program["cvegeo"])]
-        program = pd.concat([program, medio.nlargest(short, "population_2020")])
-    program = program.reset_index(drop=True)
-    pop = program["population_2020"].to_numpy(float)
-    size = np.where(pop > 80_000, 2, np.where(pop > 25_000, 1, 0))  # 0 community, 1 general, 2 regional
-    beds = np.select([size == 0, size == 1], [rng.integers(12, 31, len(pop)), rng.integers(30, 61, len(pop))],
-                     rng.integers(60, 121, len(pop)))
-    ors = np.select([size == 0, size == 1], [rng.integers(1, 3, len(pop)), rng.integers(2, 4, len(pop))],
-                    rng.integers(3, 6, len(pop)))
-    dlat, dlon = _jitter(rng, len(program), 0.4)
-    cap = states.loc[program["cve_ent"]]
-    km_to_capital = np.diag(distance_matrix_km(program["lat"], program["lon"], cap["capital_lat"],
-                                               cap["capital_lon"])) if len(program) < 4000 else 0
-    kind_name = np.array(["Hospital Comunitario", "Hospital General", "Hospital General Regional"])[size]
-    hospitals = pd.DataFrame({
-        "clues": _clues(program["cve_ent"], "IMB", 1),
-        "name": [f"{k} {n}" for k, n in zip(kind_name, program["name"], strict=True)],
-        "kind": "hospital", "cve_ent": program["cve_ent"], "cvegeo": program["cvegeo"],
-        "lat": (program["lat"] + dlat).round(6), "lon": (program["lon"] + dlon).round(6),
-        "beds": beds, "operating_rooms": ors, "emergency_bays": np.maximum(2, beds // 8),
-        "marginalisation_degree": program["marginalisation_degree_2020"],
-        "remote": (program["marginalisation_degree_2020"].eq("Muy alto") | (km_to_capital > 150)),
-        "program": True, "status": "open", "opening_year": rng.integers(1975, 2024, len(program)),
-        "open_minute": 7 * 60, "close_minute": 19 * 60,
-    })
-    # Other (non-program) hospitals: the largest municipalities of each network state, incl. the capital.
-    others = (mun[~mun["cvegeo"].isin(program["cvegeo"])]
-              .sort_values("population_2020", ascending=False)
-              .groupby("cve_ent").head(cfg.other_hospitals_per_state).reset_index(drop=True))
-    dlat, dlon = _jitter(rng, len(others), 0.4)
-    other_h = pd.DataFrame({
-        "clues": _clues(others["cve_ent"], "SSA", 1), "name": "Hospital General " + others["name"],
-        "kind": "hospital", "cve_ent": others["cve_ent"], "cvegeo": others["cvegeo"],
-        "lat": (others["lat"] + dlat).round(6), "lon": (others["lon"] + dlon).round(6),
-        "beds": rng.integers(90, 250, len(others)), "operating_rooms": rng.integers(4, 9, len(others)),
-        "emergency_bays": rng.integers(10, 25, len(others)),
-        "marginalisation_degree": others["marginalisation_degree_2020"], "remote": False, "program": False,
-        "status": "open", "opening_year": rng.integers(1960, 2015, len(others)),
-        "open_minute": 7 * 60, "close_minute": 19 * 60,
-    })
-    # The 9 hospitals of 2025: planned, in vulnerable municipalities without a hospital yet.
-    taken = set(program["cvegeo"]) | set(others["cvegeo"])
-    free = vulnerable[~vulnerable["cvegeo"].isin(taken)]
-    new_sites = free.nlargest(cfg.planned_hospitals, "population_2020").reset_index(drop=True)
-    dlat, dlon = _jitter(rng, len(new_sites), 0.4)
-    planned_h = pd.DataFrame({
-        "clues": _clues(new_sites["cve_ent"], "IMB", 900_001), "name": "Hospital General " + new_sites["name"],
-        "kind": "hospital", "cve_ent": new_sites["cve_ent"], "cvegeo": new_sites["cvegeo"],
-        "lat": (new_sites["lat"] + dlat).round(6), "lon": (new_sites["lon"] + dlon).round(6),
-        "beds": rng.integers(30, 61, len(new_sites)), "operating_rooms": rng.integers(2, 4, len(new_sites)),
-        "emergency_bays": rng.integers(4, 8, len(new_sites)),
-        "marginalisation_degree": new_sites["marginalisation_degree_2020"], "remote": True, "program": False,
-        "status": "planned", "opening_year": 2025, "open_minute": 7 * 60, "close_minute": 19 * 60,
-    })
-    # Family medicine units and Farmacias del Bienestar, by population (several in large municipalities).
-    umf = _points(rng, mun, cfg.umfs, "umf", "UMF", "IMB", 100_001, (8 * 60, 16 * 60))
-    planned_umf_sites = free.iloc[cfg.planned_hospitals: cfg.planned_hospitals + cfg.planned_umfs]
-    planned_umf = _points(rng, planned_umf_sites.reset_index(drop=True), len(planned_umf_sites), "umf", "UMF",
-                          "IMB", 950_001, (8 * 60, 16 * 60), one_each=True)
-    planned_umf["status"] = "planned"
-    planned_umf["opening_year"] = 2025
-    pharm = _points(rng, mun, cfg.pharmacies, "pharmacy", "Farmacia del Bienestar", "FBI", 1,
-                    (9 * 60, 18 * 60))
-    out = pd.concat([hospitals, other_h, planned_h, umf, planned_umf, pharm], ignore_index=True)
-    out["remote"] = out["remote"].astype(bool)
-    return out
-
-
-def _points(rng: np.random.Generator, mun: pd.DataFrame, n: int, kind: str, label: str, inst: str,
-            start: int, window: tuple[int, int], one_each: bool = False) -> pd.DataFrame:
-    if one_each:
-        rows = mun.iloc[:n]
-    else:
-        w = mun["population_2020"].to_numpy(float) ** 0.7
-        rows = mun.iloc[np.sort(rng.choice(len(mun), size=n, replace=True, p=w / w.sum()))].reset_index(drop=True)
-    dlat, dlon = _jitter(rng, len(rows), 1.0)
-    return pd.DataFrame({
-        "clues": _clues(rows["cve_ent"], inst, start), "name": [f"{label} {m}" for m in rows["name"]],
-        "kind": kind, "cve_ent": rows["cve_ent"].to_numpy(), "cvegeo": rows["cvegeo"].to_numpy(),
-        "lat": (rows["lat"].to_numpy() + dlat).round(6), "lon": (rows["lon"].to_numpy() + dlon).round(6),
-        "beds": 0, "operating_rooms": 0, "emergency_bays": 0,
-        "marginalisation_degree": rows["marginalisation_degree_2020"].to_numpy(),
-        "remote": rows["marginalisation_degree_2020"].isin(["Muy alto"]).to_numpy(), "program": False,
-        "status": "open", "opening_year": rng.integers(1980, 2024, len(rows)),
-        "open_minute": window[0], "close_minute": window[1],
-    })
 
 
 # --- people ------------------------------------------------------------------------------------------------
@@ -571,8 +697,7 @@ def _record_model(facilities: pd.DataFrame, medicines: pd.DataFrame) -> _RecordM
     d_h = distance_matrix_km(mun["lat"], mun["lon"], active["lat"].to_numpy()[hosp], active["lon"].to_numpy()[hosp])
     d_u = distance_matrix_km(mun["lat"], mun["lon"], active["lat"].to_numpy()[umf], active["lon"].to_numpy()[umf])
     # People in more marginalised municipalities rely more on IMSS-Bienestar (less social security).
-    reliance = mun["marginalisation_degree_2020"].map(
-        {"Muy bajo": 0.35, "Bajo": 0.5, "Medio": 0.65, "Alto": 0.8, "Muy alto": 0.9}).to_numpy(float)
+    reliance = mun["marginalisation_degree_2020"].map(RELIANCE).to_numpy(float)
     p = mun["population_2020"].to_numpy(float) * reliance
     diag = reference.diagnoses()
     cat_n = diag.groupby("category")["code"].transform("count").to_numpy(float)

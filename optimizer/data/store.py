@@ -40,6 +40,8 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -137,6 +139,8 @@ class FacilityRow(Base):
     opening_year: Mapped[int] = mapped_column(Integer)
     open_minute: Mapped[int] = mapped_column(Integer)
     close_minute: Mapped[int] = mapped_column(Integer)
+    typology: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    level: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class SpecialistRow(Base):
@@ -268,7 +272,26 @@ def init_db(url: str | None = None) -> Engine:
     """Create every table that does not exist yet (safe to call again); returns the engine."""
     engine = get_engine(url)
     Base.metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+#: Nullable columns added to a table after its first release: a store created before gets them on init.
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {"facilities": ("typology", "level")}
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for each of :data:`ADDED_COLUMNS` an older store lacks (nullable, so
+    existing rows stay valid)."""
+    insp = inspect(engine)
+    with engine.begin() as conn:
+        for table, columns in ADDED_COLUMNS.items():
+            present = {c["name"] for c in insp.get_columns(table)}
+            for name in columns:
+                if name not in present:
+                    col = Base.metadata.tables[table].c[name]
+                    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} "
+                                      f"{col.type.compile(dialect=engine.dialect)}"))
 
 
 # --- writing -----------------------------------------------------------------------------------------------
