@@ -9,7 +9,10 @@ best plan any run found (best-known). Generated datasets are cached under $BIENE
     python benchmarks/deployment.py [--scales 1,2,5] [--solvers highs,cbc,cpsat] [--seeds 0,1,2]
                                     [--time-limit 10] [--limits 5:60] [--best-known 1:9537.52]
                                     [--write benchmarks/results/deployment.md]
-                                    [--reference-mip 600]
+                                    [--reference-mip 600] [--all-operating]
+
+``--all-operating`` makes every operating real hospital with an operating room a candidate site (not only the
+282 program hospitals): the scale-1 instance then has 569 hospitals (issue 19).
 """
 
 from __future__ import annotations
@@ -52,6 +55,18 @@ def _offset(key: str, rep: int, width: int) -> str:
     return f"{head}{digits:0{width}d}"
 
 
+def all_operating(availability: float = 1.0) -> DeploymentInput:
+    """The seed-42 dataset with every open hospital that has an operating room as a candidate site."""
+    from optimizer.data.aggregate import surgical_demand
+    from optimizer.data.dataset import load_dataset
+    from optimizer.deployment.inputs import from_tables
+
+    ds = load_dataset(dataset_for(42))
+    fac = ds.facilities.copy()
+    fac["program"] = (fac["kind"] == "hospital") & (fac["status"] == "open") & (fac["operating_rooms"] > 0)
+    return from_tables(fac, ds.specialists, surgical_demand(ds.records_dir), ds.states, availability=availability)
+
+
 def replicated(scale: int, availability: float = 1.0) -> DeploymentInput:
     """``scale`` generated datasets joined into one instance (keys offset per replica); ``availability`` as in
     :func:`optimizer.deployment.inputs.from_tables` (1.0 = contract hours, the instance of every earlier run)."""
@@ -85,6 +100,8 @@ def main() -> None:
     ap.add_argument("--reference-mip", type=float, default=0.0, metavar="SECONDS",
                     help="also give HiGHS the whole MIP (every arc, no pricing, no start) for SECONDS and report its "
                     "dual bound: a reference for how far a general MIP solver closes the gap (0 = skip)")
+    ap.add_argument("--all-operating", action="store_true",
+                    help="every operating real hospital with an operating room is a candidate (scale 1 only)")
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     limits = _per_scale(args.limits)
@@ -94,7 +111,7 @@ def main() -> None:
              "| gap to best-known median | gap to best-known worst | validator |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for scale in [int(s) for s in args.scales.split(",")]:
-        inp = replicated(scale, args.availability)
+        inp = all_operating(args.availability) if args.all_operating else replicated(scale, args.availability)
         limit = limits.get(scale, args.time_limit)
         rows = []
         for solver in args.solvers.split(","):
@@ -136,7 +153,8 @@ def main() -> None:
     load = os.getloadavg()
     cmd = "python " + " ".join(sys.argv)
     text = "\n".join([
-        "## Deployment (issue 3): 282 x 3,244 and replicas"
+        ("## Deployment (issue 19): every operating real hospital as a candidate" if args.all_operating
+         else "## Deployment (issue 3): 282 x 3,244 and replicas")
         + (f", hours really worked (availability {args.availability:.4f})" if args.availability != 1.0 else ""),
         "",
         f"Command: `{cmd}`  ",
