@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optimizer.jsonio import plain
 from optimizer.scenarios import runner
-from optimizer.scenarios.jsonio import plain
 from optimizer.scenarios.runner import ProgressCallback, StartCallback
 
 
