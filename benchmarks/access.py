@@ -1,13 +1,20 @@
-"""Where-next models against spopt on the national instance: 2,469 municipalities x all open hospitals.
+"""Where-next models against spopt on the national instance, and what the one-point-per-municipality
+approximation misstated.
 
-For K in (10, 25, 50) it solves the MCLP (people x CONAPO weight within --minutes) and the p-median
-(population-weighted minutes) with our HiGHS models and with spopt (PySAL) on the *same* cost matrix, and
-prints both wall times and objectives side by side. Ours runs once per seed (median and worst time
+Demand points (``--resolution``): ``localities`` (default) = the 13,060 population points (every INEGI locality
+of 1,000+ at its coordinates plus each municipality's remainder at its municipal point), or ``municipalities`` =
+the 2,469 municipal points. For K in (10, 25, 50) it solves the MCLP (people x CONAPO weight within --minutes)
+and the p-median (population-weighted minutes) with our HiGHS models and with spopt (PySAL) on the *same* cost
+matrix, and prints both wall times and objectives side by side. Ours runs once per seed (median and worst time
 reported); spopt is given the same solver (HiGHS through PuLP) and a time limit. Two national instances:
 
 - ``none``: no hospital is 24/7 yet; every open hospital is a candidate (the pure textbook problems);
 - ``capacity``: the hospitals the capacity model finds 24/7 are existing coverage (spopt: predefined
   facilities), the other hospitals with an operating room are candidates (the planners' question).
+
+With ``--compare-resolutions`` it instead prints people within 60 and 120 minutes of 24/7 surgery by CONAPO degree
+and by state, counted at municipal points and at localities, for one 24/7 set (``--hospitals-24-7 FILE``, e.g. a
+run's ``plans/access/hospitals_24_7.csv``; default: the capacity model's set from staff in post).
 
 Run from the repository root:  nice -n 10 python benchmarks/access.py --dataset DIR [--seeds 0 1 2]
 Without --dataset a dataset is generated with seed 42 into a temporary folder (the geography is real; the
@@ -26,17 +33,19 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pulp
 from spopt.locate import MCLP, PMedian
 
-from optimizer.access.hospital_set import hospitals_24_7_from_capacity
+from optimizer.access.hospital_set import hospitals_24_7_from_capacity, read_hospital_set
+from optimizer.access.kpis import DEGREE_ORDER, AccessReport, access_report
 from optimizer.access.mclp import solve_mclp
 from optimizer.access.pmedian import solve_pmedian
 from optimizer.access.scope import AccessScope, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
 from optimizer.access.where_next import WhereNextInput, WhereNextPlan
-from optimizer.data.dataset import load_dataset
+from optimizer.data.dataset import Dataset, load_dataset
 from optimizer.data.generate import GeneratorConfig, generate
 
 
@@ -105,6 +114,76 @@ def _instance(scope: AccessScope, existing: list[str], k: int, minutes: float, m
     return WhereNextInput.from_scope(scope, existing, k, minutes, weighting=weighting)
 
 
+def _by(report: AccessReport, table: str, key: str) -> pd.DataFrame:
+    df = getattr(report, table).set_index(key)
+    return df[["population", "within_60", "within_120"]]
+
+
+def _misstatement_table(title: str, muni: pd.DataFrame, loc: pd.DataFrame, label: pd.Series | None = None) -> None:
+    """Markdown table: people within 60 / 120 min at municipal points vs localities, and the difference."""
+    print(f"\n{title}\n")
+    print("| group | population | within 60: municipal points | within 60: localities | difference | "
+          "within 120: municipal points | within 120: localities | difference |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = [*muni.index, "all"]
+    muni = pd.concat([muni, muni.sum().to_frame("all").T])
+    loc = pd.concat([loc, loc.sum().to_frame("all").T])
+    for g in rows:
+        name = f"{g} {label[g]}" if label is not None and g in label.index else str(g)
+        pop = int(loc.loc[g, "population"])
+        cells = []
+        for t in (60, 120):
+            a, b = int(muni.loc[g, f"within_{t}"]), int(loc.loc[g, f"within_{t}"])
+            cells += [f"{a:,} ({100 * a / pop:.1f}%)", f"{b:,} ({100 * b / pop:.1f}%)",
+                      f"{b - a:+,} ({100 * (b - a) / pop:+.1f} pp)"]
+        print(f"| {name} | {pop:,} | " + " | ".join(cells) + " |")
+
+
+def _misclassified(scopes: dict[str, AccessScope], hospitals_24_7: list[str]) -> None:
+    """People the municipal point puts on the wrong side of each threshold, by degree: counted within but living
+    beyond it, and counted beyond but living within (the net difference hides both)."""
+    muni_minutes = pd.Series(scopes["municipalities"].minutes_to_nearest(hospitals_24_7)[0],
+                             index=scopes["municipalities"].points["cvegeo"])
+    pts = scopes["localities"].points
+    lives = scopes["localities"].minutes_to_nearest(hospitals_24_7)[0]
+    counted = pts["cvegeo"].map(muni_minutes).to_numpy()
+    print("\nPeople on the wrong side of the threshold at the municipal point (gross, by CONAPO degree)\n")
+    print("| degree | population | 60 min: counted within, live beyond | 60 min: counted beyond, live within | "
+          "120 min: counted within, live beyond | 120 min: counted beyond, live within |")
+    print("|---|---|---|---|---|---|")
+    for degree in [*DEGREE_ORDER, "all"]:
+        here = (pts["degree"] == degree).to_numpy() if degree != "all" else np.ones(len(pts), dtype=bool)
+        pop = pts["population"].to_numpy()[here]
+        total = int(pop.sum())
+        cells = []
+        for t in (60.0, 120.0):
+            c, li = counted[here] <= t, lives[here] <= t
+            for n in (int(pop[c & ~li].sum()), int(pop[~c & li].sum())):
+                cells.append(f"{n:,} ({100 * n / total:.1f}%)")
+        print(f"| {degree} | {total:,} | " + " | ".join(cells) + " |")
+
+
+def compare_resolutions(ds: Dataset, hospitals_24_7: list[str]) -> None:
+    """People within 60 / 120 min by CONAPO degree and by state: municipal points vs localities."""
+    reports, scopes = {}, {}
+    for resolution in ("municipalities", "localities"):
+        t0 = time.perf_counter()
+        scopes[resolution] = scope = scope_from_dataset(ds, resolution=resolution)
+        t1 = time.perf_counter()
+        reports[resolution] = access_report(scope, hospitals_24_7, (60.0, 120.0))
+        print(f"# {resolution}: {len(scope.points):,} points x {len(scope.hospitals)} hospitals; scope (matrix) "
+              f"{t1 - t0:.2f} s, KPIs {time.perf_counter() - t1:.2f} s; total {scope.total_population:,}")
+    m, loc = reports["municipalities"], reports["localities"]
+    print(f"# 24/7 hospitals: {m.hospitals_24_7}")
+    _misstatement_table("By CONAPO degree (persons; share of the group's population)", _by(m, "by_degree", "degree"),
+                        _by(loc, "by_degree", "degree"))
+    _misclassified(scopes, hospitals_24_7)
+    names = loc.by_state.set_index("cve_ent")["state"]
+    _misstatement_table("By state", _by(m, "by_state", "cve_ent"), _by(loc, "by_state", "cve_ent"), names)
+    for key in ("share_ratio_60", "share_ratio_120", "gini_minutes"):
+        print(f"# equity {key}: municipal points {m.equity[key]:.4f}, localities {loc.equity[key]:.4f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", type=Path, default=None)
@@ -120,6 +199,12 @@ def main() -> None:
                     help="Ks at which spopt's national p-median runs (one assignment variable per "
                     "municipality-hospital pair, minutes to build); default: all")
     ap.add_argument("--states", default=None, help="Limit people to these CVE_ENT codes (state instance)")
+    ap.add_argument("--resolution", default="localities", choices=["localities", "municipalities"],
+                    help="demand points of the where-next instances")
+    ap.add_argument("--compare-resolutions", action="store_true",
+                    help="print access by degree and state at municipal points vs localities, then stop")
+    ap.add_argument("--hospitals-24-7", type=Path, default=None,
+                    help="CSV with a clues column: the 24/7 set for --compare-resolutions (default: capacity's)")
     args = ap.parse_args()
     tmp = None
     dataset = args.dataset
@@ -127,10 +212,20 @@ def main() -> None:
         tmp = tempfile.TemporaryDirectory(prefix="access_bench_")
         dataset = Path(tmp.name)
         generate(dataset, GeneratorConfig(seed=42, n_records=2000))
-    scope = scope_from_dataset(load_dataset(dataset),
-                               states=args.states.split(",") if args.states else None)
+    ds = load_dataset(dataset)
+    if args.compare_resolutions:
+        known = set(ds.hospitals["clues"])
+        h24 = (read_hospital_set(args.hospitals_24_7, known) if args.hospitals_24_7
+               else hospitals_24_7_from_capacity(dataset))
+        compare_resolutions(ds, sorted(h24))
+        return
+    t0 = time.perf_counter()
+    scope = scope_from_dataset(ds, states=args.states.split(",") if args.states else None,
+                               resolution=args.resolution)
+    print(f"# scope: {len(scope.points):,} demand points ({args.resolution}) x {len(scope.hospitals)} hospitals, "
+          f"travel matrix and scope built in {time.perf_counter() - t0:.2f} s")
     existing = {"none": [], "capacity": sorted(hospitals_24_7_from_capacity(dataset))}
-    print(f"# instance: {len(scope.municipalities)} municipalities x {len(scope.hospitals)} open hospitals; "
+    print(f"# instance: {len(scope.points)} demand points x {len(scope.hospitals)} open hospitals; "
           f"{args.minutes:g} min; seeds {args.seeds}; capacity 24/7 set: {len(existing['capacity'])} hospitals")
     print("| instance | model | K | cand. | ours status | ours objective | ours s (median / worst) | "
           "spopt status | spopt objective | spopt s | rel. diff | speed-up |")
