@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +44,25 @@ def stage_key(run_dir: Path, scenario: Scenario, stage: str) -> str | None:
         h.update((run_dir / "inputs" / "dataset" / f"{name}.csv").read_bytes())
     h.update((run_dir / "inputs" / "demand" / "medicine_demand_weekly.csv").read_bytes())
     return h.hexdigest()
+
+
+@contextmanager
+def claim(cache_dir: Path, stage: str, key: str) -> Iterator[None]:
+    """Hold the entry ``stage``/``key`` while this process computes it (an exclusive ``flock`` on a lock file,
+    released on exit and by the OS if the process dies), so another process asking for the same entry waits
+    for the plan instead of solving it again. Where ``fcntl`` does not exist (Windows) it does not wait."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(cache_dir / f"{stage}-{key[:24]}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def load(cache_dir: Path, stage: str, key: str) -> tuple[StageOutput, str, Path] | None:

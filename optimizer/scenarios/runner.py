@@ -209,14 +209,8 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
                 bar.update(tasks[name], status="running")
             ctx.progress = tick
             t0 = time.perf_counter()
-            key = cache.stage_key(run_dir, scenario, name) if cache_dir is not None else None
-            hit = cache.load(cache_dir, name, key) if key is not None and cache_dir is not None else None
             try:
-                if hit is not None:
-                    out = hit[0]
-                    out.log = [*out.log, f"{name}: plan reused from run {hit[1]} (identical inputs and settings)"]
-                else:
-                    out = STAGES[name](ctx)
+                out = _solve_stage(name, ctx, cache_dir)
             except Exception as exc:  # a stage failure ends the run with the reason, never a traceback
                 timings[name] = time.perf_counter() - t0
                 stage_status[name] = "error"
@@ -236,12 +230,6 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
                 log.append(f"{name}: VALIDATOR found {len(out.violations)} violations: {out.violations[:5]}")
             if out.explanation:
                 log.append(f"{name}: {out.explanation}")
-            if hit is not None:
-                cache.copy_plans(hit[2], run_dir / "plans" / name)
-            else:
-                _write_plans(run_dir / "plans" / name, out.tables)
-                if key is not None and cache_dir is not None:
-                    cache.store(cache_dir, name, key, run_dir, out)
             if bar is not None:
                 bar.update(tasks[name], completed=bar.tasks[tasks[name]].total, status=out.status)
             report(name, out.status, 1, 1, timings[name])
@@ -259,6 +247,32 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
                                       "stage_notes": notes, "plans_digest": digest,
                                       "finished": datetime.now(UTC).isoformat()})
     return result
+
+
+def _solve_stage(name: str, ctx: RunContext, cache_dir: Path | None) -> StageOutput:
+    """Solve stage ``name`` (or reuse an identical earlier plan from ``cache_dir``) and write its plans.
+
+    The cache entry is claimed while it is computed, so a run in another process that reaches the same stage
+    with the same inputs at the same moment (the demo's two scenarios, a sweep) waits and reuses the plan
+    instead of solving it a second time.
+    """
+    plans = ctx.run_dir / "plans" / name
+    key = cache.stage_key(ctx.run_dir, ctx.scenario, name) if cache_dir is not None else None
+    if key is None or cache_dir is None:
+        out = STAGES[name](ctx)
+        _write_plans(plans, out.tables)
+        return out
+    with cache.claim(cache_dir, name, key):
+        hit = cache.load(cache_dir, name, key)
+        if hit is not None:
+            out, source_run, folder = hit
+            out.log = [*out.log, f"{name}: plan reused from run {source_run} (identical inputs and settings)"]
+            cache.copy_plans(folder, plans)
+            return out
+        out = STAGES[name](ctx)
+        _write_plans(plans, out.tables)
+        cache.store(cache_dir, name, key, ctx.run_dir, out)
+        return out
 
 
 def run_status(stage_status: dict[str, str], outputs: dict[str, StageOutput]) -> str:
