@@ -100,3 +100,30 @@ def test_optional_features_are_imported_lazily() -> None:
             for module, _ in module_level_imports(ast.parse(path.read_text(encoding="utf-8")))
             if module in optional]
     assert not hits, hits
+
+
+def _locked_versions(lock: Path = ROOT / "requirements.lock") -> dict[str, str]:
+    """``name -> version`` of every ``name==version`` pin in the lock (markers ignored)."""
+    pins: dict[str, str] = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        spec = line.split(";")[0].strip()
+        if "==" in spec and not spec.startswith("#"):
+            name, version = spec.split("==", 1)
+            pins[canonicalize_name(name.split("[")[0])] = version.strip()
+    return pins
+
+
+def test_the_lock_pins_every_declared_dependency_within_its_bounds() -> None:
+    """A dependency added to pyproject.toml without ``tools/lock.sh`` would install unpinned on a fresh machine."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = list(project["dependencies"]) + [s for extra in project["optional-dependencies"].values() for s in extra]
+    pins = _locked_versions()
+    problems = []
+    for spec in specs:
+        req = Requirement(spec)
+        version = pins.get(canonicalize_name(req.name))
+        if version is None:
+            problems.append(f"{req.name}: not in requirements.lock")
+        elif not req.specifier.contains(version, prereleases=True):
+            problems.append(f"{req.name}: locked {version} outside {req.specifier}")
+    assert not problems, "run tools/lock.sh:\n" + "\n".join(problems)
