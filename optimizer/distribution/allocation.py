@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings
-from optimizer.solvers.highs_status import highs_status
+from optimizer.solvers.lexicographic import Tier, solve_tiers
 from optimizer.solvers.silence import quiet_highs
 
 LINE_COLS = ["clues", "sku", "need", "daily_rate"]
@@ -337,7 +337,9 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
     ``t_upper`` (by SKU) bounds each SKU's minimum line fill from above: valid bounds (the SKU's max-min fill
     without dispatch rows) cut nothing feasible and spare the simplex most of the max-min tiers' degeneracy.
     Tiers after the first change only the objective, so the previous optimal basis stays primal feasible; on
-    large LPs HiGHS runs the primal simplex from it (``PRIMAL_COLUMNS``).
+    large LPs HiGHS runs the primal simplex from it (``PRIMAL_COLUMNS``). The tiers run on the shared driver
+    :func:`optimizer.solvers.lexicographic.solve_tiers` (a numerically "infeasible" tier is re-solved from
+    scratch, then with the previous tier's fixing row widened).
 
     Each tier gets ``settings.time_limit_s`` seconds but never past ``deadline`` (``time.perf_counter``). A tier
     that stops at its limit ends the run: ``x`` is then the last finished tier's optimum (status
@@ -388,54 +390,16 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
         ("total_fill", "max", np.concatenate([fill_coef, zt]), True),
         ("transport_m3_km", "min", np.concatenate([vol * cols["km"].to_numpy(float), zt]), True),
     ]
-    out = _LexResult(np.zeros(n), {}, {})
-    last_fix: tuple[int, float, float] | None = None  # the row fixing the last optimum: (index, lower, upper)
-    for name, sense, cost, active in tiers:
-        if not active:
-            continue
-        left = min(settings.time_limit_s, deadline - time.perf_counter())
-        if left <= 0:
-            out.status = "feasible" if out.tiers else "time_limit"
-            out.explanation = f"tier '{name}' not started: the allocation's time budget was spent"
-            break
-        h.changeColsCost(n + m, np.arange(n + m, dtype=np.int32), cost)
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
-        t_tier = time.perf_counter()
-        # HiGHS counts its time limit over the object's life; give each tier its own budget.
-        h.setOptionValue("time_limit", float(h.getRunTime() + left))
-        h.run()
-        if highs_status(h) == "infeasible" and last_fix is not None:
-            # The previous tier's optimum satisfies this tier's rows, so "infeasible" is numerical: a failed
-            # warm start (small random cases) or the row fixing that optimum cut too fine for HiGHS's
-            # tolerances (one SKU of the national week). Solve from scratch, then with that row's slack at 1e-6.
-            h.clearSolver()
-            h.run()
-            if highs_status(h) == "infeasible":
-                row, lo, up = last_fix
-                wide = max(1e-6, settings.tolerance) * max(1.0, abs(lo if lo > -inf else up))
-                h.changeRowBounds(row, lo - wide if lo > -inf else lo, up + wide if up < inf else up)
-                h.clearSolver()
-                h.run()
-        outcome = highs_status(h)
-        out.tier_seconds[name] = time.perf_counter() - t_tier
-        if outcome != "optimal":
-            if outcome == "infeasible":
-                out.status = "infeasible"
-            else:
-                out.status = "feasible" if out.tiers else "time_limit"
-            out.explanation = (f"tier '{name}' stopped after {out.tier_seconds[name]:.1f} s with HiGHS status "
-                               f"{h.modelStatusToString(h.getModelStatus())}")
-            break
-        value = float(h.getInfo().objective_function_value)
-        out.tiers[name] = value
-        out.x = np.asarray(h.getSolution().col_value[:n])
-        nz = np.flatnonzero(cost)
-        slack = settings.tolerance * max(1.0, abs(value))
-        lo, up = (value - slack, inf) if sense == "max" else (-inf, value + slack)
-        h.addRow(lo, up, len(nz), nz.astype(np.int32), cost[nz])
-        last_fix = (h.getNumRow() - 1, lo, up)
-        if n >= PRIMAL_COLUMNS:
-            h.setOptionValue("simplex_strategy", 4)  # primal simplex from this optimal basis for the next tier
+    run = solve_tiers(h, [Tier(name, sense, cost) for name, sense, cost, active in tiers if active],
+                      settings.time_limit_s, settings.tolerance, deadline=deadline,
+                      widen=max(1e-6, settings.tolerance), primal_after_first=n >= PRIMAL_COLUMNS)
+    out = _LexResult(np.zeros(n) if run.solution is None else run.solution[:n], run.values, run.seconds,
+                     run.status)
+    if run.reason == "budget":
+        out.explanation = f"tier '{run.stopped}' not started: the allocation's time budget was spent"
+    elif run.stopped is not None:
+        out.explanation = (f"tier '{run.stopped}' stopped after {run.seconds[run.stopped]:.1f} s with HiGHS status "
+                           f"{run.reason}")
     return out
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings, CentralLot
-from optimizer.solvers.highs_status import highs_status
+from optimizer.solvers.lexicographic import Tier, solve_tiers
 from optimizer.solvers.silence import quiet_highs
 
 SUPPLY_COLS = ("sku", "units", "expiry_date")
@@ -279,39 +279,18 @@ def _lexicographic(ci: CentralInput, cols: pd.DataFrame, need: pd.DataFrame, vol
         ("total_fill", "max", np.concatenate([zx, used, zt]), True),
         ("fefo_unit_years", "min", np.concatenate([years, zf, zt]), True),
     ]
-    x, tiers = np.zeros(n), {}
-    for name, sense, cost, active in stages:
-        if not active:
-            continue
-        h.changeColsCost(total, np.arange(total, dtype=np.int32), cost)
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
-        h.setOptionValue("time_limit", float(h.getRunTime() + settings.time_limit_s))
-        h.run()
-        if highs_status(h) != "optimal":  # a warm start can fail on its own:
-            h.clearSolver()  # HiGHS then reports "excessive dual values"; solve the tier again from scratch
-            h.run()
-        outcome = highs_status(h)
-        if outcome != "optimal":
-            status = "infeasible" if outcome == "infeasible" else "time_limit"
-            text = h.modelStatusToString(h.getModelStatus())
-            return x, status, f"tier '{name}' stopped with HiGHS status {text}", tiers
-        value = float(h.getInfo().objective_function_value)
-        tiers[name] = value
-        sol = np.asarray(h.getSolution().col_value)
-        x = sol[:n]
-        nz = np.flatnonzero(cost)
-        if name.endswith("min_fill_sum"):
-            # Keep each SKU's minimum fill (t) at its optimum rather than their sum: a row fixing the sum of
-            # per-SKU minima left the next tier numerically unstable in HiGHS (status Unknown, primal
-            # infeasibility ~1e2 on a generated 200-SKU case); the sum keeps its optimal value either way.
-            ts = nz[nz >= t0]
-            h.changeColsBounds(len(ts), ts.astype(np.int32), np.maximum(0.0, sol[ts] - settings.tolerance),
-                               np.ones(len(ts)))
-            continue
-        slack = max(settings.tolerance, MIN_TIER_TOLERANCE) * max(1.0, abs(value))
-        lo, up = (value - slack, inf) if sense == "max" else (-inf, value + slack)
-        h.addRow(lo, up, len(nz), nz.astype(np.int32), cost[nz])
-    return x, "optimal", "", tiers
+    # Max-min tiers keep each SKU's minimum fill (t) at its optimum through the columns' lower bounds rather
+    # than a row on their sum: such a row left the next tier numerically unstable in HiGHS (status Unknown,
+    # primal infeasibility ~1e2 on a generated 200-SKU case); the sum keeps its optimal value either way.
+    run = solve_tiers(h, [Tier(name, sense, cost, "bounds" if name.endswith("min_fill_sum") else "row")
+                          for name, sense, cost, active in stages if active],
+                      settings.time_limit_s, max(settings.tolerance, MIN_TIER_TOLERANCE),
+                      bound_tolerance=settings.tolerance, retry="not_optimal")
+    x = np.zeros(n) if run.solution is None else run.solution[:n]
+    if run.stopped is not None:
+        status = "infeasible" if run.status == "infeasible" else "time_limit"
+        return x, status, f"tier '{run.stopped}' stopped with HiGHS status {run.reason}", run.values
+    return x, "optimal", "", run.values
 
 
 def _whole_units(x_lp: np.ndarray, cols: pd.DataFrame, need: pd.DataFrame, vol: np.ndarray, cold: np.ndarray,
