@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer.capacity.build import load_input
+from optimizer.capacity.inputs import load_input
 from optimizer.capacity.marginal import marginal_gains, team_gains
 from optimizer.capacity.model import CapacityInput, Hospital, SurgicalDemand, solve
 from optimizer.capacity.settings import CapacitySettings

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from optimizer.capacity.build import load_input
+from optimizer.capacity.inputs import load_input
 from optimizer.capacity.kpis import statuses
 from optimizer.capacity.model import CapacityInput, DeployedStaff, solve
 from optimizer.capacity.settings import CapacitySettings

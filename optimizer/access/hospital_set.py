@@ -51,7 +51,7 @@ def hospitals_24_7_in_post(ds: Dataset, clues: Iterable[str] | None = None) -> f
     """Open hospitals of a loaded dataset (or only ``clues``) the capacity model finds 24/7 for surgery from
     the staff in post: at least one room staffable around the clock (status ``fully_24_7`` or
     ``24_7_some_rooms``)."""
-    from optimizer.capacity.build import from_dataset
+    from optimizer.capacity.inputs import from_dataset
     from optimizer.capacity.kpis import FULLY, SOME_ROOMS, statuses
     from optimizer.capacity.settings import CapacitySettings
 

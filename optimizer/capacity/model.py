@@ -1,4 +1,4 @@
-"""Capacity LP input and plan: how many hours of surgery and care each hospital can deliver 24/7.
+"""Capacity LP plan: how many hours of surgery and care each hospital can deliver 24/7.
 
 Decision (hours per week): ``x[h,s]`` operating-room hours of surgical specialty ``s`` at hospital ``h``,
 ``w[h]`` hours the post-operative ward blocks are staffed, ``e[h]`` hours the emergency units run.
@@ -23,180 +23,20 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from optimizer.capacity import lp as caplp
+from optimizer.capacity.inputs import CapacityInput, CapacityInputError, DeployedStaff, Hospital, SurgicalDemand
 from optimizer.capacity.settings import CapacitySettings
-from optimizer.domain import HOURS_PER_WEEK, MARGINALISATION_WEIGHT, MarginalisationDegree, Specialty
+from optimizer.domain import HOURS_PER_WEEK, Specialty
 from optimizer.plan import Status
 
-
-class CapacityInputError(ValueError):
-    """Input the capacity model cannot use; the message names the hospital/role and the field."""
-
-
-@dataclass(frozen=True)
-class Hospital:
-    """A hospital's physical units and the planner weight of a procedure delivered there."""
-
-    clues: str
-    name: str
-    cve_ent: str
-    marginalisation_degree: str
-    operating_rooms: int
-    beds: int
-    emergency_bays: int
-
-    def weight(self, settings: CapacitySettings) -> float:
-        """Planner weight of one procedure here (by the municipality's marginalisation degree)."""
-        table = settings.weights or {d.value: w for d, w in MARGINALISATION_WEIGHT.items()}
-        if self.marginalisation_degree not in table:
-            raise CapacityInputError(
-                f"no weight for marginalisation degree '{self.marginalisation_degree}' ({self.clues})")
-        return float(table[self.marginalisation_degree])
-
-    def ward_blocks(self, settings: CapacitySettings) -> int:
-        """Ward blocks (teams) the beds need at every staffed hour."""
-        return math.ceil(self.beds / settings.ward_beds_per_block)
-
-    def er_units(self, settings: CapacitySettings) -> int:
-        """Emergency units (teams) the emergency bays need at every hour the ER runs."""
-        return math.ceil(self.emergency_bays / settings.er_bays_per_unit)
-
-
-@dataclass(frozen=True)
-class SurgicalDemand:
-    """Surgical demand of one hospital and specialty, from the records."""
-
-    procedures_per_week: float
-    or_hours_per_week: float
-
-    @property
-    def procedures_per_or_hour(self) -> float:
-        """Procedures one operating-room hour delivers for this hospital's case mix (1/h)."""
-        return self.procedures_per_week / self.or_hours_per_week
-
-
-@dataclass(frozen=True)
-class DeployedStaff:
-    """One person a deployment plan sends to a hospital (the deployment model's output row)."""
-
-    specialist_id: str
-    role: Specialty
-    weekly_hours: float  # contract hours/week
-    hospital: str  # CLUES
-
-
-@dataclass
-class CapacityInput:
-    """Everything the capacity LP reads. Hours are contracted hours per week before allowances."""
-
-    hospitals: list[Hospital]
-    staff_hours: dict[tuple[str, Specialty], float]  # (clues, role) -> contracted hours/week
-    headcount: dict[tuple[str, Specialty], int]  # (clues, role) -> people
-    demand: dict[tuple[str, Specialty], SurgicalDemand]  # (clues, surgical specialty) -> demand
-    new_person_hours: dict[Specialty, float] = field(default_factory=dict)  # h/week of one more person
-    new_person_incentive_mxn: dict[Specialty, float] = field(default_factory=dict)  # MXN/month
-
-    @classmethod
-    def from_dataset(cls, dataset: object, program_only: bool = True) -> CapacityInput:
-        """The input of a dataset folder (``str``/``Path``) or a loaded dataset: program hospitals (or every
-        open hospital), staff in post, surgical demand from the records (see :mod:`optimizer.capacity.build`)."""
-        from optimizer.capacity.build import from_dataset, load_input
-
-        if isinstance(dataset, str | Path):
-            return load_input(dataset, program_only)
-        return from_dataset(dataset, program_only)  # type: ignore[arg-type]
-
-    def hospital(self, clues: str) -> Hospital:
-        """The hospital with CLUES ``clues``."""
-        for h in self.hospitals:
-            if h.clues == clues:
-                return h
-        raise CapacityInputError(f"hospital {clues} is not in the capacity input")
-
-    def available_hours(self, clues: str, role: Specialty, settings: CapacitySettings) -> float:
-        """Hours/week of ``role`` really at work at ``clues``: contracted hours x availability."""
-        return self.staff_hours.get((clues, role), 0.0) * settings.allowances.availability
-
-    def subset(self, clues: Iterable[str]) -> CapacityInput:
-        """The input restricted to some hospitals (the per-hospital LP)."""
-        keep = set(clues)
-        missing = keep - {h.clues for h in self.hospitals}
-        if missing:
-            raise CapacityInputError(f"hospitals not in the input: {sorted(missing)[:5]}")
-        return replace(
-            self,
-            hospitals=[h for h in self.hospitals if h.clues in keep],
-            staff_hours={k: v for k, v in self.staff_hours.items() if k[0] in keep},
-            headcount={k: v for k, v in self.headcount.items() if k[0] in keep},
-            demand={k: v for k, v in self.demand.items() if k[0] in keep},
-        )
-
-    def split(self) -> list[CapacityInput]:
-        """One input per hospital, in one pass (the network LP is separable by hospital)."""
-        parts = {h.clues: replace(self, hospitals=[h], staff_hours={}, headcount={}, demand={})
-                 for h in self.hospitals}
-        for attr in ("staff_hours", "headcount", "demand"):
-            for key, value in getattr(self, attr).items():
-                getattr(parts[key[0]], attr)[key] = value
-        return list(parts.values())
-
-    def with_staff(self, staff: Iterable[DeployedStaff], source: str = "deployed staff",
-                   first_row: int = 0) -> CapacityInput:
-        """Staff in post plus the people a deployment plan sends (feed from the deployment model).
-
-        Errors name ``source`` and the row (numbered from ``first_row``, e.g. 2 for a CSV under its header).
-        """
-        known = {h.clues for h in self.hospitals}
-        hours = dict(self.staff_hours)
-        heads = dict(self.headcount)
-        seen: set[str] = set()
-        for i, p in enumerate(staff):
-            where = f"{source}, row {first_row + i} ({p.specialist_id})"
-            if p.hospital not in known:
-                raise CapacityInputError(f"{where}, field hospital: {p.hospital} is not in the capacity input")
-            if not 0 < p.weekly_hours <= 80:
-                raise CapacityInputError(f"{where}, field weekly_hours: must be in (0, 80], got {p.weekly_hours}")
-            if p.specialist_id in seen:
-                raise CapacityInputError(f"{where}, field specialist_id: deployed twice")
-            seen.add(p.specialist_id)
-            key = (p.hospital, Specialty(p.role))
-            hours[key] = hours.get(key, 0.0) + p.weekly_hours
-            heads[key] = heads.get(key, 0) + 1
-        return replace(self, staff_hours=hours, headcount=heads)
-
-    def check(self) -> None:
-        """Raise :class:`CapacityInputError` naming the hospital and field of the first bad value."""
-        seen: set[str] = set()
-        for h in self.hospitals:
-            if h.clues in seen:
-                raise CapacityInputError(f"hospital {h.clues} appears twice")
-            seen.add(h.clues)
-            for name in ("operating_rooms", "beds", "emergency_bays"):
-                if getattr(h, name) < 0:
-                    raise CapacityInputError(f"hospital {h.clues}: {name} must be >= 0")
-            if h.marginalisation_degree not in {d.value for d in MarginalisationDegree}:
-                raise CapacityInputError(
-                    f"hospital {h.clues}: marginalisation_degree '{h.marginalisation_degree}' is unknown")
-        for (clues, role), hours in self.staff_hours.items():
-            if clues not in seen:
-                raise CapacityInputError(f"staff hours of {role.value} at {clues}: hospital not in the input")
-            if not (hours >= 0 and math.isfinite(hours)):
-                raise CapacityInputError(f"hospital {clues}, role {role.value}: staff hours must be >= 0")
-        for (clues, spec), d in self.demand.items():
-            if clues not in seen:
-                raise CapacityInputError(f"demand for {spec.value} at {clues}: hospital not in the input")
-            if not (d.procedures_per_week >= 0 and d.or_hours_per_week >= 0):
-                raise CapacityInputError(f"hospital {clues}, specialty {spec.value}: demand must be >= 0")
-            if d.procedures_per_week > 0 and d.or_hours_per_week == 0:
-                raise CapacityInputError(
-                    f"hospital {clues}, specialty {spec.value}: procedures with zero or_hours_per_week")
+#: The input's classes live in :mod:`.inputs` (with the loaders); these names stay importable from here.
+__all__ = ["CapacityInput", "CapacityInputError", "CapacityPlan", "DeployedStaff", "Hospital", "HospitalResult",
+           "ResourceDual", "SurgicalDemand", "solve"]
 
 
 @dataclass

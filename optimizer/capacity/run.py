@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from optimizer.capacity.build import from_dataset
+from optimizer.capacity.inputs import from_dataset
 from optimizer.capacity.kpis import FULLY, SOME_ROOMS, HospitalStatus, network_kpis, statuses
 from optimizer.capacity.marginal import MarginalGain, TeamGain, best_teams, bottlenecks, marginal_gains, team_gains
 from optimizer.capacity.model import CapacityInput, CapacityPlan, solve

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from optimizer.capacity.build import from_dataset
 from optimizer.capacity.export import (
     facility_table,
     gains_table,
@@ -17,6 +16,7 @@ from optimizer.capacity.export import (
     wisn_table,
     write_tables,
 )
+from optimizer.capacity.inputs import from_dataset
 from optimizer.capacity.model import CapacityInput, CapacityInputError
 from optimizer.capacity.run import CapacityRunError, run_capacity
 from optimizer.capacity.settings import CapacitySettings

@@ -1,7 +1,8 @@
 """24/7 shift rostering with OR-Tools CP-SAT, measured on the Curtois & Qu benchmark.
 
-On the model contract of :mod:`optimizer.plan`: ``Input`` (:class:`instance.RosterInstance`, ``from_file`` /
-``from_dataset``), ``Settings``, ``Plan``, ``solve``, ``validate``, ``kpis``, ``run``.
+On the model contract of :mod:`optimizer.plan`: ``Input`` (:class:`instance.RosterInstance`; read one with
+``from_file(path)``, a Curtois & Qu file, or ``hospital_input(dataset, clues, weeks)``), ``Settings``, ``Plan``,
+``solve``, ``validate``, ``kpis``, ``run``.
 
 Modules (one job each):
 
@@ -22,11 +23,13 @@ Modules (one job each):
 * ``kpis``, ``export``  what planners read: per-unit KPIs, text grid, CSV, XLSX (a sheet per unit).
 """
 
+from optimizer.rostering.hospital import hospital_input
 from optimizer.rostering.instance import RosterInstance as Input
+from optimizer.rostering.io import parse_instance as from_file
 from optimizer.rostering.model import RosterPlan as Plan
 from optimizer.rostering.model import solve
 from optimizer.rostering.run import kpis, run
 from optimizer.rostering.settings import RosterSettings as Settings
 from optimizer.rostering.validate import validate
 
-__all__ = ["Input", "Plan", "Settings", "kpis", "run", "solve", "validate"]
+__all__ = ["Input", "Plan", "Settings", "from_file", "hospital_input", "kpis", "run", "solve", "validate"]

@@ -27,11 +27,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from optimizer.data.dataset import Dataset
+from optimizer.data.dataset import Dataset, load_dataset
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty, TeamTemplate
 from optimizer.rostering.instance import CoverLine, FairnessRule, RosterInstance, ShiftType, Staff
 
@@ -232,3 +233,11 @@ def from_dataset(
         clues=clues,
         name=str(fac["name"]),
     )
+
+
+def hospital_input(dataset: Dataset | str | Path, clues: str, weeks: int = 4,
+                   rules: HospitalRules | None = None) -> RosterInstance:
+    """The roster problem of hospital ``clues`` of a dataset folder or loaded dataset (its staff in post, 24/7
+    shifts and cover, ``weeks`` weeks): :func:`from_dataset` without the units and notes."""
+    ds = load_dataset(dataset) if isinstance(dataset, str | Path) else dataset
+    return from_dataset(ds, clues, weeks, rules=rules).instance

@@ -20,7 +20,6 @@ Times are minutes; days are numbered from 0 and day 0 is a Monday (day ``d`` is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 #: A roster: staff id -> one entry per day, the shift id worked or ``""`` for a day off.
 Roster = dict[str, list[str]]
@@ -124,25 +123,6 @@ class RosterInstance:
     pinned_days: int = 0  # days 0..pinned_days-1 are fixed to ``previous`` (published period)
     change_weight: int = 0  # penalty per draft-period cell that differs from ``previous``
     name: str = ""
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> RosterInstance:
-        """A Curtois & Qu benchmark file (see :mod:`optimizer.rostering.io`)."""
-        from optimizer.rostering.io import parse_instance
-
-        return parse_instance(path)
-
-    @classmethod
-    def from_dataset(cls, dataset: object, clues: str, weeks: int = 4) -> RosterInstance:
-        """The roster problem of hospital ``clues`` of a dataset folder or loaded dataset: its staff in post,
-        24/7 shifts and cover, ``weeks`` weeks (see :func:`optimizer.rostering.hospital.from_dataset`)."""
-        from optimizer.rostering.hospital import from_dataset
-
-        if isinstance(dataset, str | Path):
-            from optimizer.data.dataset import load_dataset
-
-            dataset = load_dataset(dataset)
-        return from_dataset(dataset, clues, weeks).instance  # type: ignore[arg-type]
 
     def shift(self, shift_id: str) -> ShiftType:
         """The shift type with id ``shift_id`` (KeyError when unknown)."""

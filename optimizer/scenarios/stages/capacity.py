@@ -2,7 +2,7 @@
 
 A thin adapter: staff = people in post plus the recruits the deployment stage sent (when it ran and found
 a plan); demand = the run's surgical demand (after catchment moves and multipliers), grouped by
-:func:`optimizer.capacity.build.demand_from_table`; then :func:`optimizer.capacity.run`.
+:func:`optimizer.capacity.inputs.demand_from_table`; then :func:`optimizer.capacity.run`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from optimizer import capacity
-from optimizer.capacity.build import demand_from_table, from_dataset
+from optimizer.capacity.inputs import demand_from_table, from_dataset
 from optimizer.capacity.model import DeployedStaff
 from optimizer.domain import Specialty
 from optimizer.scenarios.stage import RunContext, StageOutput
