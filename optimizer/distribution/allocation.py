@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings
-from optimizer.solvers.lexicographic import Tier, solve_tiers
+from optimizer.solvers.lexicographic import Tier, TierPolicy, solve_tiers
 from optimizer.solvers.silence import quiet_highs
 
 LINE_COLS = ["clues", "sku", "need", "daily_rate"]
@@ -391,8 +391,8 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
         ("transport_m3_km", "min", np.concatenate([vol * cols["km"].to_numpy(float), zt]), True),
     ]
     run = solve_tiers(h, [Tier(name, sense, cost) for name, sense, cost, active in tiers if active],
-                      settings.time_limit_s, settings.tolerance, deadline=deadline,
-                      widen=max(1e-6, settings.tolerance), primal_after_first=n >= PRIMAL_COLUMNS)
+                      TierPolicy(settings.time_limit_s, settings.tolerance, deadline=deadline,
+                                 widen=max(1e-6, settings.tolerance), primal_after_first=n >= PRIMAL_COLUMNS))
     out = _LexResult(np.zeros(n) if run.solution is None else run.solution[:n], run.values, run.seconds,
                      run.status)
     if run.reason == "budget":

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings, CentralLot
-from optimizer.solvers.lexicographic import Tier, solve_tiers
+from optimizer.solvers.lexicographic import Tier, TierPolicy, solve_tiers
 from optimizer.solvers.silence import quiet_highs
 
 SUPPLY_COLS = ("sku", "units", "expiry_date")
@@ -284,8 +284,8 @@ def _lexicographic(ci: CentralInput, cols: pd.DataFrame, need: pd.DataFrame, vol
     # primal infeasibility ~1e2 on a generated 200-SKU case); the sum keeps its optimal value either way.
     run = solve_tiers(h, [Tier(name, sense, cost, "bounds" if name.endswith("min_fill_sum") else "row")
                           for name, sense, cost, active in stages if active],
-                      settings.time_limit_s, max(settings.tolerance, MIN_TIER_TOLERANCE),
-                      bound_tolerance=settings.tolerance, retry="not_optimal")
+                      TierPolicy(settings.time_limit_s, max(settings.tolerance, MIN_TIER_TOLERANCE),
+                                 bound_tolerance=settings.tolerance, retry="not_optimal"))
     x = np.zeros(n) if run.solution is None else run.solution[:n]
     if run.stopped is not None:
         status = "infeasible" if run.status == "infeasible" else "time_limit"

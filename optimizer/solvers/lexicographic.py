@@ -37,6 +37,22 @@ class Tier:
     keep: Literal["row", "bounds"] = "row"
 
 
+@dataclass(frozen=True)
+class TierPolicy:
+    """How tiers are run: ``tier_limit_s`` seconds each but never past ``deadline`` (``time.perf_counter``);
+    ``row_tolerance`` the relative slack of a fixing row, ``bound_tolerance`` the absolute slack of a fixed
+    bound; ``retry`` and ``widen`` the recovery of the module docstring; ``primal_after_first`` switches HiGHS
+    to the primal simplex from each optimal basis (later tiers start primal feasible; faster on large LPs)."""
+
+    tier_limit_s: float
+    row_tolerance: float
+    deadline: float = math.inf
+    bound_tolerance: float = 0.0
+    retry: Literal["infeasible", "not_optimal"] = "infeasible"
+    widen: float = 1e-6
+    primal_after_first: bool = False
+
+
 @dataclass
 class TierRun:
     """Outcome: ``status`` optimal (every tier), feasible (a tier stopped after others finished), time_limit
@@ -83,18 +99,13 @@ def _keep(h: highspy.Highs, tier: Tier, value: float, solution: np.ndarray, row_
     return h.getNumRow() - 1, lo, up
 
 
-def solve_tiers(h: highspy.Highs, tiers: list[Tier], tier_limit_s: float, row_tolerance: float,
-                deadline: float = math.inf, bound_tolerance: float = 0.0,
-                retry: Literal["infeasible", "not_optimal"] = "infeasible", widen: float = 1e-6,
-                primal_after_first: bool = False) -> TierRun:
-    """Optimise ``tiers`` in order on the loaded model ``h``; each gets ``tier_limit_s`` seconds but never past
-    ``deadline`` (``time.perf_counter``). ``primal_after_first`` switches HiGHS to the primal simplex from each
-    optimal basis (later tiers start primal feasible; faster on large LPs)."""
+def solve_tiers(h: highspy.Highs, tiers: list[Tier], policy: TierPolicy) -> TierRun:
+    """Optimise ``tiers`` in order on the loaded model ``h`` under ``policy``."""
     out = TierRun()
     n = h.getNumCol()
     last_fix: tuple[int, float, float] | None = None
     for tier in tiers:
-        left = min(tier_limit_s, deadline - time.perf_counter())
+        left = min(policy.tier_limit_s, policy.deadline - time.perf_counter())
         if left <= 0:
             out.status, out.stopped, out.reason = ("feasible" if out.values else "time_limit"), tier.name, "budget"
             break
@@ -102,7 +113,7 @@ def solve_tiers(h: highspy.Highs, tiers: list[Tier], tier_limit_s: float, row_to
         h.changeObjectiveSense(highspy.ObjSense.kMaximize if tier.sense == "max" else highspy.ObjSense.kMinimize)
         t_tier = time.perf_counter()
         h.setOptionValue("time_limit", float(h.getRunTime() + left))  # HiGHS counts time over the object's life
-        _run_tier(h, retry, last_fix, widen)
+        _run_tier(h, policy.retry, last_fix, policy.widen)
         outcome = highs_status(h)
         out.seconds[tier.name] = time.perf_counter() - t_tier
         if outcome != "optimal":
@@ -112,7 +123,7 @@ def solve_tiers(h: highspy.Highs, tiers: list[Tier], tier_limit_s: float, row_to
         value = float(h.getInfo().objective_function_value)
         out.values[tier.name] = value
         out.solution = np.asarray(h.getSolution().col_value, dtype=float)
-        last_fix = _keep(h, tier, value, out.solution, row_tolerance, bound_tolerance) or last_fix
-        if primal_after_first:
+        last_fix = _keep(h, tier, value, out.solution, policy.row_tolerance, policy.bound_tolerance) or last_fix
+        if policy.primal_after_first:
             h.setOptionValue("simplex_strategy", 4)
     return out
