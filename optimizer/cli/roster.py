@@ -7,13 +7,14 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from optimizer import rostering
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
 from optimizer.paths import home_dir
 from optimizer.rostering.export import grid_text, write_csv, write_xlsx
 from optimizer.rostering.instance import Roster, RosterInstance
 from optimizer.rostering.io import InstanceFormatError, parse_instance
 from optimizer.rostering.kpis import roster_kpis
-from optimizer.rostering.model import RosterPlan, solve
+from optimizer.rostering.model import RosterPlan
 from optimizer.rostering.replan import replan
 from optimizer.rostering.settings import RosterSettings
 
@@ -167,7 +168,7 @@ def roster(
         except ValueError as exc:
             fail(str(exc), as_json)
     else:
-        plan = solve(inst, settings)
+        plan = rostering.run(inst, settings).plan
     if plan.status in ("infeasible", "time_limit"):
         fail(f"{inst.name}: {plan.status}: " + (plan.explanation or ""), as_json, code=1)
     written: list[str] = []

@@ -115,8 +115,7 @@ def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings
     except FileNotFoundError as exc:
         raise DistributionError(str(exc)) from exc
     inp = load_input(ds, day, settings, matrix_file, central_supply=central_supply)
-    inp.day = day
-    result = solve(inp)
+    result = run(inp).plan
     if result.allocation.status not in {"optimal", "feasible"}:
         raise DistributionError(f"allocation {result.allocation.status}: {result.allocation.explanation}")
     if out is not None:
