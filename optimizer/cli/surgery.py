@@ -1,7 +1,8 @@
 """``bienestar surgery``: schedule a surgical waiting list (admission day, room, theatre, nurses).
 
 ``--benchmark INSTANCE.json`` reads an IHTC-2024 instance and writes the official solution file; the cost
-breakdown is printed as the official validator prints it.
+breakdown is printed as the official validator prints it. ``--scenario FILE.yaml --hospital CLUES`` builds the
+hospital's instance from the scenario's dataset (``optimizer.surgery.hospital``) and schedules it.
 """
 
 from __future__ import annotations
@@ -10,13 +11,22 @@ from pathlib import Path
 
 import typer
 
-from optimizer.cli.common import JsonOption, console, fail, print_json
-from optimizer.surgery import Settings, run
+from optimizer.cli.common import JsonOption, console, err_console, fail, print_json, resolve_inputs
+from optimizer.surgery import Input, Settings, run
 from optimizer.surgery.io import InstanceError, read_instance, write_solution
 from optimizer.surgery.validate import evaluate
 
 STATUS_ES = {"optimal": "óptimo", "feasible": "factible", "time_limit": "límite de tiempo",
              "infeasible": "no factible", "error": "error"}
+KPI_ES = {
+    "patients": "pacientes en lista", "patients_admitted": "pacientes ingresados",
+    "mandatory_patients": "pacientes urgentes", "mandatory_all_admitted": "todos los urgentes ingresados",
+    "mean_admission_delay_days": "espera media (días)", "max_admission_delay_days": "espera máxima (días)",
+    "optional_patients_postponed": "electivos pospuestos", "theatre_utilisation": "uso de quirófanos abiertos",
+    "open_theatre_days": "quirófano-días abiertos", "nurse_workload_excess": "exceso de carga de enfermería",
+    "continuity_of_care": "enfermeras distintas por paciente", "total_cost": "costo total",
+    "hard_violations": "violaciones duras",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -24,20 +34,44 @@ def register(app: typer.Typer) -> None:
     app.command("surgery")(surgery)
 
 
+def _hospital_input(scenario: Path, hospital: str, weeks: int, as_json: bool) -> tuple[Input, list[str]]:
+    from optimizer.data.dataset import load_dataset
+    from optimizer.surgery.hospital import from_dataset
+
+    _, dataset = resolve_inputs(None, scenario, as_json)
+    try:
+        h = from_dataset(load_dataset(dataset), hospital, weeks)
+    except (ValueError, FileNotFoundError) as exc:
+        fail(str(exc), as_json)
+    if not h.input.patients:
+        fail(f"{hospital} ({h.name}): sin pacientes quirúrgicos en espera en los registros", as_json)
+    return h.input, [f"{hospital}: {h.name}", *h.notes]
+
+
 def surgery(
-    benchmark: Path = typer.Option(..., "--benchmark", help="IHTC-2024 instance (JSON) to schedule."),
+    benchmark: Path = typer.Option(None, "--benchmark", help="IHTC-2024 instance (JSON) to schedule."),
+    scenario: Path = typer.Option(None, "--scenario", help="Scenario YAML whose dataset holds the hospital."),
+    hospital: str = typer.Option(None, "--hospital", help="CLUES of the hospital (with --scenario)."),
+    weeks: int = typer.Option(2, "--weeks", min=1, max=8, help="Horizon in weeks (with --scenario)."),
     time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="Wall-clock limit, seconds."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
-    out: Path = typer.Option(..., "--out", help="Solution file to write (official JSON)."),
+    out: Path = typer.Option(None, "--out", help="Solution file to write (official IHTC-2024 JSON)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Programa la lista de espera quirúrgica: día de ingreso, cama, quirófano y enfermería por turno."""
-    try:
-        inp = read_instance(benchmark)
-    except InstanceError as exc:
-        fail(f"instancia no válida: {exc}", as_json)
+    notes: list[str] = []
+    if benchmark is not None:
+        try:
+            inp = read_instance(benchmark)
+        except InstanceError as exc:
+            fail(f"instancia no válida: {exc}", as_json)
+    elif scenario is not None and hospital:
+        inp, notes = _hospital_input(scenario, hospital, weeks, as_json)
+    else:
+        fail("indique --benchmark INSTANCIA.json, o --scenario ESCENARIO.yaml con --hospital CLUES", as_json)
     result = run(inp, Settings(time_limit_s=time_limit, seed=seed))
-    write_solution(inp, result.plan, out)
+    if out is not None:
+        write_solution(inp, result.plan, out)
     b = evaluate(inp, result.plan)
     doc = {
         "status": result.plan.status,
@@ -46,14 +80,21 @@ def surgery(
         "violations": b.violations,
         "costs": {t: {"weight": b.weights[t], "count": c, "cost": b.weights[t] * c} for t, c in b.costs.items()},
         "wall_time_s": round(result.plan.solve_seconds, 2),
-        "solution": str(out),
+        "solution": str(out) if out else None,
         "kpis": result.kpis,
+        "notes": notes,
     }
     if as_json:
         print_json(doc)
         return
+    for note in notes:
+        err_console.print(note, markup=False, highlight=False)
     for line in b.lines():
         console.print(line, markup=False, highlight=False)
+    if scenario is not None:
+        for key, value in result.kpis.items():
+            console.print(f"{KPI_ES.get(key, key)}: {value}", markup=False, highlight=False)
     console.print(f"Estado: {STATUS_ES[result.plan.status]}; violaciones duras: {b.total_violations}; "
                   f"costo total: {b.total_cost}; tiempo: {result.plan.solve_seconds:.1f} s", highlight=False)
-    console.print(f"Solución escrita en {out}", highlight=False)
+    if out is not None:
+        console.print(f"Solución escrita en {out}", highlight=False)

@@ -39,7 +39,7 @@ from optimizer.scenarios.demand import DemandTables, build_demand
 from optimizer.scenarios.overrides import Tables, apply_overrides, opened_clues
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.stage import RunContext, StageOutput, status_of
-from optimizer.scenarios.stages import access, capacity, deployment, distribution, rostering
+from optimizer.scenarios.stages import access, capacity, deployment, distribution, rostering, surgery
 from optimizer.scenarios.yamlfile import ScenarioError, load_scenario
 
 StageFn = Callable[[RunContext], StageOutput]
@@ -57,6 +57,7 @@ STAGES: dict[str, StageFn] = {
     "deployment": deployment.run,
     "capacity": capacity.run,
     "rostering": rostering.run,
+    "surgery": surgery.run,
     "distribution": distribution.run,
     "access": access.run,
 }

@@ -19,10 +19,13 @@ from optimizer.distribution.settings import DistributionSettings
 from optimizer.domain import RENAPO_CODES, Specialty
 from optimizer.rostering.hospital import HospitalRules
 from optimizer.rostering.settings import RosterSettings
+from optimizer.surgery.settings import Settings as SurgerySettings
 
 #: Models a scenario can run, in the order the runner chains them.
-MODEL_ORDER: tuple[str, ...] = ("deployment", "capacity", "rostering", "distribution", "access")
-ModelName = Literal["deployment", "capacity", "rostering", "distribution", "access"]
+MODEL_ORDER: tuple[str, ...] = ("deployment", "capacity", "rostering", "surgery", "distribution", "access")
+ModelName = Literal["deployment", "capacity", "rostering", "surgery", "distribution", "access"]
+#: Models a scenario runs when it does not list them (``surgery`` only when asked for).
+DEFAULT_MODELS: tuple[str, ...] = tuple(m for m in MODEL_ORDER if m != "surgery")
 
 #: Keyword for "the 9 hospitals and 6 UMFs planned for 2025" (``status=planned`` in facilities.csv).
 PLANNED_2025 = "planned_2025"
@@ -167,6 +170,15 @@ class RosteringRun(_Section):
     settings: RosterSettings = Field(default_factory=lambda: RosterSettings(time_limit_s=10.0, workers=2))
 
 
+class SurgeryRun(_Section):
+    """Which hospitals' surgical waiting lists to schedule in a run (a sample), and how."""
+
+    max_hospitals: int = Field(3, ge=0, le=400, description="cap on hospitals scheduled per run")
+    weeks: int = Field(2, ge=1, le=8, description="horizon of each schedule, weeks")
+    max_patients: int = Field(80, ge=1, le=1000, description="waiting patients per hospital (urgent first)")
+    settings: SurgerySettings = Field(default_factory=lambda: SurgerySettings(time_limit_s=15.0))
+
+
 class Scenario(_Section):
     """A what-if: base dataset, overrides, models and their settings, seed."""
 
@@ -176,7 +188,7 @@ class Scenario(_Section):
     dataset: DatasetSource = Field(default_factory=lambda: DatasetSource(generate=GenerateBase()))
     planning_month: int = Field(3, ge=1, le=12, description="month being planned (seasonal multipliers)")
     planning_year: int = Field(2025, ge=2000, le=2100, description="year of the week the distribution plans")
-    models: list[ModelName] = Field(default_factory=lambda: list(MODEL_ORDER))
+    models: list[ModelName] = Field(default_factory=lambda: list(DEFAULT_MODELS))
     demand: list[DemandMultiplier] = Field(default_factory=list)
     facilities: FacilityChanges = Field(default_factory=FacilityChanges)
     depots: DepotChanges = Field(default_factory=DepotChanges)
@@ -185,6 +197,7 @@ class Scenario(_Section):
     deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
     capacity: CapacitySettings = Field(default_factory=CapacitySettings)
     rostering: RosteringRun = Field(default_factory=RosteringRun)
+    surgery: SurgeryRun = Field(default_factory=SurgeryRun)
     distribution: DistributionSettings = Field(
         default_factory=DistributionSettings,
         description="distribution settings; in a scenario file the key `central_supply_file: <path>` names a CSV "
@@ -206,6 +219,7 @@ class Scenario(_Section):
             (data["deployment"], self.deployment),
             (data["capacity"], self.capacity),
             (data["rostering"]["settings"], self.rostering.settings),
+            (data["surgery"]["settings"], self.surgery.settings),
             (data["distribution"]["allocation"], self.distribution.allocation),
             (data["distribution"]["routing"], self.distribution.routing),
             (data["access"], self.access),
