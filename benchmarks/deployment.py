@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from optimizer.deployment.formulation import build  # noqa: E402
 from optimizer.deployment.inputs import DeploymentInput, from_dataset  # noqa: E402
-from optimizer.deployment.mip import MipResult, solve_mip  # noqa: E402
 from optimizer.deployment.model import solve  # noqa: E402
 from optimizer.deployment.settings import DeploymentSettings  # noqa: E402
+from optimizer.deployment.solver.formulation import build  # noqa: E402
+from optimizer.deployment.solver.mip import MipResult, solve_mip  # noqa: E402
 from optimizer.deployment.validate import validate  # noqa: E402
 from optimizer.paths import home_dir  # noqa: E402
 

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from optimizer.access.gain import AccessGain
 from optimizer.deployment.access_term import access_summary, team_effects
-from optimizer.deployment.formulation import build
 from optimizer.deployment.inputs import Candidate, Demand, DeploymentInput, Hospital
-from optimizer.deployment.lagrangian import lagrangian_bound
 from optimizer.deployment.model import solve
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.formulation import build
+from optimizer.deployment.solver.lagrangian import lagrangian_bound
 from optimizer.deployment.synthetic import random_instance
 from optimizer.deployment.validate import validate
 from optimizer.domain import MARGINALISATION_WEIGHT, MarginalisationDegree, Specialty, TeamTemplate

@@ -9,13 +9,13 @@ import time
 import numpy as np
 import pytest
 
-from optimizer.deployment.formulation import build
-from optimizer.deployment.greedy import greedy_start
-from optimizer.deployment.lagrangian import lagrangian_bound
-from optimizer.deployment.mip import is_feasible, solve_mip
 from optimizer.deployment.model import solve
-from optimizer.deployment.pricing import FULL_MIP_ARCS
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.formulation import build
+from optimizer.deployment.solver.greedy import greedy_start
+from optimizer.deployment.solver.lagrangian import lagrangian_bound
+from optimizer.deployment.solver.mip import is_feasible, solve_mip
+from optimizer.deployment.solver.pricing import FULL_MIP_ARCS
 from optimizer.deployment.synthetic import random_instance
 from optimizer.deployment.validate import validate
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.deployment.formulation import build
 from optimizer.deployment.inputs import Candidate, Demand, DeploymentInput, Hospital
-from optimizer.deployment.mip import solve_lp
 from optimizer.deployment.model import solve
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.formulation import build
+from optimizer.deployment.solver.mip import solve_lp
 from optimizer.deployment.validate import validate
 from optimizer.domain import MarginalisationDegree, Specialty
 

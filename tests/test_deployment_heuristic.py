@@ -8,13 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer.deployment.dual_heuristic import DualHeuristic, dual_feasible
-from optimizer.deployment.formulation import build
-from optimizer.deployment.greedy import _least_hours
 from optimizer.deployment.inputs import Candidate, Demand, DeploymentInput, Hospital, StaffInPost
-from optimizer.deployment.mip import is_feasible, solve_lp
 from optimizer.deployment.model import solve
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.dual_heuristic import DualHeuristic, dual_feasible
+from optimizer.deployment.solver.formulation import build
+from optimizer.deployment.solver.greedy import _least_hours
+from optimizer.deployment.solver.mip import is_feasible, solve_lp
 from optimizer.deployment.synthetic import random_instance
 from optimizer.domain import MarginalisationDegree, Specialty, TeamTemplate
 

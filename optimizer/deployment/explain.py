@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.deployment.formulation import build, in_post_hours, person_bonus_mxn, slot_curves
 from optimizer.deployment.inputs import DeploymentInput, haversine_km
-from optimizer.deployment.mip import solve_mip
 from optimizer.deployment.plan import DeploymentPlan, ShortHospital
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.formulation import build, in_post_hours, person_bonus_mxn, slot_curves
+from optimizer.deployment.solver.mip import solve_mip
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
 
 

@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from optimizer.deployment.access_term import access_summary
-from optimizer.deployment.formulation import slot_curves
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.model import DeploymentPlan
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.formulation import slot_curves
 from optimizer.deployment.validate import DeploymentValidation, validate
 
 

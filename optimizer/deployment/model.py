@@ -15,17 +15,17 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from optimizer.deployment.aggregate import disaggregate
-from optimizer.deployment.dual_heuristic import DualHeuristic, dual_feasible
 from optimizer.deployment.explain import explain_infeasible, explain_short
-from optimizer.deployment.formulation import Formulation, build, person_bonus_mxn
-from optimizer.deployment.greedy import greedy_start
 from optimizer.deployment.inputs import DeploymentInput, DeploymentInputError, haversine_km
-from optimizer.deployment.lagrangian import lagrangian_bound
-from optimizer.deployment.mip import Mip, MipResult, is_feasible
 from optimizer.deployment.plan import Assignment, DeploymentPlan, ShortHospital, TeamCount
-from optimizer.deployment.pricing import solve_priced
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.aggregate import disaggregate
+from optimizer.deployment.solver.dual_heuristic import DualHeuristic, dual_feasible
+from optimizer.deployment.solver.formulation import Formulation, build, person_bonus_mxn
+from optimizer.deployment.solver.greedy import greedy_start
+from optimizer.deployment.solver.lagrangian import lagrangian_bound
+from optimizer.deployment.solver.mip import Mip, MipResult, is_feasible
+from optimizer.deployment.solver.pricing import solve_priced
 
 #: Seconds of the time limit kept per 282 hospitals for disaggregation, plan assembly and the short-hospital
 #: explanations (about 0.3 s on the 282-hospital instance, 2.5 s on the 1,410-hospital one), so the whole

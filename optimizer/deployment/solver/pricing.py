@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.deployment.mip import Mip, MipResult, relative_gap, solve_mip
 from optimizer.deployment.settings import SolverName
+from optimizer.deployment.solver.mip import Mip, MipResult, relative_gap, solve_mip
 from optimizer.solvers.highs_status import highs_status
 
 #: Arcs per class in the first working set (with the greedy plan's), added per class per pricing round, and
@@ -69,7 +69,7 @@ class WarmLp:
     """The working-set LP kept in one HiGHS object, so each pricing round warm-starts from the last basis."""
 
     def __init__(self, mip: Mip, a_csc, arcs: np.ndarray, others: np.ndarray, threads: int) -> None:
-        from optimizer.deployment.mip import _highs_model
+        from optimizer.deployment.solver.mip import _highs_model
 
         self.h = _highs_model(_subset(mip, a_csc, np.r_[arcs, others]), 60.0, 0, threads, 0.0, relax=True)
         # HiGHS presolves again after every addCols; without presolve the 7 pricing rounds of 282 x 2,596 take
@@ -211,7 +211,7 @@ def solve_priced(
     """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space.
 
     ``bound_fn(duals)`` gives a further upper bound valid over all arcs from the last pricing duals (the
-    Lagrangian bound of :mod:`optimizer.deployment.lagrangian`); the tighter bound is reported.
+    Lagrangian bound of :mod:`optimizer.deployment.solver.lagrangian`); the tighter bound is reported.
     ``guided_start(lp_x, duals)`` turns the pricing LP's solution and row duals (the last optimal round's,
     then the round's before) into a feasible start (kept when better).
     ``slot_cols`` (the slot columns) turns the MIP into a search of the start's slot neighbourhood.

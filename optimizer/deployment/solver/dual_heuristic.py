@@ -3,7 +3,7 @@
 The LP duals ``lam[k]`` of the class rows say what one person of class ``k`` is worth elsewhere. Hospital
 by hospital (index order, or an order given), the heuristic picks the slot counts per specialty (within
 rooms) and the people that maximise ``slot coverage - sum(lam[k] - c[k,h])`` over the people still free:
-the per-hospital problem of :mod:`optimizer.deployment.lagrangian`, solved exactly (every slot
+the per-hospital problem of :mod:`optimizer.deployment.solver.lagrangian`, solved exactly (every slot
 configuration; per role the covering selection with the fewest-cost people by contract-hour value), so a
 hospital takes whole teams, wastes few hours, and leaves people who are worth more elsewhere. A fill pass
 then extends each hospital's teams with the people left, at their own costs. Measured on 282 x 2,596 with
@@ -12,7 +12,7 @@ is 9,543.2); see benchmarks/results/deployment.md.
 
 The plan respects rooms, hours, class sizes, pinned people (staffed first) and the budget (a hospital whose
 teams would overrun it is skipped); equity rules are not targeted, so callers check the result with
-:func:`optimizer.deployment.mip.is_feasible`.
+:func:`optimizer.deployment.solver.mip.is_feasible`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.deployment.formulation import Formulation
-from optimizer.deployment.greedy import assemble
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.formulation import Formulation
+from optimizer.deployment.solver.greedy import assemble
 from optimizer.domain import HOURS_PER_WEEK, Specialty
 
 #: Largest number of distinct contract-hour values a role's covering selection enumerates exactly; with

@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from optimizer.deployment.formulation import Formulation
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.formulation import Formulation
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
 
 

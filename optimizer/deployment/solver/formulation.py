@@ -1,4 +1,4 @@
-"""The class x hospital deployment MIP, built as arrays (see :mod:`optimizer.deployment.mip`).
+"""The class x hospital deployment MIP, built as arrays (see :mod:`optimizer.deployment.solver.mip`).
 
 Variables
   x[k,h]   integer people of class k sent to hospital h (only willing, useful arcs)
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from optimizer.deployment.aggregate import CandidateClass, build_classes, class_distance_km, incentive_segments
 from optimizer.deployment.inputs import DeploymentInput
-from optimizer.deployment.mip import Mip
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.aggregate import CandidateClass, build_classes, class_distance_km, incentive_segments
+from optimizer.deployment.solver.mip import Mip
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
 
 

@@ -18,9 +18,9 @@ import math
 
 import numpy as np
 
-from optimizer.deployment.formulation import Formulation
 from optimizer.deployment.inputs import DeploymentInput
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.deployment.solver.formulation import Formulation
 from optimizer.domain import HOURS_PER_WEEK, Specialty
 
 
