@@ -1,41 +1,28 @@
-"""The HTML report is self-contained and shows the map and charts; XLSX workbooks hold the plan tables."""
+"""The HTML report is self-contained, light, in Spanish by default (English on request), and shows the map,
+charts and roster heat-maps with real dates."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 
 from optimizer.reports.html import write_report
-from optimizer.reports.xlsx import write_workbooks
-from optimizer.scenarios.basedata import resolve_base
-from optimizer.scenarios.headline import HEADLINES, headline_kpis
-from optimizer.scenarios.runner import RunResult, run_scenario
-from optimizer.scenarios.schema import DatasetSource, GenerateBase, Scenario
+from optimizer.scenarios.runner import RunResult
+from tests.test_reports_support import tiny_run
 
-TINY = GenerateBase(seed=5, program_hospitals=30, n_records=8000, umfs=20, pharmacies=10)
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunResult]:
-    base = resolve_base(DatasetSource(generate=TINY), cache=tmp_path_factory.getbasetemp() / "datasets")
-    home = tmp_path_factory.mktemp("report-home")
-    s = Scenario.model_validate({
-        "name": "report", "seed": 2, "dataset": {"path": str(base)}, "models": ["capacity", "rostering", "access"],
-        "depots": {"close": ["D002"]},
-        "rostering": {"max_hospitals": 2, "weeks": 1, "processes": 1, "settings": {"time_limit_s": 10, "workers": 1}}})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BIENESTAR_HOME", str(home))
-        mp.delenv("BIENESTAR_DB_URL", raising=False)
-        yield run_scenario(s, home / "runs", progress=False)
+def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    return tiny_run(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -43,38 +30,46 @@ def report(run: RunResult) -> Path:
     return write_report(run.run_dir, against=run.run_dir)
 
 
-def test_report_is_self_contained(report: Path) -> None:
+def test_report_is_self_contained_and_light(report: Path) -> None:
     text = report.read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=", text), "no external scripts: the report must work offline"
-    assert "cdn.plot.ly" not in text.split("</script>", 1)[1]  # the figures reference no CDN
-    assert len(text) > 3_000_000  # plotly.js is inlined
+    assert "cdn.plot.ly" not in text
+    assert "id='plotly-gz'" in text and "DecompressionStream('gzip')" in text  # plotly.js inlined, compressed
+    assert 1_500_000 < len(text) < 3_000_000  # was 5.7 MB with plotly.js inlined as text
 
 
-def test_report_has_map_charts_heatmaps_and_provenance(run: RunResult, report: Path) -> None:
+def test_report_is_spanish_by_default_with_sections(run: RunResult, report: Path) -> None:
     text = report.read_text(encoding="utf-8")
-    for heading in ("Headline KPIs", "Network map", "Coverage by state", "Access by state", "Roster heat-maps",
-                    "Provenance: stages, solve status, wall time"):
+    assert "<html lang='es'>" in text
+    for heading in ("Indicadores principales", "Mapa de la red", "Cobertura por estado", "Acceso por estado",
+                    "Roles de turno", "Procedencia: etapas, estado de la solución, tiempo"):
         assert f"<h2>{heading}</h2>" in text, heading
-    assert '"name":"depot closed"' in text  # the outage is drawn
+    assert json.dumps("centro de distribución cerrado") in text  # the outage is drawn, in Spanish
     rostered = pd.read_csv(run.run_dir / "plans/rostering/roster.csv")["hospital"].nunique()
     assert rostered >= 1
     assert text.count(r'"hovertemplate":"%{y}\u003cbr\u003e%{x}: %{text}') == rostered  # a heat-map per roster
+    assert r'"lun 03\u002f03"' in text and '"Mon 1"' not in text  # real dates (the run plans from Monday 3 March 2025)
     assert run.run_dir.name in text and run.plans_digest[:16] in text
 
 
-def test_workbooks_per_audience_hold_the_plan_tables(run: RunResult, tmp_path: Path) -> None:
-    books = {p.name: p for p in write_workbooks(run.run_dir, tmp_path, against=run.run_dir)}
-    assert set(books) == {"hr.xlsx", "planners.xlsx"}  # no distribution in this run: no logistics workbook
-    hr = load_workbook(books["hr.xlsx"], read_only=True)
-    assert {"rosters", "roster summary"} <= set(hr.sheetnames)
-    rows = sum(1 for _ in hr["rosters"].iter_rows()) - 1
-    assert rows == len((run.run_dir / "plans/rostering/roster.csv").read_text().splitlines()) - 1
-    pl = load_workbook(books["planners.xlsx"], read_only=True)
-    assert {"headline KPIs", "equity by state", "capacity by hospital", "comparison"} <= set(pl.sheetnames)
-    got = {r[0]: r[1] for r in pl["headline KPIs"].iter_rows(min_row=2, values_only=True)}
-    k = headline_kpis(run.run_dir)
-    for key, label, _, _ in HEADLINES:
-        assert got[label] == (pytest.approx(k[key]) if k[key] is not None else None)
+def test_kpi_values_are_formatted_by_kind(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td title='[^']*'>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>"
+                      r"<td class='[^']*'>([^<]+)</td>", text)
+    values = {label: a for label, a, _, _ in rows}
+    assert re.fullmatch(r"\d[\d,]*", values["Especialistas asignados"])  # a count: no ".0"
+    assert re.fullmatch(r"\d+\.\d %", values["Demanda quirúrgica cubierta"])
+    assert re.fullmatch(r"\$[\d,]+", values["Incentivos y bonos"])
+    for label, a, _, delta in rows:  # differences of percentages are percentage points, never "%"
+        assert "%" not in delta, label
+        assert delta.endswith(" pp") == a.endswith("%"), label
+
+
+def test_report_in_english_with_the_setting(run: RunResult, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BIENESTAR_LANG", "en")
+    text = write_report(run.run_dir, tmp_path / "en.html").read_text(encoding="utf-8")
+    assert "<html lang='en'>" in text and "<h2>Headline KPIs</h2>" in text and r'"Mon 03\u002f03"' in text
+    assert "<h2>Indicadores principales</h2>" not in text
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed (apt-get install chromium)")
@@ -87,6 +82,6 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> No
 
     img = np.asarray(Image.open(png).convert("RGB")).astype(int)
     assert img.shape[:2] == (2000, 1280)
-    # the map (below the KPI table) draws coloured markers: count clearly non-grey pixels
+    # the map (below the KPI table) draws coloured markers once plotly.js is unpacked: count non-grey pixels
     coloured = (np.abs(img[..., 0] - img[..., 1]) > 60) | (np.abs(img[..., 1] - img[..., 2]) > 60)
     assert coloured.sum() > 2000

@@ -50,6 +50,7 @@ def demo(
     seed: int = typer.Option(42, "--seed", help="Seed of the synthetic dataset."),
     dataset: Path = typer.Option(None, "--dataset", help="Dataset folder (generated there if absent)."),
     data_only: bool = typer.Option(False, "--data-only", help="Stop after loading and aggregating the data."),
+    lang: str | None = typer.Option(None, "--lang", help="Report and workbook language: es or en (default es)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Load the data, run baseline and rural-incentives, compare them and write the report."""
@@ -81,7 +82,7 @@ def demo(
                                  "rejects_report": str(report.rejects_path)}
     if not data_only:
         with stdout_to_stderr(as_json):
-            result.update(_plans(timings, progress=not as_json))
+            result.update(_plans(timings, progress=not as_json, lang=lang))
     timings["total_s"] = time.perf_counter() - t0
     result["timings"] = timings
     if as_json:
@@ -177,7 +178,7 @@ def _print_stage(scenario: str, stage: str, status: str, seconds: float, elapsed
                     seconds=f"{seconds:.0f}", elapsed=f"{elapsed:.0f}"))
 
 
-def _plans(timings: dict[str, float], progress: bool) -> dict[str, object]:
+def _plans(timings: dict[str, float], progress: bool, lang: str | None = None) -> dict[str, object]:
     """Run the two demo scenarios, print the comparison, write the report; returns what was written."""
     from optimizer.cli.scenarios import _print_run, print_comparison
     from optimizer.i18n import t
@@ -197,8 +198,8 @@ def _plans(timings: dict[str, float], progress: bool) -> dict[str, object]:
     a, b = runs
     t_out = time.perf_counter()
     cmp = compare_runs(a.run_dir, b.run_dir)
-    html = write_report(b.run_dir, against=a.run_dir)
-    books = write_workbooks(b.run_dir, against=a.run_dir)
+    html = write_report(b.run_dir, against=a.run_dir, lang=lang)
+    books = write_workbooks(b.run_dir, against=a.run_dir, lang=lang)
     timings["report_s"] = time.perf_counter() - t_out
     if progress:
         print_comparison(cmp)

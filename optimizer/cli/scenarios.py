@@ -119,6 +119,7 @@ def register(app: typer.Typer) -> None:
     def report_cmd(run: str = typer.Argument(..., help=RUN_REF),
                    out: Path | None = typer.Option(None, "--out", help="HTML file (default <run>/report.html)"),
                    against: str | None = typer.Option(None, "--against", help="a run to compare with"),
+                   lang: str | None = typer.Option(None, "--lang", help="es or en (default BIENESTAR_LANG, else es)"),
                    runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
         """Write a self-contained HTML report (map, charts, heat-maps) and XLSX workbooks per audience."""
         from optimizer.reports.html import write_report
@@ -136,8 +137,8 @@ def register(app: typer.Typer) -> None:
                 info = json.loads((d / "run.json").read_text())
                 fail(f"run {d.name} has no plans to report (status {info.get('status')}: {info.get('message')})",
                      as_json)
-        html = write_report(run_dir, out, against=other)
-        books = write_workbooks(run_dir, html.parent, against=other)
+        html = write_report(run_dir, out, against=other, lang=lang)
+        books = write_workbooks(run_dir, html.parent, against=other, lang=lang)
         if as_json:
             print_json({"status": "ok", "report": str(html), "workbooks": [str(b) for b in books]})
         else:
