@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from optimizer.access.gain import AccessGain
 from optimizer.deployment.access_term import access_summary, team_effects
-from optimizer.deployment.inputs import Candidate, Demand, DeploymentInput, Hospital
+from optimizer.deployment.inputs import Candidate, Demand, DeploymentInput, DeploymentInputError, Hospital
 from optimizer.deployment.model import solve
 from optimizer.deployment.settings import DeploymentSettings
 from optimizer.deployment.solver.formulation import build
@@ -127,3 +127,10 @@ def test_lagrangian_bound_stays_valid_with_access() -> None:
         if form.budget_row >= 0:
             duals[form.budget_row] = abs(duals[form.budget_row])
         assert lagrangian_bound(inp, s, form, duals) >= plan.objective - 1e-6
+
+
+def test_access_weight_without_access_data_is_an_error() -> None:
+    """access_weight > 0 on an input without access data is a clear error, not a silent no-op."""
+    inp = random_instance(0, 4, 30)
+    with pytest.raises(DeploymentInputError, match="with_access"):
+        solve(inp, DeploymentSettings(access_weight=0.001, time_limit_s=2))

@@ -84,9 +84,17 @@ def test_surgical_multiplier_reaches_the_run_demand(run_a: RunResult, run_b: Run
 
 
 def test_same_scenario_and_seed_give_identical_plans(run_a: RunResult, home: Path, base: Path) -> None:
-    again = run_scenario(scenario(base, "tiny-a"), home / "runs", progress=False)
+    events: list[tuple] = []
+    again = run_scenario(scenario(base, "tiny-a"), home / "runs", progress=False,
+                         on_progress=lambda *e: events.append(e))
     assert again.run_dir != run_a.run_dir
     assert again.plans_digest == run_a.plans_digest == plans_digest(run_a.run_dir)
+    # the progress callback (what the API's workers use) sees every stage start and end, in order
+    assert events[0][:2] == ("demand", "running") and ("demand", "done", 0, 0, None) in events
+    for stage in ("capacity", "rostering", "access"):
+        seen = [e for e in events if e[0] == stage]
+        assert seen[0][1] == "pending" and seen[1][1] == "running"
+        assert seen[-1][1] == again.stage_status[stage] and seen[-1][4] is not None
 
 
 def test_rerun_reproduces_a_run_from_its_folder_alone(run_a: RunResult, tmp_path: Path) -> None:

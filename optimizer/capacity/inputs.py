@@ -187,8 +187,11 @@ class CapacityInput:
 
 
 
-def from_dataset(ds: Dataset, program_only: bool = True) -> CapacityInput:
+def from_dataset(ds: Dataset, program_only: bool = True, surgical: pd.DataFrame | None = None) -> CapacityInput:
     """Capacity input of the program hospitals (or every open hospital) of ``ds``.
+
+    ``surgical`` (clues, specialty, procedures_per_week, or_hours_per_week) is the demand to plan for, e.g. a
+    scenario run's demand after its multipliers; without it demand is aggregated from the records.
 
     Staff: people ``in_post`` at each hospital (contract hours/week summed by role). Demand: surgical
     procedures and OR hours per week from the records (``optimizer.data.aggregate.surgical_demand``).
@@ -213,7 +216,8 @@ def from_dataset(ds: Dataset, program_only: bool = True) -> CapacityInput:
     by_role = recruits.groupby("specialty")
     new_hours = {Specialty(s): float(v) for s, v in by_role["weekly_hours"].median().items()}
     incentive = {Specialty(s): float(v) for s, v in by_role["incentive_mxn"].median().items()}
-    return CapacityInput(hospitals, staff_hours, headcount, _demand(ds.records_dir, keep), new_hours, incentive)
+    demand = _demand(ds.records_dir, keep) if surgical is None else demand_from_table(surgical, keep)
+    return CapacityInput(hospitals, staff_hours, headcount, demand, new_hours, incentive)
 
 
 def _demand(records_dir: Path, keep: set[str]) -> dict[tuple[str, Specialty], SurgicalDemand]:

@@ -107,5 +107,6 @@ def hospitals_24_7_in_post(ds: Dataset, settings: CapacitySettings) -> frozenset
     """Open hospitals of a loaded dataset that are 24/7 for surgery with their staff in post alone: at least
     one room staffable round the clock (status ``fully_24_7`` or ``24_7_some_rooms``) under ``settings``.
     The base set the deployment's access term and the access KPIs start from."""
-    inp = from_dataset(ds, program_only=False)
+    no_demand = pd.DataFrame(columns=["clues", "specialty", "procedures_per_week", "or_hours_per_week"])
+    inp = from_dataset(ds, program_only=False, surgical=no_demand)  # the status reads people and rooms only
     return frozenset(s.clues for s in statuses(inp, settings) if s.status in {FULLY, SOME_ROOMS})

@@ -1,16 +1,15 @@
 """Capacity stage: 24/7 status and procedures per week each program hospital can deliver (LP with duals).
 
 A thin adapter: staff = people in post plus the recruits the deployment stage sent (when it ran and found
-a plan); demand = the run's surgical demand (after catchment moves and multipliers), grouped by
-:func:`optimizer.capacity.inputs.demand_from_table`; then :func:`optimizer.capacity.run`.
+a plan); demand = the run's surgical demand (after catchment moves and multipliers; the records are not
+aggregated again), grouped by :func:`optimizer.capacity.inputs.demand_from_table`; then
+:func:`optimizer.capacity.run`.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from optimizer import capacity
-from optimizer.capacity.inputs import demand_from_table, from_dataset
+from optimizer.capacity.inputs import from_dataset
 from optimizer.capacity.model import DeployedStaff
 from optimizer.domain import Specialty
 from optimizer.scenarios.stage import RunContext, StageOutput
@@ -28,9 +27,7 @@ def deployed_staff(ctx: RunContext) -> list[DeployedStaff]:
 
 def run(ctx: RunContext) -> StageOutput:
     """Solve the capacity LP of the program hospitals with the staff they have after deployment."""
-    inp = from_dataset(ctx.dataset)
-    inp = replace(inp, demand=demand_from_table(ctx.demand.surgical, {h.clues for h in inp.hospitals}))
-    inp = inp.with_staff(deployed_staff(ctx))
+    inp = from_dataset(ctx.dataset, surgical=ctx.demand.surgical).with_staff(deployed_staff(ctx))
     out = capacity.run(inp, ctx.scenario.capacity)
     return StageOutput(out.plan.status, out.kpis, out.tables, list(out.validation.violations),
                        out.plan.explanation, out.log, extra={"input": inp})
