@@ -73,3 +73,7 @@ def test_scenario_stage(dataset: Path, tmp_path: Path, monkeypatch: pytest.Monke
     assert k["hospitals"] >= 1 and k["mandatory_all_admitted"] and k["hard_violations"] == 0
     assert result.stage_status["surgery"] == "feasible" and result.status == "ok"
     assert (result.run_dir / "plans" / "surgery" / "schedule.csv").exists()
+    from optimizer.reports.html import write_report
+
+    html = write_report(result.run_dir).read_text()
+    assert "Cirugía: lista de espera" in html and "Cirugía: quirófanos por día" in html

@@ -193,6 +193,24 @@ def build_figures(run_dir: Path, against: Path | None, lang: str = "es") -> list
                 title = t("reports.fig.roster_title", lang, hospital=hosp_names.get(row.hospital, row.hospital),
                           clues=row.hospital, status=status_text(row.status, lang))
                 out.append(("rosters", figures.roster_heatmap(roster, row.hospital, title, run.start_day, lang)))
+    return out + _surgery_figures(run_dir, fac, lang)
+
+
+def _surgery_figures(run_dir: Path, fac: pd.DataFrame, lang: str) -> list[tuple[str, go.Figure]]:
+    """Gantt of theatres by day and waiting list before/after, per hospital of the surgery stage."""
+    from optimizer.surgery.gantt import theatre_gantt, waiting_list
+
+    sched = figures.read_plan(run_dir, "surgery", "schedule")
+    if sched is None or not len(sched):
+        return []
+    names, days = fac.set_index("clues")["name"], int(sched["release_day"].max()) + 1
+    out: list[tuple[str, go.Figure]] = []
+    for h in sched["hospital"].unique():
+        words = {"hospital": names.get(h, h), "clues": h}
+        out.append(("surgery_theatres", theatre_gantt(sched, h, t("reports.fig.surgery_gantt_title", lang, **words),
+                                                      lang)))
+        out.append(("surgery_waiting", waiting_list(sched, h, days, t("reports.fig.surgery_waiting_title", lang,
+                                                                      **words), lang)))
     return out
 
 
