@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
