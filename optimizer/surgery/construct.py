@@ -153,6 +153,7 @@ def construct(st: State, days: dict[int, int] | None = None, rooms: dict[int, in
         if not insert_best(st, p, days.get(p)) and st.inp.patients[p].mandatory:
             missing.append(p)
     missing = [p for p in missing if not repair(st, p, deadline)]
+    repair_theatres(st)
     greedy_nurses(st)
     return missing
 
@@ -199,3 +200,31 @@ def repair(st: State, p: int, deadline: float = float("inf")) -> bool:
         for q, d, rr, tt in ejected:
             st.place(q, d, rr, tt)
     return False
+
+
+def _overloaded(st: State) -> list[tuple[int, int]]:
+    return [(t, d) for t in range(st.T) for d in range(st.D) if st.ot_load[t][d] > st.avail[t][d]]
+
+
+def repair_theatres(st: State) -> None:
+    """Undo theatre overtime the aggregate day plan can leave (its theatre minutes are pooled per day): move
+    surgeries to another theatre the same day, else re-insert optional patients elsewhere (or postpone them),
+    else move a mandatory patient to another day of its window."""
+    pats = st.inp.patients
+    for t, d in _overloaded(st):
+        here = sorted((p for p in range(st.P) if st.adm[p] == d and st.ot[p] == t),
+                      key=lambda p: (pats[p].mandatory, -pats[p].duration))
+        for p in here:
+            if st.ot_load[t][d] <= st.avail[t][d]:
+                break
+            other = next((k for k in range(st.T) if k != t and st.theatre_fits(p, d, k)), -1)
+            if other >= 0:
+                st.place(p, d, st.room[p], other)
+            elif not pats[p].mandatory:
+                st.unplace(p)
+                insert_best(st, p)
+            else:
+                old = (st.adm[p], st.room[p], st.ot[p])
+                st.unplace(p)
+                if not insert_best(st, p):
+                    st.place(p, *old)
