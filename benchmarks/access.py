@@ -198,6 +198,9 @@ def main() -> None:
     ap.add_argument("--spopt-pmedian-ks", type=int, nargs="*", default=None,
                     help="Ks at which spopt's national p-median runs (one assignment variable per "
                     "municipality-hospital pair, minutes to build); default: all")
+    ap.add_argument("--spopt-mclp-ks", type=int, nargs="*", default=None,
+                    help="Ks at which spopt's MCLP runs (at locality level its model build alone takes minutes); "
+                    "default: all")
     ap.add_argument("--states", default=None, help="Limit people to these CVE_ENT codes (state instance)")
     ap.add_argument("--resolution", default="localities", choices=["localities", "municipalities"],
                     help="demand points of the where-next instances")
@@ -239,7 +242,8 @@ def main() -> None:
                 statuses = "/".join(sorted({p.status for p in plans}))
                 gap = max((p.gap or 0.0) for p in plans)
                 ours = f"{statuses}" + (f" (gap <= {100 * gap:.2f}%)" if statuses != "optimal" else "")
-                if model == "pmedian" and args.spopt_pmedian_ks is not None and k not in args.spopt_pmedian_ks:
+                spopt_ks = args.spopt_pmedian_ks if model == "pmedian" else args.spopt_mclp_ks
+                if spopt_ks is not None and k not in spopt_ks:
                     s_obj, s_time, s_status = None, float("nan"), "not run"
                 else:
                     s_obj, s_time, s_status = _spopt_capped(inp, model, args.spopt_time_limit, args.spopt_wall)

@@ -174,3 +174,22 @@ def test_contract_exports_and_run() -> None:
         result = access.run(inp, settings)
         assert result.plan.status == "optimal" and result.validation.ok
         assert result.kpis["population_covered_after"] == result.plan.population_covered_after
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dominated_candidates_leave_without_changing_the_optimum(seed: int) -> None:
+    """Copies and near-copies of candidates (same or fewer people covered, same or higher cost) are dropped by the
+    MCLP's dominance reduction; the optimum still equals brute force, with and without a budget."""
+    from optimizer.access.mclp import dominated_columns
+
+    rng = np.random.default_rng(100 + seed)
+    base = _instance(rng, 16, 5, k=2, existing=seed % 2 == 0, budget=4.0 if seed >= 2 else None, costs=seed >= 2)
+    copies = np.column_stack([base.minutes, base.minutes[:, :3] + rng.choice([0.0, 40.0], (16, 3))])
+    cost = np.concatenate([base.site_cost, base.site_cost[:3] + rng.integers(0, 2, 3)])
+    inp = WhereNextInput(base.demand_ids, [f"c{j}" for j in range(8)], copies, base.existing_minutes,
+                         base.population, base.weight, cost, base.k, base.minutes_limit, base.budget)
+    reach = inp.minutes <= inp.minutes_limit
+    assert dominated_columns(reach, cost)[5:].all()  # every copy covers a subset of its original at >= cost
+    plan = solve_mclp(inp, SETTINGS)
+    assert plan.status == "optimal" and validate_where_next(inp, plan).ok
+    assert plan.objective == pytest.approx(_brute(inp, "mclp"))

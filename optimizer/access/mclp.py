@@ -1,9 +1,10 @@
 """Maximal covering (MCLP) where-next model, with HiGHS.
 
 Maximise the weight (people x marginalisation weight) within ``minutes_limit`` of a 24/7 site, choosing at most
-K candidates within the budget. People already covered count as a constant; demand points with the same set of
-covering candidates are merged exactly (their weights add), and candidates that cover nobody new are dropped, so
-the MIP's size follows the distinct covering sets rather than the number of demand points.
+K candidates within the budget. People already covered count as a constant; candidates that cover nobody new or
+are dominated by another candidate (a superset of its coverage at no greater cost) are dropped, and demand points
+with the same set of covering candidates are merged exactly (their weights add), so the MIP's size follows the
+distinct covering sets of the useful candidates rather than the number of demand points.
 """
 
 from __future__ import annotations
@@ -53,6 +54,39 @@ def _mclp_greedy(cover: list[NDArray[np.int64]], w: NDArray[np.float64], inp: Wh
     return np.concatenate([pick, y])
 
 
+def dominated_columns(cover: NDArray[np.bool_], cost: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Candidates some other candidate makes redundant: it covers a superset of their demand rows at no greater
+    cost (identical ones: the first is kept). Dropping them is exact: in any plan a dominated site can be
+    swapped for (or, if already chosen, dropped in favour of) the one dominating it without losing coverage or
+    exceeding K or the budget, and "dominates" is a strict partial order, so an undominated dominator exists."""
+    c = cover.astype(np.float32)
+    overlap = c.T @ c  # overlap[a, b] = rows covered by both a and b (exact in float32 below 2^24 rows)
+    size = np.diag(overlap)
+    subset = overlap == size[:, None]  # subset[a, b]: a's rows are all covered by b
+    idx = np.arange(len(size))
+    beats = (cost[None, :] < cost[:, None]) | ((cost[None, :] == cost[:, None])
+                                               & ((size[None, :] > size[:, None]) | (idx[None, :] < idx[:, None])))
+    np.fill_diagonal(subset, False)
+    return (subset & beats).any(axis=1)
+
+
+def _reduce(reach: NDArray[np.bool_], weight: NDArray[np.float64], site_cost: NDArray[np.float64],
+            ) -> tuple[NDArray[np.int64], list[NDArray[np.int64]], NDArray[np.float64]]:
+    """The covering model's columns (candidate indices) and rows after exact reductions: candidates covering no
+    open demand or dominated (:func:`dominated_columns`) leave; demand points with the same covering set merge
+    (their weights add; the objective only sees the set). Returns columns, each row's column positions, weights."""
+    cols = np.flatnonzero(reach.any(axis=0))
+    if len(cols) == 0:
+        return cols, [], np.zeros(0)
+    cols = cols[~dominated_columns(reach[:, cols], site_cost[cols])]
+    sub = reach[:, cols]
+    keep = sub.any(axis=1)
+    _, first, group = np.unique(np.packbits(sub[keep], axis=1), axis=0, return_index=True, return_inverse=True)
+    w = np.bincount(group.ravel(), weights=weight[keep], minlength=len(first))
+    rows = sub[keep][first]
+    return cols.astype(np.int64), [np.flatnonzero(r) for r in rows], w
+
+
 def solve_mclp(inp: WhereNextInput, settings: AccessSettings | None = None) -> WhereNextPlan:
     """Maximal covering: choose at most K candidates (within budget) maximising weight within the limit."""
     settings = settings or AccessSettings()
@@ -61,27 +95,10 @@ def solve_mclp(inp: WhereNextInput, settings: AccessSettings | None = None) -> W
     base = float(inp.weight[covered_now].sum())
     reach = inp.minutes <= inp.minutes_limit
     open_rows = np.flatnonzero(~covered_now & reach.any(axis=1) & (inp.weight > 0))
-    # Merge demand points with identical covering sets (exact: the objective only sees the set).
-    groups: dict[bytes, int] = {}
-    cover_sets: list[NDArray[np.int64]] = []
-    weights: list[float] = []
-    for i in open_rows:
-        key = np.packbits(reach[i]).tobytes()
-        g = groups.get(key)
-        if g is None:
-            groups[key] = len(cover_sets)
-            cover_sets.append(np.flatnonzero(reach[i]))
-            weights.append(float(inp.weight[i]))
-        else:
-            weights[g] += float(inp.weight[i])
-    cols = np.unique(np.concatenate(cover_sets)) if cover_sets else np.zeros(0, dtype=np.int64)
+    cols, cover, w = _reduce(reach[open_rows], inp.weight[open_rows], inp.site_cost)
     if len(cols) == 0 or inp.k == 0:
         return finish("mclp", inp, "optimal", np.zeros(0, dtype=np.int64), base, base, t0,
                        explanation="" if len(cols) else "no candidate brings anyone new within the limit")
-    remap = np.full(inp.minutes.shape[1], -1, dtype=np.int64)
-    remap[cols] = np.arange(len(cols))
-    cover = [remap[cs] for cs in cover_sets]
-    w = np.asarray(weights)
     n_x, n_y = len(cols), len(cover)
     # Rows: y_r - sum_{c in cover_r} x_c <= 0 ; sum x <= K ; (sum cost x <= budget).
     starts, index, value = [0], [], []

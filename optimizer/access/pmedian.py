@@ -29,6 +29,9 @@ from optimizer.access.pmedian_lagrangian import lagrangian_fixing
 from optimizer.access.settings import AccessSettings
 from optimizer.access.where_next import WhereNextInput, WhereNextPlan, budget_allows, finish, nearest_minutes
 
+#: Share of a p-median solve's time limit the greedy start and its vertex substitution may use (passes stop
+#: there; on the 13,060 population points x 569 hospitals of a busy host a pass can take a second).
+START_SHARE = 0.2
 #: Share of a p-median solve's time limit the Lagrangian bound-and-fix phase may use before the MIP.
 LAGRANGIAN_SHARE = 0.4
 #: A p-median instance with at most this many distance levels (demand x candidate pairs closer than the
@@ -45,15 +48,18 @@ def pmedian_objective(inp: WhereNextInput, chosen: NDArray[np.int64]) -> float:
     return float((inp.weight * d).sum()) if np.isfinite(d[inp.weight > 0]).all() else float("inf")
 
 
-def _pmedian_greedy(inp: WhereNextInput) -> NDArray[np.int64]:
-    """Greedy add (largest drop of weighted minutes per cost, within budget), then vertex substitution."""
+def _pmedian_greedy(inp: WhereNextInput, deadline: float = np.inf) -> NDArray[np.int64]:
+    """Greedy add (largest drop of weighted minutes per cost, within budget), then vertex substitution; after
+    ``deadline`` (wall clock) it adds no more sites once it has one, and substitution stops between passes."""
     big = 1e9
     current = np.minimum(inp.existing_minutes, big)
     chosen: list[int] = []
     spent = 0.0
     cost = np.where(inp.site_cost > 0, inp.site_cost, 1e-12)
     for _ in range(inp.k):
-        totals = (inp.weight[:, None] * np.minimum(current[:, None], inp.minutes)).sum(axis=0)
+        if chosen and time.perf_counter() >= deadline:
+            break
+        totals = inp.weight @ np.minimum(current[:, None], inp.minutes)
         drop = (inp.weight * current).sum() - totals
         allowed = np.array([budget_allows(inp, spent, j) for j in range(len(totals))])
         allowed[chosen] = False
@@ -65,10 +71,11 @@ def _pmedian_greedy(inp: WhereNextInput) -> NDArray[np.int64]:
         chosen.append(j)
         spent += inp.site_cost[j]
         current = np.minimum(current, inp.minutes[:, j])
-    return _vertex_substitution(inp, np.asarray(chosen, dtype=np.int64))
+    return _vertex_substitution(inp, np.asarray(chosen, dtype=np.int64), deadline=deadline)
 
 
 def _vertex_substitution(inp: WhereNextInput, chosen: NDArray[np.int64], max_passes: int = 50,
+                         deadline: float = np.inf,
                          ) -> NDArray[np.int64]:
     """Teitz-Bart interchange: swap a chosen site for an unchosen one while the best swap (within budget)
     lowers the weighted minutes.
@@ -87,6 +94,8 @@ def _vertex_substitution(inp: WhereNextInput, chosen: NDArray[np.int64], max_pas
     chosen = chosen.copy()
     rows = np.arange(len(w))
     for _ in range(max_passes):
+        if time.perf_counter() >= deadline:  # each pass is O(demands x candidates): stop between passes
+            break
         d = np.column_stack([existing, minutes[:, chosen]])  # column 0: existing sites, never swapped
         order = np.argsort(d, axis=1, kind="stable")[:, :2]
         d1 = d[rows, order[:, 0]]
@@ -231,11 +240,12 @@ def _restrict(inp: WhereNextInput, free: NDArray[np.int64], fixed_in: NDArray[np
                    budget=None)
 
 
-def _polisher(inp: WhereNextInput) -> Callable[[NDArray[np.int64]], tuple[NDArray[np.int64], float]]:
+def _polisher(inp: WhereNextInput, deadline: float = np.inf,
+              ) -> Callable[[NDArray[np.int64]], tuple[NDArray[np.int64], float]]:
     """Local search for the Lagrangian phase: vertex substitution from the given sites, and the plan's value."""
 
     def polish(sites: NDArray[np.int64]) -> tuple[NDArray[np.int64], float]:
-        better = _vertex_substitution(inp, sites)
+        better = _vertex_substitution(inp, sites, deadline=deadline)
         return better, pmedian_objective(inp, better)
     return polish
 
@@ -298,7 +308,7 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
         return finish("pmedian", inp, "infeasible", np.zeros(0, dtype=np.int64), None, None, t0,
                        explanation=f"demand point {inp.demand_ids[i]} has no 24/7 hospital and K = 0 or no "
                        "candidate site, so its travel time is unbounded")
-    incumbent = _pmedian_greedy(inp)
+    incumbent = _pmedian_greedy(inp, t0 + START_SHARE * settings.time_limit_s)
     best_obj = pmedian_objective(inp, incumbent)
     k_eff = _uniform_k(inp)
     sub, free, fixed_in = inp, np.arange(inp.minutes.shape[1], dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -306,7 +316,8 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     small = _level_count(inp) <= FULL_LEVELS_DIRECT
     if not small and k_eff is not None and np.isfinite(best_obj):
         lag = lagrangian_fixing(inp.minutes, inp.weight, inp.existing_minutes, k_eff, incumbent, best_obj,
-                                LAGRANGIAN_SHARE * settings.time_limit_s, _polisher(inp),
+                                LAGRANGIAN_SHARE * settings.time_limit_s,
+                                _polisher(inp, t0 + (START_SHARE + LAGRANGIAN_SHARE) * settings.time_limit_s),
                                 rel_tol=settings.mip_rel_gap)
         incumbent, best_obj, lag_bound, radius = lag.incumbent, lag.upper, lag.bound, lag.radius
         if lag_bound >= best_obj - settings.mip_rel_gap * abs(best_obj):
