@@ -329,12 +329,12 @@ def primary_care_rule(primary: pd.DataFrame, n: int | None) -> pd.DataFrame:
         return primary.reset_index(drop=True)
     units = primary[primary["fstatus"].eq("open") & primary["cve_ent"].isin(network)].copy()
     units["teams"] = _care_teams(units["typology"])
-    weight = units["mun_population"] * units["degree"].map(RELIANCE).fillna(0.5)
-    units["rank_in_mun"] = units.assign(w=weight).sort_values(["teams", "clues"], ascending=[False, True]) \
-        .groupby("cvegeo_2020").cumcount()
-    chosen = units.assign(w=weight).sort_values(["rank_in_mun", "w", "clues"], ascending=[True, False, True]).head(n)
-    return pd.concat([chosen, planned]).drop(columns=["teams", "rank_in_mun", "w"], errors="ignore") \
-        .sort_values("clues").reset_index(drop=True)
+    units["w"] = units["mun_population"] * units["degree"].map(RELIANCE).fillna(0.5)
+    units["rank_in_mun"] = (units.sort_values(["teams", "clues"], ascending=[False, True])
+                            .groupby("cvegeo_2020").cumcount())
+    chosen = units.sort_values(["rank_in_mun", "w", "clues"], ascending=[True, False, True]).head(n)
+    return (pd.concat([chosen, planned]).drop(columns=["teams", "rank_in_mun", "w"], errors="ignore")
+            .sort_values("clues").reset_index(drop=True))
 
 
 def _care_teams(typology: pd.Series) -> np.ndarray:
