@@ -13,7 +13,8 @@ from optimizer.scenarios.basedata import resolve_base
 from optimizer.scenarios.runner import RunResult, run_scenario
 from optimizer.scenarios.schema import DatasetSource, GenerateBase, Scenario
 
-SMALL = GenerateBase(seed=8, program_hospitals=40, n_records=8000, umfs=20, pharmacies=10)
+SMALL = GenerateBase(seed=8, program_hospitals=40, other_hospitals_per_state=1, n_records=8000, umfs=20,
+                     pharmacies=10)
 
 
 @pytest.fixture(scope="module")

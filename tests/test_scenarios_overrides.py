@@ -32,7 +32,8 @@ from optimizer.scenarios.schema import (
 )
 
 #: A small generated network (30 program hospitals) shared by the scenario and report tests.
-TINY = GenerateBase(seed=5, program_hospitals=30, n_records=8000, umfs=20, pharmacies=10)
+TINY = GenerateBase(seed=5, program_hospitals=30, other_hospitals_per_state=1, n_records=8000, umfs=20,
+                    pharmacies=10)
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -108,10 +109,11 @@ def test_rules_compose_by_product(tables, demand) -> None:
 # --- facilities ------------------------------------------------------------------------------------------
 
 
-def test_open_planned_2025_opens_exactly_the_15_planned_and_nothing_else(tables) -> None:
+def test_open_planned_2025_opens_exactly_the_planned_and_nothing_else(tables) -> None:
     before = tables["facilities"]
     planned = before["status"] == "planned"
-    assert planned.sum() == 15  # 9 hospitals + 6 UMFs of 2025
+    # The CLUES units in construction or pending: 2 hospitals and 3 primary-care units.
+    assert planned.sum() == 5 and (before.loc[planned, "kind"] == "hospital").sum() == 2
     after = apply_facilities(tables, FacilityChanges(open=["planned_2025"]))["facilities"]
     assert (after["status"] == "open").all()
     assert (after.loc[planned & (before["kind"] == "hospital"), "program"] == "True").all()

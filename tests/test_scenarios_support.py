@@ -11,7 +11,8 @@ import pytest
 from optimizer.scenarios.basedata import resolve_base
 from optimizer.scenarios.schema import DatasetSource, GenerateBase
 
-TINY = GenerateBase(seed=5, program_hospitals=30, n_records=8000, umfs=20, pharmacies=10)
+TINY = GenerateBase(seed=5, program_hospitals=30, other_hospitals_per_state=1, n_records=8000, umfs=20,
+                    pharmacies=10)
 
 
 @pytest.fixture(scope="module")

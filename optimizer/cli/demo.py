@@ -223,8 +223,10 @@ def _summary(folder: Path, counts: dict, n_rejects: int, surg, meds) -> dict[str
                      strict=True))
     return {
         "program hospitals (Médicos del Bienestar)": len(program),
-        "hospitals planned for 2025": int(((fac["status"] == "planned") & (fac["kind"] == "hospital")).sum()),
-        "family medicine units (open + planned)": int((fac["kind"] == "umf").sum()),
+        "real hospitals (CLUES, open)": int(((fac["status"] == "open") & (fac["kind"] == "hospital")).sum()),
+        "hospitals planned (CLUES: in construction or pending)":
+            int(((fac["status"] == "planned") & (fac["kind"] == "hospital")).sum()),
+        "primary-care units (CLUES, open + planned)": int((fac["kind"] == "umf").sum()),
         "recruited specialists": len(rec),
         "recruits who are women": f"{(rec['sex'] == 'F').mean():.1%}",
         "top origins of recruits": ", ".join(f"{names[k]} {v}" for k, v in top.items()),

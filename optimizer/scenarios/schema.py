@@ -27,7 +27,7 @@ ModelName = Literal["deployment", "capacity", "rostering", "surgery", "distribut
 #: Models a scenario runs when it does not list them (``surgery`` only when asked for).
 DEFAULT_MODELS: tuple[str, ...] = tuple(m for m in MODEL_ORDER if m != "surgery")
 
-#: Keyword for "the 9 hospitals and 6 UMFs planned for 2025" (``status=planned`` in facilities.csv).
+#: Keyword for every planned unit (``status=planned`` in facilities.csv: the CLUES units in construction or pending).
 PLANNED_2025 = "planned_2025"
 
 
@@ -51,7 +51,9 @@ class GenerateBase(_Section):
     seed: int = Field(42, ge=0, description="generator seed")
     n_records: int | None = Field(None, gt=0, description="encounter rows; None = generator default")
     program_hospitals: int | None = Field(None, gt=0, le=282, description="program hospitals (small test sets)")
-    umfs: int | None = Field(None, ge=0, description="family medicine units")
+    other_hospitals_per_state: int | None = Field(
+        None, ge=0, description="other real hospitals kept per state (small test sets); None = every one")
+    umfs: int | None = Field(None, ge=0, description="real primary-care units carrying records and stock")
     pharmacies: int | None = Field(None, ge=0, description="Farmacias del Bienestar")
 
     def config_overrides(self) -> dict[str, int]:
