@@ -12,21 +12,10 @@ from pathlib import Path
 import typer
 
 from optimizer.cli.common import JsonOption, console, err_console, fail, print_json, resolve_inputs
+from optimizer.i18n import t
 from optimizer.surgery import Input, Settings, run
 from optimizer.surgery.io import InstanceError, read_instance, write_solution
 from optimizer.surgery.validate import evaluate
-
-STATUS_ES = {"optimal": "óptimo", "feasible": "factible", "time_limit": "límite de tiempo",
-             "infeasible": "no factible", "error": "error"}
-KPI_ES = {
-    "patients": "pacientes en lista", "patients_admitted": "pacientes ingresados",
-    "mandatory_patients": "pacientes urgentes", "mandatory_all_admitted": "todos los urgentes ingresados",
-    "mean_admission_delay_days": "espera media (días)", "max_admission_delay_days": "espera máxima (días)",
-    "optional_patients_postponed": "electivos pospuestos", "theatre_utilisation": "uso de quirófanos abiertos",
-    "open_theatre_days": "quirófano-días abiertos", "nurse_workload_excess": "exceso de carga de enfermería",
-    "continuity_of_care": "enfermeras distintas por paciente", "total_cost": "costo total",
-    "hard_violations": "violaciones duras",
-}
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +23,8 @@ def register(app: typer.Typer) -> None:
     app.command("surgery")(surgery)
 
 
-def _hospital_input(scenario: Path, hospital: str, weeks: int, as_json: bool) -> tuple[Input, list[str]]:
+def _hospital_input(scenario: Path, hospital: str, weeks: int, as_json: bool,
+                    lang: str | None) -> tuple[Input, list[str]]:
     from optimizer.data.dataset import load_dataset
     from optimizer.surgery.hospital import from_dataset
 
@@ -44,7 +34,7 @@ def _hospital_input(scenario: Path, hospital: str, weeks: int, as_json: bool) ->
     except (ValueError, FileNotFoundError) as exc:
         fail(str(exc), as_json)
     if not h.input.patients:
-        fail(f"{hospital} ({h.name}): sin pacientes quirúrgicos en espera en los registros", as_json)
+        fail(t("cli.surgery.no_patients", lang, clues=hospital, name=h.name), as_json)
     return h.input, [f"{hospital}: {h.name}", *h.notes]
 
 
@@ -56,6 +46,7 @@ def surgery(
     time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="Wall-clock limit, seconds."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
     out: Path = typer.Option(None, "--out", help="Solution file to write (official IHTC-2024 JSON)."),
+    lang: str = typer.Option(None, "--lang", help="es (default) or en, for what a person reads."),
     as_json: bool = JsonOption,
 ) -> None:
     """Programa la lista de espera quirúrgica: día de ingreso, cama, quirófano y enfermería por turno."""
@@ -64,11 +55,11 @@ def surgery(
         try:
             inp = read_instance(benchmark)
         except InstanceError as exc:
-            fail(f"instancia no válida: {exc}", as_json)
+            fail(t("cli.surgery.bad_instance", lang, error=exc), as_json)
     elif scenario is not None and hospital:
-        inp, notes = _hospital_input(scenario, hospital, weeks, as_json)
+        inp, notes = _hospital_input(scenario, hospital, weeks, as_json, lang)
     else:
-        fail("indique --benchmark INSTANCIA.json, o --scenario ESCENARIO.yaml con --hospital CLUES", as_json)
+        fail(t("cli.surgery.usage", lang), as_json)
     result = run(inp, Settings(time_limit_s=time_limit, seed=seed))
     if out is not None:
         write_solution(inp, result.plan, out)
@@ -93,8 +84,9 @@ def surgery(
         console.print(line, markup=False, highlight=False)
     if scenario is not None:
         for key, value in result.kpis.items():
-            console.print(f"{KPI_ES.get(key, key)}: {value}", markup=False, highlight=False)
-    console.print(f"Estado: {STATUS_ES[result.plan.status]}; violaciones duras: {b.total_violations}; "
-                  f"costo total: {b.total_cost}; tiempo: {result.plan.solve_seconds:.1f} s", highlight=False)
+            console.print(f"{t(f'cli.surgery.kpi.{key}', lang)}: {value}", markup=False, highlight=False)
+    console.print(t("cli.surgery.summary", lang, status=t(f"common.status.{result.plan.status}", lang),
+                    violations=b.total_violations, cost=b.total_cost, seconds=f"{result.plan.solve_seconds:.1f}"),
+                  highlight=False)
     if out is not None:
-        console.print(f"Solución escrita en {out}", highlight=False)
+        console.print(t("cli.surgery.written", lang, path=out), highlight=False)
