@@ -34,6 +34,9 @@ from optimizer.access.where_next import WhereNextInput, WhereNextPlan, budget_al
 START_SHARE = 0.2
 #: Share of a p-median solve's time limit the Lagrangian bound-and-fix phase may use before the MIP.
 LAGRANGIAN_SHARE = 0.4
+#: The MIP is built only when at least this share of the time limit is left (building it on the 13,060
+#: population points takes seconds of Python on a busy host; without it the plan and the Lagrangian bound stand).
+MIP_SHARE = 0.15
 #: A p-median instance with at most this many distance levels (demand x candidate pairs closer than the
 #: demand's existing 24/7 hospital) goes straight to the MIP with all its levels, whose LP bound is the strong
 #: one: the national instance with 59 hospitals 24/7 has 11,192 and is proven optimal in about 1.2 s, faster
@@ -322,6 +325,9 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
         incumbent, best_obj, lag_bound, radius = lag.incumbent, lag.upper, lag.bound, lag.radius
         if lag_bound >= best_obj - settings.mip_rel_gap * abs(best_obj):
             return finish("pmedian", inp, "optimal", incumbent, best_obj, lag_bound, t0, 0)
+        if time.perf_counter() >= deadline - MIP_SHARE * settings.time_limit_s:
+            return finish("pmedian", inp, "feasible", incumbent, best_obj, lag_bound, t0, 0,
+                          explanation="no time left for the MIP; the bound is the Lagrangian relaxation's")
         free, fixed_in = lag.free, lag.fixed_in
         sub = _restrict(inp, free, fixed_in, k_eff - len(fixed_in))
     position = {int(j): p for p, j in enumerate(free)}
