@@ -6,7 +6,6 @@ capacity and access plans for planners. Tables are served as JSON records, the C
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from api.auth import Scope
+from optimizer.reports.sheets import frames_to_xlsx
 
 #: The scope a run's stage's tables belong to.
 STAGE_SCOPE: dict[str, Scope] = {
@@ -60,9 +60,5 @@ def to_records(df: pd.DataFrame) -> list[dict]:
 
 
 def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per frame (sheet names cut to Excel's 31 characters)."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for name, df in frames.items():
-            df.to_excel(writer, sheet_name=name[:31], index=False)
-    return buf.getvalue()
+    """An XLSX workbook with one sheet per frame: bold frozen header, filters, widths, typed cells, printable."""
+    return frames_to_xlsx(frames)

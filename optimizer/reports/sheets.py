@@ -28,18 +28,19 @@ yesno      bool                                        ``Sí`` / ``No``
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from optimizer.i18n import t
+from optimizer.i18n import resolve_lang, t
 
 #: Excel's limit on sheet-name length (characters) and the characters it forbids in one.
 SHEET_CHARS = 31
@@ -70,10 +71,11 @@ class Col:
 class Book:
     """One XLSX workbook in a language: cell formats by kind, unique sheet names, typed tables."""
 
-    def __init__(self, path: Path, lang: str) -> None:
+    def __init__(self, path: Path | IO[bytes], lang: str) -> None:
         self.path = path
         self.lang = lang
-        self.wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+        target = path if isinstance(path, io.BytesIO) else str(path)
+        self.wb = xlsxwriter.Workbook(target, {"nan_inf_to_errors": True, "in_memory": True})
         self._names: set[str] = set()
         self.fmt = {kind: self.wb.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()}
         self.fmt["text"] = self.wb.add_format({})
@@ -182,7 +184,31 @@ class Book:
     def close(self) -> Path:
         """Write the file; returns its path."""
         self.wb.close()
-        return self.path
+        return self.path  # type: ignore[return-value]
+
+
+def inferred_kind(values: pd.Series) -> str:
+    """The column kind of a plain table column: whole numbers, 2-decimal numbers, yes/no or text."""
+    if pd.api.types.is_bool_dtype(values):
+        return "yesno"
+    if pd.api.types.is_integer_dtype(values):
+        return "int"
+    if pd.api.types.is_float_dtype(values):
+        finite = values.dropna()
+        return "int" if len(finite) and (finite == finite.round()).all() else "num2"
+    return "text"
+
+
+def frames_to_xlsx(frames: dict[str, pd.DataFrame], lang: str | None = None) -> bytes:
+    """Plain tables (their own column names as headers) as a workbook with the same care as the product's own:
+    bold frozen header, filters, widths, typed cells, printable (e.g. plan downloads from the web page)."""
+    buf = io.BytesIO()
+    book = Book(buf, resolve_lang(lang))
+    for name, frame in frames.items():
+        cols = [Col(str(c), "", inferred_kind(frame[c]), label=str(c)) for c in frame.columns]
+        book.table(name, frame, cols, freeze_cols=0)
+    book.close()
+    return buf.getvalue()
 
 
 def _truthy(value: object) -> bool:
