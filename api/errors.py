@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,17 +20,36 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
+from optimizer.i18n import has, resolve_lang, t
+
 log = logging.getLogger("bienestar.api")
 
 
 class ApiError(Exception):
-    """An expected failure answered with ``status`` and ``{"error": message}``."""
+    """An expected failure answered with ``status`` and ``{"error": message}``.
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    ``key`` (with ``params``) names the message in the ``api`` catalogue: the answer is then in the caller's
+    language (``?lang=``, ``Accept-Language``, ``BIENESTAR_LANG``, Spanish); ``message`` is the English text
+    kept for logs and for keys a catalogue lacks.
+    """
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, *,
+                 key: str | None = None, **params: Any) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.key = key
+        self.params = params
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (English source text when the key has no catalogue entry)."""
+        return t(self.key, lang, **self.params) if self.key and has(self.key, lang) else self.message
+
+
+def request_lang(request: Request) -> str:
+    """The language the caller reads: ``?lang=``, then ``Accept-Language``, then ``BIENESTAR_LANG``, Spanish."""
+    return resolve_lang(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
 #: An absolute POSIX path of two or more parts (what a server folder looks like in a message).
@@ -87,8 +107,8 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the shapes above."""
 
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": exc.text(request_lang(request))}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -99,9 +119,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = request_lang(request)
         detail = [
-            {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", "")),
+            {"loc": [str(p) for p in err.get("loc", ())], "msg": validation_message(err, lang),
              "type": str(err.get("type", ""))}
             for err in exc.errors()
         ]
@@ -113,3 +134,17 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
         return JSONResponse({"error": f"internal error (id {error_id}); the server log has the details"},
                             status_code=500)
+
+
+def validation_message(err: dict[str, Any], lang: str) -> str:
+    """A pydantic error in the caller's language: ``api.validation.<type>`` with its context (limits), or
+    pydantic's English text for types the catalogue lacks. The input is never echoed."""
+    key = f"api.validation.{err.get('type', '')}"
+    ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, int | float | str)}
+    if has(key, lang):
+        try:
+            return t(key, lang, **ctx)
+        except (KeyError, IndexError):
+            pass
+    msg = str(err.get("msg", ""))
+    return msg.removeprefix("Value error, ")

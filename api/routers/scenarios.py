@@ -1,16 +1,34 @@
-"""Scenarios (planners): list the YAML files, read one, validate text, create one from a base + overrides."""
+"""Scenarios (planners): list, read, validate; create, edit, copy and delete the planner's own what-ifs.
+
+A what-if is a base scenario plus typed overrides (:mod:`api.routers.scenarios_overrides`), saved as a
+runnable YAML file beside a small ``<name>.meta.json`` that keeps what the planner typed (title, base,
+overrides with names), so the page can open it again for editing. Built-in scenarios are read-only.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import scenario_files as sf
 from api.auth import Scope, require
-from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, ApiError, scrub_paths
+from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, ApiError, request_lang, scrub_paths
 from api.inputs import MAX_YAML_CHARS, InputTooLarge, read_scenario
+from api.routers.scenarios_overrides import (
+    EditorOptions,
+    Network,
+    ScenarioOverrides,
+    editor_options,
+    fold,
+    to_yaml_overrides,
+)
 from optimizer.scenarios.yamlfile import ScenarioError
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"], responses=AUTH_RESPONSES,
@@ -19,6 +37,7 @@ router = APIRouter(prefix="/scenarios", tags=["scenarios"], responses=AUTH_RESPO
 
 class ScenarioSummary(BaseModel):
     name: str
+    title: str = Field("", description="the planner's own name for it (the file name when none was given)")
     builtin: bool
     valid: bool
     description: str = ""
@@ -29,6 +48,9 @@ class ScenarioSummary(BaseModel):
 class ScenarioDetail(ScenarioSummary):
     yaml: str
     resolved: dict[str, Any] | None = Field(None, description="the scenario with every default filled in")
+    base: str | None = Field(None, description="the scenario it was made from (saved what-ifs)")
+    overrides: ScenarioOverrides | None = Field(None, description="what the planner changed, as sent")
+    updated: datetime | None = None
 
 
 class ValidateRequest(BaseModel):
@@ -47,12 +69,41 @@ class ValidationResult(BaseModel):
 class CreateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=sf.NAME_RE.pattern, description="new scenario name (file stem)")
+    name: str | None = Field(None, pattern=sf.NAME_RE.pattern,
+                             description="file stem (a-z, 0-9, - and _); made from the title when absent")
+    title: str | None = Field(None, min_length=1, max_length=120, description="the planner's own name, any text")
     base: str = Field("baseline", description="scenario to start from")
     description: str | None = Field(None, max_length=2000)
-    overrides: dict[str, Any] = Field(default_factory=dict,
-                                      description="keys to change, nested like the YAML (mappings merge); "
-                                      "`dataset` replaces the base's: `{path: ID}` names a dataset the server holds")
+    overrides: ScenarioOverrides = Field(default_factory=ScenarioOverrides,
+                                         description="what to change; nested like the YAML (mappings merge)")
+
+
+class CheckResult(BaseModel):
+    """Whether a what-if would save, and why not (one message per problem, in the caller's language)."""
+
+    valid: bool
+    errors: list[str] = Field(default_factory=list)
+    resolved: dict[str, Any] | None = None
+
+
+def slug(title: str) -> str:
+    """A file stem from a title: ``'Oaxaca +30 % demanda'`` -> ``'oaxaca-30-demanda'``."""
+    out = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:60]
+    return out if out and out[0].isalnum() else f"escenario-{out}".strip("-")
+
+
+def _meta_path(f: sf.ScenarioFile) -> Path:
+    return f.path.with_suffix(".meta.json")
+
+
+def _read_meta(f: sf.ScenarioFile) -> dict[str, Any]:
+    path = _meta_path(f)
+    if f.builtin or not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _dirs(request: Request) -> tuple:
@@ -62,12 +113,70 @@ def _dirs(request: Request) -> tuple:
 
 def _detail(f: sf.ScenarioFile) -> ScenarioDetail:
     text = f.path.read_text(encoding="utf-8")
+    meta = _read_meta(f)
+    extra = {"title": meta.get("title") or f.name, "base": meta.get("base"), "updated": meta.get("updated"),
+             "overrides": meta.get("overrides")}
     try:
         scen = read_scenario(text, source=f.path.name, folder=f.path.parent)
     except ScenarioError as exc:
-        return ScenarioDetail(name=f.name, builtin=f.builtin, valid=False, error=scrub_paths(str(exc)), yaml=text)
+        return ScenarioDetail(name=f.name, builtin=f.builtin, valid=False, error=scrub_paths(str(exc)), yaml=text,
+                              **extra)
     return ScenarioDetail(name=f.name, builtin=f.builtin, valid=True, description=scen.description,
-                          models=list(scen.models), yaml=text, resolved=scen.model_dump(mode="json"))
+                          models=list(scen.models), yaml=text, resolved=scen.model_dump(mode="json"), **extra)
+
+
+def _compose(request: Request, body: CreateRequest, name: str) -> str:
+    """The YAML text of ``body`` under ``name``, validated and with every reference checked; 400/404 else."""
+    builtin_dir, user_dir = _dirs(request)
+    base = sf.find(body.base, builtin_dir, user_dir)
+    if base is None:
+        raise ApiError(404, f"no base scenario '{body.base}'", key="api.scenario.no_base", name=body.base)
+    if base.name == name:
+        raise ApiError(400, "a scenario cannot be its own base", key="api.scenario.own_base")
+    overrides = to_yaml_overrides(body.overrides, partial(_network, request, base))
+    try:
+        text, _ = sf.compose(base, name, overrides, body.description, request.app.state.config.home)
+    except ScenarioError as exc:
+        raise ApiError(400, scrub_paths(str(exc))) from None
+    return text
+
+
+def _network(request: Request, base: sf.ScenarioFile, override_dataset: str | None) -> Network:
+    """The network a what-if's names are checked against: its dataset folder (the override's, else the
+    base's), else the store."""
+    dataset: str | Path | None = sf.known_datasets(request.app.state.config.home).get(override_dataset or "")
+    if dataset is None:
+        try:
+            dataset = read_scenario(base.path.read_text(encoding="utf-8"), source=base.path.name,
+                                    folder=base.path.parent).dataset.path
+        except ScenarioError as exc:
+            raise ApiError(400, scrub_paths(str(exc))) from None
+    if dataset is not None and not Path(dataset).is_absolute():
+        dataset = str((base.path.parent / dataset).resolve())
+    return Network.load(request.app.state.engine, str(dataset) if dataset is not None else None)
+
+
+def _save(request: Request, body: CreateRequest, name: str, text: str) -> ScenarioDetail:
+    _, user_dir = _dirs(request)
+    user_dir.mkdir(parents=True, exist_ok=True)
+    path = user_dir / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    meta = {"title": body.title or name, "base": body.base, "description": body.description,
+            "overrides": body.overrides.model_dump(mode="json", exclude_unset=True),
+            "updated": datetime.now(UTC).isoformat()}
+    path.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return _detail(sf.ScenarioFile(name, path, False))
+
+
+def _own(request: Request, name: str) -> sf.ScenarioFile:
+    """A scenario the planner saved (404 when absent, 409 for a built-in one)."""
+    found = sf.find(name, *_dirs(request))
+    if found is None:
+        raise ApiError(404, f"no scenario '{name}'", key="api.scenario.not_found", name=name)
+    if found.builtin:
+        raise ApiError(409, f"'{name}' is a built-in scenario and cannot be changed; copy it instead",
+                       key="api.scenario.builtin", name=name)
+    return found
 
 
 @router.get("", response_model=list[ScenarioSummary], summary="Built-in and API-created scenarios")
@@ -76,11 +185,16 @@ def list_scenarios(request: Request) -> list[ScenarioSummary]:
     return [ScenarioSummary(**_detail(f).model_dump(exclude={"yaml", "resolved"})) for f in files]
 
 
+@router.get("/options", response_model=EditorOptions, summary="What the what-if editor offers to pick from")
+def options(request: Request) -> EditorOptions:
+    return editor_options(request.app.state.engine)
+
+
 @router.get("/{name}", response_model=ScenarioDetail, responses=NOT_FOUND, summary="One scenario")
 def get_scenario(request: Request, name: str) -> ScenarioDetail:
     found = sf.find(name, *_dirs(request))
     if found is None:
-        raise ApiError(404, f"no scenario '{name}'")
+        raise ApiError(404, f"no scenario '{name}'", key="api.scenario.not_found", name=name)
     return _detail(found)
 
 
@@ -97,20 +211,40 @@ def validate(request: Request, body: ValidateRequest) -> ValidationResult:
     return ValidationResult(valid=True, resolved=scen.model_dump(mode="json"))
 
 
-@router.post("", response_model=ScenarioDetail, status_code=201, responses={**NOT_FOUND, **CONFLICT, **BAD_REQUEST},
-             summary="Create a scenario from a base with overrides")
-def create(request: Request, body: CreateRequest) -> ScenarioDetail:
-    builtin_dir, user_dir = _dirs(request)
-    base = sf.find(body.base, builtin_dir, user_dir)
-    if base is None:
-        raise ApiError(404, f"no base scenario '{body.base}'")
-    if sf.find(body.name, builtin_dir, user_dir) is not None:
-        raise ApiError(409, f"a scenario named '{body.name}' exists already; pick another name")
+@router.post("/check", response_model=CheckResult, responses=NOT_FOUND,
+             summary="Would this what-if save? (the page asks as the planner types)")
+def check(request: Request, body: CreateRequest) -> CheckResult:
     try:
-        text, _ = sf.compose(base, body.name, body.overrides, body.description, request.app.state.config.home)
-    except ScenarioError as exc:
-        raise ApiError(400, scrub_paths(str(exc))) from None
-    user_dir.mkdir(parents=True, exist_ok=True)
-    path = user_dir / f"{body.name}.yaml"
-    path.write_text(text, encoding="utf-8")
-    return _detail(sf.ScenarioFile(body.name, path, False))
+        text = _compose(request, body, body.name or "check")
+    except ApiError as exc:
+        if exc.status == 404:
+            raise
+        return CheckResult(valid=False, errors=exc.text(request_lang(request)).splitlines())
+    return CheckResult(valid=True, resolved=read_scenario(text, source="check.yaml").model_dump(mode="json"))
+
+
+@router.post("", response_model=ScenarioDetail, status_code=201, responses={**NOT_FOUND, **CONFLICT, **BAD_REQUEST},
+             summary="Save a what-if: a base with overrides, under the planner's own title")
+def create(request: Request, body: CreateRequest) -> ScenarioDetail:
+    if body.name is None and body.title is None:
+        raise ApiError(400, "give a name or a title", key="api.scenario.no_name")
+    name = body.name or slug(body.title or "")
+    if sf.find(name, *_dirs(request)) is not None:
+        raise ApiError(409, f"a scenario named '{name}' exists already; pick another name",
+                       key="api.scenario.exists", name=name)
+    return _save(request, body, name, _compose(request, body, name))
+
+
+@router.put("/{name}", response_model=ScenarioDetail, responses={**NOT_FOUND, **CONFLICT, **BAD_REQUEST},
+            summary="Change a saved what-if (title, description, base, overrides)")
+def update(request: Request, name: str, body: CreateRequest) -> ScenarioDetail:
+    _own(request, name)
+    return _save(request, body, name, _compose(request, body, name))
+
+
+@router.delete("/{name}", status_code=204, responses={**NOT_FOUND, **CONFLICT}, summary="Delete a saved what-if")
+def delete(request: Request, name: str) -> Response:
+    found = _own(request, name)
+    found.path.unlink(missing_ok=True)
+    _meta_path(found).unlink(missing_ok=True)
+    return Response(status_code=204)
