@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
-from optimizer.i18n import has, resolve_lang, t
+from optimizer.i18n import fmt_int, has, resolve_lang, t
 
 log = logging.getLogger("bienestar.api")
 
@@ -140,7 +140,7 @@ def validation_message(err: dict[str, Any], lang: str) -> str:
     """A pydantic error in the caller's language: ``api.validation.<type>`` with its context (limits), or
     pydantic's English text for types the catalogue lacks. The input is never echoed."""
     key = f"api.validation.{err.get('type', '')}"
-    ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, int | float | str)}
+    ctx = {k: _shown(v, lang) for k, v in (err.get("ctx") or {}).items() if isinstance(v, int | float | str)}
     if has(key, lang):
         try:
             return t(key, lang, **ctx)
@@ -148,3 +148,10 @@ def validation_message(err: dict[str, Any], lang: str) -> str:
             pass
     msg = str(err.get("msg", ""))
     return msg.removeprefix("Value error, ")
+
+
+def _shown(value: object, lang: str) -> object:
+    """A limit as people write it: ``0.0`` -> ``0``, ``100000`` -> ``100,000``."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return fmt_int(value, lang)
+    return value

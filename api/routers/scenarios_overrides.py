@@ -99,6 +99,11 @@ def fold(text: str) -> str:
     return " ".join(plain.lower().split())
 
 
+#: Everyday names of states whose official name is longer (folded as :func:`fold` folds them).
+STATE_ALIASES: dict[str, str] = {"coahuila": "05", "michoacan": "16", "veracruz": "30", "estado de mexico": "15",
+                                 "edomex": "15", "cdmx": "09", "df": "09"}
+
+
 def state_code(value: str) -> str:
     """The CVE_ENT code of a state named or coded by ``value``; 400 naming it when there is none."""
     states = reference.states()
@@ -106,6 +111,7 @@ def state_code(value: str) -> str:
         return value.strip().zfill(2)
     by_name = {fold(n): c for n, c in zip(states["name"], states["cve_ent"], strict=True)}
     by_name |= {fold(a): c for a, c in zip(states["abbreviation"], states["cve_ent"], strict=True)}
+    by_name |= STATE_ALIASES
     code = by_name.get(fold(value))
     if code is None:
         raise ApiError(400, f"'{value}' is not a Mexican state (name or code 01..32)",

@@ -1,0 +1,117 @@
+"""The planner's workbench through the API: what-ifs with names, saved, edited, copied, deleted; references to
+things the network lacks refused at save time; messages in the caller's language; every run in one list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from test_api_support import bearer, home_env, make_keys, module_home
+
+from api.app import create_app
+from api.config import ApiConfig
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = module_home(tmp_path_factory.getbasetemp(), "workbench")
+    with home_env(path):
+        yield path
+
+
+@pytest.fixture(scope="module")
+def keys(home: Path) -> dict[str, str]:
+    return make_keys(home)
+
+
+@pytest.fixture(scope="module")
+def client(home: Path) -> Iterator[TestClient]:
+    app = create_app(ApiConfig(scenario_dir=home / "test-scenarios", max_concurrent_runs=1))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_states_by_name_are_accepted_and_saved_as_codes(client: TestClient, keys: dict[str, str],
+                                                        home: Path) -> None:
+    h = bearer(keys["planner"])
+    body = {"title": "Oaxaca +30 % demanda", "base": "api-small", "description": "más demanda en Oaxaca",
+            "overrides": {"demand": [{"factor": 1.3, "states": ["Oaxaca"]}],
+                          "deployment": {"budget_mxn_month": 4.0e7}}}
+    r = client.post("/scenarios", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert doc["name"] == "oaxaca-30-demanda" and doc["title"] == "Oaxaca +30 % demanda"
+    assert doc["description"] == "más demanda en Oaxaca" and doc["base"] == "api-small"
+    assert doc["resolved"]["demand"][0]["states"] == ["20"]
+    assert doc["overrides"]["demand"][0]["states"] == ["Oaxaca"]  # what the planner typed, for editing
+    saved = yaml.safe_load((home / "scenarios" / "oaxaca-30-demanda.yaml").read_text())
+    assert saved["demand"][0]["states"] == ["20"] and saved["deployment"]["budget_mxn_month"] == 4.0e7
+    for name in ("michoacán", "MICHOACAN", "16"):
+        r = client.post("/scenarios/check", json={"base": "api-small",
+                                                  "overrides": {"demand": [{"factor": 2, "states": [name]}]}},
+                        headers=h)
+        assert r.json()["valid"] and r.json()["resolved"]["demand"][0]["states"] == ["16"], (name, r.text)
+
+
+def test_unknown_references_are_refused_at_save_time(client: TestClient, keys: dict[str, str]) -> None:
+    h = bearer(keys["planner"])
+    r = client.post("/scenarios", json={"name": "no-depot", "base": "api-small",
+                                        "overrides": {"depots": {"close": ["D999"]}}}, headers=h)
+    assert r.status_code == 400 and "D999" in r.json()["error"], r.text
+    assert "almacén" in r.json()["error"]  # Spanish by default
+    r = client.post("/scenarios", json={"name": "no-depot", "base": "api-small",
+                                        "overrides": {"depots": {"close": ["D999"]}}},
+                    headers={**h, "Accept-Language": "en"})
+    assert r.status_code == 400 and "no depot 'D999'" in r.json()["error"]
+    r = client.post("/scenarios", json={"name": "no-state", "base": "api-small",
+                                        "overrides": {"demand": [{"factor": 1.1, "states": ["Atlantis"]}]}}, headers=h)
+    assert r.status_code == 400 and "Atlantis" in r.json()["error"]
+    r = client.post("/scenarios", json={"name": "no-hosp", "base": "api-small",
+                                        "overrides": {"facilities": {"close": ["Hospital de Ninguna Parte"]}}},
+                    headers=h)
+    assert r.status_code == 400 and "Hospital de Ninguna Parte" in r.json()["error"]
+    bad = client.post("/scenarios/check", json={"base": "api-small", "overrides": {"demand": [{"factor": -1}]}},
+                      headers=h)
+    assert bad.status_code == 422
+    err = bad.json()["detail"][0]
+    assert err["loc"][-1] == "factor" and err["msg"] == "Debe ser mayor o igual a 0."
+
+
+def test_a_depot_and_a_hospital_by_name(client: TestClient, keys: dict[str, str]) -> None:
+    h = bearer(keys["planner"])
+    opts = client.get("/scenarios/options", headers=h).json()
+    assert any(s["name"] == "Oaxaca" and s["key"] == "20" for s in opts["states"])
+    depot, hospital = opts["depots"][0], opts["hospitals_open"][0]
+    r = client.post("/scenarios/check", json={"base": "api-small", "overrides": {
+        "depots": {"close": [depot["name"]]}, "facilities": {"close": [hospital["key"]]}}}, headers=h)
+    assert r.json()["valid"], r.text
+    assert r.json()["resolved"]["depots"]["close"] == [depot["key"]]
+
+
+def test_edit_copy_and_delete(client: TestClient, keys: dict[str, str], home: Path) -> None:
+    h = bearer(keys["planner"])
+    body = {"name": "mine", "title": "Mi escenario", "base": "api-small",
+            "overrides": {"recruits": {"incentive_factor": 1.2}}}
+    assert client.post("/scenarios", json=body, headers=h).status_code == 201
+    body["overrides"] = {"recruits": {"incentive_factor": 1.5}, "capacity": {"time_limit_s": 5}}
+    r = client.put("/scenarios/mine", json=body, headers=h)
+    assert r.status_code == 200 and r.json()["resolved"]["recruits"]["incentive_factor"] == 1.5
+    copy = client.post("/scenarios", json={**body, "name": "mine-copy", "title": "Copia"}, headers=h)
+    assert copy.status_code == 201 and copy.json()["resolved"]["capacity"]["time_limit_s"] == 5
+    assert client.put("/scenarios/api-small", json=body, headers=h).status_code == 409
+    assert client.delete("/scenarios/api-small", headers=h).status_code == 409
+    assert client.delete("/scenarios/mine", headers=h).status_code == 204
+    assert client.get("/scenarios/mine", headers=h).status_code == 404
+    assert not (home / "scenarios" / "mine.meta.json").exists()
+
+
+def test_override_schema_is_typed_in_openapi(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    create = spec["components"]["schemas"]["CreateRequest"]["properties"]["overrides"]
+    assert create.get("$ref", "").endswith("/ScenarioOverrides") or "allOf" in create
+    props = spec["components"]["schemas"]["ScenarioOverrides"]["properties"]
+    assert {"demand", "depots", "facilities", "recruits", "deployment"} <= set(props)
+    assert spec["components"]["schemas"]["ScenarioOverrides"]["additionalProperties"] is False
