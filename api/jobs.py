@@ -37,6 +37,8 @@ from optimizer.paths import home_dir
 
 log = logging.getLogger("bienestar.api")
 
+#: Runs that may wait in the queue beyond those executing (past it, 429).
+MAX_QUEUED = 20
 #: Seconds between two dispatcher passes when nothing wakes it.
 DISPATCH_POLL_S = 1.0
 
@@ -76,7 +78,8 @@ class RunPool:
         return runstate.count(self.engine, runstate.RUNNING)
 
     def submit(self, scenario: str, scenario_file: Path, stages: list[str]) -> str:
-        """Queue a run of ``scenario_file``; 429 when queued and executing runs reach the limit."""
+        """Queue a run of ``scenario_file``: it starts when one of the ``max_concurrent`` slots is free, and waits
+        in the queue (with its position, :meth:`queue_position`) until then; 429 only when the queue is full."""
         with self._lock:
             self._check_capacity()
             run_id = uuid.uuid4().hex
@@ -85,11 +88,16 @@ class RunPool:
         return run_id
 
     def _check_capacity(self) -> None:
-        """429 when the runs queued or executing in the store reach the limit."""
+        """429 when the queue is full: ``MAX_QUEUED`` runs wait beyond the ones executing (a client cannot pile up
+        unbounded work)."""
         busy = runstate.count(self.engine, runstate.ACTIVE)
-        if busy >= self.max_concurrent:
-            raise ApiError(429, f"{busy} runs are queued or executing (limit {self.max_concurrent}); retry later",
-                           headers={"Retry-After": str(self.retry_after_s)})
+        if busy >= self.max_concurrent + MAX_QUEUED:
+            raise ApiError(429, f"{busy} runs are queued or executing (limit {self.max_concurrent} at once, "
+                           f"{MAX_QUEUED} waiting); retry later", headers={"Retry-After": str(self.retry_after_s)})
+
+    def queue_position(self, run_id: str) -> int | None:
+        """1 for the next queued run to start, 2 for the one after, ...; None when the run is not queued."""
+        return runstate.queue_position(self.engine, run_id)
 
     def resume(self, run_id: str, stages: list[str]) -> bool:
         """Queue an interrupted or cancelled run again (429 past the limit); False when it is in another state."""

@@ -98,6 +98,17 @@ def count(engine: Engine, statuses: tuple[str, ...]) -> int:
                                 .where(api_runs.c.status.in_(statuses))).scalar_one())
 
 
+def queue_position(engine: Engine, run_id: str) -> int | None:
+    """1 + the queued runs created before ``run_id`` (claims take the oldest first); None when it is not queued."""
+    row = get(engine, run_id)
+    if row is None or row["status"] != "queued":
+        return None
+    with engine.connect() as conn:
+        ahead = conn.execute(select(func.count()).select_from(api_runs).where(
+            api_runs.c.status == "queued", api_runs.c.created < row["created"])).scalar_one()
+    return int(ahead) + 1
+
+
 def claim_next(engine: Engine, owner: str, lease_s: float, max_running: int) -> dict[str, Any] | None:
     """Claim the oldest queued run for ``owner`` if fewer than ``max_running`` runs execute; None otherwise.
 

@@ -52,6 +52,8 @@ MATRIX: list[tuple[str, str, str, dict | None, set[str]]] = [
     ("POST", "/runs/{run_id}/resume", "/runs/nope/resume", None, {P, A}),
     ("GET", "/runs/{run_id}/plans", "/runs/nope/plans", None, ALL),
     ("GET", "/runs/{run_id}/plans/{stage}/{table}", "/runs/nope/plans/rostering/shifts", None, {H, A}),
+    ("GET", "/runs/{run_id}/report", "/runs/nope/report", None, {P, A}),
+    ("GET", "/runs/{run_id}/workbooks/{audience}", "/runs/nope/workbooks/hr", None, {H, A}),
     ("GET", "/runs/{run_id}/access/map", "/runs/nope/access/map", None, {P, A}),
     ("GET", "/compare", "/compare?a=x&b=y", None, ALL),
     ("GET", "/keys", "/keys", None, {A}),

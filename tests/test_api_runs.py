@@ -50,8 +50,11 @@ def finished_run(client: TestClient, keys: dict[str, str]) -> dict:
     assert r.status_code == 202, r.text
     assert r.headers["location"] == f"/runs/{r.json()['run_id']}"
     assert r.json()["status"] == "queued"
-    busy = client.post("/runs", json={"scenario": "api-small"}, headers=bearer(keys["planner"]))
-    assert busy.status_code == 429 and busy.headers["retry-after"] == "7"
+    waiting = client.post("/runs", json={"scenario": "api-small"}, headers=bearer(keys["planner"]))
+    assert waiting.status_code == 202 and waiting.json()["status"] == "queued"  # past the limit: queued, not 429
+    assert waiting.json()["queue_position"] in (1, 2)  # 2 while the first still waits for the dispatcher
+    cancelled = client.post(f"/runs/{waiting.json()['run_id']}/cancel", headers=bearer(keys["planner"]))
+    assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
     doc = wait_run(lambda i: client.get(f"/runs/{i}", headers=bearer(keys["hr"])).json(), r.json()["run_id"])
     assert doc["status"] == "finished", doc
     return doc

@@ -3,6 +3,9 @@ things the network lacks refused at save time; messages in the caller's language
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -115,3 +118,33 @@ def test_override_schema_is_typed_in_openapi(client: TestClient) -> None:
     props = spec["components"]["schemas"]["ScenarioOverrides"]["properties"]
     assert {"demand", "depots", "facilities", "recruits", "deployment"} <= set(props)
     assert spec["components"]["schemas"]["ScenarioOverrides"]["additionalProperties"] is False
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BIENESTAR_HOME": str(home)}
+    cmd = [sys.executable, "-c", "from optimizer.cli import main; main()", *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_a_cli_run_is_listed_with_the_id_the_cli_accepts(client: TestClient, keys: dict[str, str],
+                                                         home: Path) -> None:
+    done = _cli(home, "run", str(home / "test-scenarios" / "api-small.yaml"), "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    h = bearer(keys["hr"])
+    items = client.get("/runs", headers=h).json()["items"]
+    cli = [r for r in items if r["source"] == "cli"]
+    assert len(cli) == 1 and cli[0]["status"] == "finished" and cli[0]["scenario"] == "api-small"
+    cli_id = cli[0]["cli_id"]
+    assert len(cli_id) == 8 and cli[0]["store_run_id"].startswith(cli_id)
+    assert client.get(f"/runs/{cli_id}", headers=h).json()["run_folder"] == cli[0]["run_folder"]
+    kpis = client.get(f"/runs/{cli_id}/kpis", headers=h).json()
+    assert kpis["capacity"]["hospitals"] > 0
+    report = _cli(home, "report", cli_id)
+    assert report.returncode == 0, report.stderr[-2000:]
+    planner = bearer(keys["planner"])
+    html = client.get(f"/runs/{cli_id}/report", headers=planner)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    book = client.get(f"/runs/{cli_id}/workbooks/planners", headers=planner)
+    assert book.status_code == 200 and book.content[:2] == b"PK"
+    assert client.get(f"/runs/{cli_id}/workbooks/planners", headers=h).status_code == 403
+    assert client.get(f"/runs/{cli_id}/workbooks/hr", headers=h).status_code == 404  # no deployment/rosters

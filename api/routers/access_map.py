@@ -21,7 +21,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from api import plans, runstate
+from api import plans, runindex
 from api.auth import Principal, Scope, require
 from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, ApiError
 from optimizer.access.kpis import band_labels
@@ -80,7 +80,7 @@ class AccessMap(BaseModel):
 
 def _results_dir(request: Request, run_id: str) -> tuple[dict[str, Any], Path]:
     """The run's row and folder; 404 for an unknown run, 409 for one without results yet."""
-    row = runstate.get(request.app.state.engine, run_id)
+    row = runindex.resolve(request.app.state.engine, request.app.state.config.runs_dir, run_id)
     if row is None:
         raise ApiError(404, f"no run '{run_id}'")
     if row["status"] not in ("finished", "failed") or not row["run_dir"] or not row["outcome"]:

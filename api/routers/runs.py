@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api import plans, runstate
+from api import plans, runindex, runstate
 from api import scenario_files as sf
 from api.auth import SCOPE_ROLES, Principal, Scope, require
-from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MANY, ApiError, scrub_paths
+from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MANY, ApiError, request_lang, scrub_paths
 from api.inputs import read_scenario
 from api.query import MAX_LIMIT, MAX_OFFSET
 from api.schemas import UtcDateTime
+from optimizer.reports.html import write_report
+from optimizer.reports.xlsx import write_workbooks
 from optimizer.scenarios.compare import compare_runs
 from optimizer.scenarios.yamlfile import ScenarioError
 
@@ -47,6 +50,10 @@ class RunStatus(BaseModel):
     has_kpis: bool = False
     run_folder: str | None = Field(None, description="run folder name, for `bienestar report` / `rerun`")
     store_run_id: str | None = Field(None, description="the run's id in the store's runs table")
+    cli_id: str = Field(description="the id to show and to give the CLI (`bienestar report <cli_id>`): the store "
+                        "id's first 8 characters, or the API id's while the run waits for its worker")
+    source: Literal["api", "cli"] = Field("api", description="who started it: the API, or the CLI (run/demo/sweep)")
+    queue_position: int | None = Field(None, description="1 = next to start, while the run waits for a free slot")
 
 
 class RunList(BaseModel):
@@ -93,8 +100,11 @@ class Comparison(BaseModel):
     by_state: list[dict[str, Any]] = Field(description="coverage and access by state in both runs, with deltas")
 
 
-def _status(row: dict[str, Any]) -> RunStatus:
+def _status(row: dict[str, Any], pool: Any = None) -> RunStatus:
+    position = pool.queue_position(row["run_id"]) if pool is not None and row["status"] == "queued" else None
     return RunStatus(run_id=row["run_id"], scenario=row["scenario"], status=row["status"],
+                     cli_id=(row["store_run_id"] or row["run_id"])[:8], source=row.get("source", "api"),
+                     queue_position=position,
                      stages=row["stages"] or {}, created=row["created"], started=row["started"],
                      finished=row["finished"], error=scrub_paths(row["error"]), outcome=row["outcome"],
                      has_kpis=bool(row["kpis"]),
@@ -103,9 +113,9 @@ def _status(row: dict[str, Any]) -> RunStatus:
 
 
 def _run(request: Request, run_id: str) -> dict[str, Any]:
-    row = runstate.get(request.app.state.engine, run_id)
+    row = runindex.resolve(request.app.state.engine, request.app.state.config.runs_dir, run_id)
     if row is None:
-        raise ApiError(404, f"no run '{run_id}'")
+        raise ApiError(404, f"no run '{run_id}'", key="api.run.not_found", run=run_id)
     return row
 
 
@@ -114,12 +124,14 @@ def _finished(request: Request, run_id: str) -> dict[str, Any]:
     the plans stay readable so the violation can be inspected; ``error`` says what failed)."""
     row = _run(request, run_id)
     if row["status"] not in ("finished", "failed") or not row["run_dir"] or not row["outcome"]:
-        raise ApiError(409, f"run '{run_id}' is {row['status']} and has no results")
+        raise ApiError(409, f"run '{run_id}' is {row['status']} and has no results", key="api.run.no_results",
+                       run=run_id, state=row["status"])
     return row
 
 
 @router.post("/runs", status_code=202, response_model=RunStatus,
-             responses={**NOT_FOUND, **BAD_REQUEST, **TOO_MANY}, summary="Start a run of a scenario")
+             responses={**NOT_FOUND, **BAD_REQUEST, **TOO_MANY},
+             summary="Start a run of a scenario (queued with its position when the run limit is reached)")
 def start_run(request: Request, body: StartRequest, response: Response,
               _: Principal = Depends(require(Scope.RUNS_WRITE))) -> RunStatus:
     config = request.app.state.config
@@ -132,19 +144,20 @@ def start_run(request: Request, body: StartRequest, response: Response,
         raise ApiError(400, scrub_paths(str(exc))) from None
     run_id = request.app.state.pool.submit(found.name, found.path, ["demand", *scenario.models])
     response.headers["Location"] = f"/runs/{run_id}"
-    return _status(_run(request, run_id))
+    return _status(_run(request, run_id), request.app.state.pool)
 
 
 @router.get("/runs", response_model=RunList, summary="Runs, newest first")
 def list_runs(request: Request, status: str | None = None, limit: int = Query(50, ge=1, le=MAX_LIMIT),
               offset: int = Query(0, ge=0, le=MAX_OFFSET), _: Principal = Depends(require(Scope.RUNS_READ))) -> RunList:
-    total, rows = runstate.list_runs(request.app.state.engine, limit, offset, status)
-    return RunList(total=total, limit=limit, offset=offset, items=[_status(r) for r in rows])
+    total, rows = runindex.list_all(request.app.state.engine, request.app.state.config.runs_dir, limit, offset, status)
+    pool = request.app.state.pool
+    return RunList(total=total, limit=limit, offset=offset, items=[_status(r, pool) for r in rows])
 
 
 @router.get("/runs/{run_id}", response_model=RunStatus, responses=NOT_FOUND, summary="Status and stage progress")
 def get_run(request: Request, run_id: str, _: Principal = Depends(require(Scope.RUNS_READ))) -> RunStatus:
-    return _status(_run(request, run_id))
+    return _status(_run(request, run_id), request.app.state.pool)
 
 
 @router.get("/runs/{run_id}/kpis", response_model=dict[str, Any], responses={**NOT_FOUND, **CONFLICT},
@@ -157,9 +170,10 @@ def get_kpis(request: Request, run_id: str, _: Principal = Depends(require(Scope
              responses={**NOT_FOUND, **CONFLICT}, summary="Cancel a queued or running run")
 def cancel_run(request: Request, run_id: str, _: Principal = Depends(require(Scope.RUNS_WRITE))) -> RunStatus:
     row = _run(request, run_id)
-    if not request.app.state.pool.cancel(run_id):
-        raise ApiError(409, f"run '{run_id}' is {row['status']}; only a queued or running run can be cancelled")
-    return _status(_run(request, run_id))
+    if not request.app.state.pool.cancel(row["run_id"]):
+        raise ApiError(409, f"run '{run_id}' is {row['status']}; only a queued or running run can be cancelled",
+                       key="api.run.not_cancellable", run=run_id, state=row["status"])
+    return _status(_run(request, row["run_id"]), request.app.state.pool)
 
 
 @router.post("/runs/{run_id}/resume", status_code=202, response_model=RunStatus,
@@ -209,11 +223,13 @@ def get_plan(request: Request, run_id: str, stage: str, table: str,
     allowed = SCOPE_ROLES[plans.scope_of(stage)]
     if who.role not in allowed:
         roles = ", ".join(sorted(r.value for r in allowed))
-        raise ApiError(403, f"role '{who.role}' may not read {stage} plans; allowed: {roles}")
+        raise ApiError(403, f"role '{who.role}' may not read {stage} plans; allowed: {roles}",
+                       key="api.run.role_may_not_read", role=who.role, stage=stage, roles=roles)
     row = _finished(request, run_id)
     path = plans.table_path(Path(row["run_dir"]), stage, table)
     if path is None:
-        raise ApiError(404, f"run '{run_id}' has no plan table {stage}/{table}")
+        raise ApiError(404, f"run '{run_id}' has no plan table {stage}/{table}", key="api.run.no_table",
+                       run=run_id, stage=stage, table=table)
     filename = f"{run_id[:8]}-{stage}-{table}"
     if format == "csv" and limit is None and offset == 0:
         return Response(path.read_bytes(), media_type="text/csv",
@@ -236,3 +252,58 @@ def compare(request: Request, a: str, b: str, _: Principal = Depends(require(Sco
     row_a, row_b = _finished(request, a), _finished(request, b)
     table = compare_runs(Path(row_a["run_dir"]), Path(row_b["run_dir"]))
     return {**table.to_dict(), "run_a": a, "run_b": b}
+
+
+#: Workbook per audience and the scope whose roles may download it.
+WORKBOOKS: dict[str, Scope] = {"planners": Scope.PLANS_PLANNING, "hr": Scope.PLANS_PEOPLE,
+                               "logistics": Scope.PLANS_ROUTES}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _allowed(who: Principal, scope: Scope, what: str) -> None:
+    if who.role not in SCOPE_ROLES[scope]:
+        roles = ", ".join(sorted(r.value for r in SCOPE_ROLES[scope]))
+        raise ApiError(403, f"role '{who.role}' may not read {what}; allowed: {roles}",
+                       key="api.run.role_may_not_read", role=who.role, stage=what, roles=roles)
+
+
+def _with_lang(writer: Any, lang: str, *args: Any) -> Any:
+    """Call a report writer in ``lang`` when it takes one (the report content is the outputs' to translate)."""
+    if "lang" in inspect.signature(writer).parameters:
+        return writer(*args, lang=lang)
+    return writer(*args)
+
+
+@router.get("/runs/{run_id}/report", responses={**NOT_FOUND, **CONFLICT, 200: {"content": {"text/html": {}}}},
+            response_class=Response, summary="The run's HTML report, written on demand (as `bienestar report`)")
+def get_report(request: Request, run_id: str, who: Principal = Depends(require(Scope.RUNS_READ))) -> Response:
+    _allowed(who, Scope.PLANS_PLANNING, "report")
+    row = _finished(request, run_id)
+    lang = request_lang(request)
+    out = Path(row["run_dir"]) / "downloads" / lang / "report.html"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _with_lang(write_report, lang, Path(row["run_dir"]), out)
+    name = f"{(row['store_run_id'] or row['run_id'])[:8]}-report.html"
+    return Response(out.read_bytes(), media_type="text/html",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/runs/{run_id}/workbooks/{audience}", responses={**NOT_FOUND, **CONFLICT, 200: {"content": {XLSX: {}}}},
+            response_class=Response, summary="The planners', HR or logistics workbook of a run, written on demand")
+def get_workbook(request: Request, run_id: str, audience: Literal["planners", "hr", "logistics"],
+                 who: Principal = Depends(require(Scope.RUNS_READ))) -> Response:
+    _allowed(who, WORKBOOKS[audience], f"{audience}.xlsx")
+    row = _finished(request, run_id)
+    lang = request_lang(request)
+    folder = Path(row["run_dir"]) / "downloads" / lang
+    path = folder / f"{audience}.xlsx"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        _with_lang(write_workbooks, lang, Path(row["run_dir"]), folder)
+    if not path.exists():
+        raise ApiError(404, f"run '{run_id}' has no data for the {audience} workbook", key="api.run.no_workbook",
+                       run=run_id, audience=audience)
+    name = f"{(row['store_run_id'] or row['run_id'])[:8]}-{audience}.xlsx"
+    return Response(path.read_bytes(), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
