@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
@@ -24,7 +24,20 @@ from api.db import engine_for
 from api.errors import install_error_handlers
 from api.jobs import RunPool
 from api.limits import BodySizeLimit
-from api.routers import access_map, catalog, demand, health, ingest, keys, logistics, reference, runs, scenarios, staff
+from api.routers import (
+    access_map,
+    catalog,
+    demand,
+    health,
+    ingest,
+    keys,
+    logistics,
+    page,
+    reference,
+    runs,
+    scenarios,
+    staff,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -57,9 +70,10 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
                              config.cancel_grace_s, config.lease_s)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_body=config.max_body_bytes, max_upload=config.max_upload_bytes)
-    for module in (health, catalog, reference, staff, logistics, demand, scenarios, runs, access_map, ingest, keys):
+    for module in (health, catalog, reference, staff, logistics, demand, scenarios, runs, access_map, ingest, keys,
+                   page):
         app.include_router(module.router)
-    app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+    app.mount("/ui", StaticFiles(directory=STATIC_DIR), name="ui")  # scripts and styles; the page itself is GET /
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
@@ -69,9 +83,5 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
                                    swagger_js_url="/docs-assets/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-assets/swagger-ui.css",
                                    swagger_favicon_url="/docs-assets/favicon-32x32.png")
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/ui/")
 
     return app

@@ -47,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 
 def _number(text: str) -> int:
-    return int(text.replace(",", "").strip())
+    return int(text.replace(",", "").strip())  # es-MX groups thousands with commas
 
 
 def test_page_draws_municipalities_by_travel_time(server: tuple[str, dict[str, str], str], tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_page_draws_municipalities_by_travel_time(server: tuple[str, dict[str, s
             page.goto(f"{base}/")
             page.fill("#key", keys["planner"])
             page.click("#key-form button[type=submit]")
-            page.wait_for_selector("#whoami:has-text('role: planner')")
+            page.wait_for_selector("#whoami[data-role='planner']")
             page.click(f"tr[data-run='{run_id}'] button")
             page.wait_for_selector("#access-map circle.amuni", timeout=60_000)
             assert page.locator("#access-map circle.amuni").count() == len(api["municipalities"]) == 2469
@@ -76,9 +76,9 @@ def test_page_draws_municipalities_by_travel_time(server: tuple[str, dict[str, s
 
             page.fill("#key", keys["hr"])
             page.click("#key-form button[type=submit]")
-            page.wait_for_selector("#whoami:has-text('role: hr')")
+            page.wait_for_selector("#whoami[data-role='hr']")
             page.click(f"tr[data-run='{run_id}'] button")
-            page.wait_for_selector("#access-bands td:has-text('planner and admin')")
+            page.wait_for_selector("#access-bands td:has-text('disponibles para planeación')")  # said, in Spanish
             assert page.locator("#access-map circle").count() == 0
             assert not errors, errors
         finally:

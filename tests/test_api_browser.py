@@ -50,9 +50,10 @@ def test_page_runs_a_scenario_and_shows_its_kpis(server: tuple[str, dict[str, st
             page.goto(f"{base}/")
             page.fill("#key", keys["admin"])
             page.click("#key-form button[type=submit]")
-            page.wait_for_selector("#whoami:has-text('role: admin')")
+            page.wait_for_selector("#whoami[data-role='admin']")
             page.click("tr[data-scenario='api-small'] button.run")
             page.wait_for_selector("#run-status[data-status='finished']", timeout=180_000)
+            page.click("#kpi-details summary")  # the full table is one click away
             cell = page.wait_for_selector("tr[data-kpi='capacity.rooms_staffable_24_7'] .kpi-value")
             shown = cell.inner_text()
             stage_rows = page.locator("#stages tbody tr").count()
