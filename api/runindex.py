@@ -2,8 +2,8 @@
 store's ``runs`` table (``bienestar run``, ``demo``, ``sweep``, ``rerun``).
 
 Every run is shown with the id the CLI accepts: the store's run id (``bienestar report <id>`` takes it, or any
-unique prefix of 8+ characters). An API run gets its store id as soon as its worker starts the runner; before
-that (queued) it is known by its API id, which every endpoint still accepts. A CLI run appears as a row of the
+unique prefix of 8+ characters). An API run gets its store id as soon as its worker starts the runner (the
+runner's ``on_start``); while it waits in the queue it is shown by its API id, which every endpoint accepts too. A CLI run appears as a row of the
 same shape as an API run (status ``finished`` / ``failed`` / ``running``), read from the store and its run
 folder; nothing is copied.
 """
@@ -61,7 +61,9 @@ def _cli_row(run: RunRow, runs_dir: Path, with_kpis: bool = False) -> dict[str, 
 
 
 def _linked(conn: Any) -> set[str]:
-    return {r for (r,) in conn.execute(select(api_runs.c.store_run_id).where(api_runs.c.store_run_id.is_not(None)))}
+    """Store ids that belong to API runs (their own id, or the store id recorded when they ended)."""
+    rows = conn.execute(select(api_runs.c.run_id, api_runs.c.store_run_id)).all()
+    return {r for row in rows for r in row if r}
 
 
 def cli_runs(engine: Engine, runs_dir: Path) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         proc = start_server(home, port)
         try:
             base = f"http://127.0.0.1:{port}"
-            r = httpx.post(f"{base}/runs", json={"scenario": "api-small"}, headers=bearer(keys["planner"]))
+            r = httpx.post(f"{base}/runs", json={"scenario": "api-small"}, headers=bearer(keys["planner"]), timeout=60)
             assert r.status_code == 202, r.text
             doc = wait_run(lambda i: httpx.get(f"{base}/runs/{i}", headers=bearer(keys["planner"])).json(),
                            r.json()["run_id"])

@@ -22,7 +22,7 @@ STATIC = Path(__file__).resolve().parent.parent / "api" / "static"
 #: Literals in app.js that are data, not text: the script directive, CONAPO's degree names (Spanish data keys) and
 #: the CLI command shown as code.
 DATA_VALUES = {"use strict", "Muy alto", "bienestar report"}
-NEUTRAL = {"A", "B", "CSV", "XLSX", "bk_...", "Español", "English", "+", "−", "Δ", "ⓘ", "ID", "—"}
+NEUTRAL = {"A", "B", "CSV", "XLSX", "bk_...", "Español", "English", "+", "−", "Δ", "ID", "—"}
 
 
 class _Text(HTMLParser):

@@ -216,7 +216,7 @@ function demandRule(opts, rule = { factor: 1.0 }) {
   const specs = el("select", { multiple: true, size: 4, class: "rule-specialties", "aria-label": T("web.editor.rule_specialties") });
   options(specs, opts.specialties.map(s => ({ key: s, name: T(`web.specialty.${s}`) })), rule.specialties || []);
   const groups = el("select", { multiple: true, size: 4, class: "rule-groups", "aria-label": T("web.editor.rule_groups") });
-  options(groups, opts.medicine_groups.map(g => ({ key: g, name: g })), rule.groups || []);
+  options(groups, opts.medicine_groups.map(g => ({ key: g, name: state.msg[`web.group.${g}`] || g })), rule.groups || []);
   const factor = el("input", { type: "number", min: 0, max: 100, step: 0.05, value: rule.factor, class: "rule-factor" });
   const row = el("div", { class: "rule" },
     el("label", {}, T("web.editor.rule_factor"), " ", factor),
@@ -439,7 +439,8 @@ async function refreshRun() {
     ? T("web.runs.queue_position", { position: run.queue_position }) : statusText(run.status);
   status.dataset.status = run.status;
   const err = $("run-error");
-  err.textContent = run.error || ""; err.hidden = !run.error;
+  const why = run.outcome === "degraded" ? T("web.run.degraded") : run.error;  // the runner's own words are English
+  err.textContent = why || ""; err.hidden = !why;
   fill("stages", Object.entries(run.stages).map(([name, s]) => el("tr", { "data-stage": name },
     el("td", {}, stageText(name)), el("td", {}, statusText(s.status)),
     el("td", {}, s.total ? el("progress", { max: s.total, value: s.done }) : s.status === "running" ? el("progress") : ""),
@@ -475,7 +476,7 @@ async function loadKpis(runId) {
     if (v === undefined) continue;
     cards.push(el("div", { class: "card", "data-kpi": id, title: kpiHelp(id) },
       el("div", { class: "card-value kpi-value" }, fmtKpi(id, v)),
-      el("div", { class: "card-label" }, kpiLabel(id), " ", el("abbr", { class: "help", title: kpiHelp(id) }, "ⓘ")),
+      el("div", { class: "card-label" }, kpiLabel(id), " ", el("abbr", { class: "help", title: kpiHelp(id) }, "?")),
       el("div", { class: "card-unit muted" }, kpiUnit(id))));
   }
   $("headline").replaceChildren(...(cards.length ? cards : [el("p", { class: "muted" }, T("web.run.no_headline"))]));
