@@ -146,13 +146,15 @@ def require(scope: Scope) -> Callable[..., Principal]:
                    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise ApiError(401, "missing API key: send 'Authorization: Bearer <key>'",
-                           headers={"WWW-Authenticate": "Bearer"})
+                           headers={"WWW-Authenticate": "Bearer"}, key="api.auth.missing")
         principal = verify_key(request.app.state.engine, credentials.credentials)
         if principal is None:
-            raise ApiError(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"},
+                           key="api.auth.invalid")
         if principal.role not in allowed:
             roles = ", ".join(sorted(r.value for r in allowed))
-            raise ApiError(403, f"role '{principal.role}' may not access {scope.value}; allowed: {roles}")
+            raise ApiError(403, f"role '{principal.role}' may not access {scope.value}; allowed: {roles}",
+                           key="api.auth.forbidden", role=principal.role, scope=scope.value, roles=roles)
         return principal
 
     dependency.__name__ = f"require_{scope.value}"

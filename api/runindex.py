@@ -2,8 +2,9 @@
 store's ``runs`` table (``bienestar run``, ``demo``, ``sweep``, ``rerun``).
 
 Every run is shown with the id the CLI accepts: the store's run id (``bienestar report <id>`` takes it, or any
-unique prefix of 8+ characters). An API run gets its store id as soon as its worker starts the runner (the
-runner's ``on_start``); while it waits in the queue it is shown by its API id, which every endpoint accepts too. A CLI run appears as a row of the
+unique prefix of 8+ characters). An API run gets its store id as soon as its worker starts the runner
+(the runner's ``on_start``); while it waits in the queue it is shown by its API id, which every endpoint
+accepts too. A CLI run appears as a row of the
 same shape as an API run (status ``finished`` / ``failed`` / ``running``), read from the store and its run
 folder; nothing is copied.
 """

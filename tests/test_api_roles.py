@@ -202,5 +202,5 @@ def test_docs_and_page_are_served_without_a_cdn(client: TestClient) -> None:
     assert "cdn" not in docs.text.lower()
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     page = client.get("/")
-    assert page.status_code == 200 and '<script src="app.js"' in page.text
+    assert page.status_code == 200 and '<script src="/ui/app.js"' in page.text
     assert "https://" not in client.get("/ui/app.js").text  # every script and style is served by the app

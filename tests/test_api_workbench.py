@@ -139,6 +139,8 @@ def test_a_cli_run_is_listed_with_the_id_the_cli_accepts(client: TestClient, key
     assert client.get(f"/runs/{cli_id}", headers=h).json()["run_folder"] == cli[0]["run_folder"]
     kpis = client.get(f"/runs/{cli_id}/kpis", headers=h).json()
     assert kpis["capacity"]["hospitals"] > 0
+    assert "access" not in kpis and "demand" not in kpis  # KPIs filtered by role: HR reads its stages only
+    assert "access" in client.get(f"/runs/{cli_id}/kpis", headers=bearer(keys["planner"])).json()
     report = _cli(home, "report", cli_id)
     assert report.returncode == 0, report.stderr[-2000:]
     planner = bearer(keys["planner"])

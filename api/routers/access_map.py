@@ -82,9 +82,10 @@ def _results_dir(request: Request, run_id: str) -> tuple[dict[str, Any], Path]:
     """The run's row and folder; 404 for an unknown run, 409 for one without results yet."""
     row = runindex.resolve(request.app.state.engine, request.app.state.config.runs_dir, run_id)
     if row is None:
-        raise ApiError(404, f"no run '{run_id}'")
+        raise ApiError(404, f"no run '{run_id}'", key="api.run.not_found", run=run_id)
     if row["status"] not in ("finished", "failed") or not row["run_dir"] or not row["outcome"]:
-        raise ApiError(409, f"run '{run_id}' is {row['status']} and has no results")
+        raise ApiError(409, f"run '{run_id}' is {row['status']} and has no results", key="api.run.no_results",
+                       run=run_id, state=row["status"])
     return row, Path(row["run_dir"])
 
 

@@ -37,5 +37,5 @@ def list_facilities(
 def get_facility(request: Request, clues: str) -> FacilityRow:
     row = get_one(request.app.state.engine, FacilityRow, clues)
     if row is None:
-        raise ApiError(404, f"no facility with CLUES '{clues}'")
+        raise ApiError(404, f"no facility with CLUES '{clues}'", key="api.catalog.no_facility", clues=clues)
     return row

@@ -48,4 +48,4 @@ def list_all(request: Request) -> list[dict]:
 @router.delete("/{prefix}", status_code=204, responses=NOT_FOUND, summary="Revoke a key")
 def revoke(request: Request, prefix: str) -> None:
     if not revoke_key(request.app.state.engine, prefix):
-        raise ApiError(404, f"no key with prefix '{prefix}'")
+        raise ApiError(404, f"no key with prefix '{prefix}'", key="api.keys.not_found", prefix=prefix)

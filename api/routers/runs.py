@@ -137,7 +137,7 @@ def start_run(request: Request, body: StartRequest, response: Response,
     config = request.app.state.config
     found = sf.find(body.scenario, config.scenario_dir, config.user_scenario_dir)
     if found is None:
-        raise ApiError(404, f"no scenario '{body.scenario}'")
+        raise ApiError(404, f"no scenario '{body.scenario}'", key="api.scenario.not_found", name=body.scenario)
     try:
         scenario = read_scenario(found.path.read_text(encoding="utf-8"), f"{found.name}.yaml", found.path.parent)
     except ScenarioError as exc:
@@ -160,10 +160,19 @@ def get_run(request: Request, run_id: str, _: Principal = Depends(require(Scope.
     return _status(_run(request, run_id), request.app.state.pool)
 
 
+#: The stages whose KPIs each role reads (planners and admins read every stage's).
+KPI_STAGES: dict[str, frozenset[str]] = {
+    "hr": frozenset({"deployment", "rostering", "capacity"}),
+    "logistics": frozenset({"demand", "distribution"}),
+}
+
+
 @router.get("/runs/{run_id}/kpis", response_model=dict[str, Any], responses={**NOT_FOUND, **CONFLICT},
-            summary="KPIs of a finished run, by stage")
-def get_kpis(request: Request, run_id: str, _: Principal = Depends(require(Scope.RUNS_READ))) -> dict[str, Any]:
-    return _finished(request, run_id)["kpis"] or {}
+            summary="KPIs of a finished run, by stage (the stages the caller's role reads)")
+def get_kpis(request: Request, run_id: str, who: Principal = Depends(require(Scope.RUNS_READ))) -> dict[str, Any]:
+    kpis = _finished(request, run_id)["kpis"] or {}
+    stages = KPI_STAGES.get(who.role)
+    return kpis if stages is None else {k: v for k, v in kpis.items() if k in stages}
 
 
 @router.post("/runs/{run_id}/cancel", status_code=202, response_model=RunStatus,

@@ -31,5 +31,5 @@ def list_staff(
 def get_staff(request: Request, specialist_id: str) -> SpecialistRow:
     row = get_one(request.app.state.engine, SpecialistRow, specialist_id)
     if row is None:
-        raise ApiError(404, f"no specialist '{specialist_id}'")
+        raise ApiError(404, f"no specialist '{specialist_id}'", key="api.staff.not_found", specialist=specialist_id)
     return row

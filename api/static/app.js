@@ -451,7 +451,7 @@ async function refreshRun() {
     clearInterval(state.poll);
     await loadRuns();
     if (run.status === "finished" || (run.status === "failed" && run.has_kpis)) {
-      await Promise.allSettled([loadKpis(runId), loadPlans(runId), showDownloads(run)]);
+      await Promise.allSettled([loadKpis(runId, Object.keys(run.stages)), loadPlans(runId), showDownloads(run)]);
     }
   }
 }
@@ -460,14 +460,9 @@ function audience() {
   return state.role === "hr" ? "hr" : state.role === "logistics" ? "logistics" : "planner";
 }
 
-// KPIs a role reads: HR does not see distribution's, logistics not deployment's or rostering's.
-function kpiVisible(stage) {
-  if (state.role === "hr") return !["distribution"].includes(stage);
-  if (state.role === "logistics") return !["deployment", "rostering"].includes(stage);
-  return true;
-}
-
-async function loadKpis(runId) {
+// The API answers only the stages the role reads (HR: deployment, rostering, capacity; logistics: demand and
+// distribution); the page says so when some were left out.
+async function loadKpis(runId, stages) {
   const kpis = await api(`/runs/${runId}/kpis`);
   const cards = [];
   for (const id of state.audiences[audience()] || []) {
@@ -482,9 +477,8 @@ async function loadKpis(runId) {
   $("headline").replaceChildren(...(cards.length ? cards : [el("p", { class: "muted" }, T("web.run.no_headline"))]));
   $("kpi-audience").textContent = T(`web.audience.${audience()}`);
   const rows = [];
-  let hidden = 0;
+  const hidden = stages.filter(s => !(s in kpis)).length;
   for (const [stage, values] of Object.entries(kpis)) {
-    if (!kpiVisible(stage)) { hidden += 1; continue; }
     for (const [name, v] of Object.entries(values || {})) {
       if (typeof v === "object" && v !== null) continue;
       const id = `${stage}.${name}`;
