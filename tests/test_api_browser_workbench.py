@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +65,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
             base = f"http://127.0.0.1:{port}"
             r = httpx.post(f"{base}/runs", json={"scenario": "taller"}, headers=bearer(keys["planner"]), timeout=60)
             assert r.status_code == 202, r.text
+            cli = subprocess.run([sys.executable, "-c", "from optimizer.cli import main; main()", "run",
+                                  str(home / "test-scenarios" / "api-small.yaml")], capture_output=True, text=True,
+                                 env={**os.environ, "BIENESTAR_HOME": str(home)}, timeout=300, check=False)
+            assert cli.returncode == 0, cli.stderr[-2000:]  # a run from the command line: the page lists it too
             doc = wait_run(lambda i: httpx.get(f"{base}/runs/{i}", headers=bearer(keys["planner"])).json(),
                            r.json()["run_id"], 300)
             assert doc["status"] == "finished", doc
@@ -168,6 +174,9 @@ def test_hr_view_says_what_it_may_not_see(server, browser) -> None:
     base, keys, run_id = server
     page, errors = _page(browser, base, keys["hr"], "es-MX", "hr")
     assert page.locator("#scenarios-section").is_hidden()
+    page.wait_for_selector("#runs tr[data-source='cli']")  # the command line's run, with the id the CLI takes
+    cli_row = page.locator("#runs tr[data-source='cli']")
+    assert cli_row.count() == 1 and len(cli_row.get_attribute("data-cli-id")) == 8
     page.click(f"tr[data-run='{run_id}'] button.open")
     page.wait_for_selector("#map circle.hospital")
     page.wait_for_selector("#map-note:has-text('recursos humanos')")  # said, not drawn as "no surgery"

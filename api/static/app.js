@@ -190,7 +190,7 @@ async function startRun(name) {
     const run = await api("/runs", { method: "POST", body: JSON.stringify({ scenario: name }) });
     say(run.status === "queued" && run.queue_position
       ? T("web.runs.queued_msg", { id: run.cli_id, position: run.queue_position })
-      : T("web.runs.started_msg", { id: run.cli_id, name }));
+      : T("web.runs.started_msg", { name }));
     await loadRuns();
     selectRun(run.run_id);
   } catch (e) { say(e.message); }
