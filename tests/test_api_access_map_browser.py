@@ -56,7 +56,7 @@ def test_page_draws_municipalities_by_travel_time(server: tuple[str, dict[str, s
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(locale="es-MX")  # the browser asks for Spanish (Accept-Language: es-MX)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(f"{base}/")

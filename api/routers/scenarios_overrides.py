@@ -203,6 +203,8 @@ class Choice(BaseModel):
     key: str
     name: str
     detail: str = ""
+    lat: float | None = Field(None, description="where it is (depots: the route view draws them)")
+    lon: float | None = None
 
 
 class EditorOptions(BaseModel):
@@ -222,7 +224,7 @@ def editor_options(engine: Engine) -> EditorOptions:
     with engine.connect() as conn:
         fac = conn.execute(select(FacilityRow.clues, FacilityRow.name, FacilityRow.kind, FacilityRow.status,
                                   FacilityRow.program, FacilityRow.cve_ent)).all()
-        deps = conn.execute(select(DepotRow.depot_id, DepotRow.name)).all()
+        deps = conn.execute(select(DepotRow.depot_id, DepotRow.name, DepotRow.lat, DepotRow.lon)).all()
         groups = sorted({g for (g,) in conn.execute(select(MedicineRow.group).distinct()).all() if g})
     names = dict(zip(states["cve_ent"], states["name"], strict=True))
     hospitals = sorted((f for f in fac if f.kind == "hospital" and f.status == "open"),
@@ -233,4 +235,4 @@ def editor_options(engine: Engine) -> EditorOptions:
         specialties=[s.value for s in Specialty], medicine_groups=groups,
         hospitals_open=[Choice(key=f.clues, name=f.name, detail=names.get(f.cve_ent, "")) for f in hospitals],
         planned=[Choice(key=f.clues, name=f.name, detail=names.get(f.cve_ent, "")) for f in planned],
-        depots=[Choice(key=d.depot_id, name=d.name) for d in sorted(deps)])
+        depots=[Choice(key=d.depot_id, name=d.name, lat=d.lat, lon=d.lon) for d in sorted(deps)])

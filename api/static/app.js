@@ -783,7 +783,7 @@ function routeStops(lines) {
 
 async function showRoute(lines, knownDepots) {
   const stops = routeStops(lines);
-  const depot = knownDepots.find(d => d.key === lines[0].depot_id);
+  const depot = knownDepots.find(d => d.key === lines[0].depot_id && d.lat !== null && d.lat !== undefined);
   const head = el("tr", {}, ...["seq", "facility", "eta", "window", "load", "cold"].map(c => el("th", {}, T(`web.route.${c}`))));
   const depotRow = t => el("tr", { class: "depot-row" }, el("td", {}, ""), el("td", {}, `${T("web.route.depot")}: ${depot ? depot.name : lines[0].depot_id}`),
     el("td", {}, t), el("td", {}, ""), el("td", {}, ""), el("td", {}, ""));
