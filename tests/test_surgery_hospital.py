@@ -77,3 +77,10 @@ def test_scenario_stage(dataset: Path, tmp_path: Path, monkeypatch: pytest.Monke
 
     html = write_report(result.run_dir).read_text()
     assert "Cirugía: lista de espera" in html and "Cirugía: quirófanos por día" in html
+    import openpyxl
+
+    from optimizer.reports.xlsx import write_workbooks
+
+    books = {p.name: p for p in write_workbooks(result.run_dir)}
+    sheet = openpyxl.load_workbook(books["planners.xlsx"], read_only=True)["Cirugía"]
+    assert any("Todos los urgentes ingresados" in str(c.value) for row in sheet.iter_rows() for c in row)

@@ -184,6 +184,27 @@ def _comparison_by_state(run: RunData, against: Path, lang: str) -> tuple[pd.Dat
     return c, cols
 
 
+def _surgery(run: RunData, lang: str) -> tuple[pd.DataFrame, list[Col]] | None:
+    """One row per hospital of the surgery stage (its summary table)."""
+    s = read_plan(run.run_dir, "surgery", "summary")
+    if s is None or not len(s):
+        return None
+    s = s.copy()
+    s["status_label"] = s["status"].map(lambda v: t(f"common.status.{v}", lang))
+    cols = [Col("hospital", "clues"), Col("name", "hospital_name"), Col("status_label", "surgery_status"),
+            Col("patients", "surgery_patients", "int"), Col("patients_admitted", "surgery_admitted", "int"),
+            Col("mandatory_patients", "surgery_urgent", "int"),
+            Col("mandatory_all_admitted", "surgery_all_urgent", "yesno"),
+            Col("mean_admission_delay_days", "surgery_mean_wait", "num1"),
+            Col("max_admission_delay_days", "surgery_max_wait", "int"),
+            Col("optional_patients_postponed", "surgery_postponed", "int"),
+            Col("theatre_utilisation", "surgery_theatre_use", "share"),
+            Col("open_theatre_days", "surgery_open_theatre_days", "int"),
+            Col("nurse_workload_excess", "surgery_nurse_excess", "int"),
+            Col("continuity_of_care", "surgery_continuity", "num1"), Col("notes", "surgery_notes", width=60)]
+    return s, cols
+
+
 def write_planners(run: RunData, path: Path, lang: str, against: Path | None = None) -> Path:
     """Write ``planners.xlsx`` (always: the KPI sheet exists for every run)."""
     book = Book(path, lang)
@@ -192,7 +213,8 @@ def write_planners(run: RunData, path: Path, lang: str, against: Path | None = N
                title=t("workbooks.planners.equity_title", lang), notes=[t("workbooks.planners.equity_note", lang)])
     optional = [("capacity", _capacity(run, lang)), ("bottlenecks", _bottlenecks(run, lang)),
                 ("access_state", _access(run, "by_state", lang)), ("access_degree", _access(run, "by_degree", lang)),
-                ("worst_served", _access(run, "worst_served", lang)), ("fill_state", _fill_by_state(run, lang))]
+                ("worst_served", _access(run, "worst_served", lang)), ("fill_state", _fill_by_state(run, lang)),
+                ("surgery", _surgery(run, lang))]
     if against is not None:
         optional.append(("comparison_state", _comparison_by_state(run, against, lang)))
     for name, table in optional:
