@@ -25,10 +25,10 @@ def patient_order(st: State, days: dict[int, int]) -> list[int]:
                                               pats[p].release_day, -pats[p].duration))
 
 
-def _days_to_try(st: State, p: int, preferred: int | None) -> list[int]:
+def _days_to_try(st: State, p: int, preferred: int | None, force: bool) -> list[int]:
     pat = st.inp.patients[p]
     days = list(range(pat.release_day, pat.last_day(st.D) + 1))
-    if preferred is not None and pat.mandatory:
+    if preferred is not None and pat.mandatory and force:
         return [preferred]
     if preferred is not None:
         days.remove(preferred)
@@ -75,13 +75,13 @@ def _least_bad(st: State, p: int, day: int) -> tuple[int, int, int, int]:
     return best
 
 
-def insert_best(st: State, p: int, preferred: int | None = None) -> bool:
+def insert_best(st: State, p: int, preferred: int | None = None, force: bool = False) -> bool:
     """Admit ``p`` at the cheapest tried triple, the day plan's day first (or leave an optional patient out when
     that is cheaper)."""
     pat = st.inp.patients[p]
     best: tuple[int, int, int, int] | None = None
     tried = 0
-    for day in _days_to_try(st, p, preferred):
+    for day in _days_to_try(st, p, preferred, force):
         t = best_theatre(st, p, day)
         if t < 0:
             continue
@@ -96,7 +96,7 @@ def insert_best(st: State, p: int, preferred: int | None = None) -> bool:
         tried += 1
         if tried >= DAYS_TRIED or day == preferred:
             break
-    if best is None and pat.mandatory and preferred is not None:
+    if best is None and pat.mandatory and preferred is not None and force:
         best = _least_bad(st, p, preferred)
     if best is None or (not pat.mandatory and best[0] >= 0):
         return False
@@ -140,7 +140,7 @@ def place_planned(st: State, days: dict[int, int], rooms: dict[int, int]) -> Non
 
 
 def construct(st: State, days: dict[int, int] | None = None, rooms: dict[int, int] | None = None,
-              deadline: float = float("inf")) -> list[int]:
+              deadline: float = float("inf"), force: bool = True) -> list[int]:
     """Admit every patient the construction can place, steered by a day plan (patient -> day) and a room plan
     (patient -> room) when given; returns the mandatory patients left out (the repair stops at ``deadline``)."""
     days = days or {}
@@ -150,7 +150,7 @@ def construct(st: State, days: dict[int, int] | None = None, rooms: dict[int, in
     for p in patient_order(st, days):
         if st.adm[p] >= 0:
             continue
-        if not insert_best(st, p, days.get(p)) and st.inp.patients[p].mandatory:
+        if not insert_best(st, p, days.get(p), force) and st.inp.patients[p].mandatory:
             missing.append(p)
     missing = [p for p in missing if not repair(st, p, deadline)]
     repair_theatres(st)

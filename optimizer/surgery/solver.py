@@ -19,6 +19,25 @@ from optimizer.surgery.state import HARD, State
 from optimizer.surgery.validate import evaluate
 
 
+def first_schedule(inp: Input, days: dict[int, int] | None, rooms: dict[int, int] | None,
+                   deadline: float) -> State:
+    """The construction from the day and room plans; while it breaks a hard rule, the next of: the day plan
+    as a preference (mandatory patients may move), then no plan. The cheapest state is kept."""
+    attempts = [(days, rooms, True), (days, None, False), (None, None, False)]
+    best: State | None = None
+    for d, r, force in attempts:
+        if best is not None and (best.cost < HARD or time.monotonic() > deadline):
+            break
+        if d is None and force:
+            continue
+        st = State(inp)
+        construct(st, d, r, deadline=deadline, force=force)
+        if best is None or st.cost < best.cost:
+            best = st
+    assert best is not None
+    return best
+
+
 def solve(inp: Input, settings: Settings | None = None) -> Plan:
     """Schedule admissions, rooms, theatres and nurses within ``settings.time_limit_s``."""
     settings = settings or Settings()
@@ -32,8 +51,11 @@ def solve(inp: Input, settings: Settings | None = None) -> Plan:
         days = plan_days(inp, more, settings.seed + 1, settings.workers) if more > 0.5 else None
     rooms = plan_rooms(inp, days, min(5.0, 0.08 * settings.time_limit_s), settings.seed,
                        settings.workers) if days else None
-    st = State(inp)
-    construct(st, days, rooms, deadline=clock0 + 0.5 * settings.time_limit_s)
+    if days and rooms is None:  # beds and genders block constructions most often: rooms for the mandatory
+        more = 0.45 * settings.time_limit_s - (time.monotonic() - clock0)  # patients alone, more time
+        urgent = {p: d for p, d in days.items() if inp.patients[p].mandatory}
+        rooms = plan_rooms(inp, urgent, more, settings.seed + 1, settings.workers) if more > 0.5 else None
+    st = first_schedule(inp, days, rooms, clock0 + 0.5 * settings.time_limit_s)
     history = [(round(time.monotonic() - clock0, 2), st.cost)]
     plan = st.to_plan()
     best = st.cost
