@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -28,6 +29,7 @@ from enum import StrEnum
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, insert, select, update
+from starlette.concurrency import run_in_threadpool
 
 from api.db import api_keys
 from api.errors import ApiError
@@ -106,9 +108,11 @@ def create_key(engine: Engine, role: Role | str, label: str = "") -> str:
 
 
 def revoke_key(engine: Engine, prefix: str) -> bool:
-    """Revoke the key with ``prefix``; False when no such key exists."""
+    """Revoke the key with ``prefix``; False when no such key exists. This process forgets every verified key
+    at once; other processes within :data:`KEY_CACHE_S`."""
     with engine.begin() as conn:
         result = conn.execute(update(api_keys).where(api_keys.c.prefix == prefix).values(revoked=True))
+    _verified.clear()
     return result.rowcount > 0
 
 
@@ -138,16 +142,48 @@ def verify_key(engine: Engine, key: str) -> Principal | None:
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer bk_...`")
 
 
-def require(scope: Scope) -> Callable[..., Principal]:
-    """FastAPI dependency: 401 without a valid key, 403 when the key's role may not touch ``scope``."""
+#: Seconds a verified key is trusted without reading the store again (revoking takes effect within this).
+KEY_CACHE_S = 2.0
+_verified: dict[str, tuple[float, Principal]] = {}
+
+
+def _cached_principal(engine: Engine, key: str) -> Principal | None:
+    """:func:`verify_key` through a short cache keyed by the key's SHA-256: every read checks the key, but at
+    most one store lookup per key and :data:`KEY_CACHE_S` (the lookup was a large share of a read's time)."""
+    digest = _sha256(key)
+    hit = _verified.get(digest)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    principal = verify_key(engine, key)
+    if principal is None:
+        _verified.pop(digest, None)
+    else:
+        if len(_verified) > 10_000:  # never grows without bound
+            _verified.clear()
+        _verified[digest] = (time.monotonic() + KEY_CACHE_S, principal)
+    return principal
+
+
+def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
+    """FastAPI dependency: 401 without a valid key, 403 when the key's role may not touch ``scope``.
+
+    Async, so a request does not hop to the thread pool for it; the store is read (in the thread pool) only
+    when the key is not in the short cache.
+    """
     allowed = SCOPE_ROLES[scope]
 
-    def dependency(request: Request,
-                   credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    async def dependency(request: Request,
+                         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise ApiError(401, "missing API key: send 'Authorization: Bearer <key>'",
                            headers={"WWW-Authenticate": "Bearer"}, key="api.auth.missing")
-        principal = verify_key(request.app.state.engine, credentials.credentials)
+        engine = request.app.state.engine
+        key = credentials.credentials
+        hit = _verified.get(_sha256(key))
+        if hit is not None and hit[0] > time.monotonic():
+            principal: Principal | None = hit[1]
+        else:
+            principal = await run_in_threadpool(_cached_principal, engine, key)
         if principal is None:
             raise ApiError(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"},
                            key="api.auth.invalid")

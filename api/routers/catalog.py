@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import Scope, require
 from api.errors import AUTH_RESPONSES, NOT_FOUND, ApiError
@@ -15,8 +15,8 @@ router = APIRouter(tags=["catalogue"], responses=AUTH_RESPONSES, dependencies=[D
 
 @router.get("/states", response_model=Page[State], summary="States (federal entities) with census facts")
 def list_states(request: Request, limit: int = Query(100, ge=1, le=MAX_LIMIT),
-                offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
-    return page(request.app.state.engine, StateRow, {}, limit, offset)
+                offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Response:
+    return page(request.app.state.engine, StateRow, State, {}, limit, offset)
 
 
 @router.get("/facilities", response_model=Page[Facility], summary="Health facilities by CLUES key")
@@ -28,14 +28,14 @@ def list_facilities(
     status: str | None = Query(None, description="open or planned"),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
-) -> dict:
+) -> Response:
     filters = {"kind": kind, "cve_ent": cve_ent, "program": program, "status": status}
-    return page(request.app.state.engine, FacilityRow, filters, limit, offset)
+    return page(request.app.state.engine, FacilityRow, Facility, filters, limit, offset)
 
 
 @router.get("/facilities/{clues}", response_model=Facility, responses=NOT_FOUND, summary="One facility")
-def get_facility(request: Request, clues: str) -> FacilityRow:
-    row = get_one(request.app.state.engine, FacilityRow, clues)
+def get_facility(request: Request, clues: str) -> Response:
+    row = get_one(request.app.state.engine, FacilityRow, Facility, clues)
     if row is None:
         raise ApiError(404, f"no facility with CLUES '{clues}'", key="api.catalog.no_facility", clues=clues)
     return row

@@ -7,7 +7,7 @@ patient-level record.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import Scope, require
 from api.errors import AUTH_RESPONSES
@@ -21,11 +21,13 @@ router = APIRouter(prefix="/demand", tags=["demand"], responses=AUTH_RESPONSES,
 
 @router.get("/surgical", response_model=Page[SurgicalDemand], summary="Procedures and OR hours per week")
 def surgical(request: Request, clues: str | None = None, specialty: str | None = None,
-             limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
-    return page(request.app.state.engine, SurgicalDemandRow, {"clues": clues, "specialty": specialty}, limit, offset)
+             limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Response:
+    filters = {"clues": clues, "specialty": specialty}
+    return page(request.app.state.engine, SurgicalDemandRow, SurgicalDemand, filters, limit, offset)
 
 
 @router.get("/medicines", response_model=Page[MedicineDemand], summary="Medicine units per week")
 def medicines(request: Request, clues: str | None = None, sku: str | None = None,
-              limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> dict:
-    return page(request.app.state.engine, MedicineDemandRow, {"clues": clues, "sku": sku}, limit, offset)
+              limit: int = Query(100, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> Response:
+    filters = {"clues": clues, "sku": sku}
+    return page(request.app.state.engine, MedicineDemandRow, MedicineDemand, filters, limit, offset)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import Scope, require
 from api.errors import AUTH_RESPONSES, NOT_FOUND, ApiError
@@ -22,14 +22,14 @@ def list_staff(
     facility_clues: str | None = Query(None, description="where an in-post person works"),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
-) -> dict:
+) -> Response:
     filters = {"specialty": specialty, "status": status, "home_state": home_state, "facility_clues": facility_clues}
-    return page(request.app.state.engine, SpecialistRow, filters, limit, offset)
+    return page(request.app.state.engine, SpecialistRow, Staff, filters, limit, offset)
 
 
 @router.get("/staff/{specialist_id}", response_model=Staff, responses=NOT_FOUND, summary="One specialist")
-def get_staff(request: Request, specialist_id: str) -> SpecialistRow:
-    row = get_one(request.app.state.engine, SpecialistRow, specialist_id)
+def get_staff(request: Request, specialist_id: str) -> Response:
+    row = get_one(request.app.state.engine, SpecialistRow, Staff, specialist_id)
     if row is None:
         raise ApiError(404, f"no specialist '{specialist_id}'", key="api.staff.not_found", specialist=specialist_id)
     return row
