@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from optimizer.data.dataset import Dataset
+from optimizer.capacity.run import hospitals_24_7_in_post
+from optimizer.capacity.settings import CapacitySettings
+from optimizer.data.dataset import load_dataset
 
 
 def read_hospital_set(path: str | Path, known: set[str]) -> frozenset[str]:
@@ -40,24 +39,7 @@ def read_hospital_set(path: str | Path, known: set[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def hospitals_24_7_from_capacity(dataset_dir: str | Path) -> frozenset[str]:
-    """Hospitals of the dataset folder the capacity model finds 24/7 for surgery from its staff in post."""
-    from optimizer.data.dataset import load_dataset
-
-    return hospitals_24_7_in_post(load_dataset(dataset_dir))
-
-
-def hospitals_24_7_in_post(ds: Dataset, clues: Iterable[str] | None = None) -> frozenset[str]:
-    """Open hospitals of a loaded dataset (or only ``clues``) the capacity model finds 24/7 for surgery from
-    the staff in post: at least one room staffable around the clock (status ``fully_24_7`` or
-    ``24_7_some_rooms``)."""
-    from optimizer.capacity.inputs import from_dataset
-    from optimizer.capacity.kpis import FULLY, SOME_ROOMS, statuses
-    from optimizer.capacity.settings import CapacitySettings
-
-    inp = from_dataset(ds, program_only=False)
-    if clues is not None:
-        inp = inp.subset(set(clues) & {h.clues for h in inp.hospitals})
-        if not inp.hospitals:
-            return frozenset()
-    return frozenset(s.clues for s in statuses(inp, CapacitySettings()) if s.status in {FULLY, SOME_ROOMS})
+def hospitals_24_7_from_capacity(dataset_dir: str | Path, settings: CapacitySettings | None = None) -> frozenset[str]:
+    """Hospitals of the dataset folder the capacity model finds 24/7 for surgery from its staff in post (under
+    ``settings``, default the capacity defaults): :func:`optimizer.capacity.run.hospitals_24_7_in_post`."""
+    return hospitals_24_7_in_post(load_dataset(dataset_dir), settings or CapacitySettings())
