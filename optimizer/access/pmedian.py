@@ -149,13 +149,17 @@ def _levels(inp: WhereNextInput, cap: NDArray[np.float64]) -> _Levels:
 
 def _pmedian_mip(inp: WhereNextInput, lv: _Levels) -> tuple[RowwiseMip, float, list[tuple[int, int, int]]]:
     """Relaxed radius model with the used levels; returns it, the constant part, and (demand, first z
-    column, levels) per demand with levels."""
+    column, levels) per demand with levels. Built per demand with numpy (coordinate triplets, then sorted into
+    rows): on the 13,060 population points the levels number in the hundreds of thousands."""
     n_x = inp.minutes.shape[1]
     constant = 0.0
-    cost = [0.0] * n_x
-    upper = [1.0] * n_x
-    starts, index, value, row_lo = [0], [], [], []
+    costs, uppers = [np.zeros(n_x)], [np.ones(n_x)]
+    r_ix: list[NDArray[np.int64]] = []
+    c_ix: list[NDArray[np.int64]] = []
+    vals_ix: list[NDArray[np.float64]] = []
+    lows: list[NDArray[np.float64]] = []
     blocks: list[tuple[int, int, int]] = []
+    n_cols, n_rows = n_x, 0
     for i, vals in enumerate(lv.values):
         w = float(inp.weight[i])
         if w <= 0:
@@ -166,42 +170,41 @@ def _pmedian_mip(inp: WhereNextInput, lv: _Levels) -> tuple[RowwiseMip, float, l
         used = int(lv.used[i])
         nxt = np.append(vals, inp.existing_minutes[i])  # level k+1 values, the last is the existing time
         constant += w * vals[0]
-        first = len(cost)
-        blocks.append((i, first, used))
+        blocks.append((i, n_cols, used))
+        step = nxt[1:used + 1] - vals[:used]
+        finite = np.isfinite(step)
+        # An infinite step is "no site at all within reach": forbid it rather than price it.
+        costs.append(np.where(finite, w * step, 0.0))
+        uppers.append(finite.astype(float))
+        # row k: z_k + sum_{j: d_ij == D_k} x_j - z_{k-1} >= 0 (>= 1 for k = 0, z_{-1} = 1)
+        rows = n_rows + np.arange(used)
+        z = n_cols + np.arange(used)
         row = inp.minutes[i]
-        for k in range(used):
-            step = nxt[k + 1] - vals[k]
-            # An infinite step is "no site at all within reach": forbid it rather than price it.
-            cost.append(w * step if np.isfinite(step) else 0.0)
-            upper.append(1.0 if np.isfinite(step) else 0.0)
-            # z_k + sum_{j: d_ij == D_k} x_j >= z_{k-1}  (z_{-1} = 1)
-            zk = first + k
-            js = np.flatnonzero(row == vals[k])
-            if k == 0:
-                index.extend([zk, *js.tolist()])
-                value.extend([1.0] * (1 + len(js)))
-                row_lo.append(1.0)
-            else:
-                index.extend([zk, zk - 1, *js.tolist()])
-                value.extend([1.0, -1.0, *([1.0] * len(js))])
-                row_lo.append(0.0)
-            starts.append(len(index))
-    index.extend(range(n_x))
-    value.extend([1.0] * n_x)
-    starts.append(len(index))
-    row_lo.append(-np.inf)
-    row_hi = [np.inf] * (len(row_lo) - 1) + [float(inp.k)]
+        js = np.flatnonzero(row <= vals[used - 1])
+        r_ix += [rows, rows[1:], n_rows + np.searchsorted(vals, row[js])]
+        c_ix += [z, z[:-1], js]
+        vals_ix += [np.ones(used), -np.ones(used - 1), np.ones(len(js))]
+        lows.append(np.r_[1.0, np.zeros(used - 1)])
+        n_cols += used
+        n_rows += used
+    x = np.arange(n_x)
+    r_ix.append(np.full(n_x, n_rows))
+    c_ix.append(x)
+    vals_ix.append(np.ones(n_x))
+    row_lo, row_hi = [*lows, [-np.inf]], [np.full(n_rows, np.inf), [float(inp.k)]]
     if inp.budget is not None:
-        index.extend(range(n_x))
-        value.extend(inp.site_cost.tolist())
-        starts.append(len(index))
-        row_lo.append(-np.inf)
-        row_hi.append(float(inp.budget))
-    n = len(cost)
-    mip = RowwiseMip(cost=np.asarray(cost), col_lo=np.zeros(n), col_hi=np.asarray(upper),
-                     integer=np.arange(n) < n_x, row_lo=np.asarray(row_lo), row_hi=np.asarray(row_hi),
-                     start=np.asarray(starts, np.int64), index=np.asarray(index, np.int64),
-                     value=np.asarray(value))
+        r_ix.append(np.full(n_x, n_rows + 1))
+        c_ix.append(x)
+        vals_ix.append(inp.site_cost.astype(float))
+        row_lo.append([-np.inf])
+        row_hi.append([float(inp.budget)])
+    lo, hi = np.concatenate(row_lo), np.concatenate(row_hi)
+    r = np.concatenate(r_ix)
+    order = np.argsort(r, kind="stable")
+    start = np.searchsorted(r[order], np.arange(len(lo) + 1))
+    mip = RowwiseMip(cost=np.concatenate(costs), col_lo=np.zeros(n_cols), col_hi=np.concatenate(uppers),
+                     integer=np.arange(n_cols) < n_x, row_lo=lo, row_hi=hi, start=start.astype(np.int64),
+                     index=np.concatenate(c_ix)[order].astype(np.int64), value=np.concatenate(vals_ix)[order])
     return mip, constant, blocks
 
 
