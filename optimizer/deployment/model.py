@@ -25,7 +25,7 @@ from optimizer.deployment.solver.formulation import Formulation, build, person_b
 from optimizer.deployment.solver.greedy import greedy_start
 from optimizer.deployment.solver.lagrangian import lagrangian_bound
 from optimizer.deployment.solver.mip import Mip, MipResult, is_feasible
-from optimizer.deployment.solver.pricing import solve_priced
+from optimizer.deployment.solver.pricing import MipOptions, PricingHooks, solve_priced
 
 #: Seconds of the time limit kept per 282 hospitals for disaggregation, plan assembly and the short-hospital
 #: explanations (about 0.3 s on the 282-hospital instance, 2.5 s on the 1,410-hospital one), so the whole
@@ -80,6 +80,11 @@ def _bound_in_time(
 __all__ = ["Assignment", "DeploymentPlan", "ShortHospital", "TeamCount", "solve"]
 
 
+def _options(s: DeploymentSettings, seconds: float) -> MipOptions:
+    """The settings' back end, seed, threads and MIP gap, with ``seconds`` for this solve."""
+    return MipOptions(s.solver, seconds, s.seed, s.threads, s.mip_gap)
+
+
 def _with_objective(mip: Mip, c: np.ndarray, offset: float) -> Mip:
     return Mip(c, mip.lb, mip.ub, mip.integer, mip.a, mip.row_lo, mip.row_hi, offset)
 
@@ -115,9 +120,8 @@ def _solve_lexicographic(
     for i, (name, c, off) in enumerate(plan):
         left = max(0.5, (deadline - time.perf_counter()) / (len(plan) - i))
         stage_mip = _with_objective(mip, c, off)
-        res, _info = solve_priced(stage_mip, form.n_arc, form.arc_k, s.solver, left, s.seed,
-                                  s.threads, s.mip_gap, start,
-                                  bound_fn=lambda d, c=c, off=off: lagrangian_bound(inp, s, form, d, c, off))
+        res, _info = solve_priced(stage_mip, form.n_arc, form.arc_k, _options(s, left), PricingHooks(
+            start, bound_fn=lambda d, c=c, off=off: lagrangian_bound(inp, s, form, d, c, off)))
         if res.x is None:
             stages.append({"stage": name, "status": res.status, "value": None, "bound": None})
             return res, stages
@@ -179,12 +183,11 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
         if not is_feasible(form.mip, start):
             start = None  # the greedy plan ignores equity rules; a start must satisfy all of them
         left = max(0.5, deadline - time.perf_counter())
-        res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, s.solver, left, s.seed, s.threads,
-                                  s.mip_gap, start,
-                                  bound_fn=lambda d: _bound_in_time(inp, s, form, d, deadline),
-                                  guided_start=lambda lp_x, duals: _guided_start(
-                                      inp, s, form, lp_x, duals, _heuristic_deadline(inp, deadline)),
-                                  slot_cols=form.slot_col0 + np.arange(len(form.slot_h)))
+        res, _info = solve_priced(form.mip, form.n_arc, form.arc_k, _options(s, left), PricingHooks(
+            start, bound_fn=lambda d: _bound_in_time(inp, s, form, d, deadline),
+            guided_start=lambda lp_x, duals: _guided_start(inp, s, form, lp_x, duals,
+                                                           _heuristic_deadline(inp, deadline)),
+            slot_cols=form.slot_col0 + np.arange(len(form.slot_h))))
     base = dict(solver=s.solver, seed=s.seed, n_classes=len(form.classes), n_candidates=len(inp.candidates),
                 n_arcs=len(form.arc_k), stages=stages)
     if res.x is None:

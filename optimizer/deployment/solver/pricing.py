@@ -201,21 +201,40 @@ def _price(
     return in_mip, lp_bound, outside, info, last, lp_x
 
 
-def solve_priced(
-    mip: Mip, n_arc: int, arc_group: np.ndarray, solver: SolverName, time_limit_s: float, seed: int, threads: int,
-    gap: float, start: np.ndarray | None = None,
-    bound_fn: Callable[[np.ndarray], float] | None = None,
-    guided_start: Callable[[np.ndarray, list[np.ndarray]], np.ndarray | None] | None = None,
-    slot_cols: np.ndarray | None = None,
-) -> tuple[MipResult, PricingInfo]:
-    """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space.
+@dataclass(frozen=True)
+class MipOptions:
+    """Back end and limits of one priced solve: ``time_limit_s`` wall seconds, relative ``gap`` to stop at."""
 
-    ``bound_fn(duals)`` gives a further upper bound valid over all arcs from the last pricing duals (the
-    Lagrangian bound of :mod:`optimizer.deployment.solver.lagrangian`); the tighter bound is reported.
-    ``guided_start(lp_x, duals)`` turns the pricing LP's solution and row duals (the last optimal round's,
-    then the round's before) into a feasible start (kept when better).
+    solver: SolverName
+    time_limit_s: float
+    seed: int
+    threads: int
+    gap: float
+
+
+@dataclass(frozen=True)
+class PricingHooks:
+    """What the caller adds to a priced solve.
+
+    ``start``: a feasible plan (full column space). ``bound_fn(duals)`` gives a further upper bound valid over
+    all arcs from the last pricing duals (the Lagrangian bound of :mod:`optimizer.deployment.solver.lagrangian`);
+    the tighter bound is reported. ``guided_start(lp_x, duals)`` turns the pricing LP's solution and row duals
+    (the last optimal round's, then the round's before) into a feasible start (kept when better).
     ``slot_cols`` (the slot columns) turns the MIP into a search of the start's slot neighbourhood.
     """
+
+    start: np.ndarray | None = None
+    bound_fn: Callable[[np.ndarray], float] | None = None
+    guided_start: Callable[[np.ndarray, list[np.ndarray]], np.ndarray | None] | None = None
+    slot_cols: np.ndarray | None = None
+
+
+def solve_priced(mip: Mip, n_arc: int, arc_group: np.ndarray, opts: MipOptions,
+                 hooks: PricingHooks | None = None) -> tuple[MipResult, PricingInfo]:
+    """Solve ``mip`` (arc columns first) by pricing; returns a result in the full column space."""
+    hooks = hooks or PricingHooks()
+    solver, time_limit_s, seed, threads, gap = opts.solver, opts.time_limit_s, opts.seed, opts.threads, opts.gap
+    start, bound_fn, guided_start, slot_cols = hooks.start, hooks.bound_fn, hooks.guided_start, hooks.slot_cols
     t0 = time.perf_counter()
     a_csc = mip.a.tocsc()
     others = np.arange(n_arc, mip.n_cols)
