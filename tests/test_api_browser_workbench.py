@@ -39,15 +39,15 @@ seed: 1
 dataset:
   path: {dataset}
 models: [deployment, capacity, rostering, distribution, access]
-deployment: {{time_limit_s: 5}}
+deployment: {{time_limit_s: 3}}
 capacity: {{time_limit_s: 10}}
 rostering:
   max_hospitals: 1
   weeks: 1
   settings: {{time_limit_s: 10, workers: 2}}
 distribution:
-  allocation: {{time_limit: 10, total_time_limit: 20}}
-  routing: {{time_limit: 1}}
+  allocation: {{time_limit: 5, total_time_limit: 10}}
+  routing: {{time_limit: 0.5}}
 """
 RUN_TIMEOUT_MS = 240_000
 

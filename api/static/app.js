@@ -49,13 +49,12 @@ function fmtKpi(id, v) {
 function fmtDelta(id, d) {
   if (d === null || d === undefined) return "";
   const kind = state.kinds[id] || "num";
-  const sign = d > 0 ? "+" : d < 0 ? "−" : "";
-  const a = Math.abs(d);
-  if (kind === "share") return `${sign}${num(100 * a, 1)} pp`;
-  if (kind === "pct100") return `${sign}${num(a, 1)} pp`;
-  if (kind === "money") return `${sign}$${num(Math.round(a))}`;
-  if (kind === "int") return `${sign}${num(Math.round(a))}`;
-  return `${sign}${num(a, 1)}`;
+  const [scale, digits] = { share: [100, 1], pct100: [1, 1], money: [1, 0], int: [1, 0] }[kind] || [1, 1];
+  const shown = Number((Math.abs(d) * scale).toFixed(digits));
+  const sign = shown === 0 ? "" : d > 0 ? "+" : "−";
+  const text = num(shown, digits);
+  if (kind === "share" || kind === "pct100") return `${sign}${text} pp`;
+  return kind === "money" ? `${sign}$${text}` : `${sign}${text}`;
 }
 
 const kpiLabel = id => T(`kpis.${id}.label`);
