@@ -120,7 +120,8 @@ def test_planner_makes_runs_and_compares_a_what_if(server, browser, lang: str, t
     # choose a base
     page.click("tr[data-scenario='taller'] button.copy")
     page.wait_for_selector("#editor-section:not([hidden])")
-    page.wait_for_function("document.querySelector('#ed-base').value === 'taller'")
+    page.wait_for_selector("#editor[data-ready='1']")
+    assert page.input_value("#ed-base") == "taller"
     page.fill("#ed-title", f"{text['title']} {lang}")
     page.fill("#ed-description", "+50 % Oaxaca")
     # change the budget

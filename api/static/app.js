@@ -234,22 +234,24 @@ function stateName(opts, value) {
 
 // Open the editor on a scenario: "edit" changes a saved what-if, "copy" starts a new one from it.
 async function openEditor(name, mode) {
-  let opts, detail = null;
+  let opts, detail = null, resolved = {};
+  $("editor").dataset.ready = "";
   try {
     opts = await editorOptions();
     if (name) detail = await api(`/scenarios/${name}`);
   } catch (e) { say(e.message); return; }
+  const own = detail && !detail.builtin && detail.base;
+  const base = own ? detail.base : name || (state.scenarios.find(s => s.valid) || {}).name;
+  try { resolved = (await api(`/scenarios/${base}`)).resolved || {}; } catch (e) { say(e.message); }
+  // every request is answered before a field is filled, so nothing the planner types is overwritten
   state.editing = { name: mode === "edit" ? name : null };
   $("editor-section").hidden = false;
   $("editor-title").textContent = mode === "edit" ? T("web.editor.editing", { name: detail.title || name }) : T("web.editor.title");
-  const own = detail && !detail.builtin && detail.base;
-  const base = mode === "edit" ? detail.base : own && mode === "copy" ? detail.base : name || "baseline";
   options($("ed-base"), state.scenarios.filter(s => s.valid && s.name !== state.editing.name)
     .map(s => ({ key: s.name, name: s.title || s.name })), [base]);
   $("ed-title").value = mode === "edit" ? (detail.title || name) : detail ? T("web.editor.copy_of", { name: detail.title || name }) : "";
   $("ed-description").value = mode === "edit" ? (detail.description || "") : "";
   const o = (own ? detail.overrides : null) || {};
-  const resolved = (await api(`/scenarios/${base}`).catch(() => ({}))).resolved || {};
   const dep = { ...(resolved.deployment || {}), ...(o.deployment || {}) };
   const bonus = { ...(dep.degree_bonus_mxn || {}) };
   $("ed-budget").value = dep.budget_mxn_month ?? "";
@@ -271,6 +273,7 @@ async function openEditor(name, mode) {
   $("ed-tl-allocation").value = ((o.distribution || resolved.distribution || {}).allocation || {}).total_time_limit ?? "";
   $("ed-tl-routing").value = ((o.distribution || resolved.distribution || {}).routing || {}).time_limit ?? "";
   $("editor-section").scrollIntoView();
+  $("editor").dataset.ready = "1";
   scheduleCheck();
 }
 
