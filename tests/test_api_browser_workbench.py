@@ -140,6 +140,7 @@ def test_planner_makes_runs_and_compares_a_what_if(server, browser, lang: str, t
     page.wait_for_selector("#run-section:not([hidden])")
     page.wait_for_selector("#runs td.status-running, #runs td.status-queued, #stages progress", timeout=60_000)
     page.wait_for_selector("#run-status[data-status='finished']", timeout=RUN_TIMEOUT_MS)
+    page.wait_for_selector("#runs tr.selected td.status-finished")  # the list follows the run live
     new_run = page.locator("#runs tr.selected").get_attribute("data-run")
     assert page.locator("#runs tr.selected td.status").inner_text() == text["finished"]
     page.wait_for_selector("#headline .card")
