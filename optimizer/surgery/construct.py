@@ -154,6 +154,7 @@ def construct(st: State, days: dict[int, int] | None = None, rooms: dict[int, in
             missing.append(p)
     missing = [p for p in missing if not repair(st, p, deadline)]
     repair_theatres(st)
+    repair_rooms(st, deadline)
     greedy_nurses(st)
     return missing
 
@@ -227,4 +228,31 @@ def repair_theatres(st: State) -> None:
                 old = (st.adm[p], st.room[p], st.ot[p])
                 st.unplace(p)
                 if not insert_best(st, p):
+                    st.place(p, *old)
+
+
+def _room_day_broken(st: State, r: int, d: int) -> bool:
+    n = len(st.rd_stays[r][d])
+    f = st.rd_female[r][d]
+    return n > st.cap[r] or min(f, n - f) > 0
+
+
+def repair_rooms(st: State, deadline: float = float("inf")) -> None:
+    """Undo overfull or mixed-gender room-days (left when no room plan was found): move a patient of that
+    room-day to another room that fits the whole stay, else re-insert them elsewhere (optional ones may end up
+    postponed; a mandatory one may eject optional patients, and goes back when nothing else fits)."""
+    pats = st.inp.patients
+    for r in range(st.R):
+        for d in range(st.D):
+            here = sorted((p for p in st.rd_stays[r][d] if p < st.P), key=lambda p: pats[p].mandatory)
+            for p in here:
+                if not _room_day_broken(st, r, d):
+                    break
+                other = next((k for k in range(st.R) if k != r and st.room_fits(p, st.adm[p], k)), -1)
+                if other >= 0:
+                    st.place(p, st.adm[p], other, st.ot[p])
+                    continue
+                old = (st.adm[p], st.room[p], st.ot[p])
+                st.unplace(p)
+                if not insert_best(st, p) and pats[p].mandatory and not repair(st, p, deadline):
                     st.place(p, *old)
