@@ -3,8 +3,8 @@ shipments by facility.
 
 A manifest sheet lists the stops in visit order; the stop's facility (CLUES, name, municipality, state and the
 address fields the dataset has), delivery window, ETA and unloading time are on its first line, followed by its
-items (SKU, medicine, presentation, units, cold chain) and a signature cell for whoever receives; the driver
-signs at the bottom. Times are time cells, units whole numbers.
+items (SKU, medicine and presentation in one cell, units, cold chain) and a signature cell for whoever
+receives; the driver signs at the bottom. Times are time cells, units whole numbers.
 
 The week's shipments are summarised per depot and facility (lines, units, cold-chain units, m3, kg, the
 vehicle that delivers them on the routed day); the lot-level detail (82,000 lines nationally) stays in the
@@ -143,7 +143,9 @@ def _manifest_frame(run: RunData, lines: pd.DataFrame) -> tuple[pd.DataFrame, li
     fields = ("name", "municipality", "state", *(f for f in ADDRESS_FIELDS if f in run.facilities))
     m = run.with_facility(lines.sort_values(["seq", "sku"], kind="stable"), "clues", fields)
     med = run.medicines
-    m["presentation"] = m["sku"].map(med["presentation"]) if "presentation" in med else None
+    presentation = m["sku"].map(med["presentation"]) if "presentation" in med else pd.Series(index=m.index)
+    m["item"] = [f"{name}, {form}" if isinstance(form, str) and form else str(name)
+                 for name, form in zip(m["medicine"], presentation, strict=True)]
     windows = m["window"].astype(str).str.split("-", n=1, expand=True)
     m["window_from"] = windows[0].map(clock)
     m["window_to"] = windows[1].map(clock) if windows.shape[1] > 1 else None
@@ -157,7 +159,7 @@ def _manifest_frame(run: RunData, lines: pd.DataFrame) -> tuple[pd.DataFrame, li
             *(Col(f"facility_{f}", f) for f in ADDRESS_FIELDS if f in fields),
             Col("window_from", "window_from", "time"), Col("window_to", "window_to", "time"),
             Col("eta_t", "eta", "time"), Col("unload_t", "unload", "time"), Col("sku", "sku"),
-            Col("medicine", "medicine"), Col("presentation", "presentation"), Col("units", "units", "int"),
+            Col("item", "medicine_presentation"), Col("units", "units", "int"),
             Col("cold_chain", "cold_chain", "yesno"), Col("received", "received_by", width=26)]
     return m.assign(first=first), cols
 

@@ -1,9 +1,10 @@
 """Formatted, printable XLSX sheets: typed columns, bold headers, filters, frozen panes, widths, print setup.
 
-Written with XlsxWriter rather than openpyxl: on the logistics tables (15,000 manifest lines, 82,000 shipment
-lines) it writes the same workbook about twice as fast and in constant memory per row, and its files open
-faster in openpyxl too (``benchmarks/workbooks.py``, ``benchmarks/RESULTS.md``). openpyxl stays the reader
-(tests, `bienestar check-published`).
+Written with XlsxWriter rather than openpyxl: it writes the same typed sheet faster (the national run's 15,466
+manifest lines: see ``benchmarks/workbooks.py`` and "Workbooks and report" in ``benchmarks/RESULTS.md``), holds
+no cell objects in memory, and sets everything a printable sheet needs (print titles, fit to width, headers and
+footers, conditional formats, internal links) through one documented API. openpyxl stays the reader (tests,
+`bienestar check-published`).
 
 Every column has a kind that fixes how its cells are stored and shown, so a count is a whole number, a share
 a percentage, money a peso amount, a date a date cell and a time a time cell (never text):
