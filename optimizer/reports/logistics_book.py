@@ -159,7 +159,7 @@ def _manifest_frame(run: RunData, lines: pd.DataFrame) -> tuple[pd.DataFrame, li
             *(Col(f"facility_{f}", f) for f in ADDRESS_FIELDS if f in fields),
             Col("window_from", "window_from", "time"), Col("window_to", "window_to", "time"),
             Col("eta_t", "eta", "time"), Col("unload_t", "unload", "time"), Col("sku", "sku"),
-            Col("item", "medicine_presentation"), Col("units", "units", "int"),
+            Col("item", "medicine_presentation", width=64), Col("units", "units", "int"),
             Col("cold_chain", "cold_chain", "yesno"), Col("received", "received_by", width=26)]
     return m.assign(first=first), cols
 
