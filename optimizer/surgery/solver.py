@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 
-from optimizer.surgery.construct import construct
+from optimizer.surgery.construct import construct, repair_rooms, repair_theatres
 from optimizer.surgery.days import plan_days, plan_rooms
 from optimizer.surgery.model import Input, Plan
 from optimizer.surgery.search import Annealer
@@ -68,6 +68,13 @@ def solve(inp: Input, settings: Settings | None = None) -> Plan:
         history.append((-1.0, iterations))
         plan, best = ann.best_plan, ann.best_cost
         history += ann.history
+    if best >= HARD:  # the annealing did not clear every hard violation: the construction's repairs once more
+        st = State(inp)
+        st.load_plan(plan)
+        repair_theatres(st)
+        repair_rooms(st, deadline)
+        if st.cost < best:
+            plan, best = st.to_plan(), st.cost
     if settings.nurse_cpsat:
         from optimizer.surgery.nurses import sweep_nurses
 
