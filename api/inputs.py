@@ -8,7 +8,7 @@ time limit; only then is it composed and validated. Scenario files never need an
 
 Override trees (JSON bodies) get the same node and depth limits, and an uploaded file is checked before it
 is parsed (:func:`check_upload`: rows, and an XLSX's unpacked size). Messages are Spanish (what a planner
-reads) and never echo the input.
+reads, English on request: keys in the ``api`` catalogue) and never echo the input.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from optimizer.i18n import t
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.yamlfile import ScenarioError, parse_scenario
 
@@ -38,35 +39,43 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class InputTooLarge(ScenarioError):
-    """Input refused by a bound (size, nodes, depth, time or anchors) before it was built."""
+    """Input refused by a bound (size, nodes, depth, time or anchors) before it was built.
+
+    ``key`` and ``params`` name the message in the ``api`` catalogue, so the answer is in the caller's language
+    (:class:`api.errors.ApiError`); the exception's own text is the Spanish one.
+    """
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(t(key, "es", **params))
+        self.key = key
+        self.params = params
 
 
 def check_yaml(text: str, source: str) -> None:
     """Refuse ``text`` if it is too long, uses anchors or aliases, has too many nodes, nests too deep, or
     takes longer than :data:`PARSE_TIME_LIMIT_S` to scan. Syntax errors are left to the full parser."""
     if len(text) > MAX_YAML_CHARS:
-        raise InputTooLarge(f"{source}: el escenario tiene {len(text):,} caracteres; el máximo es {MAX_YAML_CHARS:,}")
+        raise InputTooLarge("api.input.yaml_too_long", source=source, chars=f"{len(text):,}",
+                            limit=f"{MAX_YAML_CHARS:,}")
     deadline = time.perf_counter() + PARSE_TIME_LIMIT_S
     nodes = depth = 0
     try:
         for n, event in enumerate(yaml.parse(text, Loader=_Loader)):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                line = event.start_mark.line + 1
-                raise InputTooLarge(f"{source}: línea {line}: los anclajes y alias de YAML (&, *) no se admiten en "
-                                    "un escenario; escriba los valores completos")
+                raise InputTooLarge("api.input.yaml_anchor", source=source, line=event.start_mark.line + 1)
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise InputTooLarge(f"{source}: línea {event.start_mark.line + 1}: anidamiento mayor que "
-                                        f"{MAX_DEPTH} niveles")
+                    raise InputTooLarge("api.input.yaml_too_deep", source=source, line=event.start_mark.line + 1,
+                                        limit=MAX_DEPTH)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
             if isinstance(event, yaml.NodeEvent):
                 nodes += 1
                 if nodes > MAX_NODES:
-                    raise InputTooLarge(f"{source}: más de {MAX_NODES:,} nodos YAML; el escenario es demasiado grande")
+                    raise InputTooLarge("api.input.yaml_too_many_nodes", source=source, limit=f"{MAX_NODES:,}")
             if n % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
-                raise InputTooLarge(f"{source}: el análisis del YAML superó {PARSE_TIME_LIMIT_S} s")
+                raise InputTooLarge("api.input.yaml_parse_time", source=source, seconds=PARSE_TIME_LIMIT_S)
     except yaml.YAMLError:
         return  # the full parser reports it with its line
 
@@ -85,9 +94,9 @@ def check_tree(value: Any, what: str, max_nodes: int = MAX_NODES, max_depth: int
         item, depth = stack.pop()
         nodes += 1
         if nodes > max_nodes:
-            raise InputTooLarge(f"{what}: más de {max_nodes:,} valores")
+            raise InputTooLarge("api.input.tree_too_many", what=what, limit=f"{max_nodes:,}")
         if depth > max_depth:
-            raise InputTooLarge(f"{what}: anidamiento mayor que {max_depth} niveles")
+            raise InputTooLarge("api.input.tree_too_deep", what=what, limit=max_depth)
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
@@ -107,15 +116,15 @@ def check_upload(path: Path, max_bytes: int, max_rows: int) -> None:
             with zipfile.ZipFile(path) as zf:
                 members = zf.infolist()
         except zipfile.BadZipFile:
-            raise InputTooLarge(f"{name}: no es un libro XLSX válido") from None
+            raise InputTooLarge("api.input.xlsx_invalid", name=name) from None
         unpacked = sum(m.file_size for m in members)
         if len(members) > MAX_XLSX_MEMBERS or unpacked > max_bytes:
-            raise InputTooLarge(f"{name}: el libro descomprimido ocupa {unpacked:,} bytes en {len(members):,} partes; "
-                                f"el máximo es {max_bytes:,} bytes")
+            raise InputTooLarge("api.input.xlsx_too_big", name=name, unpacked=f"{unpacked:,}",
+                                members=f"{len(members):,}", limit=f"{max_bytes:,}")
         return
     rows = _parquet_rows(path) if suffix == ".parquet" else _csv_lines(path) - 1
     if rows > max_rows:
-        raise InputTooLarge(f"{name}: {rows:,} filas; el máximo por archivo es {max_rows:,}")
+        raise InputTooLarge("api.input.too_many_rows", name=name, rows=f"{rows:,}", limit=f"{max_rows:,}")
 
 
 def _parquet_rows(path: Path) -> int:

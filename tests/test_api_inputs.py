@@ -141,3 +141,10 @@ def test_schema_states_the_bounds_the_server_enforces(client: TestClient, planne
     assert client.get("/runs/x/access/map?minutes=0", headers=planner).status_code == 422
     r = client.post("/runs", json={"scenario": "api-small", "priority": 1}, headers=planner)
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "extra_forbidden"
+
+
+def test_limit_messages_follow_the_callers_language(client: TestClient, planner: dict[str, str]) -> None:
+    es = client.post("/scenarios/validate", json={"yaml": ALIAS_BOMB}, headers=planner).json()["error"]
+    en = client.post("/scenarios/validate", json={"yaml": ALIAS_BOMB},
+                     headers={**planner, "Accept-Language": "en"}).json()["error"]
+    assert "anclajes" in es and "anchors and aliases" in en

@@ -136,6 +136,8 @@ def _compose(request: Request, body: CreateRequest, name: str) -> str:
     overrides = to_yaml_overrides(body.overrides, partial(_network, request, base))
     try:
         text, _ = sf.compose(base, name, overrides, body.description, request.app.state.config.home)
+    except InputTooLarge as exc:
+        raise ApiError(400, str(exc), key=exc.key, **exc.params) from None
     except ScenarioError as exc:
         raise ApiError(400, scrub_paths(str(exc))) from None
     return text
@@ -205,7 +207,7 @@ def validate(request: Request, body: ValidateRequest) -> ValidationResult:
         scen = read_scenario(body.yaml, source="scenario.yaml")
         sf.check_api_scenario(scen, request.app.state.config.home, "scenario.yaml")
     except InputTooLarge as exc:
-        raise ApiError(400, str(exc)) from None
+        raise ApiError(400, str(exc), key=exc.key, **exc.params) from None
     except ScenarioError as exc:
         return ValidationResult(valid=False, errors=scrub_paths(str(exc)).splitlines())
     return ValidationResult(valid=True, resolved=scen.model_dump(mode="json"))
