@@ -149,7 +149,7 @@ def test_national_mclp_matches_spopt(tmp_path_factory: pytest.TempPathFactory) -
     """National instance (2,469 municipalities x every open hospital, K = 25, 120 min): same optimum."""
     root = tmp_path_factory.mktemp("access_national_ds")
     generate(root, GeneratorConfig(seed=42, n_records=2000))
-    national = scope_from_dataset(load_dataset(root))
+    national = scope_from_dataset(load_dataset(root), resolution="municipalities")
     inp = WhereNextInput.from_scope(national, [], k=25, minutes_limit=120.0, settings=SETTINGS)
     plan = solve_mclp(inp, SETTINGS)
     assert plan.status == "optimal" and validate_where_next(inp, plan).ok
