@@ -65,6 +65,7 @@ class RunPool:
     def warm_up(self) -> None:
         """Start the fork server now, so it has imported the solvers before the first run is asked for."""
         forkserver.ensure_running()
+        _lower_priority(forkserver._forkserver._forkserver_pid)
 
     def start(self) -> None:
         """At server start: settle the runs whose workers are gone, then dispatch queued runs until shutdown."""
@@ -137,6 +138,7 @@ class RunPool:
                                  args=(run_id, row["scenario_file"], str(self.runs_dir), url, str(home_dir()),
                                        self.lease_s))
         proc.start()
+        _lower_priority(forkserver._forkserver._forkserver_pid)  # a fork server started by this very launch
         with self._lock:
             self._procs[run_id] = proc
         threading.Thread(target=self._reap, args=(run_id, proc), daemon=True, name=f"reap-{run_id[:8]}").start()
@@ -193,6 +195,21 @@ class RunPool:
             row = runstate.get(self.engine, run_id)
             if row is not None and row["status"] in runstate.RUNNING:
                 runstate.settle(self.engine, row, "el servidor se detuvo durante esta ejecución")
+
+
+#: Niceness of the fork server and so of every worker forked from it: solver runs yield the CPU to requests.
+WORKER_NICENESS = 10
+
+
+def _lower_priority(pid: int | None) -> None:
+    """Run ``pid`` (the fork server: its solver imports, then every worker it forks) at :data:`WORKER_NICENESS`,
+    so reads keep their latency while runs solve on the same cores."""
+    if pid is None:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, max(os.getpriority(os.PRIO_PROCESS, pid), WORKER_NICENESS))
+    except (ProcessLookupError, PermissionError):
+        return
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
