@@ -182,8 +182,8 @@ def test_api_compose_reads_the_base_file_and_refuses_a_path_from_the_caller(tmp_
     write(tmp_path / "in" / "supply.csv", SUPPLY)
     base_file = ScenarioFile("basecsv", write(tmp_path / "basecsv.yaml",
                                               scenario_yaml("  central_supply_file: in/supply.csv\n")), False)
-    text, scen = compose(base_file, "derived", {"seed": 4}, None)
+    text, scen = compose(base_file, "derived", {"seed": 4}, None, tmp_path)
     assert scen.distribution.central_supply == LOTS
     assert str((tmp_path / "in" / "supply.csv").resolve()) in text
     with pytest.raises(ScenarioError, match="cannot be set through the API"):
-        compose(base_file, "sneaky", {"distribution": {"central_supply_file": "/etc/passwd"}}, None)
+        compose(base_file, "sneaky", {"distribution": {"central_supply_file": "/etc/passwd"}}, None, tmp_path)
