@@ -47,7 +47,7 @@ def test_instance_from_dataset_is_consistent_and_scheduled(dataset: Path) -> Non
     out = run(inp, Settings(time_limit_s=4))
     assert out.validation.ok and out.kpis["mandatory_all_admitted"]
     with pytest.raises(ValueError, match="no facility"):
-        from_dataset(ds, "XXXXX000000")
+        from_dataset(ds, "OCIMB999999")  # a well-formed CLUES key that no facility has
 
 
 def test_cli_scenario_hospital(dataset: Path, tmp_path: Path) -> None:
