@@ -21,7 +21,7 @@ import yaml
 
 from api.inputs import check_tree, check_yaml, read_scenario
 from optimizer.scenarios.schema import Scenario
-from optimizer.scenarios.yamlfile import ScenarioError
+from optimizer.scenarios.yamlfile import ScenarioError, deep_merge
 
 #: Largest generator settings a request may ask for (the national defaults are 200,000 / 650 / 320).
 GENERATE_BOUNDS = {"n_records": 2_000_000, "umfs": 5_000, "pharmacies": 5_000, "program_hospitals": 282}
@@ -89,17 +89,6 @@ def confine_dataset(dataset: Any, home: Path, where: str) -> dict[str, Any]:
 def check_api_scenario(scenario: Scenario, home: Path, where: str) -> None:
     """Refuse scenario text sent by a client whose dataset is a path or an unknown id (see :func:`confine_dataset`)."""
     confine_dataset(scenario.dataset.model_dump(exclude_none=True), home, where)
-
-
-def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` applied: nested mappings merge, anything else replaces."""
-    out = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 class _NoAliasDumper(yaml.SafeDumper):

@@ -128,20 +128,12 @@ def _generate(folder: Path, seed: int) -> None:
 def demo_scenario(name: str) -> Any:
     """The built-in scenario ``name`` with :data:`DEMO_LIMITS` laid over it (validated like any scenario)."""
     from optimizer.scenarios.schema import Scenario
-    from optimizer.scenarios.yamlfile import load_scenario
+    from optimizer.scenarios.yamlfile import deep_merge, load_scenario
 
     data = load_scenario(SCENARIO_DIR / f"{name}.yaml").model_dump(mode="json", exclude_unset=True)
-    merged = _deep_merge(data, DEMO_LIMITS)
+    merged = deep_merge(data, DEMO_LIMITS)
     merged["description"] = f"{data.get('description', '')} (demo time limits)".strip()
     return Scenario.model_validate(merged)
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``over`` laid on top, nested dicts merged key by key."""
-    out = dict(base)
-    for key, value in over.items():
-        out[key] = _deep_merge(out.get(key) or {}, value) if isinstance(value, dict) else value
-    return out
 
 
 def _run_one(name: str, events: Any) -> Any:

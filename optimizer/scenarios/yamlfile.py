@@ -99,6 +99,18 @@ def _inline_central_supply(data: dict[str, Any], lines: dict[Path_, int], source
     lines[("distribution", "central_supply")] = lines[key]
 
 
+def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` applied: nested mappings merge, anything else replaces (the API's composed
+    scenarios and the demo's time limits laid over a scenario file)."""
+    out = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def parse_scenario(text: str, source: str = "<scenario>", folder: Path | None = None) -> Scenario:
     """Validate scenario YAML text; raise :class:`ScenarioError` listing every problem with its line.
 
