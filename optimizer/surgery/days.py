@@ -12,6 +12,15 @@ from ortools.sat.python import cp_model
 from optimizer.surgery.model import Input
 
 
+def _solved(m: cp_model.CpModel, time_limit_s: float, seed: int, workers: int) -> cp_model.CpSolver | None:
+    """Solve ``m`` within ``time_limit_s`` (at least 0.5 s); the solver when it found a plan, else None."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    return solver if solver.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+
 def _options(inp: Input, p: int) -> range:
     pat = inp.patients[p]
     return range(pat.release_day, pat.last_day(inp.days) + 1)
@@ -50,11 +59,8 @@ def plan_days(inp: Input, time_limit_s: float, seed: int, workers: int) -> dict[
     for d in range(D):
         _beds_by_gender(inp, m, x, d)
     m.minimize(sum(cost))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver = _solved(m, time_limit_s, seed, workers)
+    if solver is None:
         return None
     return {p: d for (p, d), v in x.items() if solver.boolean_value(v)}
 
@@ -114,10 +120,7 @@ def plan_rooms(inp: Input, days: dict[int, int], time_limit_s: float, seed: int,
                 m.add(sum(load[r][d]) <= max(0, free[r][d]))
     if dropped:
         m.minimize(sum(dropped))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver = _solved(m, time_limit_s, seed, workers)
+    if solver is None:
         return None
     return {p: r for (p, r), v in y.items() if solver.boolean_value(v)}
