@@ -2,7 +2,12 @@
 ``bienestar serve``): in Spanish and in English, a planner chooses a base, changes the budget and Oaxaca's
 demand by name (a bad value is refused beside its field), saves, runs, watches the progress, compares with the
 base (headline, by state, map of differences) and downloads the workbook; an HR key and a logistics key see
-their own views, told what they may not see. Screenshots go to ``docs/``.
+their own views, told what they may not see.
+
+Screenshots go to a temporary folder, so a test run never touches the checkout; ``docs/workbench-*.png`` are
+refreshed only on request::
+
+    BIENESTAR_SCREENSHOTS=docs timeout 900 python -m pytest tests/test_api_browser_workbench.py -q
 
 Every run uses the small test dataset with all five models and time limits of a few seconds, so the module
 fits the suite. Skips with a clear message when Chromium or Playwright is absent.
@@ -32,6 +37,8 @@ if not shutil.which(CHROMIUM):
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--no-first-run", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+#: ``BIENESTAR_SCREENSHOTS=docs`` writes the screenshots over ``docs/workbench-*.png``; anything else: a temp folder.
+SCREENSHOTS_ENV = "BIENESTAR_SCREENSHOTS"
 #: Every model, a few seconds each: the journey's base scenario.
 BASE = """name: taller
 description: all five models on the small test dataset, short time limits (browser journey)
@@ -79,6 +86,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 
 @pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: ``docs/`` when asked for (:data:`SCREENSHOTS_ENV`), else a temporary folder."""
+    if os.environ.get(SCREENSHOTS_ENV) == "docs":
+        return DOCS
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
@@ -111,7 +126,7 @@ TEXT = {
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
-def test_planner_makes_runs_and_compares_a_what_if(server, browser, lang: str, tmp_path: Path) -> None:
+def test_planner_makes_runs_and_compares_a_what_if(server, browser, shots: Path, lang: str, tmp_path: Path) -> None:
     base, keys, base_run = server
     text = TEXT[lang]
     page, errors = _page(browser, base, keys["planner"], "es-MX" if lang == "es" else "en-US", "planner")
@@ -134,7 +149,7 @@ def test_planner_makes_runs_and_compares_a_what_if(server, browser, lang: str, t
     rule.locator(".rule-factor").fill("1.5")
     rule.locator(".rule-states").select_option(label="Oaxaca")
     page.wait_for_selector(f"#ed-state:has-text('{text['valid']}')")
-    page.screenshot(path=str(DOCS / f"workbench-editor-{lang}.png"), full_page=True)
+    page.screenshot(path=str(shots / f"workbench-editor-{lang}.png"), full_page=True)
     # save and run, then watch the progress in the run list and the run's stages
     page.click("#ed-save-run")
     page.wait_for_selector("#run-section:not([hidden])")
@@ -146,7 +161,7 @@ def test_planner_makes_runs_and_compares_a_what_if(server, browser, lang: str, t
     page.wait_for_selector("#headline .card")
     cards = page.locator("#headline .card")
     assert cards.count() >= 4 and cards.first.get_attribute("title")  # human label with its definition
-    page.screenshot(path=str(DOCS / f"workbench-run-{lang}.png"), full_page=True)
+    page.screenshot(path=str(shots / f"workbench-run-{lang}.png"), full_page=True)
     # compare with the base run: headline, by state, map of differences
     page.select_option("#compare-a", base_run)
     page.select_option("#compare-b", new_run)
@@ -155,7 +170,7 @@ def test_planner_makes_runs_and_compares_a_what_if(server, browser, lang: str, t
     assert "%" in page.locator("#compare tr[data-kpi='coverage_pct'] td").nth(1).inner_text()
     assert page.locator("#compare-states tbody tr").count() >= 1
     assert page.locator("#compare-map path.state").count() == 32
-    page.locator("#compare-section").screenshot(path=str(DOCS / f"workbench-compare-{lang}.png"))
+    page.locator("#compare-section").screenshot(path=str(shots / f"workbench-compare-{lang}.png"))
     # download the planners' workbook from the run's page
     with page.expect_download(timeout=120_000) as info:
         page.click("#dl-planners")
@@ -172,7 +187,7 @@ def test_planner_makes_runs_and_compares_a_what_if(server, browser, lang: str, t
     assert detail["resolved"]["deployment"]["budget_mxn_month"] == 30_000_000
 
 
-def test_hr_view_says_what_it_may_not_see(server, browser) -> None:
+def test_hr_view_says_what_it_may_not_see(server, browser, shots: Path) -> None:
     base, keys, run_id = server
     page, errors = _page(browser, base, keys["hr"], "es-MX", "hr")
     assert page.locator("#scenarios-section").is_hidden()
@@ -188,12 +203,12 @@ def test_hr_view_says_what_it_may_not_see(server, browser) -> None:
     assert page.locator("#kpis tr[data-kpi^='distribution.']").count() == 0  # KPIs filtered by role
     page.wait_for_selector("#roster table")  # the roster grid, or its summary when the limit left no roster
     assert page.locator("#dl-hr").count() == 1 and page.locator("#dl-planners").count() == 0
-    page.screenshot(path=str(DOCS / "workbench-hr-es.png"), full_page=True)
+    page.screenshot(path=str(shots / "workbench-hr-es.png"), full_page=True)
     assert not errors, errors
     page.context.close()
 
 
-def test_logistics_view_shows_the_route(server, browser) -> None:
+def test_logistics_view_shows_the_route(server, browser, shots: Path) -> None:
     base, keys, run_id = server
     page, errors = _page(browser, base, keys["logistics"], "es-MX", "logistics")
     page.click(f"tr[data-run='{run_id}'] button.open")
@@ -209,6 +224,6 @@ def test_logistics_view_shows_the_route(server, browser) -> None:
     page.click("#zoom-fit")
     assert page.get_attribute("#route-map", "viewBox") == before
     page.wait_for_selector("#roster p.note")  # rosters are HR's: said so
-    page.locator("#route-section").screenshot(path=str(DOCS / "workbench-route-es.png"))
+    page.locator("#route-section").screenshot(path=str(shots / "workbench-route-es.png"))
     assert not errors, errors
     page.context.close()
