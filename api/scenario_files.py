@@ -111,7 +111,7 @@ def compose(base: ScenarioFile, name: str, overrides: dict[str, Any], descriptio
     if not isinstance(data, dict):
         raise ScenarioError(f"{base.name}.yaml: the base scenario is not a mapping")
     merged = deep_merge(data, overrides)
-    if "dataset" in overrides:  # replaced whole: a path and generator settings would otherwise mix
+    if overrides.get("dataset") is not None:  # replaced whole: a path and generator settings would otherwise mix
         merged["dataset"] = confine_dataset(overrides["dataset"], home, f"{name}.yaml")
     merged["name"] = name
     if description is not None:

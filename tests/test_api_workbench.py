@@ -111,6 +111,41 @@ def test_edit_copy_and_delete(client: TestClient, keys: dict[str, str], home: Pa
     assert not (home / "scenarios" / "mine.meta.json").exists()
 
 
+def test_null_removes_an_override_so_the_default_applies(client: TestClient, keys: dict[str, str]) -> None:
+    """``null`` is a JSON merge patch's: the key goes, the default applies (not the base's value, not an error),
+    the same in POST, PUT and /scenarios/check; a key not sent keeps the base's value."""
+    h = bearer(keys["planner"])
+    base = {"name": "nulls", "base": "api-small", "overrides": {
+        "deployment": {"budget_mxn_month": 5.0e7, "km_weight": 0.5, "degree_bonus_mxn": {"Muy alto": 9000}},
+        "capacity": {"time_limit_s": 7}, "demand": [{"factor": 1.2, "states": ["Oaxaca"]}]}}
+    assert client.post("/scenarios", json=base, headers=h).status_code == 201
+    reset = {"name": "nulls-2", "base": "nulls", "overrides": {
+        "deployment": {"budget_mxn_month": None, "km_weight": None}, "capacity": None, "demand": None,
+        "recruits": {"size": None}}}
+    checked = client.post("/scenarios/check", json=reset, headers=h)
+    assert checked.status_code == 200 and checked.json()["valid"], checked.text
+    saved = client.post("/scenarios", json=reset, headers=h)
+    assert saved.status_code == 201, saved.text
+    for doc in (checked.json(), saved.json()):
+        dep = doc["resolved"]["deployment"]
+        assert dep["budget_mxn_month"] is None and dep["km_weight"] == 1e-4  # the defaults: no limit, 1e-4
+        assert dep["degree_bonus_mxn"]["Muy alto"] == 9000  # not sent: the base's value stays
+        assert doc["resolved"]["capacity"]["time_limit_s"] == 60 and doc["resolved"]["demand"] == []
+    assert saved.json()["overrides"] == reset["overrides"]  # kept as sent, nulls included, for editing
+    again = client.put("/scenarios/nulls-2", json={**reset, "overrides": {"deployment": {"km_weight": None},
+                                                                          "capacity": {"time_limit_s": None}}},
+                       headers=h)
+    assert again.status_code == 200, again.text
+    assert again.json()["resolved"]["deployment"]["budget_mxn_month"] == 5.0e7  # back to the base's value
+    assert again.json()["resolved"]["capacity"]["time_limit_s"] == 60
+    required = client.post("/scenarios/check", json={"base": "api-small", "overrides": {"demand": [{"factor": None}]}},
+                           headers=h)
+    assert required.status_code == 422  # inside a demand rule null is "not sent": a rule needs its factor
+    spec = client.get("/openapi.json").json()["components"]["schemas"]
+    over = next(v for k, v in spec.items() if k.startswith("ScenarioOverrides"))
+    assert "null" in over["description"] and "default" in over["description"]
+
+
 def test_override_schema_is_typed_in_openapi(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     create = spec["components"]["schemas"]["CreateRequest"]["properties"]["overrides"]

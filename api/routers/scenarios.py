@@ -49,7 +49,8 @@ class ScenarioDetail(ScenarioSummary):
     yaml: str
     resolved: dict[str, Any] | None = Field(None, description="the scenario with every default filled in")
     base: str | None = Field(None, description="the scenario it was made from (saved what-ifs)")
-    overrides: ScenarioOverrides | None = Field(None, description="what the planner changed, as sent")
+    overrides: ScenarioOverrides | None = Field(None, description="what the planner changed, as sent (only the keys "
+                                                "sent; `null` where a key was reset to its default)")
     updated: datetime | None = None
 
 
@@ -75,7 +76,9 @@ class CreateRequest(BaseModel):
     base: str = Field("baseline", description="scenario to start from")
     description: str | None = Field(None, max_length=2000)
     overrides: ScenarioOverrides = Field(default_factory=ScenarioOverrides,
-                                         description="what to change; nested like the YAML (mappings merge)")
+                                         description="what to change, a JSON merge patch of the base nested "
+                                         "like the YAML: keys not sent keep the base's value, mappings merge, "
+                                         "`null` removes a key so its default applies (see ScenarioOverrides)")
 
 
 class CheckResult(BaseModel):
@@ -164,7 +167,7 @@ def _save(request: Request, body: CreateRequest, name: str, text: str) -> Scenar
     path = user_dir / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     meta = {"title": body.title or name, "base": body.base, "description": body.description,
-            "overrides": body.overrides.model_dump(mode="json", exclude_unset=True),
+            "overrides": body.overrides.patch(),
             "updated": datetime.now(UTC).isoformat()}
     path.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     return _detail(sf.ScenarioFile(name, path, False))

@@ -2,8 +2,10 @@
 named as people name them.
 
 :class:`ScenarioOverrides` is the request body's ``overrides`` (fully typed in the OpenAPI: every model
-section is that model's own settings class, and only the keys the caller sends are merged into the base,
-``exclude_unset``). States may be given by name (``"Oaxaca"``, any case, accents optional) or code
+section is that model's own settings class). It is a JSON merge patch of the base (RFC 7396): only the keys the
+caller sends are merged into the base, and a ``null`` removes a key so the product's default applies (the
+``null`` are set aside before validation, since a setting typed ``float`` takes none, and put back in
+:meth:`ScenarioOverrides.patch`). States may be given by name (``"Oaxaca"``, any case, accents optional) or code
 (``"20"``); hospitals by CLUES key or exact name; depots by id or name. :func:`to_yaml_overrides` turns
 names into the codes the scenario file uses and refuses, at save time, references to things the network
 does not have (an unknown depot is answered 400 naming it).
@@ -12,12 +14,22 @@ does not have (an unknown depot is answered 400 naming it).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from sqlalchemy import Engine, select
 
 from api.errors import ApiError
@@ -74,7 +86,40 @@ class RecruitEdits(_Edit):
 
 
 class ScenarioOverrides(_Edit):
-    """What changes from the base scenario; only the keys sent are changed (mappings merge, lists replace)."""
+    """What changes from the base scenario, as a JSON merge patch (RFC 7396) of it: a key not sent keeps the
+    base's value; mappings merge key by key; lists and values replace; an explicit `null` removes the key, so
+    the value is the product's default, as in a scenario file that does not set it (e.g.
+    `{"deployment": {"budget_mxn_month": null}}` runs with no budget limit, `{"demand": null}` with no demand
+    change, `{"deployment": null}` with every deployment setting at its default). Inside a list item (a demand
+    rule) a `null` is the item's default, as if not sent. POST, PUT and `/scenarios/check` all read it so."""
+
+    # read and written in the same shape: one typed schema in the OpenAPI for requests and responses
+    model_config = ConfigDict(extra="forbid", json_schema_mode_override="validation")
+
+    _sent: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _nulls: list[tuple[str, ...]] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _set_aside_nulls(cls, data: Any, handler: ModelWrapValidatorHandler[ScenarioOverrides]) -> ScenarioOverrides:
+        """Validate the patch without its ``null`` keys (a setting typed ``float`` takes no ``null``); keep the
+        keys sent and where the ``null`` were, for :meth:`patch`."""
+        if not isinstance(data, dict):
+            return handler(data)
+        sent = _without_nulls(data)
+        model = handler(sent)
+        model._sent, model._nulls = sent, list(_null_paths(data, ()))
+        return model
+
+    @model_serializer(mode="wrap")
+    def _as_patch(self, handler: SerializerFunctionWrapHandler):  # no return type: it would untype the OpenAPI
+        """Serialised as sent: the keys given (validated values), ``null`` where a key is reset; never the
+        defaults of keys not sent, which would override the base's values."""
+        return _with_nulls(_only_sent(self._sent, handler(self)), self._nulls)
+
+    def patch(self) -> dict[str, Any]:
+        """The merge patch: the keys sent (JSON-ready), with ``None`` where the caller sent ``null``."""
+        return self.model_dump(mode="json")
 
     seed: int | None = Field(None, ge=0)
     planning_month: int | None = Field(None, ge=1, le=12)
@@ -91,6 +136,45 @@ class ScenarioOverrides(_Edit):
     rostering: RosteringRun | None = None
     distribution: DistributionSettings | None = None
     access: AccessSettings | None = None
+
+
+def _null_paths(data: dict[str, Any], at: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Where ``data`` holds a ``None`` (nested mappings only: list items are whole values, not patches)."""
+    for key, value in data.items():
+        if value is None:
+            yield (*at, key)
+        elif isinstance(value, dict):
+            yield from _null_paths(value, (*at, key))
+
+
+def _without_nulls(value: Any) -> Any:
+    """``value`` without its ``None`` mapping values, at any depth (list items included)."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _only_sent(sent: Any, dumped: Any) -> Any:
+    """``dumped`` (the validated model, every default filled in) cut to the keys of ``sent`` at every depth
+    (a section's validator may complete a map, e.g. the deployment's bonus by degree: only the degrees sent
+    are overrides)."""
+    if isinstance(sent, dict) and isinstance(dumped, dict):
+        return {k: _only_sent(v, dumped[k]) for k, v in sent.items() if k in dumped}
+    if isinstance(sent, list) and isinstance(dumped, list) and len(sent) == len(dumped):
+        return [_only_sent(s, d) for s, d in zip(sent, dumped, strict=True)]
+    return dumped
+
+
+def _with_nulls(patch: dict[str, Any], nulls: list[tuple[str, ...]]) -> dict[str, Any]:
+    """``patch`` with ``None`` put back at each of ``nulls``."""
+    for path in nulls:
+        node = patch
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = None
+    return patch
 
 
 def fold(text: str) -> str:
@@ -171,7 +255,7 @@ def to_yaml_overrides(edits: ScenarioOverrides, network_for: Any) -> dict[str, A
     ``network_for(dataset_path)`` gives the :class:`Network` references are checked against (loaded only
     when the overrides name facilities or depots).
     """
-    out = edits.model_dump(mode="json", exclude_unset=True)
+    out = edits.patch()
     for rule in out.get("demand") or []:
         rule["states"] = [state_code(s) for s in rule.get("states", [])]
     recruits = out.get("recruits") or {}
@@ -181,20 +265,11 @@ def to_yaml_overrides(edits: ScenarioOverrides, network_for: Any) -> dict[str, A
     if fac.get("open") or fac.get("close") or dep.get("close"):
         network: Network = network_for((out.get("dataset") or {}).get("path"))
         for key in ("open", "close"):
-            if key in fac:
+            if fac.get(key):
                 fac[key] = [network.facility(v, f"facilities.{key}") for v in fac[key]]
-        if "close" in dep:
+        if dep.get("close"):
             dep["close"] = [network.depot(v) for v in dep["close"]]
-    return _drop_none(out)
-
-
-def _drop_none(value: Any) -> Any:
-    """Keys left at ``None`` inside a section mean "keep the base's value": they are not merged."""
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_none(v) for v in value]
-    return value
+    return out
 
 
 class Choice(BaseModel):

@@ -100,12 +100,16 @@ def _inline_central_supply(data: dict[str, Any], lines: dict[Path_, int], source
 
 
 def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``overrides`` applied: nested mappings merge, anything else replaces (the API's composed
+    """``base`` with ``overrides`` applied as a JSON merge patch (RFC 7396): nested mappings merge, a ``None``
+    (JSON ``null``) removes the key so the schema's default applies, anything else replaces (the API's composed
     scenarios and the demo's time limits laid over a scenario file)."""
     out = dict(base)
     for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict):
+            below = out.get(key)
+            out[key] = deep_merge(below if isinstance(below, dict) else {}, value)
         else:
             out[key] = value
     return out
