@@ -83,7 +83,7 @@ class RunPool:
         in the queue (with its position, :meth:`queue_position`) until then; 429 only when the queue is full."""
         with self._lock:
             self._check_capacity()
-            run_id = uuid.uuid4().hex
+            run_id = uuid.uuid4().hex  # the run's one id: its worker runs the scenario under it (store row, folder)
             runstate.create(self.engine, run_id, scenario, str(scenario_file), stages)
         self._wake.set()
         return run_id

@@ -1,10 +1,10 @@
 """One list of runs, whoever started them: the API's own (``api_runs``) and those the CLI recorded in the
 store's ``runs`` table (``bienestar run``, ``demo``, ``sweep``, ``rerun``).
 
-Every run is shown with the id the CLI accepts: the store's run id (``bienestar report <id>`` takes it, or any
-unique prefix of 8+ characters). An API run gets its store id as soon as its worker starts the runner
-(the runner's ``on_start``); while it waits in the queue it is shown by its API id, which every endpoint
-accepts too. A CLI run appears as a row of the
+Every run has one id, the one the CLI accepts (``bienestar report <id>`` takes it, or any unique prefix of 8+
+characters): the store's run id. An API run gets it when it is queued, and its worker runs the scenario under
+that same id (the store row and the run folder keep it), so the id a planner reads while the run waits is the
+one it keeps. A CLI run appears as a row of the
 same shape as an API run (status ``finished`` / ``failed`` / ``running``), read from the store and its run
 folder; nothing is copied.
 """
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from api import runstate
@@ -93,7 +93,8 @@ def resolve(engine: Engine, runs_dir: Path, ref: str) -> dict[str, Any] | None:
     if len(ref) < MIN_PREFIX or not ref.isalnum():
         return None
     with Session(engine) as session:
-        api_hits = session.execute(select(api_runs.c.run_id).where(api_runs.c.store_run_id.like(f"{ref}%"))).all()
+        api_hits = session.execute(select(api_runs.c.run_id).where(or_(
+            api_runs.c.run_id.like(f"{ref}%"), api_runs.c.store_run_id.like(f"{ref}%")))).all()
         store_hits = session.execute(select(RunRow).where(RunRow.id.like(f"{ref}%"))).scalars().all()
         cli = _cli_row(store_hits[0], runs_dir, with_kpis=True) if len(store_hits) == 1 else None
     if len(api_hits) == 1:

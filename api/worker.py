@@ -76,7 +76,7 @@ def run_worker(run_id: str, scenario_file: str, runs_dir: str, db_url: str, home
         runstate.set_fields(engine, run_id, store_run_id=store_run_id, run_dir=str(run_dir))
 
     try:
-        outcome = execute_scenario(Path(scenario_file), Path(runs_dir), progress, started)
+        outcome = execute_scenario(Path(scenario_file), Path(runs_dir), progress, started, run_id)
     except (ValueError, FileNotFoundError, RunError) as exc:  # bad scenario or data: a message for the planner
         logging.error("run %s failed: %s", run_id, exc)
         _fail(engine, run_id, str(exc))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,3 +186,35 @@ def test_a_cli_run_is_listed_with_the_id_the_cli_accepts(client: TestClient, key
     assert book.status_code == 200 and book.content[:2] == b"PK"
     assert client.get(f"/runs/{cli_id}/workbooks/planners", headers=h).status_code == 403
     assert client.get(f"/runs/{cli_id}/workbooks/hr", headers=h).status_code == 404  # no deployment/rosters
+
+
+def test_a_queued_run_keeps_one_id_from_the_queue_to_the_cli(client: TestClient, keys: dict[str, str],
+                                                             home: Path) -> None:
+    """Queued past the limit (one run at a time), a run is listed, read and reported under one id: the one it
+    was given when queued, which the store row, the run folder and ``bienestar report`` keep."""
+    h = bearer(keys["planner"])
+    before = {r["run_id"] for r in client.get("/runs", headers=h, params={"limit": 500}).json()["items"]}
+    first = client.post("/runs", json={"scenario": "api-small"}, headers=h).json()
+    second = client.post("/runs", json={"scenario": "api-small"}, headers=h).json()
+    assert second["status"] == "queued" and second["queue_position"] >= 1, second
+    ids = {first["run_id"], second["run_id"]}
+    assert second["cli_id"] == second["run_id"][:8]
+    queued = client.get(f"/runs/{second['cli_id']}", headers=h).json()  # its short id works while it waits
+    assert queued["run_id"] == second["run_id"] and queued["status"] == "queued"
+    seen: set[str] = set()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        items = client.get("/runs", headers=h, params={"limit": 500}).json()["items"]
+        new = [r for r in items if r["run_id"] not in before]
+        assert {r["run_id"] for r in new} == ids, new  # never listed under another id, never twice
+        assert all(r["cli_id"] == r["run_id"][:8] and r["source"] == "api" for r in new)
+        seen |= {r["status"] for r in new if r["run_id"] == second["run_id"]}
+        if all(r["status"] not in ("queued", "running") for r in new):
+            break
+        time.sleep(0.3)
+    assert {"queued", "finished"} <= seen, seen
+    done = client.get(f"/runs/{second['cli_id']}", headers=h).json()
+    assert done["status"] == "finished" and done["store_run_id"] == second["run_id"], done
+    assert done["run_folder"].endswith(second["cli_id"])
+    report = _cli(home, "report", second["cli_id"])
+    assert report.returncode == 0, report.stderr[-2000:]

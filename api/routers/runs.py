@@ -49,9 +49,10 @@ class RunStatus(BaseModel):
     outcome: str | None = Field(None, description="the runner's verdict when it ended: ok, degraded or error")
     has_kpis: bool = False
     run_folder: str | None = Field(None, description="run folder name, for `bienestar report` / `rerun`")
-    store_run_id: str | None = Field(None, description="the run's id in the store's runs table")
-    cli_id: str = Field(description="the id to show and to give the CLI (`bienestar report <cli_id>`): the store "
-                        "id's first 8 characters, or the API id's while the run waits for its worker")
+    store_run_id: str | None = Field(None, description="the run's row in the store's runs table, once its worker "
+                                     "has started (the same id as run_id)")
+    cli_id: str = Field(description="the id to show and to give the CLI (`bienestar report <cli_id>`): run_id's "
+                        "first 8 characters, the same from the moment the run is queued")
     source: Literal["api", "cli"] = Field("api", description="who started it: the API, or the CLI (run/demo/sweep)")
     queue_position: int | None = Field(None, description="1 = next to start, while the run waits for a free slot")
 
@@ -103,7 +104,7 @@ class Comparison(BaseModel):
 def _status(row: dict[str, Any], pool: Any = None) -> RunStatus:
     position = pool.queue_position(row["run_id"]) if pool is not None and row["status"] == "queued" else None
     return RunStatus(run_id=row["run_id"], scenario=row["scenario"], status=row["status"],
-                     cli_id=(row["store_run_id"] or row["run_id"])[:8], source=row.get("source", "api"),
+                     cli_id=row["run_id"][:8], source=row.get("source", "api"),
                      queue_position=position,
                      stages=row["stages"] or {}, created=row["created"], started=row["started"],
                      finished=row["finished"], error=scrub_paths(row["error"]), outcome=row["outcome"],
@@ -293,7 +294,7 @@ def get_report(request: Request, run_id: str, who: Principal = Depends(require(S
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         _with_lang(write_report, lang, Path(row["run_dir"]), out)
-    name = f"{(row['store_run_id'] or row['run_id'])[:8]}-report.html"
+    name = f"{row['run_id'][:8]}-report.html"
     return Response(out.read_bytes(), media_type="text/html",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -313,6 +314,6 @@ def get_workbook(request: Request, run_id: str, audience: Literal["planners", "h
     if not path.exists():
         raise ApiError(404, f"run '{run_id}' has no data for the {audience} workbook", key="api.run.no_workbook",
                        run=run_id, audience=audience)
-    name = f"{(row['store_run_id'] or row['run_id'])[:8]}-{audience}.xlsx"
+    name = f"{row['run_id'][:8]}-{audience}.xlsx"
     return Response(path.read_bytes(), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -475,12 +475,19 @@ def load_dataset_into_store(folder: Path, url: str | None = None, rejects_path: 
 # --- runs --------------------------------------------------------------------------------------------------
 
 
-def create_run(scenario: str, url: str | None = None) -> str:
-    """Insert a run with status ``running`` started now; returns its id."""
+def create_run(scenario: str, url: str | None = None, run_id: str | None = None) -> str:
+    """Record a run as ``running``, started now; returns its id.
+
+    ``run_id``: the id the run already has (the API gives a run its id when it is queued, so the run keeps one id
+    from the queue to ``bienestar report``); a row with that id (an earlier attempt of a resumed run) starts again.
+    """
     with Session(init_db(url)) as session, session.begin():
-        run = RunRow(id=uuid.uuid4().hex, scenario=scenario, status="running", started=datetime.now(UTC),
-                     timings={}, kpis={})
-        session.add(run)
+        run = session.get(RunRow, run_id) if run_id is not None else None
+        if run is None:
+            run = RunRow(id=run_id or uuid.uuid4().hex, scenario=scenario)
+            session.add(run)
+        run.scenario, run.status, run.started, run.finished = scenario, "running", datetime.now(UTC), None
+        run.timings, run.kpis, run.message = {}, {}, None
         return run.id
 
 

@@ -19,9 +19,10 @@ def default_runs_dir() -> Path:
     return home_dir() / "runs"
 
 
-def start(scenario: str) -> str:
-    """Record a run as ``running`` in the store; returns the store's run id."""
-    return create_run(scenario)
+def start(scenario: str, run_id: str | None = None) -> str:
+    """Record a run as ``running`` in the store (under ``run_id`` when the run has one already, e.g. given when
+    the API queued it); returns the store's run id."""
+    return create_run(scenario, run_id=run_id)
 
 
 def finish(run_id: str, status: str, timings: dict[str, float], kpis: dict[str, Any], message: str | None) -> None:
@@ -42,10 +43,13 @@ def find_run(ref: str | Path, runs_dir: Path | None = None) -> Path:
     of_scenario = [d for d, info in infos if info.get("scenario") == str(ref)]
     if of_scenario:  # folder names sort by UTC start time within a scenario
         return of_scenario[-1]
-    matches = [d for d, info in infos
+    matches = [(d, info.get("run_id")) for d, info in infos
                if d.name.startswith(str(ref)) or str(info.get("run_id", "")).startswith(str(ref))]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
+    if len({run_id for _, run_id in matches}) == 1 and matches[0][1]:  # one run; a resumed one has a folder per
+        return max(d for d, _ in matches)  # attempt, named by start time: the latest
+    matches_dirs = [d for d, _ in matches]
+    if len(matches_dirs) == 1:
+        return matches_dirs[0]
+    if not matches_dirs:
         raise FileNotFoundError(f"no run '{ref}' (not a run folder, a scenario with runs, nor a run in {base})")
-    raise FileNotFoundError(f"'{ref}' matches {len(matches)} runs: {', '.join(m.name for m in matches[:5])}")
+    raise FileNotFoundError(f"'{ref}' matches {len(matches_dirs)} runs: {', '.join(m.name for m in matches_dirs[:5])}")

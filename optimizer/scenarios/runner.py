@@ -308,12 +308,13 @@ def _record(result: RunResult) -> RunResult:
 
 def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = None,
                  progress: bool = True, on_progress: ProgressCallback | None = None,
-                 on_start: StartCallback | None = None) -> RunResult:
+                 on_start: StartCallback | None = None, run_id: str | None = None) -> RunResult:
     """Run a scenario file (or a :class:`Scenario`) end to end; the run is recorded in the store.
 
     A bad scenario raises :class:`ScenarioError` (file, line, key) before anything is written.
     ``progress`` draws the terminal bar; ``on_progress`` receives the same progress as calls (the API);
-    ``on_start`` learns the store run id and run folder as soon as they exist.
+    ``on_start`` learns the store run id and run folder as soon as they exist. ``run_id``: the id the run
+    already has (the API's, given when it was queued), kept in the store and the folder name; else a new one.
     """
     if isinstance(path_or_model, Scenario):
         scenario, text, src = path_or_model, json.dumps(path_or_model.model_dump(mode="json"), indent=2), None
@@ -322,7 +323,7 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
         scenario, text = load_scenario(src), src.read_text(encoding="utf-8")
     scenario = scenario.seeded()
     runs_dir = Path(runs_dir) if runs_dir is not None else registry.default_runs_dir()
-    run_id = registry.start(scenario.name)
+    run_id = registry.start(scenario.name, run_id)
     run_dir = new_run_dir(runs_dir, scenario.name, run_id)
     if on_start is not None:
         on_start(run_id, run_dir)
