@@ -212,9 +212,19 @@ def from_tables(
     """
     if not 0 < availability <= 1:
         raise DeploymentInputError(f"availability {availability:g}: must be in (0, 1] (share of contract hours)")
+    hospitals = _hospitals(facilities)
+    program = {h.clues for h in hospitals}
+    candidates, in_post = _people(specialists, program, source, availability)
+    cur, departed = _current(current, {c.specialist_id for c in candidates})
+    return DeploymentInput(hospitals, _demand(surgical_demand, program), candidates, in_post, cur,
+                           _state_names(states), departed)
+
+
+def _hospitals(facilities: pd.DataFrame) -> list[Hospital]:
+    """The program's hospitals (``program`` true and ``kind`` hospital), in table order."""
     fac = facilities[facilities["program"].map(_truthy)].copy()
     fac = fac[fac["kind"].astype(str) == "hospital"]
-    hospitals = [
+    return [
         Hospital(
             clues=str(r.clues),
             name=str(r.name),
@@ -227,11 +237,16 @@ def from_tables(
         )
         for r in fac.itertuples(index=False)
     ]
-    program = {h.clues for h in hospitals}
+
+
+def _demand(surgical_demand: pd.DataFrame, program: set[str]) -> dict[tuple[str, Specialty], Demand]:
+    """Procedures and OR hours per week summed per (program hospital, surgical specialty); other rows are
+    not this model's demand."""
     demand: dict[tuple[str, Specialty], Demand] = {}
+    surgical = {s.value for s in SURGICAL_SPECIALTIES}
     for r in surgical_demand.itertuples(index=False):
         clues = str(r.clues)
-        if clues not in program or str(r.specialty) not in {s.value for s in SURGICAL_SPECIALTIES}:
+        if clues not in program or str(r.specialty) not in surgical:
             continue
         key = (clues, Specialty(str(r.specialty)))
         prev = demand.get(key, Demand(0.0, 0.0))
@@ -239,6 +254,14 @@ def from_tables(
             prev.procedures_per_week + float(r.procedures_per_week),
             prev.or_hours_per_week + float(r.or_hours_per_week),
         )
+    return demand
+
+
+def _people(
+    specialists: pd.DataFrame, program: set[str], source: str, availability: float
+) -> tuple[list[Candidate], list[StaffInPost]]:
+    """Recruits (the pool) and people in post at program hospitals, of the team roles only; weekly hours
+    are contract hours x ``availability``. Any other status is an error naming ``source``, row and field."""
     centroids = municipality_centroids()
     roles = {r.value for r in TEAM_ROLES}
     candidates: list[Candidate] = []
@@ -258,46 +281,61 @@ def from_tables(
             continue
         if status != StaffStatus.RECRUIT.value:
             raise DeploymentInputError(f"{source}: row {row_no}, field 'status': unknown value '{status}'")
-        cvegeo = _text(r["home_cvegeo"]).zfill(5)
-        if cvegeo not in centroids:
-            raise DeploymentInputError(
-                f"{source}: row {row_no}, field 'home_cvegeo': '{cvegeo}' is not a municipality "
-                "in data/reference/municipalities.csv"
-            )
-        lat, lon = centroids[cvegeo]
-        candidates.append(
-            Candidate(
-                specialist_id=_text(r["specialist_id"]),
-                specialty=Specialty(spec),
-                sex=_text(r["sex"]),
-                home_state=_text(r["home_state"]).zfill(2),
-                home_cvegeo=cvegeo,
-                home_lat=lat,
-                home_lon=lon,
-                weekly_hours=float(r["weekly_hours"]) * availability,
-                willing_states=_states(r.get("willing_states")),
-                max_km=_opt_float(r.get("max_km")),
-                incentive_mxn=float(r.get("incentive_mxn") or 0.0),
-            )
+        candidates.append(_candidate(r, row_no, source, centroids, availability))
+    return candidates, in_post
+
+
+def _candidate(
+    r: dict[str, Any], row_no: int, source: str, centroids: dict[str, tuple[float, float]], availability: float
+) -> Candidate:
+    """One recruit, living at their home municipality's seat (an unknown municipality is an error)."""
+    cvegeo = _text(r["home_cvegeo"]).zfill(5)
+    if cvegeo not in centroids:
+        raise DeploymentInputError(
+            f"{source}: row {row_no}, field 'home_cvegeo': '{cvegeo}' is not a municipality "
+            "in data/reference/municipalities.csv"
         )
-    names: dict[str, str] = {}
-    if states is not None:
-        names = {str(r.cve_ent).zfill(2): str(r.name) for r in states.itertuples(index=False)}
+    lat, lon = centroids[cvegeo]
+    return Candidate(
+        specialist_id=_text(r["specialist_id"]),
+        specialty=Specialty(_text(r["specialty"])),
+        sex=_text(r["sex"]),
+        home_state=_text(r["home_state"]).zfill(2),
+        home_cvegeo=cvegeo,
+        home_lat=lat,
+        home_lon=lon,
+        weekly_hours=float(r["weekly_hours"]) * availability,
+        willing_states=_states(r.get("willing_states")),
+        max_km=_opt_float(r.get("max_km")),
+        incentive_mxn=float(r.get("incentive_mxn") or 0.0),
+    )
+
+
+def _state_names(states: pd.DataFrame | None) -> dict[str, str]:
+    """cve_ent -> state name ({} without a states table)."""
+    if states is None:
+        return {}
+    return {str(r.cve_ent).zfill(2): str(r.name) for r in states.itertuples(index=False)}
+
+
+def _current(current: pd.DataFrame | None, pool: set[str]) -> tuple[dict[str, str], list[str]]:
+    """The current deployment (specialist -> hospital) of people still in the pool, and the ids of people
+    in it who left the pool (departed)."""
     cur: dict[str, str] = {}
     departed: list[str] = []
-    pool = {c.specialist_id for c in candidates}
-    if current is not None:
-        for row_no, r in enumerate(current.to_dict("records"), start=2):
-            sid, h = _text(r.get("specialist_id", r.get("specialist"))), _text(r.get("hospital"))
-            if not sid or not h:
-                raise DeploymentInputError(
-                    f"current deployment: row {row_no} needs fields 'specialist_id' and 'hospital'"
-                )
-            if sid in pool:
-                cur[sid] = h
-            else:
-                departed.append(sid)
-    return DeploymentInput(hospitals, demand, candidates, in_post, cur, names, departed)
+    if current is None:
+        return cur, departed
+    for row_no, r in enumerate(current.to_dict("records"), start=2):
+        sid, h = _text(r.get("specialist_id", r.get("specialist"))), _text(r.get("hospital"))
+        if not sid or not h:
+            raise DeploymentInputError(
+                f"current deployment: row {row_no} needs fields 'specialist_id' and 'hospital'"
+            )
+        if sid in pool:
+            cur[sid] = h
+        else:
+            departed.append(sid)
+    return cur, departed
 
 
 def from_dataset(ds: Any, current: pd.DataFrame | None = None, availability: float = 1.0) -> DeploymentInput:

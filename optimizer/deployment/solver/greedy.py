@@ -36,132 +36,188 @@ def greedy_start(
     seconds after the slot search starts (the arc sorting before it takes 0.6-1.2 s at 1,410 hospitals): a
     model build that overran its share must still get a plan, never an empty one while a slot can be opened.
     """
-    mip = form.mip
+    g = _Greedy(inp, s, form, guide)
+    g.take_pinned()
+    slots = _SlotOrder(form, guide)
+    if deadline is not None:
+        deadline = max(deadline, time.perf_counter() + min_loop_s)
+    for i in slots.order:
+        if deadline is not None and g.n_h and time.perf_counter() > deadline:
+            break
+        h, spec = int(form.slot_h[i]), form.slot_s[i]
+        if slots.skip(i, h, spec) or g.n_h.get(h, 0) >= inp.hospitals[h].operating_rooms:
+            continue
+        slots.taken[i] = g.try_slot(h, spec, float(slots.value[i]))
+    return assemble(form, g.flows(), slots.taken, g.n_h)
+
+
+def _arcs_by_hospital_role(form: Formulation, roles: list[Specialty]) -> dict[tuple[int, Specialty], np.ndarray]:
+    """Arc ids grouped per (hospital, role), in arc order. Each group is put in preference order only when
+    first scanned (:meth:`_Greedy.usable_arcs`), since sorting all 7.5 million arcs of the 5x instance at once
+    takes seconds."""
     n_arc = form.n_arc
-    free = [c.size for c in form.classes]  # python lists: this loop indexes them millions of times
-    # incentive of the next member of each class (members sorted by incentive)
-    next_member = [0] * len(form.classes)
-    incentive = [[inp.candidates[i].incentive_mxn for i in c.members] for c in form.classes]
-    bonus = np.zeros(len(inp.hospitals))
-    for h, hosp in enumerate(inp.hospitals):
-        bonus[h] = s.degree_bonus_mxn[hosp.degree] + (s.remote_bonus_mxn if hosp.remote else 0.0)
-    roles = sorted({c.role for c in form.classes}, key=lambda r: r.value)
+    if not n_arc:
+        return {}
     cls_role = np.array([roles.index(c.role) for c in form.classes], dtype=np.int64)
-    key = form.arc_h * len(roles) + cls_role[form.arc_k] if n_arc else np.zeros(0, dtype=np.int64)
-    arc_guide = guide[:n_arc] if guide is not None else np.zeros(n_arc)
-    # arcs of each (hospital, role); put in preference order (LP flow, then cheapest first) when first
-    # scanned, since sorting all 7.5 million arcs of the 5x instance at once takes seconds, and compacted
-    # to classes with free people on every scan
-    small = key.astype(np.int32) if n_arc and key.max() < 2**31 else key
+    key = form.arc_h * len(roles) + cls_role[form.arc_k]
+    small = key.astype(np.int32) if key.max() < 2**31 else key
     order = np.argsort(small, kind="stable")
     bounds = np.flatnonzero(np.diff(key[order])) + 1
     arcs_at: dict[tuple[int, Specialty], np.ndarray] = {}
-    for chunk in np.split(order, bounds) if n_arc else []:
+    for chunk in np.split(order, bounds):
         k0 = int(key[chunk[0]])
         arcs_at[(k0 // len(roles), roles[k0 % len(roles)])] = chunk
-    in_order: set[tuple[int, Specialty]] = set()
-    arc_value = mip.c[:n_arc]
-    hours: dict[tuple[int, Specialty], float] = dict(form.inpost)
-    flow: dict[int, int] = {}
-    arc_k, arc_h = form.arc_k, form.arc_h
-    free_np = np.array(free, dtype=np.int64)  # mirror of ``free`` for vectorised compaction
-    no_arcs = np.zeros(0, dtype=np.int64)
-    role_of = [c.role for c in form.classes]
-    hours_of = [c.weekly_hours for c in form.classes]
-    arc_hours = np.array(hours_of, dtype=float)[arc_k] if n_arc else np.zeros(0)
-    spent = 0.0
+    return arcs_at
 
-    def take(j: int) -> float:
-        k, h = int(arc_k[j]), int(arc_h[j])
-        inc = incentive[k][next_member[k]]
-        next_member[k] += 1
-        free[k] -= 1
-        free_np[k] -= 1
-        flow[j] = flow.get(j, 0) + 1
-        hours[(h, role_of[k])] = hours.get((h, role_of[k]), 0.0) + hours_of[k]
-        return inc + float(bonus[h])
 
-    def give_back(j: int) -> None:
-        k, h = int(arc_k[j]), int(arc_h[j])
-        next_member[k] -= 1
-        free[k] += 1
-        free_np[k] += 1
-        flow[j] -= 1
-        hours[(h, role_of[k])] -= hours_of[k]
+class _SlotOrder:
+    """The slot columns in the order they are tried (LP value, then objective value, then column order),
+    which of them are taken, and the rule that a hospital's n-th slot of a specialty is tried only after its
+    (n-1)-th was taken."""
 
-    # pinned people first
-    for j in np.flatnonzero(mip.lb[:n_arc] > 0):
-        for _ in range(int(mip.lb[j])):
-            spent += take(int(j))
-    slot_cols = np.arange(form.slot_col0, form.slot_col0 + len(form.slot_h))
-    value = mip.c[slot_cols]
-    slot_guide = np.round(guide[slot_cols], 6) if guide is not None else np.zeros(len(slot_cols))
-    order = np.lexsort((np.arange(len(slot_cols)), -value, -slot_guide))
-    taken_u = np.zeros(len(slot_cols), dtype=bool)
-    n_hs: dict[tuple[int, Specialty], int] = {}
-    n_h: dict[int, int] = {}
-    tpl = s.template
-    # access term: the first team of a hospital brings the municipalities it reaches within reach
-    acc_cols = form.acc_col0 + np.arange(len(form.acc_first_w))
-    acc_value = mip.c[acc_cols].tolist()
-    acc_covered = [False] * len(acc_cols)
-    w_hosp = {form.w_col0 + t: int(h) for t, h in enumerate(form.w_h)}
-    acc_of_h: dict[int, list[int]] = {}
-    for t, w_cols in enumerate(form.acc_first_w):
-        for col in w_cols.tolist():
-            acc_of_h.setdefault(w_hosp[col], []).append(t)
-    if deadline is not None:
-        deadline = max(deadline, time.perf_counter() + min_loop_s)
-    for i in order:
-        if deadline is not None and n_h and time.perf_counter() > deadline:
-            break
-        h, spec = int(form.slot_h[i]), form.slot_s[i]
-        if i > 0 and form.slot_h[i - 1] == h and form.slot_s[i - 1] == spec and not taken_u[i - 1]:
-            continue
-        if n_h.get(h, 0) >= inp.hospitals[h].operating_rooms:
-            continue
+    def __init__(self, form: Formulation, guide: np.ndarray | None) -> None:
+        self.form = form
+        cols = np.arange(form.slot_col0, form.slot_col0 + len(form.slot_h))
+        self.value = form.mip.c[cols]
+        slot_guide = np.round(guide[cols], 6) if guide is not None else np.zeros(len(cols))
+        self.order = np.lexsort((np.arange(len(cols)), -self.value, -slot_guide))
+        self.taken = np.zeros(len(cols), dtype=bool)
+
+    def skip(self, i: int, h: int, spec: Specialty) -> bool:
+        """True when slot ``i`` follows an untaken slot of the same hospital and specialty."""
+        f = self.form
+        return bool(i > 0 and f.slot_h[i - 1] == h and f.slot_s[i - 1] == spec and not self.taken[i - 1])
+
+
+class _Greedy:
+    """The state of one greedy pass: free people per class (the next member to take, by incentive), hours
+    per (hospital, role), people per arc, money spent (MXN/month), slots open per hospital and specialty,
+    municipalities already brought within reach by the access term."""
+
+    def __init__(
+        self, inp: DeploymentInput, s: DeploymentSettings, form: Formulation, guide: np.ndarray | None
+    ) -> None:
+        self.s, self.form = s, form
+        n_arc = form.n_arc
+        self.free = [c.size for c in form.classes]  # python lists: this loop indexes them millions of times
+        self.free_np = np.array(self.free, dtype=np.int64)  # mirror of ``free`` for vectorised compaction
+        self.next_member = [0] * len(form.classes)  # members of each class sorted by incentive
+        self.incentive = [[inp.candidates[i].incentive_mxn for i in c.members] for c in form.classes]
+        self.bonus = np.zeros(len(inp.hospitals))
+        for h, hosp in enumerate(inp.hospitals):
+            self.bonus[h] = s.degree_bonus_mxn[hosp.degree] + (s.remote_bonus_mxn if hosp.remote else 0.0)
+        roles = sorted({c.role for c in form.classes}, key=lambda r: r.value)
+        self.arcs_at = _arcs_by_hospital_role(form, roles)
+        self.in_order: set[tuple[int, Specialty]] = set()
+        self.arc_guide = guide[:n_arc] if guide is not None else np.zeros(n_arc)
+        self.arc_value = form.mip.c[:n_arc]
+        self.arc_k, self.arc_h = form.arc_k, form.arc_h
+        self.role_of = [c.role for c in form.classes]
+        self.hours_of = [c.weekly_hours for c in form.classes]
+        self.arc_hours = np.array(self.hours_of, dtype=float)[self.arc_k] if n_arc else np.zeros(0)
+        self.hours: dict[tuple[int, Specialty], float] = dict(form.inpost)
+        self.flow: dict[int, int] = {}
+        self.spent = 0.0
+        self.n_hs: dict[tuple[int, Specialty], int] = {}
+        self.n_h: dict[int, int] = {}
+        self.acc_value = form.mip.c[form.acc_col0 + np.arange(len(form.acc_first_w))].tolist()
+        self.acc_covered = [False] * len(form.acc_first_w)
+        w_hosp = {form.w_col0 + t: int(h) for t, h in enumerate(form.w_h)}
+        self.acc_of_h: dict[int, list[int]] = {}  # access columns a hospital's first team reaches
+        for t, w_cols in enumerate(form.acc_first_w):
+            for col in w_cols.tolist():
+                self.acc_of_h.setdefault(w_hosp[col], []).append(t)
+
+    def take(self, j: int) -> float:
+        """Deploy the next free member of arc ``j``'s class to its hospital; returns their pay (MXN/month)."""
+        k, h = int(self.arc_k[j]), int(self.arc_h[j])
+        inc = self.incentive[k][self.next_member[k]]
+        self.next_member[k] += 1
+        self.free[k] -= 1
+        self.free_np[k] -= 1
+        self.flow[j] = self.flow.get(j, 0) + 1
+        self.hours[(h, self.role_of[k])] = self.hours.get((h, self.role_of[k]), 0.0) + self.hours_of[k]
+        return inc + float(self.bonus[h])
+
+    def give_back(self, j: int) -> None:
+        """Undo one :meth:`take` of arc ``j``."""
+        k, h = int(self.arc_k[j]), int(self.arc_h[j])
+        self.next_member[k] -= 1
+        self.free[k] += 1
+        self.free_np[k] += 1
+        self.flow[j] -= 1
+        self.hours[(h, self.role_of[k])] -= self.hours_of[k]
+
+    def take_pinned(self) -> None:
+        """Pinned people (arc lower bounds) first."""
+        mip = self.form.mip
+        for j in np.flatnonzero(mip.lb[: self.form.n_arc] > 0):
+            for _ in range(int(mip.lb[j])):
+                self.spent += self.take(int(j))
+
+    def usable_arcs(self, h: int, role: Specialty) -> np.ndarray:
+        """Arcs of (hospital, role) in preference order (LP flow, then value), without classes used up by
+        committed slots (exact: only an attempt's rollback frees people, and the attempt has taken none of
+        this role yet); vectorised, so 5x instances stay fast."""
+        arcs = self.arcs_at.get((h, role), _NO_ARCS)
+        if (h, role) not in self.in_order:
+            self.in_order.add((h, role))
+            arcs = arcs[np.lexsort((-self.arc_value[arcs], -self.arc_guide[arcs]))]
+        arcs = arcs[self.free_np[self.arc_k[arcs]] > 0]
+        self.arcs_at[(h, role)] = arcs
+        return arcs
+
+    def staff(self, h: int, spec: Specialty) -> tuple[list[int], float, bool]:
+        """Bring every role of one more ``spec`` team at ``h`` to 168 h/week x people-per-role: the arcs taken
+        (one per person), their pay (MXN/month) and whether every role is complete."""
         took: list[int] = []
         cost = 0.0
-        ok = True
-        for role, n_r in tpl.roles(spec).items():
+        for role, n_r in self.s.template.roles(spec).items():
             if n_r == 0:
                 continue
-            slots_after = (n_hs.get((h, spec), 0) if role in SURGICAL_SPECIALTIES else n_h.get(h, 0)) + 1
+            slots_after = (self.n_hs.get((h, spec), 0) if role in SURGICAL_SPECIALTIES else self.n_h.get(h, 0)) + 1
             need = HOURS_PER_WEEK * n_r * slots_after
-            arcs = arcs_at.get((h, role), no_arcs)
-            if (h, role) not in in_order:
-                in_order.add((h, role))
-                arcs = arcs[np.lexsort((-arc_value[arcs], -arc_guide[arcs]))]
-            # Drop classes used up by committed slots (exact: only this attempt's rollback frees people,
-            # and this attempt has taken none of this role yet); vectorised, so 5x instances stay fast.
-            arcs = arcs[free_np[arc_k[arcs]] > 0]
-            arcs_at[(h, role)] = arcs
-            deficit = need - hours.get((h, role), 0.0)
+            arcs = self.usable_arcs(h, role)
+            deficit = need - self.hours.get((h, role), 0.0)
             if deficit > 1e-9:
-                for j in _least_hours(arcs, deficit, arc_hours, free_np, arc_k):
-                    cost += take(j)
+                for j in _least_hours(arcs, deficit, self.arc_hours, self.free_np, self.arc_k):
+                    cost += self.take(j)
                     took.append(j)
-            if hours.get((h, role), 0.0) < need - 1e-9:
-                ok = False
-                break
-        gain = value[i] + float(mip.c[took].sum()) - s.incentive_weight * (cost - float(bonus[h] * len(took)))
-        new_reach = [t for t in acc_of_h.get(h, []) if not acc_covered[t]] if n_h.get(h, 0) == 0 else []
-        gain += sum(acc_value[t] for t in new_reach)
-        over = s.budget_mxn_month is not None and spent + cost > s.budget_mxn_month + 1e-6
+            if self.hours.get((h, role), 0.0) < need - 1e-9:
+                return took, cost, False
+        return took, cost, True
+
+    def try_slot(self, h: int, spec: Specialty, value: float) -> bool:
+        """Open one more ``spec`` team at ``h`` (slot objective ``value``) when it can be staffed, the budget
+        allows it and the objective gains; otherwise roll back everything taken for it."""
+        s = self.s
+        took, cost, ok = self.staff(h, spec)
+        gain = value + float(self.form.mip.c[took].sum()) - s.incentive_weight * (
+            cost - float(self.bonus[h] * len(took)))
+        first = self.n_h.get(h, 0) == 0  # the first team of a hospital brings the municipalities it reaches
+        new_reach = [t for t in self.acc_of_h.get(h, []) if not self.acc_covered[t]] if first else []
+        gain += sum(self.acc_value[t] for t in new_reach)
+        over = s.budget_mxn_month is not None and self.spent + cost > s.budget_mxn_month + 1e-6
         if not ok or over or gain <= 0:
             for j in reversed(took):
-                give_back(j)
-            continue
-        spent += cost
-        taken_u[i] = True
+                self.give_back(j)
+            return False
+        self.spent += cost
         for t in new_reach:
-            acc_covered[t] = True
-        n_hs[(h, spec)] = n_hs.get((h, spec), 0) + 1
-        n_h[h] = n_h.get(h, 0) + 1
-    flows = np.zeros(n_arc)
-    for j, n in flow.items():
-        flows[j] = n
-    return assemble(form, flows, taken_u, n_h)
+            self.acc_covered[t] = True
+        self.n_hs[(h, spec)] = self.n_hs.get((h, spec), 0) + 1
+        self.n_h[h] = self.n_h.get(h, 0) + 1
+        return True
+
+    def flows(self) -> np.ndarray:
+        """People per arc."""
+        flows = np.zeros(self.form.n_arc)
+        for j, n in self.flow.items():
+            flows[j] = n
+        return flows
+
+
+_NO_ARCS = np.zeros(0, dtype=np.int64)
 
 
 def assemble(form: Formulation, flows: np.ndarray, taken_u: np.ndarray, n_h: dict[int, int]) -> np.ndarray:
