@@ -61,3 +61,35 @@ def test_quiet_highs_prints_nothing_on_stdout() -> None:
     code = "from optimizer.solvers.silence import quiet_highs; h = quiet_highs(); h.run()"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == ""
+
+
+def test_cpsat_parameters_and_status_words() -> None:
+    """One CP-SAT set-up: the limit, seed, workers and search fields as given; statuses in plan words."""
+    from ortools.sat.python import cp_model
+
+    from optimizer.solvers.cpsat import cpsat_solver, cpsat_status, found, solve_cpsat
+
+    s = cpsat_solver(7.5, seed=3, workers=2, subsolvers=["core"], linearization_level=2)
+    p = s.parameters
+    assert (p.max_time_in_seconds, p.random_seed, p.num_workers, list(p.subsolvers), p.linearization_level) == \
+        (7.5, 3, 2, ["core"], 2)
+    assert not p.log_to_stdout and not p.log_search_progress
+    m = cp_model.CpModel()
+    x = m.new_int_var(0, 3, "x")
+    m.maximize(x)
+    solver, st = solve_cpsat(m, 5.0, seed=0)
+    assert cpsat_status(st) == "optimal" and found(st) and solver.value(x) == 3
+    m.add(x >= 4)
+    _, st = solve_cpsat(m, 5.0, seed=0)
+    assert cpsat_status(st) == "infeasible" and not found(st)
+    assert cpsat_status(cp_model.UNKNOWN) == "time_limit" and cpsat_status(cp_model.MODEL_INVALID) == "error"
+
+
+def test_cpsat_search_log_goes_to_stderr() -> None:
+    """``log=True`` prints CP-SAT's search log on stderr; stdout stays empty for the JSON."""
+    code = ("from ortools.sat.python import cp_model\n"
+            "from optimizer.solvers.cpsat import solve_cpsat\n"
+            "m = cp_model.CpModel(); x = m.new_int_var(0, 3, 'x'); m.maximize(x)\n"
+            "solve_cpsat(m, 5.0, seed=0, log=True)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "" and "CP-SAT" in out.stderr

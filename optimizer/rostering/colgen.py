@@ -44,6 +44,7 @@ from ortools.sat.python import cp_model
 from optimizer.rostering.cpsat import WorkVars, XVars, _changes, _person_rules, add_person_vars
 from optimizer.rostering.instance import Roster, RosterInstance, Staff
 from optimizer.rostering.lns import sub_solve
+from optimizer.solvers.cpsat import found, solve_cpsat
 from optimizer.solvers.highs_status import highs_status
 from optimizer.solvers.silence import quiet_highs
 
@@ -212,14 +213,9 @@ def _price(pricer: _Pricer, pi: np.ndarray, seconds: float, seed: int,
         if value:
             terms.append(-int(round(SCALE * value)) * var)
     m.Minimize(sum(terms))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, seconds)
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.linearization_level = 2
     collect = _Collect(pricer, horizon)
-    status = solver.Solve(m, collect)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, status = solve_cpsat(m, max(0.01, seconds), seed, callback=collect, linearization_level=2)
+    if not found(status):
         return [], None
     return [row for row, _ in collect.rows], solver.BestObjectiveBound() / SCALE
 

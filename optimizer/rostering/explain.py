@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import RosterInstance
+from optimizer.solvers.cpsat import found, solve_cpsat
 
 #: Deletion-pass steps at most (each is a short CP-SAT call).
 MAX_DELETION_STEPS = 40
@@ -23,14 +24,10 @@ def _infeasible_with(model: cp_model.CpModel, lits: list[int], limit: float, see
     """True if the model is infeasible under only the assumptions ``lits`` (None = undecided in time)."""
     model.ClearAssumptions()
     model.AddAssumptions([model.GetBoolVarFromProtoIndex(i) for i in lits])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, limit)
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    status = solver.Solve(model)
+    _, status = solve_cpsat(model, max(0.1, limit), seed)
     if status == cp_model.INFEASIBLE:
         return True
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if found(status):
         return False
     return None
 
@@ -42,11 +39,7 @@ def explain_infeasibility(inst: RosterInstance, time_limit_s: float = 20.0, seed
     model = built.model
     model.ClearObjective()
     all_lits = list(built.guards)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s / 2
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    status = solver.Solve(model)
+    solver, status = solve_cpsat(model, time_limit_s / 2, seed)
     if status != cp_model.INFEASIBLE:
         return ["the hard rules could not be proven infeasible in the time given; try a longer time limit"]
     core = list(solver.SufficientAssumptionsForInfeasibility()) or all_lits

@@ -30,11 +30,10 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
-from ortools.sat.python import cp_model
-
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import Roster, RosterInstance
 from optimizer.rostering.settings import RosterSettings
+from optimizer.solvers.cpsat import found, solve_cpsat
 
 
 def short_lines(inst: RosterInstance, roster: Roster) -> list[tuple[int, str, str | None]]:
@@ -136,13 +135,8 @@ def sub_solve(
     if cap is not None:
         objective = sub.model.Proto().objective
         objective.domain.extend([-(2**62), cap - int(round(objective.offset))])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, seconds)
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.linearization_level = 2
-    solver.parameters.symmetry_level = 0
-    if solver.Solve(sub.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, status = solve_cpsat(sub.model, max(0.01, seconds), seed, linearization_level=2, symmetry_level=0)
+    if not found(status):
         return None
     return sub.roster(solver, inst), int(round(solver.ObjectiveValue()))
 

@@ -30,6 +30,7 @@ from optimizer.rostering.instance import Roster, RosterInstance
 from optimizer.rostering.lns import construct, lns_improve
 from optimizer.rostering.settings import RosterSettings
 from optimizer.rostering.validate import check_roster
+from optimizer.solvers.cpsat import cpsat_solver, found
 
 
 @dataclass
@@ -157,13 +158,8 @@ def _cells(inst: RosterInstance) -> int:
 
 def _full_solve(settings: RosterSettings, seconds: float) -> cp_model.CpSolver:
     """A CP-SAT solver for the whole model with the settings' workers, seed and subsolvers."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, seconds)
-    solver.parameters.num_workers = settings.workers
-    solver.parameters.random_seed = settings.seed
-    solver.parameters.subsolvers.extend(settings.subsolvers)
-    solver.parameters.log_search_progress = settings.log
-    return solver
+    return cpsat_solver(max(0.1, seconds), settings.seed, settings.workers, log=settings.log,
+                        subsolvers=settings.subsolvers)
 
 
 def use_rolling_horizon(inst: RosterInstance, settings: RosterSettings) -> bool:
@@ -208,7 +204,7 @@ def _solve_part(
                           conflict=why,
                           greedy_objective=greedy_obj, seed=settings.seed)
     first = constructed_at if constructed_at is not None else callback.first
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if found(status):
         roster = built.roster(solver, inst)
         objective = int(round(solver.ObjectiveValue()))
     elif constructed is not None:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from optimizer.solvers.cpsat import found, solve_cpsat
 from optimizer.surgery.model import Input
 
 
 def _solved(m: cp_model.CpModel, time_limit_s: float, seed: int, workers: int) -> cp_model.CpSolver | None:
     """Solve ``m`` within ``time_limit_s`` (at least 0.5 s); the solver when it found a plan, else None."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, time_limit_s)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    return solver if solver.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    solver, status = solve_cpsat(m, max(0.5, time_limit_s), seed, workers)
+    return solver if found(status) else None
 
 
 def _options(inp: Input, p: int) -> range:

@@ -13,6 +13,7 @@ import time
 
 from ortools.sat.python import cp_model
 
+from optimizer.solvers.cpsat import found, solve_cpsat
 from optimizer.surgery.state import State
 
 
@@ -53,11 +54,8 @@ def improve_shift(st: State, s: int, seed: int, workers: int, limit_s: float) ->
     if built is None:
         return 0
     m, x = built
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = limit_s
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, status = solve_cpsat(m, limit_s, seed, workers)
+    if not found(status):
         return 0
     old = {r: st.rn[r][s] for (r, _) in x}
     delta = sum(st.set_nurse(r, s, n) for (r, n), v in x.items() if solver.boolean_value(v))

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optimizer.deployment.settings import SolverName
+from optimizer.solvers.cpsat import cpsat_status, found, solve_cpsat
 from optimizer.solvers.highs_status import has_solution, highs_status
 
 
@@ -297,17 +298,9 @@ def _solve_cpsat(
             model.add_hint(v, int(round(val)))
     nz = np.flatnonzero(mip.c)
     model.maximize(cp_model.LinearExpr.weighted_sum([xs[j] for j in nz], [float(mip.c[j]) for j in nz]))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.random_seed = int(seed)
-    solver.parameters.num_workers = int(threads)
-    solver.parameters.relative_gap_limit = float(gap)
-    st = solver.solve(model)
-    x = None
-    if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        x = np.array([solver.value(v) for v in xs], dtype=float)
+    solver, st = solve_cpsat(model, time_limit_s, seed, threads, relative_gap_limit=float(gap))
+    x = np.array([solver.value(v) for v in xs], dtype=float) if found(st) else None
     if st == cp_model.INFEASIBLE:
         return MipResult("infeasible", None, None, None, None, 0.0, "cpsat", "INFEASIBLE")
     bound = float(solver.best_objective_bound) + mip.offset if x is not None else None
-    status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible"}.get(st, "time_limit")
-    return MipResult(status, x, None, bound, None, 0.0, "cpsat", solver.status_name(st))
+    return MipResult(cpsat_status(st), x, None, bound, None, 0.0, "cpsat", solver.status_name(st))
