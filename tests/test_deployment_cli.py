@@ -45,6 +45,11 @@ def test_deploy_json_and_files(dataset: Path, tmp_path: Path) -> None:
     assert {a["specialist"] for a in doc["assignments"]} <= recruits
     assert {a["hospital"] for a in doc["assignments"]} <= set(facilities["clues"])
     assert (tmp_path / "assignments.csv").exists() and (tmp_path / "teams.csv").exists()
+    on_disk = json.loads((tmp_path / "kpis.json").read_text())  # the one KPI dict, as --json and a run report it
+    assert set(on_disk) == set(doc["kpis"]) and on_disk["coverage_pct"] == pytest.approx(doc["kpis"]["coverage_pct"])
+    women = pd.read_csv(tmp_path / "women_by_hospital.csv")
+    assert set(women["hospital"]) >= {a["hospital"] for a in doc["assignments"]}
+    assert women["women_share"].between(0, 1).all()
     book = openpyxl.load_workbook(tmp_path / "deployment.xlsx", read_only=True)
     assert "summary" in book.sheetnames
     assert len(book.sheetnames) >= 3 + len({a["hospital"][:2] for a in doc["assignments"]})

@@ -28,12 +28,18 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def result(dataset: Path, tmp_path_factory: pytest.TempPathFactory):
+def done(dataset: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The run (plan, validation, the one KPI dict) ``bienestar distribute`` reports."""
     settings = DistributionSettings(routing=RoutingSettings(time_limit_s=0.5, seed=1))
     return run_distribution(dataset, MONDAY, settings, tmp_path_factory.mktemp("out"))
 
 
-def test_allocation_and_routes_validate(result) -> None:
+@pytest.fixture(scope="module")
+def result(done):
+    return done.plan
+
+
+def test_allocation_and_routes_validate(done, result) -> None:
     assert result.allocation.status == "optimal"
     assert validate_allocation(result.inp.allocation, result.allocation.shipments).ok
     assert result.routes, "Monday should have deliveries"
@@ -44,9 +50,10 @@ def test_allocation_and_routes_validate(result) -> None:
         for r in dr.plan.routes:  # cold-chain deliveries ride refrigerated vehicles
             if any(dr.problem.stops[i].cold for i in r.stops):
                 assert dr.problem.vehicle_types[r.vehicle_type].cold
-    s = result.summary()
-    assert 0.0 <= s["allocation"]["fill_rate"] <= 1.0
-    assert s["allocation"]["units_short"] == s["allocation"]["units_needed"] - s["allocation"]["units_shipped"]
+    k = done.kpis
+    assert done.validation.violations == []
+    assert 0.0 <= k["fill_rate"] <= 1.0
+    assert k["units_short"] == k["units_needed"] - k["units_shipped"]
 
 
 def test_files_match_the_routes(result) -> None:

@@ -80,10 +80,11 @@ def test_cli_reports_the_old_file_and_missing_columns(old_format: Path, tmp_path
                                    "--central-supply", str(path), "--json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert [w.split(": no column ")[1].split("'")[1] for w in doc["warnings"]] == STORAGE
-    assert all(str(old_format / "depots.csv") in w for w in doc["warnings"])
-    assert doc["central"]["status"] == "optimal" and doc["central"]["violations"] == []
-    assert doc["central"]["units_left_storage_full"] == 0  # unlimited storage never fills
+    k = doc["kpis"]
+    assert [w.split(": no column ")[1].split("'")[1] for w in k["warnings"]] == STORAGE
+    assert all(str(old_format / "depots.csv") in w for w in k["warnings"])
+    assert k["central_status"] == "optimal" and doc["validation"]["violations"] == []
+    assert k["central_units_left_storage_full"] == 0  # unlimited storage never fills
 
 
 def test_blank_storage_cell_is_unlimited_for_that_depot_only(new_format: Path, tmp_path: Path) -> None:

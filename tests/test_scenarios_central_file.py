@@ -169,9 +169,10 @@ def test_cli_central_supply_overrides_the_scenario_file(base: Path, tmp_path: Pa
     res = CliRunner().invoke(app, ["distribute", "--scenario", str(path), "--day", "2025-03-03", "--central-supply",
                                    str(tmp_path / "override.csv"), "--json"])
     assert res.exit_code == 0, res.output
-    c = json.loads(res.output)["central"]
-    assert c["status"] == "optimal" and c["violations"] == []
-    assert c["units_shipped"] + c["units_left"] == 1400  # the override's lots, not the scenario's 15000
+    doc = json.loads(res.output)
+    k = doc["kpis"]
+    assert k["central_status"] == "optimal" and doc["validation"]["violations"] == []
+    assert k["central_units_shipped"] + k["central_units_left"] == 1400  # the override's lots, not the scenario's
 
 
 def test_api_compose_reads_the_base_file_and_refuses_a_path_from_the_caller(tmp_path: Path) -> None:

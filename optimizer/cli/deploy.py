@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import typer
@@ -14,12 +15,12 @@ from optimizer.access.settings import TravelSettings
 from optimizer.capacity.run import hospitals_24_7_in_post
 from optimizer.capacity.settings import CapacitySettings
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
-from optimizer.deployment.access_term import team_effects
+from optimizer.deployment.access_term import TeamMoveEffect, team_effects
 from optimizer.deployment.export import write_plan
 from optimizer.deployment.inputs import DeploymentInputError, from_dataset
-from optimizer.deployment.kpis import compute_kpis
 from optimizer.deployment.settings import DeploymentSettings
 from optimizer.paths import default_dataset_dir, home_dir
+from optimizer.plan import Run
 
 
 def register(app: typer.Typer) -> None:
@@ -88,6 +89,28 @@ def deploy(
         settings = DeploymentSettings.model_validate({**base.model_dump(), **overrides})
     except ValidationError as exc:
         fail(f"settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", as_json)
+    inp = _input(ds_dir, current, scenario, contract_hours, settings, as_json)
+    from optimizer.solvers.silence import stdout_to_stderr
+
+    with stdout_to_stderr(as_json):  # C-level solver banners must not break the JSON on stdout
+        result = deployment.run(inp, settings)
+    plan = result.plan
+    if plan.status in ("infeasible", "time_limit", "error"):
+        _fail_without_plan(plan, as_json)
+    out_dir = out or home_dir() / "deployment"
+    paths = write_plan(inp, plan, result.kpis, out_dir)
+    effects = team_effects(inp, plan)
+    if as_json:
+        print_json(_json_doc(result, effects, paths))
+        return
+    _print_report(inp, result, effects)
+    console.print(f"plan written to {out_dir} ({', '.join(p.name for p in paths)})")
+
+
+def _input(ds_dir: Path, current: Path | None, scenario: Path | None, contract_hours: bool,
+           settings: DeploymentSettings, as_json: bool) -> deployment.Input:
+    """The deployment input of the dataset, with the current deployment, the access scope and the 24/7 base
+    set computed from the scenario's own capacity and travel settings; a bad file is a clear error."""
     from optimizer.data.dataset import load_dataset
 
     try:
@@ -95,35 +118,39 @@ def deploy(
         cur = pd.read_csv(current, dtype=str) if current is not None else None
         capacity, travel = _linked_settings(scenario, as_json)
         availability = 1.0 if contract_hours else capacity.allowances.availability
-        inp = deployment.with_access(from_dataset(ds, cur, availability=availability), settings,
-                                     scope_from_dataset(ds, travel=travel), hospitals_24_7_in_post(ds, capacity))
+        return deployment.with_access(from_dataset(ds, cur, availability=availability), settings,
+                                      scope_from_dataset(ds, travel=travel), hospitals_24_7_in_post(ds, capacity))
     except (FileNotFoundError, DeploymentInputError, pd.errors.ParserError) as exc:
         fail(str(exc), as_json)
-    from optimizer.solvers.silence import stdout_to_stderr
+        raise  # unreachable: fail() exits
 
-    with stdout_to_stderr(as_json):  # C-level solver banners must not break the JSON on stdout
-        result = deployment.run(inp, settings)
-    plan, check, kpis = result.plan, result.validation, result.kpis
-    if plan.status in ("infeasible", "time_limit", "error"):
-        if as_json:
-            print_json({"status": plan.status, "objective": None, "gap": None, "solve_seconds": plan.solve_seconds,
-                        "explanation": plan.explanation, "kpis": None, "assignments": []})
-            raise typer.Exit(1)
-        fail(plan.explanation or plan.status)
-    out_dir = out or home_dir() / "deployment"
-    paths = write_plan(inp, plan, compute_kpis(inp, settings, plan), out_dir)
-    effects = team_effects(inp, plan)
+
+def _fail_without_plan(plan: deployment.Plan, as_json: bool) -> None:
+    """No plan to write: the status and why (exit 1)."""
     if as_json:
-        print_json({
-            "status": plan.status, "objective": plan.objective, "bound": plan.bound, "gap": plan.gap,
-            "solve_seconds": plan.solve_seconds, "solver": plan.solver, "seed": plan.seed,
-            "validator": {"violations": check.violations, "objective": check.objective},
-            "kpis": kpis, "stages": plan.stages,
-            "assignments": [{"specialist": a.specialist, "hospital": a.hospital, "role": a.role.value}
-                            for a in plan.assignments],
-            "short": plan.short, "team_access_effects": effects, "files": [str(p) for p in paths],
-        })
-        return
+        print_json({"status": plan.status, "objective": None, "gap": None, "solve_seconds": plan.solve_seconds,
+                    "explanation": plan.explanation, "kpis": None, "assignments": []})
+        raise typer.Exit(1)
+    fail(plan.explanation or plan.status)
+
+
+def _json_doc(result: Run[deployment.Plan], effects: list[TeamMoveEffect], paths: list[Path]) -> dict[str, Any]:
+    """``deploy --json``: the run's outcome, validator verdict and one KPI dict, then the plan's details."""
+    plan, check = result.plan, result.validation
+    return {
+        "status": plan.status, "objective": plan.objective, "bound": plan.bound, "gap": plan.gap,
+        "solve_seconds": plan.solve_seconds, "solver": plan.solver, "seed": plan.seed,
+        "validator": {"violations": check.violations, "objective": check.objective},
+        "kpis": result.kpis, "stages": plan.stages,
+        "assignments": [{"specialist": a.specialist, "hospital": a.hospital, "role": a.role.value}
+                        for a in plan.assignments],
+        "short": plan.short, "team_access_effects": effects, "files": [str(p) for p in paths],
+    }
+
+
+def _print_report(inp: deployment.Input, result: Run[deployment.Plan], effects: list[TeamMoveEffect]) -> None:
+    """The console report: outcome, KPIs, coverage by degree and state, short reasons, team access effects."""
+    plan, check, kpis = result.plan, result.validation, result.kpis
     gap = f"{100 * plan.gap:.3f}%" if plan.gap is not None else "-"
     console.print(f"[bold]deployment[/]: {plan.status}, objective {plan.objective:,.2f}, gap {gap}, "
                   f"{plan.solve_seconds:.1f} s ({plan.solver}, seed {plan.seed}); validator: "
@@ -149,7 +176,6 @@ def deploy(
             "moving a team = withdraw + add)",
             ["hospital", "change", "people", "degree-weighted"],
             [(e.hospital, e.change, f"{e.people:+,.0f}", f"{e.weighted:+,.0f}") for e in shown]))
-    console.print(f"plan written to {out_dir} ({', '.join(p.name for p in paths)})")
 
 
 def _kpi_rows(k: dict) -> list[tuple[str, object]]:

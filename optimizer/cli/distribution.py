@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,10 +19,15 @@ from optimizer.cli.common import (
     table,
 )
 from optimizer.distribution.io import BenchmarkFormatError, read_benchmark, routes_to_customer_ids
+from optimizer.distribution.kpis import routing_kpis
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings, RoutingSettings
 from optimizer.distribution.validate import validate_routes
 from optimizer.jsonio import plain
+
+if TYPE_CHECKING:
+    from optimizer.distribution.model import DistributionResult
+    from optimizer.plan import Run
 
 
 def route(
@@ -100,52 +106,78 @@ def distribute(
                                   central_supply=central_supply)
     except (DistributionError, MatrixFileError, CentralSupplyError) as exc:
         fail(str(exc), as_json)
-    summary = result.summary()
     if as_json:
-        print_json(summary)
+        print_json(_distribute_doc(result))
         return
-    for w in summary["warnings"]:
+    _print_distribution(result, day)
+
+
+def _distribute_doc(result: Run[DistributionResult]) -> dict[str, Any]:
+    """``distribute --json``: the run's status, validation and one KPI dict (as a scenario run reports them),
+    then the detail rows behind them: routes per depot and, with a central supply, its split per depot and
+    what stays at the central warehouse."""
+    plan = result.plan
+    doc: dict[str, Any] = {
+        "status": plan.status, "day": plan.day.isoformat(), "week_start": plan.inp.week_start.isoformat(),
+        "objective": plan.objective, "explanation": plan.explanation, "solve_seconds": round(plan.solve_seconds, 3),
+        "validation": {"violations": result.validation.violations, "objective": result.validation.objective},
+        "kpis": result.kpis,
+        "depots": [routing_kpis(r.problem, r.plan) | {"depot_id": r.depot_id} for r in plan.routes],
+        "files": [str(p) for p in plan.files],
+    }
+    if plan.central is not None:
+        doc["central_by_depot"] = plan.central.by_depot.to_dict(orient="records")
+        doc["central_left"] = plan.central.left.to_dict(orient="records")
+    return doc
+
+
+def _print_distribution(result: Run[DistributionResult], day: str) -> None:
+    """The console report of ``distribute``: warnings, the central split, the allocation, the day's routes."""
+    plan, k = result.plan, result.kpis
+    for w in k.get("warnings", []):
         err_console.print(f"[yellow]warning:[/] {w}")
-    if summary["central"] is not None:
-        _print_central(summary["central"])
-    alloc = summary["allocation"]
-    console.print(f"Allocation {alloc['status']} in {alloc['solve_seconds']:.1f} s: overall fill "
-                  f"{alloc['fill_rate']:.1%}, min facility fill {alloc['min_facility_fill']:.1%}, "
-                  f"{alloc['units_short']:,} units short")
-    if alloc["explanation"]:
-        console.print(f"[yellow]{alloc['explanation']}[/]", highlight=False)
+    if plan.central is not None:
+        _print_central(plan, k)
+    console.print(f"Allocation {k['allocation_status']} in {plan.allocation.solve_seconds:.1f} s: overall fill "
+                  f"{k['fill_rate']:.1%}, min facility fill {k['min_facility_fill']:.1%}, "
+                  f"{k['units_short']:,} units short")
+    if plan.explanation:
+        console.print(f"[yellow]{plan.explanation}[/]", highlight=False)
     console.print(table("Fill rate by criticality", ["criticality", "fill rate", "units short"],
-                        [(k, f"{v['fill_rate']:.1%}", v["units_short"]) for k, v in alloc["by_criticality"].items()]))
+                        [(c, f"{v['fill_rate']:.1%}", v["units_short"]) for c, v in k["by_criticality"].items()]))
     console.print(table("Fill rate by state", ["state", "fill rate", "units short"],
-                        [(k, f"{v['fill_rate']:.1%}", v["units_short"]) for k, v in alloc["by_state"].items()]))
-    rt = summary["routes"]
+                        [(s, f"{v['fill_rate']:.1%}", v["units_short"]) for s, v in k["by_state"].items()]))
+    depots = [routing_kpis(r.problem, r.plan) | {"depot_id": r.depot_id} for r in plan.routes]
     console.print(table(
-        f"Routes on {day} ({rt['engine']})", ["depot", "status", "vehicles", "stops", "km", "cost MXN", "unserved"],
+        f"Routes on {day} ({k['routing_engine']})",
+        ["depot", "status", "vehicles", "stops", "km", "cost MXN", "unserved"],
         [(d["depot_id"], d["status"], d["vehicles"], d["stops"], d["km"], d["cost_mxn"], d["unserved"])
-         for d in rt["depots"]],
+         for d in depots],
     ))
-    for path in summary.get("files", []):
+    for v in result.validation.violations[:5]:
+        err_console.print(f"[bold red]failed validation:[/] {v}")
+    for path in plan.files:
         console.print(f"wrote {path}")
 
 
-def _print_central(c: dict) -> None:
+def _print_central(plan: DistributionResult, k: dict[str, Any]) -> None:
     """The central split per depot and what stays at the central warehouse."""
-    for w in c["warnings"]:
+    c = plan.central
+    assert c is not None
+    for w in k.get("central_warnings", []):
         err_console.print(f"[yellow]warning:[/] {w}")
-    console.print(f"Central supply split {c['status']} in {c['solve_seconds']:.2f} s: {c['units_shipped']:,} units "
-                  f"to depots, {c['units_left']:,} left at the central warehouse "
-                  f"({c['units_left_storage_full']:,} because depot storage is full)")
+    console.print(f"Central supply split {k['central_status']} in {c.solve_seconds:.2f} s: "
+                  f"{k['central_units_shipped']:,} units to depots, {k['central_units_left']:,} left at the central "
+                  f"warehouse ({k['central_units_left_storage_full']:,} because depot storage is full)")
     console.print(table("Central supply by depot", ["depot", "units", "dry m3", "free dry m3", "cold m3",
                                                     "free cold m3", "need", "fill"],
                         [(d["depot_id"], d["units"], d["m3"], d["room_m3"], d["cold_m3"], d["cold_room_m3"],
-                          d["need"], f"{d['fill']:.1%}") for d in c["by_depot"]]))
-    full = [r for r in c["left"] if r["storage_full"] > 0]
+                          d["need"], f"{d['fill']:.1%}") for d in c.by_depot.to_dict(orient="records")]))
+    full = [r for r in c.left.to_dict(orient="records") if r["storage_full"] > 0]
     if full:
         console.print(table("Left at the central warehouse: depot storage full", ["sku", "units", "storage full",
                                                                                   "no need", "expired"],
                             [(r["sku"], r["units"], r["storage_full"], r["no_need"], r["expired"]) for r in full]))
-    if c["violations"]:
-        err_console.print(f"[bold red]central split failed validation:[/] {'; '.join(c['violations'][:5])}")
 
 
 def _day_plan_file(folder: Path, day: str | None, as_json: bool) -> Path:

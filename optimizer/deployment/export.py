@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from optimizer.deployment.inputs import DeploymentInput
-from optimizer.deployment.kpis import DeploymentKpis
+from optimizer.deployment.kpis import women_share_by_hospital
 from optimizer.deployment.model import DeploymentPlan
+from optimizer.jsonio import plain, write_json
 
 
 def plan_tables(inp: DeploymentInput, plan: DeploymentPlan) -> dict[str, pd.DataFrame]:
@@ -32,11 +32,14 @@ def plan_tables(inp: DeploymentInput, plan: DeploymentPlan) -> dict[str, pd.Data
           "covered_per_week": round(x.covered, 2), "reason": x.reason, "detail": x.detail} for x in plan.short],
         columns=["hospital", "specialty", "demand_per_week", "covered_per_week", "reason", "detail"],
     )
-    return {"assignments": assignments, "teams": teams, "short": short}
+    women = pd.DataFrame(list(women_share_by_hospital(inp, plan).items()), columns=["hospital", "women_share"])
+    return {"assignments": assignments, "teams": teams, "short": short, "women_by_hospital": women}
 
 
-def write_plan(inp: DeploymentInput, plan: DeploymentPlan, kpis: DeploymentKpis, out_dir: Path) -> list[Path]:
-    """Write ``assignments.csv``, ``teams.csv``, ``short.csv``, ``kpis.json`` and ``deployment.xlsx``."""
+def write_plan(inp: DeploymentInput, plan: DeploymentPlan, kpis: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Write ``assignments.csv``, ``teams.csv``, ``short.csv``, ``women_by_hospital.csv``, ``kpis.json`` (the
+    package's one KPI dict, :func:`optimizer.deployment.kpis.kpis`, as a scenario run reports it) and
+    ``deployment.xlsx`` (summary of the scalar KPIs, coverage by state, short, women, a sheet per state)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     tables = plan_tables(inp, plan)
     paths = []
@@ -44,20 +47,19 @@ def write_plan(inp: DeploymentInput, plan: DeploymentPlan, kpis: DeploymentKpis,
         path = out_dir / f"{name}.csv"
         df.to_csv(path, index=False)
         paths.append(path)
-    kp = out_dir / "kpis.json"
-    kp.write_text(json.dumps(dataclasses.asdict(kpis), ensure_ascii=False, indent=1))
-    paths.append(kp)
+    write_json(out_dir / "kpis.json", kpis)
+    paths.append(out_dir / "kpis.json")
     xlsx = out_dir / "deployment.xlsx"
     summary = pd.DataFrame(
-        [(k, v) for k, v in dataclasses.asdict(kpis).items() if not isinstance(v, (list, dict))]
-        + [("status", plan.status), ("objective", plan.objective), ("gap", plan.gap),
-           ("solve_seconds", round(plan.solve_seconds, 2)), ("solver", plan.solver), ("seed", plan.seed)],
+        [(k, v) for k, v in plain(kpis).items() if not isinstance(v, (list, dict))]
+        + [("solver", plan.solver), ("seed", plan.seed)],
         columns=["kpi", "value"],
     )
     with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
         summary.to_excel(xw, sheet_name="summary", index=False)
-        pd.DataFrame(kpis.coverage_by_state).to_excel(xw, sheet_name="coverage_by_state", index=False)
+        pd.DataFrame(kpis["coverage_by_state"]).to_excel(xw, sheet_name="coverage_by_state", index=False)
         tables["short"].to_excel(xw, sheet_name="short", index=False)
+        tables["women_by_hospital"].to_excel(xw, sheet_name="women_by_hospital", index=False)
         a = tables["assignments"]
         for st in sorted(a["cve_ent"].unique()) if len(a) else []:
             name = f"{st} {inp.state_names.get(st, '')}".strip()[:31]

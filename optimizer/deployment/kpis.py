@@ -62,17 +62,8 @@ def compute_kpis(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPl
             acc[0] += d.procedures_per_week
             acc[1] += cov
     sex = {c.specialist_id: c.sex for c in inp.candidates}
-    staff: dict[str, list[int]] = {}
-    for p in inp.in_post:
-        if p.clues in idx:
-            acc = staff.setdefault(p.clues, [0, 0])
-            acc[0] += p.sex == "F"
-            acc[1] += 1
     roles: dict[str, int] = {}
     for a in plan.assignments:
-        acc = staff.setdefault(a.hospital, [0, 0])
-        acc[0] += sex[a.specialist] == "F"
-        acc[1] += 1
         roles[a.role.value] = roles.get(a.role.value, 0) + 1
     where = {a.specialist: a.hospital for a in plan.assignments}
     n = len(plan.assignments)
@@ -103,9 +94,27 @@ def compute_kpis(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPl
             {"degree": g, "demand": d, "covered": c, "pct": 100.0 * c / d if d else 0.0}
             for g, (d, c) in sorted(by_degree.items())
         ],
-        women_share_by_hospital={h: f / t for h, (f, t) in sorted(staff.items()) if t},
+        women_share_by_hospital=women_share_by_hospital(inp, plan),
         access=asdict(access_summary(inp.access, plan)) if inp.access is not None else None,
     )
+
+
+def women_share_by_hospital(inp: DeploymentInput, plan: DeploymentPlan) -> dict[str, float]:
+    """Share of women (0-1) among the team-role people at each hospital after the plan: people in post at
+    program hospitals plus the recruits deployed there; hospitals by CLUES, sorted."""
+    idx = inp.hospital_index()
+    sex = {c.specialist_id: c.sex for c in inp.candidates}
+    staff: dict[str, list[int]] = {}
+    for p in inp.in_post:
+        if p.clues in idx:
+            acc = staff.setdefault(p.clues, [0, 0])
+            acc[0] += p.sex == "F"
+            acc[1] += 1
+    for a in plan.assignments:
+        acc = staff.setdefault(a.hospital, [0, 0])
+        acc[0] += sex[a.specialist] == "F"
+        acc[1] += 1
+    return {h: f / t for h, (f, t) in sorted(staff.items()) if t}
 
 
 def kpis(inp: DeploymentInput, plan: DeploymentPlan, settings: DeploymentSettings,

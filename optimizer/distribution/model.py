@@ -37,7 +37,6 @@ from optimizer.distribution.central import (
     storage_table,
 )
 from optimizer.distribution.forecast import forecast_demand, order_up_to, unit_dispersion
-from optimizer.distribution.kpis import allocation_kpis, routing_kpis
 from optimizer.distribution.matrix import road_km, seconds
 from optimizer.distribution.problem import (
     DepotNode,
@@ -363,42 +362,6 @@ class DistributionResult:
     def explanation(self) -> str | None:
         """Why the allocation stopped short (its stopped tier, dispatch capacity), or None."""
         return self.allocation.explanation or None
-
-    def summary(self) -> dict:
-        """Plain numbers for the CLI (``--json``) and the API."""
-        alloc = allocation_kpis(self.inp.allocation, self.allocation, self.inp.facilities)
-        alloc.update(status=self.allocation.status, solve_seconds=round(self.allocation.solve_seconds, 3),
-                     tiers=self.allocation.tiers, integer_tiers=self.integer_tiers, method=self.allocation.method,
-                     tier_seconds=self.allocation.tier_seconds, violations=self.allocation_violations,
-                     explanation=self.allocation.explanation)
-        depots = [routing_kpis(r.problem, r.plan) | {"depot_id": r.depot_id, "violations": r.violations}
-                  for r in self.routes]
-        return {
-            "day": self.day.isoformat(), "week_start": self.inp.week_start.isoformat(),
-            "allocation": alloc,
-            "routes": {
-                "engine": self.inp.settings.routing.engine, "time_limit_s": self.inp.settings.routing.time_limit_s,
-                "seed": self.inp.settings.routing.seed, "depots": depots,
-                "vehicles": sum(d["vehicles"] for d in depots), "stops": sum(d["stops"] for d in depots),
-                "km": round(sum(d["km"] for d in depots), 1),
-                "cost_mxn": round(sum(d["cost_mxn"] for d in depots), 2),
-                "unserved": sum(d["unserved"] for d in depots), "note": self.note,
-            },
-            "central": None if self.central is None else self._central_summary(),
-            "warnings": list(self.inp.warnings),
-            "files": [str(p) for p in self.files], "solve_seconds": round(self.solve_seconds, 3),
-        }
-
-    def _central_summary(self) -> dict:
-        c = self.central
-        assert c is not None
-        return {"status": c.status, "solve_seconds": round(c.solve_seconds, 3), "tiers": c.tiers,
-                "explanation": c.explanation, "violations": self.central_violations,
-                "units_shipped": int(c.split["units"].sum()) if len(c.split) else 0,
-                "units_left": int(c.left["units"].sum()) if len(c.left) else 0,
-                "units_left_storage_full": int(c.left["storage_full"].sum()) if len(c.left) else 0,
-                "by_depot": c.by_depot.to_dict(orient="records"), "left": c.left.to_dict(orient="records"),
-                "warnings": self.central_warnings}
 
 
 #: Statuses from worst to best (a plan's status is the worst of its parts).

@@ -105,9 +105,10 @@ def run(inp: DistributionInput, settings: DistributionSettings | None = None) ->
 
 def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings | None = None,
                      out: Path | None = None, matrix_file: Path | None = None,
-                     central_supply: Path | None = None) -> DistributionResult:
+                     central_supply: Path | None = None) -> Run[DistributionResult]:
     """Load the dataset, (split ``central_supply`` among depots,) allocate the week, route ``day``, validate
-    every stage, write outputs to ``out``. Raises :class:`DistributionError` when the allocation gives no plan
+    every stage (:func:`run`), write outputs to ``out``; the run's plan carries the files written and the
+    wall time of the whole call (s). Raises :class:`DistributionError` when the allocation gives no plan
     (``bienestar distribute``)."""
     t0 = time.perf_counter()
     try:
@@ -115,10 +116,11 @@ def run_distribution(dataset: Path, day: dt.date, settings: DistributionSettings
     except FileNotFoundError as exc:
         raise DistributionError(str(exc)) from exc
     inp = load_input(ds, day, settings, matrix_file, central_supply=central_supply)
-    result = run(inp).plan
+    done = run(inp)
+    result = done.plan
     if result.allocation.status not in {"optimal", "feasible"}:
         raise DistributionError(f"allocation {result.allocation.status}: {result.allocation.explanation}")
     if out is not None:
         result.files = write_outputs(result, out)
     result.solve_seconds = time.perf_counter() - t0
-    return result
+    return done
