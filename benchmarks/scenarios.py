@@ -57,7 +57,20 @@ def scaled(s: Scenario, hospitals: int | None) -> Scenario:
 
 def bench(paths: list[Path], seeds: list[int], runs_dir: Path, reruns: int, hospitals: int | None) -> str:
     """Run every scenario x seed; return the markdown section."""
+    runs, same_plans = _run_all(paths, seeds, runs_dir, reruns, hospitals)
     lines: list[str] = []
+    for name, rs in runs.items():
+        lines += _scenario_section(name, rs, seeds, same_plans.get(name))
+    names = list(runs)
+    if len(names) >= 2:
+        lines += _difference_section(names[0], names[1], runs, seeds)
+    return "\n".join(lines)
+
+
+def _run_all(paths: list[Path], seeds: list[int], runs_dir: Path, reruns: int, hospitals: int | None
+             ) -> tuple[dict[str, list[RunResult]], dict[str, list[bool]]]:
+    """Every scenario x seed, and for the first ``reruns`` seeds whether a rerun from the folder gives the
+    same plans (byte-identical CSVs)."""
     runs: dict[str, list[RunResult]] = {}
     same_plans: dict[str, list[bool]] = {}
     for path in paths:
@@ -70,45 +83,55 @@ def bench(paths: list[Path], seeds: list[int], runs_dir: Path, reruns: int, hosp
                   f"{r.stage_status}", file=sys.stderr)
             runs.setdefault(s.name, []).append(r)
             if i < reruns:
-                again, _ = rerun(r.run_dir, runs_dir, progress=False)
-                same_plans.setdefault(s.name, []).append(again.plans_digest == r.plans_digest)
-                differ = sorted(str(p.relative_to(r.run_dir)) for p in (r.run_dir / "plans").rglob("*.csv")
-                                if (again.run_dir / p.relative_to(r.run_dir)).read_bytes() != p.read_bytes())
-                print(f"  rerun seed {seed}: {'identical' if not differ else 'differs in ' + ', '.join(differ)}",
-                      file=sys.stderr)
-    for name, rs in runs.items():
-        stages = [k for k in rs[0].timings if k != "total"]
-        lines += [f"### {name} (seeds {', '.join(map(str, seeds))})", "",
-                  "| stage | wall s, median / worst | statuses |", "|---|---:|---|"]
-        for st in [*stages, "total"]:
-            stats = sorted({r.stage_status.get(st, "") for r in rs} - {""})
-            lines.append(f"| {st} | {_med_worst([r.timings.get(st) for r in rs])} | {', '.join(stats)} |")
-        gaps = [r.kpis.get("deployment", {}).get("gap") for r in rs]
-        if any(g is not None for g in gaps):
-            lines.append(f"| deployment MIP gap | {_med_worst([g for g in gaps if g is not None])} | |")
-        if name in same_plans:
-            same = sum(same_plans[name])
-            lines.append(f"| rerun from folder: identical plans | {same} of {len(same_plans[name])} | |")
-        lines += ["", "| KPI | median / worst |", "|---|---:|"]
-        ks = [headline_kpis(r.run_dir) for r in rs]
-        for key, label, unit, higher in HEADLINES:
-            vals = [k[key] for k in ks]
-            if any(v is not None for v in vals):
-                lines.append(f"| {label} ({unit}) | {_med_worst(vals, higher)} |")
-        lines.append("")
-    names = list(runs)
-    if len(names) >= 2:
-        a, b = names[0], names[1]
-        lines += [f"### {b} minus {a}, per seed", "", "| KPI | " + " | ".join(f"seed {s}" for s in seeds) + " |",
-                  "|---|" + "---:|" * len(seeds)]
-        cmps = [compare_runs(ra.run_dir, rb.run_dir) for ra, rb in zip(runs[a], runs[b], strict=True)]
-        for i, (_key, label, unit, _) in enumerate(HEADLINES):
-            deltas = [c.rows[i].delta for c in cmps]
-            if any(d is not None for d in deltas):
-                cells = " | ".join("–" if d is None else f"{d:+,.3f}" for d in deltas)
-                lines.append(f"| {label} ({unit}) | {cells} |")
-        lines.append("")
-    return "\n".join(lines)
+                same_plans.setdefault(s.name, []).append(_rerun_identical(r, runs_dir, seed))
+    return runs, same_plans
+
+
+def _rerun_identical(r: RunResult, runs_dir: Path, seed: int) -> bool:
+    """Rerun ``r`` from its folder; True when the plans are identical (the CSVs that differ are printed)."""
+    again, _ = rerun(r.run_dir, runs_dir, progress=False)
+    differ = sorted(str(p.relative_to(r.run_dir)) for p in (r.run_dir / "plans").rglob("*.csv")
+                    if (again.run_dir / p.relative_to(r.run_dir)).read_bytes() != p.read_bytes())
+    print(f"  rerun seed {seed}: {'identical' if not differ else 'differs in ' + ', '.join(differ)}",
+          file=sys.stderr)
+    return again.plans_digest == r.plans_digest
+
+
+def _scenario_section(name: str, rs: list[RunResult], seeds: list[int], same: list[bool] | None) -> list[str]:
+    """One scenario's table: wall time and statuses per stage, the MIP gap, reruns, headline KPIs."""
+    stages = [k for k in rs[0].timings if k != "total"]
+    lines = [f"### {name} (seeds {', '.join(map(str, seeds))})", "",
+             "| stage | wall s, median / worst | statuses |", "|---|---:|---|"]
+    for st in [*stages, "total"]:
+        stats = sorted({r.stage_status.get(st, "") for r in rs} - {""})
+        lines.append(f"| {st} | {_med_worst([r.timings.get(st) for r in rs])} | {', '.join(stats)} |")
+    gaps = [r.kpis.get("deployment", {}).get("gap") for r in rs]
+    if any(g is not None for g in gaps):
+        lines.append(f"| deployment MIP gap | {_med_worst([g for g in gaps if g is not None])} | |")
+    if same is not None:
+        lines.append(f"| rerun from folder: identical plans | {sum(same)} of {len(same)} | |")
+    lines += ["", "| KPI | median / worst |", "|---|---:|"]
+    ks = [headline_kpis(r.run_dir) for r in rs]
+    for key, label, unit, higher in HEADLINES:
+        vals = [k[key] for k in ks]
+        if any(v is not None for v in vals):
+            lines.append(f"| {label} ({unit}) | {_med_worst(vals, higher)} |")
+    lines.append("")
+    return lines
+
+
+def _difference_section(a: str, b: str, runs: dict[str, list[RunResult]], seeds: list[int]) -> list[str]:
+    """Headline KPIs of scenario ``b`` minus ``a``, seed by seed."""
+    lines = [f"### {b} minus {a}, per seed", "", "| KPI | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+             "|---|" + "---:|" * len(seeds)]
+    cmps = [compare_runs(ra.run_dir, rb.run_dir) for ra, rb in zip(runs[a], runs[b], strict=True)]
+    for i, (_key, label, unit, _) in enumerate(HEADLINES):
+        deltas = [c.rows[i].delta for c in cmps]
+        if any(d is not None for d in deltas):
+            cells = " | ".join("–" if d is None else f"{d:+,.3f}" for d in deltas)
+            lines.append(f"| {label} ({unit}) | {cells} |")
+    lines.append("")
+    return lines
 
 
 def main() -> int:

@@ -13,14 +13,14 @@ their leading zeros, and one column of our own is added:
 
 from __future__ import annotations
 
-import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data" / "mexico"
-OUT = ROOT / "data" / "reference"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling tools, also when loaded by file path
+
+from refbuild import SHARED, build_table, municipalities_2020  # noqa: E402
 
 #: Source column -> reference column, in output order.
 COLUMNS: dict[str, str] = {
@@ -74,7 +74,7 @@ def parent_2020(cvegeo: pd.Series, municipalities: pd.DataFrame) -> pd.Series:
 def build(shared: Path = SHARED) -> pd.DataFrame:
     """The trimmed catalogue (one row per unit, every source row kept)."""
     src = pd.read_csv(shared / "clues_imssb.csv", dtype=str, keep_default_na=False)
-    mun = pd.read_csv(shared / "municipalities.csv", dtype={"cve_ent": str, "cvegeo": str})
+    mun = municipalities_2020(shared)
     src["cve_ent"] = src["clave_de_la_entidad"].str.zfill(2)
     src["cvegeo"] = src["cve_ent"] + src["clave_del_municipio"].str.zfill(3)
     src["cvegeo_2020"] = parent_2020(src["cvegeo"], mun)
@@ -83,14 +83,15 @@ def build(shared: Path = SHARED) -> pd.DataFrame:
     return out.sort_values("clues").reset_index(drop=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=SHARED, help="folder holding clues_imssb.csv")
-    out = build(parser.parse_args().shared)
-    out.to_csv(OUT / "clues_imssb.csv", index=False)
+def summary(out: pd.DataFrame) -> str:
+    """Units written and the post-2020 municipalities mapped to their 2020 parent."""
     moved = out[out["cvegeo"] != out["cvegeo_2020"]].drop_duplicates("cvegeo")[["cvegeo", "cvegeo_2020"]]
-    print(f"wrote {len(out):,} CLUES units to {OUT / 'clues_imssb.csv'}; post-2020 municipalities mapped: "
-          + ", ".join(f"{a}->{b}" for a, b in moved.itertuples(index=False)))
+    return (f"{len(out):,} CLUES units; post-2020 municipalities mapped: "
+            + ", ".join(f"{a}->{b}" for a, b in moved.itertuples(index=False)))
+
+
+def main() -> None:
+    build_table(__doc__, "clues_imssb.csv", "clues_imssb.csv", build, summary)
 
 
 if __name__ == "__main__":

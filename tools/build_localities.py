@@ -15,15 +15,11 @@ its census population (the rest, people in localities under 1,000, is the munici
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
 from build_clues import PARENT_2020
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data" / "mexico"
-OUT = ROOT / "data" / "reference"
+from refbuild import SHARED, build_table, municipalities_2020
 
 #: Source column -> reference column, in output order (``cvegeo_mun`` and ``cve_ent`` are derived).
 COLUMNS: dict[str, str] = {
@@ -64,7 +60,7 @@ def build(shared: Path = SHARED) -> pd.DataFrame:
     """The trimmed locality table, sorted by key (every source row kept)."""
     src = pd.read_csv(shared / "localities_1000.csv", dtype={"cvegeo": str, "cve_entidad": str,
                                                               "cve_municipio": str, "cve_localidad": str})
-    mun = pd.read_csv(shared / "municipalities.csv", dtype={"cve_ent": str, "cvegeo": str})
+    mun = municipalities_2020(shared)
     src["cve_ent"] = src["cvegeo"].str[:2]
     src["cvegeo_mun"] = src["cvegeo"].str[:5].replace(PARENT_2020)
     out = src[list(COLUMNS)].rename(columns=COLUMNS).sort_values("cvegeo").reset_index(drop=True)
@@ -72,15 +68,16 @@ def build(shared: Path = SHARED) -> pd.DataFrame:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=SHARED, help="folder holding localities_1000.csv")
-    out = build(parser.parse_args().shared)
-    out.to_csv(OUT / "localities.csv", index=False)
+def summary(out: pd.DataFrame) -> str:
+    """Localities, people and municipalities written, and the localities mapped to a 2020 parent."""
     moved = out[out["cvegeo"].str[:5] != out["cvegeo_mun"]]
-    print(f"wrote {len(out):,} localities ({int(out['population'].sum()):,} people, "
-          f"{out['cvegeo_mun'].nunique():,} municipalities) to {OUT / 'localities.csv'}; "
-          f"{len(moved)} localities of post-2020 municipalities mapped to their 2020 parent")
+    return (f"{len(out):,} localities ({int(out['population'].sum()):,} people, "
+            f"{out['cvegeo_mun'].nunique():,} municipalities); "
+            f"{len(moved)} localities of post-2020 municipalities mapped to their 2020 parent")
+
+
+def main() -> None:
+    build_table(__doc__, "localities_1000.csv", "localities.csv", build, summary)
 
 
 if __name__ == "__main__":

@@ -159,8 +159,16 @@ class CapacityInput:
         return replace(self, staff_hours=hours, headcount=heads)
 
     def check(self) -> None:
-        """Raise :class:`CapacityInputError` naming the hospital and field of the first bad value."""
+        """Raise :class:`CapacityInputError` naming the hospital and field of the first bad value: hospitals
+        first, then staff hours, then demand."""
+        seen = self._check_hospitals()
+        self._check_staff_hours(seen)
+        self._check_demand(seen)
+
+    def _check_hospitals(self) -> set[str]:
+        """Hospitals: unique keys, no negative rooms, beds or bays, a known marginalisation degree."""
         seen: set[str] = set()
+        degrees = {d.value for d in MarginalisationDegree}
         for h in self.hospitals:
             if h.clues in seen:
                 raise CapacityInputError(f"hospital {h.clues} appears twice")
@@ -168,14 +176,21 @@ class CapacityInput:
             for name in ("operating_rooms", "beds", "emergency_bays"):
                 if getattr(h, name) < 0:
                     raise CapacityInputError(f"hospital {h.clues}: {name} must be >= 0")
-            if h.marginalisation_degree not in {d.value for d in MarginalisationDegree}:
+            if h.marginalisation_degree not in degrees:
                 raise CapacityInputError(
                     f"hospital {h.clues}: marginalisation_degree '{h.marginalisation_degree}' is unknown")
+        return seen
+
+    def _check_staff_hours(self, seen: set[str]) -> None:
+        """Staff hours/week: at a hospital of the input, finite and >= 0."""
         for (clues, role), hours in self.staff_hours.items():
             if clues not in seen:
                 raise CapacityInputError(f"staff hours of {role.value} at {clues}: hospital not in the input")
             if not (hours >= 0 and math.isfinite(hours)):
                 raise CapacityInputError(f"hospital {clues}, role {role.value}: staff hours must be >= 0")
+
+    def _check_demand(self, seen: set[str]) -> None:
+        """Demand: at a hospital of the input, >= 0, and OR hours wherever there are procedures."""
         for (clues, spec), d in self.demand.items():
             if clues not in seen:
                 raise CapacityInputError(f"demand for {spec.value} at {clues}: hospital not in the input")

@@ -159,6 +159,23 @@ def compute_wisn(inp: WisnInput, balanced_band: float = 0.0) -> WisnResult:
     ``balanced_band``: a ratio within ``1 +- band`` is reported as balanced (0 = only exactly 1).
     """
     awt_days, awt_hours = available_working_time(inp)
+    lines = _service_lines(inp, awt_hours)
+    caf = _category_allowance_factor(inp)
+    iaf = _individual_allowance_factor(inp, awt_hours)
+    service_staff = sum((ln.staff_needed for ln in lines), Fraction(0))
+    required = service_staff * caf + iaf
+    existing = exact(inp.existing_staff)
+    if existing < 0:
+        raise WisnInputError(f"{inp.cadre} at {inp.facility}: existing_staff must be >= 0")
+    ratio = existing / required if required > 0 else None
+    status = _status(ratio, existing, exact(balanced_band))
+    pressure = 1 - ratio if ratio is not None and ratio < 1 else Fraction(0)
+    return WisnResult(inp.cadre, inp.facility, awt_days, awt_hours, tuple(lines), service_staff, caf, iaf,
+                      required, existing, existing - required, ratio, pressure, status)
+
+
+def _service_lines(inp: WisnInput, awt_hours: Fraction) -> list[ServiceLine]:
+    """Steps 5 and 6 per health service: standard workload (units/year one person does) and staff needed."""
     names = [s.name for s in inp.services]
     if len(set(names)) != len(names):
         raise WisnInputError(f"{inp.cadre} at {inp.facility}: a service is listed twice in {names}")
@@ -170,6 +187,11 @@ def compute_wisn(inp: WisnInput, balanced_band: float = 0.0) -> WisnResult:
         t = _unit_time(inp, s)
         sw = awt_hours / t
         lines.append(ServiceLine(s.name, w, t, w * t, sw, w / sw))
+    return lines
+
+
+def _category_allowance_factor(inp: WisnInput) -> Fraction:
+    """Step 7: 1 / (1 - category allowances %/100); support percentages >= 0 and below 100 % in all."""
     cas = sum((exact(a.percent) for a in inp.support), Fraction(0))
     for a in inp.support:
         if exact(a.percent) < 0:
@@ -177,27 +199,24 @@ def compute_wisn(inp: WisnInput, balanced_band: float = 0.0) -> WisnResult:
     if cas >= 100:
         raise WisnInputError(f"{inp.cadre} at {inp.facility}: category allowances add up to {float(cas):g} % "
                              "(must be below 100 %)")
-    caf = 1 / (1 - cas / 100)
+    return 1 / (1 - cas / 100)
+
+
+def _individual_allowance_factor(inp: WisnInput, awt_hours: Fraction) -> Fraction:
+    """Step 8: staff equivalent (persons) of the additional activities' hours/year x staff doing them."""
     for a in inp.additional:
         if exact(a.hours_per_year) < 0 or exact(a.staff) < 0:
             raise WisnInputError(f"{inp.cadre} at {inp.facility}, additional '{a.name}': "
                                  "hours_per_year and staff must be >= 0")
-    iaf = sum((exact(a.hours_per_year) * exact(a.staff) for a in inp.additional), Fraction(0)) / awt_hours
-    service_staff = sum((ln.staff_needed for ln in lines), Fraction(0))
-    required = service_staff * caf + iaf
-    existing = exact(inp.existing_staff)
-    if existing < 0:
-        raise WisnInputError(f"{inp.cadre} at {inp.facility}: existing_staff must be >= 0")
-    ratio = existing / required if required > 0 else None
-    band = exact(balanced_band)
+    return sum((exact(a.hours_per_year) * exact(a.staff) for a in inp.additional), Fraction(0)) / awt_hours
+
+
+def _status(ratio: Fraction | None, existing: Fraction, band: Fraction) -> str:
+    """Step 9: shortage, balanced (ratio within ``1 +- band``) or excess; with no requirement, any staff is excess."""
     if ratio is None:
-        status = "excess" if existing > 0 else "balanced"
-    elif ratio < 1 - band:
-        status = "shortage"
-    elif ratio > 1 + band:
-        status = "excess"
-    else:
-        status = "balanced"
-    pressure = 1 - ratio if ratio is not None and ratio < 1 else Fraction(0)
-    return WisnResult(inp.cadre, inp.facility, awt_days, awt_hours, tuple(lines), service_staff, caf, iaf,
-                      required, existing, existing - required, ratio, pressure, status)
+        return "excess" if existing > 0 else "balanced"
+    if ratio < 1 - band:
+        return "shortage"
+    if ratio > 1 + band:
+        return "excess"
+    return "balanced"

@@ -101,6 +101,27 @@ def _report(inst: RosterInstance, plan: RosterPlan, units: dict[str, list[str]],
     console.print(grid_text(inst, plan.roster, units), highlight=False, markup=False)
 
 
+def _hospital_instance(hospital: str, dataset: Path | None, weeks: int, deployment: Path | None,
+                       days_off: Path | None, as_json: bool) -> tuple[RosterInstance, dict[str, list[str]], list[str]]:
+    """The roster problem of one hospital of ``dataset`` (recruits of the deployment plan added, hard days off
+    read), its units (role -> people) and notes; a bad file or CLUES is a clear error."""
+    from optimizer.data.dataset import load_dataset
+    from optimizer.rostering.hospital import from_dataset
+
+    if dataset is None:
+        fail("--hospital needs --dataset DIR (a folder written by `bienestar data generate`)", as_json)
+    assigned = _assignments(deployment, as_json) if deployment is not None else []
+    try:
+        hosp = from_dataset(load_dataset(dataset), hospital, weeks=weeks, assigned=assigned)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc), as_json)
+    inst = hosp.instance
+    inst.name = f"{hosp.clues} {hosp.name}"
+    if days_off is not None:
+        inst.days_off = _days_off(days_off, inst, as_json)
+    return inst, hosp.units, hosp.notes
+
+
 def roster(
     benchmark: Path = typer.Option(None, "--benchmark", help="A Curtois & Qu InstanceN.txt file."),
     hospital: str = typer.Option(None, "--hospital", help="CLUES of the hospital to roster."),
@@ -148,20 +169,7 @@ def roster(
             fail(str(exc), as_json)
         units = {"all": inst.staff_ids}
     else:
-        from optimizer.data.dataset import load_dataset
-        from optimizer.rostering.hospital import from_dataset
-
-        if dataset is None:
-            fail("--hospital needs --dataset DIR (a folder written by `bienestar data generate`)", as_json)
-        assigned = _assignments(deployment, as_json) if deployment is not None else []
-        try:
-            hosp = from_dataset(load_dataset(dataset), hospital, weeks=weeks, assigned=assigned)
-        except (FileNotFoundError, ValueError) as exc:
-            fail(str(exc), as_json)
-        inst, units, notes = hosp.instance, hosp.units, hosp.notes
-        inst.name = f"{hosp.clues} {hosp.name}"
-        if days_off is not None:
-            inst.days_off = _days_off(days_off, inst, as_json)
+        inst, units, notes = _hospital_instance(hospital, dataset, weeks, deployment, days_off, as_json)
     if previous is not None and hospital is not None:
         try:
             plan = replan(inst, _previous(previous, inst, as_json), published_days, change_weight, settings)

@@ -108,6 +108,40 @@ def _improve(problem: RoutingProblem, vt_index: int, stops: list[int], deadline:
     return head + best
 
 
+def _leave(prob: RoutingProblem, now: int | None, vt_index: int, fixed_departure: int | None) -> int | None:
+    """Departure of a vehicle of type ``vt_index``: its committed departure when on the road, else no earlier
+    than ``now`` (None: free to choose, before any call)."""
+    if fixed_departure is not None or now is None:
+        return fixed_departure
+    vt = prob.vehicle_types[vt_index]
+    return max(vt.tw_early, prob.depots[vt.depot].tw_early, now)
+
+
+def _cheapest_slot(
+    prob: RoutingProblem, routes: list[PlannedRoute], new: int, now: int | None
+) -> tuple[tuple[int, int, int, int] | None, list[tuple[int, str]]]:
+    """The cheapest feasible place for stop ``new``: (added cost, route index or -1 for an idle vehicle,
+    position, vehicle type), or None; and the idle vehicles (type, id). Stops already committed stay."""
+    best: tuple[int, int, int, int] | None = None
+    for k, r in enumerate(routes):
+        base = _cost(prob, r.vehicle_type, r.stops)
+        fixed, dep = committed(prob, r, now)
+        for pos in range(fixed, len(r.stops) + 1):
+            cand = r.stops[:pos] + [new] + r.stops[pos:]
+            if route_feasible(prob, r.vehicle_type, cand, _leave(prob, now, r.vehicle_type, dep)):
+                delta = _cost(prob, r.vehicle_type, cand) - base
+                if best is None or delta < best[0]:
+                    best = (delta, k, pos, r.vehicle_type)
+    used = {r.vehicle_id for r in routes if r.stops}
+    idle = [(t, vid) for t, vid in prob.vehicle_ids() if vid not in used]
+    for t, _vid in idle:
+        if route_feasible(prob, t, [new], _leave(prob, now, t, None)):
+            delta = _cost(prob, t, [new])
+            if best is None or delta < best[0]:
+                best = (delta, -1, 0, t)
+    return best, idle
+
+
 def insert_urgent(problem: RoutingProblem, plan: RoutingPlan, stop: Stop, reopt_seconds: float = 1.0,
                   now: int | None = None) -> tuple[RoutingProblem, RoutingPlan, InsertionResult]:
     """Problem and plan with ``stop`` added at its cheapest feasible slot; other routes untouched.
@@ -120,29 +154,7 @@ def insert_urgent(problem: RoutingProblem, plan: RoutingPlan, stop: Stop, reopt_
     prob.stops = [*problem.stops, stop]
     new = len(prob.stops) - 1
     routes = [copy.copy(r) for r in plan.routes]
-    best: tuple[int, int, int, int] | None = None  # (added cost, route index or -1, position, vehicle type)
-    def leave(vt_index: int, fixed_departure: int | None) -> int | None:
-        if fixed_departure is not None or now is None:
-            return fixed_departure
-        vt = prob.vehicle_types[vt_index]
-        return max(vt.tw_early, prob.depots[vt.depot].tw_early, now)
-
-    for k, r in enumerate(routes):
-        base = _cost(prob, r.vehicle_type, r.stops)
-        fixed, dep = committed(prob, r, now)
-        for pos in range(fixed, len(r.stops) + 1):
-            cand = r.stops[:pos] + [new] + r.stops[pos:]
-            if route_feasible(prob, r.vehicle_type, cand, leave(r.vehicle_type, dep)):
-                delta = _cost(prob, r.vehicle_type, cand) - base
-                if best is None or delta < best[0]:
-                    best = (delta, k, pos, r.vehicle_type)
-    used = {r.vehicle_id for r in routes if r.stops}
-    idle = [(t, vid) for t, vid in prob.vehicle_ids() if vid not in used]
-    for t, _vid in idle:
-        if route_feasible(prob, t, [new], leave(t, None)):
-            delta = _cost(prob, t, [new])
-            if best is None or delta < best[0]:
-                best = (delta, -1, 0, t)
+    best, idle = _cheapest_slot(prob, routes, new, now)
     out = copy.copy(plan)
     if best is None:
         out.unserved = [*plan.unserved, new]
@@ -159,8 +171,8 @@ def insert_urgent(problem: RoutingProblem, plan: RoutingPlan, stop: Stop, reopt_
         stops = routes[k].stops[:pos] + [new] + routes[k].stops[pos:]
     before = _cost(prob, t, routes[k].stops) if k >= 0 else 0
     fixed, dep = committed(prob, routes[k], now) if k >= 0 else (0, None)
-    stops = _improve(prob, t, stops, time.perf_counter() + reopt_seconds, fixed, leave(t, dep))
-    departure = dep if dep is not None else max(latest_departure(prob, t, stops), leave(t, None) or 0)
+    stops = _improve(prob, t, stops, time.perf_counter() + reopt_seconds, fixed, _leave(prob, now, t, dep))
+    departure = dep if dep is not None else max(latest_departure(prob, t, stops), _leave(prob, now, t, None) or 0)
     route = simulate(prob, t, stops, departure)
     route.vehicle_id = vid
     if k < 0:

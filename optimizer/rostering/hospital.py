@@ -136,52 +136,11 @@ def build_hospital_instance(
         if p.weekly_hours <= 0:
             raise ValueError(f"staff {p.specialist_id}: weekly_hours must be > 0, got {p.weekly_hours}")
         hours[p.role] += p.weekly_hours
-        max_min = int(round(p.weekly_hours * weeks * 60))
-        caps = {"M": H, "E": H, "N": int(rules.max_nights_per_week * weeks)}
-        if rules.use_guardias:
-            caps["G"] = int(rules.max_guardias_per_week * weeks)
-        people.append(
-            Staff(
-                id=p.specialist_id,
-                max_shifts=caps,
-                max_total_minutes=max_min,
-                min_total_minutes=int(rules.min_hours_share * max_min),
-                max_consecutive_shifts=rules.max_consecutive_shifts,
-                min_consecutive_shifts=rules.min_consecutive_shifts,
-                min_consecutive_days_off=rules.min_consecutive_days_off,
-                max_weekends=int(math.ceil(rules.max_weekends_share * weeks)),
-                role=p.role,
-                weekly_hours=p.weekly_hours,
-            )
-        )
+        people.append(_person(p, weeks, rules))
         units[p.role].append(p.specialist_id)
-
-    template = TeamTemplate()
-    need: dict[str, int] = {}
     surgical = {r: h for r, h in hours.items() if r in {s.value for s in SURGICAL_SPECIALTIES}}
-    need.update(_surgeon_places(operating_rooms, surgical))
-    if operating_rooms:
-        need[Specialty.ANAESTHESIOLOGY.value] = template.anaesthesiologists * operating_rooms
-        need[Specialty.SURGICAL_NURSING.value] = template.surgical_nurses * operating_rooms
-    for role in hours:
-        if role not in need and role not in surgical:
-            per = emergency_bays // rules.emergency_bays_per_doctor if role == Specialty.EMERGENCY_MEDICINE else 1
-            need[role] = max(1, per)
-    notes: list[str] = []
-    cover: list[CoverLine] = []
-    team_roles = set(surgical) | {Specialty.ANAESTHESIOLOGY.value, Specialty.SURGICAL_NURSING.value}
-    for role, n in sorted(need.items()):
-        have = hours.get(role, 0.0)
-        hard = 1 if have >= rules.hard_minimum_share * HOURS_PER_WEEK else 0
-        if have < n * HOURS_PER_WEEK:
-            notes.append(
-                f"{role}: {have:g} contract h/week for {n} place(s) on every shift ({n * HOURS_PER_WEEK:g} h/week)"
-                + ("" if hard else "; no hard minimum, 24/7 presence cannot be guaranteed")
-            )
-        wu = rules.weight_under_surgical if role in team_roles else rules.weight_under_other
-        for d in range(H):
-            for slot in SLOTS:
-                cover.append(CoverLine(d, slot, n, wu, rules.weight_over, role=role, minimum=min(hard, n)))
+    need = _places(hours, surgical, operating_rooms, emergency_bays, rules)
+    cover, notes = _cover(need, hours, set(surgical), H, rules)
     fairness = [
         FairnessRule("nights", "shifts", rules.fairness_weight, frozenset({"N"})),
         FairnessRule("weekends", "weekends", rules.fairness_weight),
@@ -192,6 +151,67 @@ def build_hospital_instance(
         horizon=H, shifts=shifts, staff=people, cover=cover, fairness=fairness, name=clues or name
     )
     return HospitalInstance(clues=clues, name=name, instance=inst, units=dict(units), notes=notes)
+
+
+def _person(p: StaffMember, weeks: int, rules: HospitalRules) -> Staff:
+    """One person's limits over the horizon: contract minutes (at most, and the minimum share of them),
+    nights and guardias per week, consecutive shifts and days off, weekends worked."""
+    H = 7 * weeks
+    max_min = int(round(p.weekly_hours * weeks * 60))
+    caps = {"M": H, "E": H, "N": int(rules.max_nights_per_week * weeks)}
+    if rules.use_guardias:
+        caps["G"] = int(rules.max_guardias_per_week * weeks)
+    return Staff(
+        id=p.specialist_id,
+        max_shifts=caps,
+        max_total_minutes=max_min,
+        min_total_minutes=int(rules.min_hours_share * max_min),
+        max_consecutive_shifts=rules.max_consecutive_shifts,
+        min_consecutive_shifts=rules.min_consecutive_shifts,
+        min_consecutive_days_off=rules.min_consecutive_days_off,
+        max_weekends=int(math.ceil(rules.max_weekends_share * weeks)),
+        role=p.role,
+        weekly_hours=p.weekly_hours,
+    )
+
+
+def _places(hours: dict[str, float], surgical: dict[str, float], operating_rooms: int, emergency_bays: int,
+            rules: HospitalRules) -> dict[str, int]:
+    """People needed on every shift per role: one surgical team per operating room (surgeon places shared
+    by contract hours), emergency doctors per bays, one of every other role on the list."""
+    template = TeamTemplate()
+    need: dict[str, int] = {}
+    need.update(_surgeon_places(operating_rooms, surgical))
+    if operating_rooms:
+        need[Specialty.ANAESTHESIOLOGY.value] = template.anaesthesiologists * operating_rooms
+        need[Specialty.SURGICAL_NURSING.value] = template.surgical_nurses * operating_rooms
+    for role in hours:
+        if role not in need and role not in surgical:
+            per = emergency_bays // rules.emergency_bays_per_doctor if role == Specialty.EMERGENCY_MEDICINE else 1
+            need[role] = max(1, per)
+    return need
+
+
+def _cover(need: dict[str, int], hours: dict[str, float], surgical: set[str], horizon: int,
+           rules: HospitalRules) -> tuple[list[CoverLine], list[str]]:
+    """Cover lines (every day x slot x role) and notes on roles whose contract hours cannot fill their places
+    24/7; a role gets a hard minimum of one only when it has enough hours for it."""
+    notes: list[str] = []
+    cover: list[CoverLine] = []
+    team_roles = surgical | {Specialty.ANAESTHESIOLOGY.value, Specialty.SURGICAL_NURSING.value}
+    for role, n in sorted(need.items()):
+        have = hours.get(role, 0.0)
+        hard = 1 if have >= rules.hard_minimum_share * HOURS_PER_WEEK else 0
+        if have < n * HOURS_PER_WEEK:
+            notes.append(
+                f"{role}: {have:g} contract h/week for {n} place(s) on every shift ({n * HOURS_PER_WEEK:g} h/week)"
+                + ("" if hard else "; no hard minimum, 24/7 presence cannot be guaranteed")
+            )
+        wu = rules.weight_under_surgical if role in team_roles else rules.weight_under_other
+        for d in range(horizon):
+            for slot in SLOTS:
+                cover.append(CoverLine(d, slot, n, wu, rules.weight_over, role=role, minimum=min(hard, n)))
+    return cover, notes
 
 
 def from_dataset(

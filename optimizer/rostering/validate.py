@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from optimizer.plan import Validation
-from optimizer.rostering.instance import Roster, RosterInstance, Staff
+from optimizer.rostering.instance import FairnessRule, Roster, RosterInstance, Staff
 
 
 class RosterPlanLike(Protocol):
@@ -79,13 +79,35 @@ def fairness_members(inst: RosterInstance, staff: list[Staff], kind: str, shifts
 
 
 def _check_person(inst: RosterInstance, e: Staff, row: list[str], out: list[Violation]) -> None:
-    lengths = {s.id: s.length for s in inst.shifts}
+    """Every rule on one person's row (rules 2-9 and 11), in rule order."""
+    work = [bool(x) for x in row]
+    _check_rotation(inst, e, row, out)
+    _check_shift_counts_and_minutes(inst, e, row, out)
+    _check_runs(inst.horizon, e, work, out)
+    _check_weekends(inst.horizon, e, work, out)
+    for d in sorted(inst.days_off.get(e.id, set())):
+        if d < inst.horizon and work[d]:
+            out.append(Violation("9 days off", f"{e.id}: works {row[d]} on day off {d}", e.id, d))
+    for d in range(inst.horizon):
+        want = pinned_cell(inst, e.id, d)
+        if want is not None and row[d] != want:
+            out.append(
+                Violation("11 published cell", f"{e.id}: day {d} is published as {want or 'off'!r}", e.id, d)
+            )
+
+
+def _check_rotation(inst: RosterInstance, e: Staff, row: list[str], out: list[Violation]) -> None:
+    """Rule 2: no shift followed the next day by a shift it forbids."""
     forbidden = {s.id: s.forbidden_next for s in inst.shifts}
-    H = inst.horizon
-    for d in range(H - 1):
+    for d in range(inst.horizon - 1):
         a, b = row[d], row[d + 1]
         if a and b and b in forbidden[a]:
             out.append(Violation("2 shift rotation", f"{e.id}: {b} on day {d + 1} may not follow {a}", e.id, d + 1))
+
+
+def _check_shift_counts_and_minutes(inst: RosterInstance, e: Staff, row: list[str], out: list[Violation]) -> None:
+    """Rules 3 and 4: shifts of each type at most the person's maximum; total minutes within the limits."""
+    lengths = {s.id: s.length for s in inst.shifts}
     for sid in inst.shift_ids:
         n = sum(1 for x in row if x == sid)
         cap = e.max_shifts.get(sid, 0)
@@ -96,7 +118,11 @@ def _check_person(inst: RosterInstance, e: Staff, row: list[str], out: list[Viol
         out.append(Violation("4 total minutes", f"{e.id}: {minutes} min > max {e.max_total_minutes}", e.id))
     if minutes < e.min_total_minutes:
         out.append(Violation("4 total minutes", f"{e.id}: {minutes} min < min {e.min_total_minutes}", e.id))
-    work = [bool(x) for x in row]
+
+
+def _check_runs(H: int, e: Staff, work: list[bool], out: list[Violation]) -> None:
+    """Rules 5-7: runs of days on at most the maximum and (inside the horizon) at least the minimum; runs of
+    days off (inside the horizon) at least the minimum."""
     for a, b in _runs(work, True):
         length = b - a + 1
         if length > e.max_consecutive_shifts:
@@ -113,20 +139,18 @@ def _check_person(inst: RosterInstance, e: Staff, row: list[str], out: list[Viol
             out.append(
                 Violation("7 min consecutive days off", f"{e.id}: only {length} days off from day {a}", e.id, a)
             )
-    weekends = sum(
-        1 for w in range((H + 6) // 7) if any(d < H and work[d] for d in (7 * w + 5, 7 * w + 6))
-    )
+
+
+def _weekends_worked(H: int, work: list[bool]) -> int:
+    """Weekends (days 5-6 of each week) with at least one day worked."""
+    return sum(1 for w in range((H + 6) // 7) if any(d < H and work[d] for d in (7 * w + 5, 7 * w + 6)))
+
+
+def _check_weekends(H: int, e: Staff, work: list[bool], out: list[Violation]) -> None:
+    """Rule 8: weekends worked at most the person's maximum."""
+    weekends = _weekends_worked(H, work)
     if weekends > e.max_weekends:
         out.append(Violation("8 max weekends", f"{e.id}: {weekends} weekends worked > max {e.max_weekends}", e.id))
-    for d in sorted(inst.days_off.get(e.id, set())):
-        if d < H and work[d]:
-            out.append(Violation("9 days off", f"{e.id}: works {row[d]} on day off {d}", e.id, d))
-    for d in range(H):
-        want = pinned_cell(inst, e.id, d)
-        if want is not None and row[d] != want:
-            out.append(
-                Violation("11 published cell", f"{e.id}: day {d} is published as {want or 'off'!r}", e.id, d)
-            )
 
 
 def check_roster(inst: RosterInstance, roster: Roster) -> RosterCheck:
@@ -134,6 +158,32 @@ def check_roster(inst: RosterInstance, roster: Roster) -> RosterCheck:
     :class:`Violation` records; the solver's own steps call this on partial rosters too)."""
     report = RosterCheck()
     out = report.violations
+    rows = _rows(inst, roster, out)
+    under, over = _cover(inst, rows, out)
+    on = sum(r.weight for r in inst.requests if r.on and rows[r.staff][r.day] != r.shift)
+    off = sum(r.weight for r in inst.requests if not r.on and rows[r.staff][r.day] == r.shift)
+    report.breakdown = {"shift_on_requests": on, "shift_off_requests": off, "cover_under": under, "cover_over": over}
+    by_role: dict[str, list[Staff]] = defaultdict(list)
+    for e in inst.staff:
+        by_role[e.role].append(e)
+    for rule in inst.fairness:
+        report.breakdown[f"fairness_{rule.name}"] = _fairness(inst, rows, by_role, rule)
+    if inst.previous is not None:
+        changes = sum(
+            1
+            for e in inst.staff
+            if e.id in inst.previous
+            for d in range(inst.pinned_days, inst.horizon)
+            if rows[e.id][d] != inst.previous[e.id][d]
+        )
+        report.breakdown["changes"] = inst.change_weight * changes
+    report.objective = sum(report.breakdown.values())
+    return report
+
+
+def _rows(inst: RosterInstance, roster: Roster, out: list[Violation]) -> dict[str, list[str]]:
+    """Rule 1 (one known shift or a day off per person and day) and every person's rules; returns each
+    person's row over the horizon, unknown shifts read as days off and missing days padded."""
     H = inst.horizon
     shift_ids = set(inst.shift_ids)
     staff_by_id = {e.id: e for e in inst.staff}
@@ -152,7 +202,11 @@ def check_roster(inst: RosterInstance, roster: Roster) -> RosterCheck:
                 row[d] = ""
         rows[e.id] = row
         _check_person(inst, e, row, out)
+    return rows
 
+
+def _cover(inst: RosterInstance, rows: dict[str, list[str]], out: list[Violation]) -> tuple[int, int]:
+    """Rule 10 (minimum cover per day, slot and role) and the weighted under- and over-cover terms."""
     slots = {s.id: s.slots for s in inst.shifts}
     count: dict[tuple[int, str, str], int] = defaultdict(int)
     for e in inst.staff:
@@ -171,40 +225,24 @@ def check_roster(inst: RosterInstance, roster: Roster) -> RosterCheck:
             out.append(
                 Violation("10 minimum cover", f"day {c.day} {c.slot}: {n} of {who} < minimum {c.minimum}", day=c.day)
             )
-    on = sum(r.weight for r in inst.requests if r.on and rows[r.staff][r.day] != r.shift)
-    off = sum(r.weight for r in inst.requests if not r.on and rows[r.staff][r.day] == r.shift)
-    report.breakdown = {"shift_on_requests": on, "shift_off_requests": off, "cover_under": under, "cover_over": over}
+    return under, over
 
-    by_role: dict[str, list[Staff]] = defaultdict(list)
-    for e in inst.staff:
-        by_role[e.role].append(e)
-    for rule in inst.fairness:
-        total = 0
-        for members in by_role.values():
-            people = fairness_members(inst, members, rule.kind, rule.shifts)
-            if len(people) < 2:
-                continue
-            if rule.kind == "weekends":
-                counts = [
-                    sum(1 for w in range((H + 6) // 7) if any(d < H and rows[e.id][d] for d in (7 * w + 5, 7 * w + 6)))
-                    for e in people
-                ]
-            else:
-                counts = [sum(1 for x in rows[e.id] if x in rule.shifts) for e in people]
-            total += rule.weight * (max(counts) - min(counts))
-        report.breakdown[f"fairness_{rule.name}"] = total
 
-    if inst.previous is not None:
-        changes = sum(
-            1
-            for e in inst.staff
-            if e.id in inst.previous
-            for d in range(inst.pinned_days, H)
-            if rows[e.id][d] != inst.previous[e.id][d]
-        )
-        report.breakdown["changes"] = inst.change_weight * changes
-    report.objective = sum(report.breakdown.values())
-    return report
+def _fairness(inst: RosterInstance, rows: dict[str, list[str]], by_role: dict[str, list[Staff]],
+              rule: FairnessRule) -> int:
+    """One fairness term: weight x (most - fewest) counted shifts or weekends among comparable people of each
+    role (at least two of them)."""
+    total = 0
+    for members in by_role.values():
+        people = fairness_members(inst, members, rule.kind, rule.shifts)
+        if len(people) < 2:
+            continue
+        if rule.kind == "weekends":
+            counts = [_weekends_worked(inst.horizon, [bool(x) for x in rows[e.id]]) for e in people]
+        else:
+            counts = [sum(1 for x in rows[e.id] if x in rule.shifts) for e in people]
+        total += rule.weight * (max(counts) - min(counts))
+    return total
 
 
 @dataclass
