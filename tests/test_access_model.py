@@ -193,3 +193,28 @@ def test_dominated_candidates_leave_without_changing_the_optimum(seed: int) -> N
     plan = solve_mclp(inp, SETTINGS)
     assert plan.status == "optimal" and validate_where_next(inp, plan).ok
     assert plan.objective == pytest.approx(_brute(inp, "mclp"))
+
+
+@pytest.mark.parametrize(("seed", "budget"), [(0, None), (1, None), (2, 5.0), (3, 6.0)])
+def test_mclp_warm_start_is_feasible_and_swap_optimal(seed: int, budget: float | None) -> None:
+    """The MCLP's warm start (greedy, then best swaps) is feasible, its y are the rows it covers, and no
+    single swap of a chosen column for another (within the budget) covers more weight: checked by brute force."""
+    from optimizer.access.mclp import _mclp_start
+
+    rng = np.random.default_rng(200 + seed)
+    n, m, k = 30, 9, 3
+    cover = [np.flatnonzero(rng.random(m) < 0.3) for _ in range(n)]
+    w = rng.integers(1, 100, n).astype(float)
+    cost = rng.integers(1, 4, m).astype(float) if budget is not None else np.ones(m)
+    x = _mclp_start(cover, w, cost, k, budget, deadline=float("inf"))
+    chosen = set(np.flatnonzero(x[:m] > 0.5).tolist())
+
+    def value(sites: set[int]) -> float:
+        return float(sum(wr for wr, cs in zip(w, cover, strict=True) if sites & set(cs.tolist())))
+
+    assert len(chosen) <= k and (budget is None or cost[list(chosen)].sum() <= budget)
+    assert float(w @ x[m:]) == pytest.approx(value(chosen))
+    for out, into in itertools.product(chosen, set(range(m)) - chosen):
+        swapped = chosen - {out} | {into}
+        if budget is None or cost[list(swapped)].sum() <= budget:
+            assert value(swapped) <= value(chosen) + 1e-9

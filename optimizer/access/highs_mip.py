@@ -3,6 +3,7 @@ time limit, a seed and a thread count, and return status, solution, objective, b
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import highspy
@@ -67,6 +68,7 @@ def solve_mip(mip: RowwiseMip, time_limit_s: float, seed: int, threads: int, mip
                        for f in mip.integer]
     lp.sense_ = highspy.ObjSense.kMaximize if mip.maximize else highspy.ObjSense.kMinimize
     h.passModel(lp)
+    _stop_at(h, time.perf_counter() + time_limit_s)
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = list(map(float, start))
@@ -83,3 +85,16 @@ def solve_mip(mip: RowwiseMip, time_limit_s: float, seed: int, threads: int, mip
     if found:
         return MipResult("feasible", x, info.objective_function_value, info.mip_dual_bound, info.mip_gap)
     return MipResult("time_limit", None, None, None, None)
+
+
+def _stop_at(h: highspy.Highs, deadline: float) -> None:
+    """Interrupt HiGHS at ``deadline`` (``time.perf_counter()`` s) from its simplex, IPM and MIP callbacks, so a
+    long LP inside the MIP stops on time as well. HiGHS's presolve makes no such callback and cannot be
+    stopped: models whose presolve would outlast the limit are not built (``pmedian.MAX_MIP_LEVELS``)."""
+
+    def check(event: highspy.HighsCallbackEvent) -> None:
+        if time.perf_counter() >= deadline:
+            event.interrupt()
+    h.cbSimplexInterrupt += check
+    h.cbIpmInterrupt += check
+    h.cbMipInterrupt += check

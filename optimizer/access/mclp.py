@@ -13,10 +13,15 @@ import time
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
 from optimizer.access.highs_mip import MipResult, RowwiseMip, solve_mip
 from optimizer.access.settings import AccessSettings
-from optimizer.access.where_next import WhereNextInput, WhereNextPlan, budget_allows, finish, nearest_minutes
+from optimizer.access.where_next import WhereNextInput, WhereNextPlan, finish, nearest_minutes, work_deadline
+
+#: Share of the time limit the warm start's swap search may use (each swap is a few sparse products: about
+#: 0.25 s on the national instance without 24/7 hospitals, idle host; 10 swaps at K = 50).
+START_SHARE = 0.15
 
 
 def mclp_objective(inp: WhereNextInput, chosen: NDArray[np.int64]) -> float:
@@ -24,34 +29,68 @@ def mclp_objective(inp: WhereNextInput, chosen: NDArray[np.int64]) -> float:
     return float(inp.weight[nearest_minutes(inp, chosen) <= inp.minutes_limit].sum())
 
 
-def _mclp_greedy(cover: list[NDArray[np.int64]], w: NDArray[np.float64], inp: WhereNextInput,
-                 cols: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Greedy start on the reduced model: add the column with most new weight (per cost) while allowed."""
-    n_cols = len(cols)
-    col_rows: list[list[int]] = [[] for _ in range(n_cols)]
-    for r, cs in enumerate(cover):
-        for c in cs:
-            col_rows[c].append(r)
-    covered = np.zeros(len(w), dtype=bool)
-    pick = np.zeros(n_cols)
-    spent = 0.0
-    for _ in range(inp.k):
-        best, best_val = -1, 0.0
-        for c in range(n_cols):
-            if pick[c] or not budget_allows(inp, spent, int(cols[c])):
-                continue
-            rows = col_rows[c]
-            gain = w[rows][~covered[rows]].sum() if rows else 0.0
-            val = gain / inp.site_cost[cols[c]] if inp.site_cost[cols[c]] > 0 else gain * 1e12
-            if val > best_val:
-                best, best_val = c, val
-        if best < 0:
+def _coverage(cover: list[NDArray[np.int64]], n_cols: int) -> sparse.csc_matrix:
+    """The reduced model's 0/1 coverage matrix, rows x columns (sparse: about 3 % dense nationally)."""
+    rows = np.repeat(np.arange(len(cover)), [len(cs) for cs in cover])
+    cols = np.concatenate(cover) if cover else np.zeros(0, dtype=np.int64)
+    return sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(cover), n_cols))
+
+
+def _greedy(a: sparse.csc_matrix, w: NDArray[np.float64], cost: NDArray[np.float64], k: int,
+            budget: float | None) -> list[int]:
+    """Add the column with most newly covered weight per unit cost while K and the budget allow."""
+    chosen: list[int] = []
+    uncovered = np.ones(a.shape[0], dtype=bool)
+    per_cost = np.where(cost > 0, cost, 1e-12)
+    for _ in range(k):
+        gain = a.T @ (w * uncovered)
+        ok = np.ones(a.shape[1], dtype=bool) if budget is None else cost[chosen].sum() + cost <= budget + 1e-9
+        ok[chosen] = False
+        j = int(np.argmax(np.where(ok, gain / per_cost, -np.inf)))
+        if not ok[j] or gain[j] <= 0:
             break
-        pick[best] = 1
-        spent += inp.site_cost[cols[best]]
-        covered[col_rows[best]] = True
-    y = np.array([1.0 if pick[cs].any() else 0.0 for cs in cover])
-    return np.concatenate([pick, y])
+        chosen.append(j)
+        uncovered &= a[:, j].toarray().ravel() == 0
+    return chosen
+
+
+def _best_swap(a: sparse.csc_matrix, w: NDArray[np.float64], cost: NDArray[np.float64], budget: float | None,
+               chosen: list[int]) -> tuple[int, int, float]:
+    """The best single swap (position in ``chosen``, column in, weight gained) priced for all pairs at once.
+
+    With c_r the number of chosen columns covering row r, swapping i for j gains the weight j covers alone
+    (rows with c_r = 0) minus what only i covered (c_r = 1), plus what only i covered and j covers too."""
+    a_s = a[:, chosen]
+    count = np.asarray(a_s.sum(axis=1)).ravel()
+    gain = a.T @ (w * (count == 0))
+    alone = w * (count == 1)
+    loss = a_s.T @ alone
+    keep = (a_s.T.multiply(alone[None, :]) @ a).toarray()
+    delta = gain[None, :] - loss[:, None] + keep
+    delta[:, chosen] = -np.inf
+    if budget is not None:
+        delta[cost[chosen].sum() - cost[chosen][:, None] + cost[None, :] > budget + 1e-9] = -np.inf
+    pos, j = np.unravel_index(int(np.argmax(delta)), delta.shape)
+    return int(pos), int(j), float(delta[pos, j])
+
+
+def _mclp_start(cover: list[NDArray[np.int64]], w: NDArray[np.float64], cost: NDArray[np.float64], k: int,
+                budget: float | None, deadline: float) -> NDArray[np.float64]:
+    """Warm start for the reduced model: greedy, then best-improvement swaps until none gains or ``deadline``
+    (wall clock). Returns the MIP's x (columns) and y (rows covered). On the national instance without 24/7
+    hospitals at K = 50 the swaps raise the greedy plan from 112.49 M to 112.95 M weight, against an LP bound
+    of 113.47 M."""
+    a = _coverage(cover, len(cost))
+    chosen = _greedy(a, w, cost, k, budget)
+    while chosen and time.perf_counter() < deadline:
+        pos, j, gained = _best_swap(a, w, cost, budget, chosen)
+        if gained <= 1e-9 * max(float(w.sum()), 1.0):
+            break
+        chosen[pos] = j
+    x = np.zeros(len(cost))
+    x[chosen] = 1.0
+    y = (np.asarray(a[:, chosen].sum(axis=1)).ravel() > 0).astype(float)
+    return np.concatenate([x, y])
 
 
 def dominated_columns(cover: NDArray[np.bool_], cost: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -120,8 +159,11 @@ def solve_mclp(inp: WhereNextInput, settings: AccessSettings | None = None) -> W
         integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_y, bool)]),
         row_lo=np.full(len(row_hi), -np.inf), row_hi=np.asarray(row_hi), start=np.asarray(starts, np.int64),
         index=np.asarray(index, np.int64), value=np.asarray(value), maximize=True)
-    res = solve_mip(mip, settings.time_limit_s - (time.perf_counter() - t0), settings.seed, settings.threads,
-                    settings.mip_rel_gap, start=_mclp_greedy(cover, w, inp, cols))
+    deadline = work_deadline(t0, settings.time_limit_s)
+    start = _mclp_start(cover, w, inp.site_cost[cols], inp.k, inp.budget,
+                        t0 + START_SHARE * (deadline - t0))
+    res = solve_mip(mip, deadline - time.perf_counter(), settings.seed, settings.threads, settings.mip_rel_gap,
+                    start=start)
     return _mclp_plan(inp, res, cols, base, t0)
 
 

@@ -27,7 +27,14 @@ from numpy.typing import NDArray
 from optimizer.access.highs_mip import RowwiseMip, solve_mip
 from optimizer.access.pmedian_lagrangian import lagrangian_fixing
 from optimizer.access.settings import AccessSettings
-from optimizer.access.where_next import WhereNextInput, WhereNextPlan, budget_allows, finish, nearest_minutes
+from optimizer.access.where_next import (
+    WhereNextInput,
+    WhereNextPlan,
+    budget_allows,
+    finish,
+    nearest_minutes,
+    work_deadline,
+)
 
 #: Share of a p-median solve's time limit the greedy start and its vertex substitution may use (passes stop
 #: there; on the 13,060 population points x 569 hospitals of a busy host a pass can take a second).
@@ -43,6 +50,16 @@ MIP_SHARE = 0.15
 #: than with a Lagrangian phase first (3-10 s). Larger instances (the national one without existing
 #: coverage has 809,832) get the Lagrangian phase and lazily generated levels.
 FULL_LEVELS_DIRECT = 30_000
+#: The radius MIP is built only when it has at most this many level columns. HiGHS's presolve cannot be
+#: interrupted and grows faster than the model: on the national instance without 24/7 hospitals (13,060
+#: population points x 569 candidates, load about 10) it took 42 s for 860k levels (72 s with probing off,
+#: 153 s to the root with presolve off) and about 70 s for 165k, far beyond the 15-25 s the time limit had
+#: left; such an instance keeps its Lagrangian bound and plan instead, and the Lagrangian phase gets the MIP's
+#: time (see :data:`LAGRANGIAN_ONLY_LEVELS`).
+MAX_MIP_LEVELS = 40_000
+#: An instance with more levels than this before fixing (the national one without 24/7 hospitals has 809,832)
+#: gives its Lagrangian phase all the time left: fixing would have to remove 90 % of them for a MIP to fit.
+LAGRANGIAN_ONLY_LEVELS = 10 * MAX_MIP_LEVELS
 
 
 def pmedian_objective(inp: WhereNextInput, chosen: NDArray[np.int64]) -> float:
@@ -256,6 +273,13 @@ def _polisher(inp: WhereNextInput, deadline: float = np.inf,
     return polish
 
 
+def _levels_within(inp: WhereNextInput, cap: NDArray[np.float64]) -> int:
+    """Demand x candidate pairs closer than the demand's existing minutes and within its ``cap`` (an upper
+    bound on the level columns of the radius model built with that cap)."""
+    pairs = (inp.minutes < inp.existing_minutes[:, None]) & (inp.minutes <= cap[:, None])
+    return int(pairs[inp.weight > 0].sum())
+
+
 def _radius_mip(inp: WhereNextInput, incumbent: NDArray[np.int64], best_obj: float, cap: NDArray[np.float64],
                 settings: AccessSettings, deadline: float) -> tuple[NDArray[np.int64], float, str, float | None, int]:
     """Solve the radius model with levels up to ``cap`` minutes per demand, adding levels where the chosen
@@ -302,12 +326,14 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     """p-median: choose at most K candidates (within budget) minimising weighted minutes to the nearest.
 
     Greedy + vertex substitution give the first plan; the Lagrangian phase (up to
-    :data:`LAGRANGIAN_SHARE` of the time limit) raises a lower bound, improves the plan and fixes candidates;
-    the radius MIP on the candidates left proves optimality or reports the gap to the best bound.
+    :data:`LAGRANGIAN_SHARE` of the time limit, or all of it when the radius MIP could not fit, see
+    :data:`LAGRANGIAN_ONLY_LEVELS`) raises a lower bound, improves the plan and fixes candidates; the radius MIP
+    on the candidates left, when it has at most :data:`MAX_MIP_LEVELS` levels, proves optimality or reports the
+    gap to the best bound. The solvers stop by :func:`work_deadline`, so the call ends within the limit.
     """
     settings = settings or AccessSettings()
     t0 = time.perf_counter()
-    deadline = t0 + settings.time_limit_s
+    deadline = work_deadline(t0, settings.time_limit_s)
     no_existing = ~np.isfinite(inp.existing_minutes) & (inp.weight > 0)
     if no_existing.any() and (inp.k == 0 or inp.minutes.shape[1] == 0):
         i = int(np.flatnonzero(no_existing)[0])
@@ -319,12 +345,13 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     k_eff = _uniform_k(inp)
     sub, free, fixed_in = inp, np.arange(inp.minutes.shape[1], dtype=np.int64), np.zeros(0, dtype=np.int64)
     lag_bound, radius = None, np.zeros(len(inp.demand_ids))
-    small = _level_count(inp) <= FULL_LEVELS_DIRECT
+    levels = _level_count(inp)
+    small = levels <= FULL_LEVELS_DIRECT
     if not small and k_eff is not None and np.isfinite(best_obj):
+        lag_end = (deadline if levels > LAGRANGIAN_ONLY_LEVELS
+                   else min(deadline, t0 + (START_SHARE + LAGRANGIAN_SHARE) * settings.time_limit_s))
         lag = lagrangian_fixing(inp.minutes, inp.weight, inp.existing_minutes, k_eff, incumbent, best_obj,
-                                LAGRANGIAN_SHARE * settings.time_limit_s,
-                                _polisher(inp, t0 + (START_SHARE + LAGRANGIAN_SHARE) * settings.time_limit_s),
-                                rel_tol=settings.mip_rel_gap)
+                                lag_end - time.perf_counter(), _polisher(inp, lag_end), rel_tol=settings.mip_rel_gap)
         incumbent, best_obj, lag_bound, radius = lag.incumbent, lag.upper, lag.bound, lag.radius
         if lag_bound >= best_obj - settings.mip_rel_gap * abs(best_obj):
             return finish("pmedian", inp, "optimal", incumbent, best_obj, lag_bound, t0, 0)
@@ -340,6 +367,10 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     # fixing, and the first relaxation already proves optimality.
     small = small or _level_count(sub) <= FULL_LEVELS_DIRECT
     cap = np.full(len(sub.demand_ids), np.inf) if small else np.maximum(nearest_minutes(sub, start), radius)
+    if lag_bound is not None and _levels_within(sub, cap) > MAX_MIP_LEVELS:
+        return finish("pmedian", inp, "feasible", incumbent, best_obj, lag_bound, t0, 0,
+                      explanation="the radius MIP would be too large for the time left; the bound is the "
+                      "Lagrangian relaxation's")
     chosen_sub, _, status, bound, iterations = _radius_mip(sub, start, pmedian_objective(sub, start), cap,
                                                            settings, deadline)
     chosen = np.sort(np.concatenate([fixed_in, free[chosen_sub]])).astype(np.int64)
