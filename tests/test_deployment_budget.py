@@ -13,7 +13,7 @@ from optimizer.deployment.model import solve
 from optimizer.deployment.settings import DeploymentSettings
 from optimizer.deployment.solver.formulation import build
 from optimizer.deployment.solver.greedy import greedy_start
-from optimizer.deployment.solver.lagrangian import lagrangian_bound
+from optimizer.deployment.solver.lagrangian import lagrangian_bound, role_price_duals
 from optimizer.deployment.solver.mip import is_feasible, solve_mip
 from optimizer.deployment.solver.pricing import FULL_MIP_ARCS
 from optimizer.deployment.synthetic import random_instance
@@ -85,6 +85,24 @@ def test_lagrangian_bound_holds_for_any_multipliers() -> None:
     n = form.mip.a.shape[0]
     for duals in (np.zeros(n), rng.normal(0, 1.0, n), rng.normal(0, 20.0, n), np.full(n, -3.0)):
         assert lagrangian_bound(inp, s, form, duals) >= plan.objective - 1e-6
+        assert lagrangian_bound(inp, s, form, role_price_duals(form, duals)) >= plan.objective - 1e-6
+
+
+def test_role_price_duals_price_each_class_by_its_hours() -> None:
+    """One price per hour of each role: class multipliers are hours x that price; other rows keep theirs."""
+    inp = random_instance(seed=4, n_hospitals=6, n_candidates=60, in_post_per_hospital=4)
+    form = build(inp, DeploymentSettings())
+    rng = np.random.default_rng(2)
+    duals = rng.uniform(0.0, 5.0, form.mip.a.shape[0])
+    out = role_price_duals(form, duals)
+    rows = form.class_row >= 0
+    others = np.setdiff1d(np.arange(len(duals)), form.class_row[rows])
+    assert np.array_equal(out[others], duals[others])
+    hours = np.array([c.weekly_hours for c in form.classes])[rows]
+    per_hour = out[form.class_row[rows]] / hours
+    roles = np.array([c.role.value for c in form.classes])[rows]
+    for role in np.unique(roles):
+        assert np.ptp(per_hour[roles == role]) < 1e-9
 
 
 def test_minimum_hospitals_24_7_gets_a_greedy_start(priced) -> None:

@@ -23,7 +23,7 @@ from optimizer.deployment.solver.aggregate import disaggregate
 from optimizer.deployment.solver.dual_heuristic import DualHeuristic, dual_feasible
 from optimizer.deployment.solver.formulation import Formulation, build, person_bonus_mxn
 from optimizer.deployment.solver.greedy import greedy_start
-from optimizer.deployment.solver.lagrangian import lagrangian_bound
+from optimizer.deployment.solver.lagrangian import lagrangian_bound, role_price_duals
 from optimizer.deployment.solver.mip import Mip, MipResult, is_feasible
 from optimizer.deployment.solver.pricing import MipOptions, PricingHooks, solve_priced
 
@@ -42,9 +42,10 @@ GREEDY_MIN_SHARE = 0.1
 #: heuristic, LP-guided greedy: about 0.4 s of CPU each at 282 hospitals, twice that in wall time on a shared
 #: machine): they find the plans the MIP then improves, and at 1x in 10 s the MIP rarely improves on them.
 HEURISTIC_SHARE = 0.9
-#: Seconds per 282 hospitals kept for the Lagrangian bound after the heuristics (0.3 s of CPU at 282 hospitals,
-#: 1.2 s of wall time at 564 on the shared machine).
-BOUND_RESERVE_S = 0.5
+#: Seconds per 282 hospitals kept for the Lagrangian bounds after the heuristics (two of them, the duals' and
+#: their role prices': 0.3 s of CPU each at 282 hospitals, 1.1-1.6 s at 569, 1.2 s of wall time at 564 on
+#: the shared machine).
+BOUND_RESERVE_S = 1.0
 #: Dual-price heuristic runs at most (the MIP gets the rest of a long time limit).
 MAX_DUAL_RUNS = 12
 
@@ -69,12 +70,17 @@ def _heuristic_deadline(inp: DeploymentInput, deadline: float) -> float:
 def _bound_in_time(
     inp: DeploymentInput, s: DeploymentSettings, form: Formulation, duals: np.ndarray, deadline: float
 ) -> float:
-    """The Lagrangian bound of ``duals``, or inf (no bound claimed) when ``deadline`` has passed: at 1,410
-    hospitals a build that overran the 10 s limit was followed by 3.3 s for the zero-multiplier bound, 65 %
-    above the plan, so the call ended at 13-16 s for a bound a planner cannot use."""
+    """The Lagrangian bound of ``duals`` and of their role prices (:func:`role_price_duals`), the lower one,
+    or inf (no bound claimed) when ``deadline`` has passed: at 1,410 hospitals a build that overran the 10 s
+    limit was followed by 3.3 s for the zero-multiplier bound, 65 % above the plan, so the call ended at
+    13-16 s for a bound a planner cannot use. The role-price bound is skipped when the first one left no
+    time for it."""
     if time.perf_counter() >= deadline:
         return float("inf")
-    return lagrangian_bound(inp, s, form, duals)
+    bound = lagrangian_bound(inp, s, form, duals)
+    if time.perf_counter() >= deadline or not np.any(duals):
+        return bound
+    return min(bound, lagrangian_bound(inp, s, form, role_price_duals(form, duals)))
 
 
 __all__ = ["Assignment", "DeploymentPlan", "ShortHospital", "TeamCount", "solve"]
