@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
-from optimizer.i18n import fmt_int, has, resolve_lang, t
+from optimizer.i18n import Msg, has, resolve_lang, t, validation_msg
 
 log = logging.getLogger("bienestar.api")
 
@@ -28,22 +28,26 @@ log = logging.getLogger("bienestar.api")
 class ApiError(Exception):
     """An expected failure answered with ``status`` and ``{"error": message}``.
 
-    ``key`` (with ``params``) names the message in the ``api`` catalogue: the answer is then in the caller's
-    language (``?lang=``, ``Accept-Language``, ``BIENESTAR_LANG``, Spanish); ``message`` is the English text
-    kept for logs and for keys a catalogue lacks.
+    ``key`` (with ``params``) names the message in the ``api`` catalogue, or ``message`` is a :class:`Msg`
+    (e.g. a :class:`ScenarioError`'s problems): the answer is then in the caller's language (``?lang=``,
+    ``Accept-Language``, ``BIENESTAR_LANG``, Spanish), with server paths cut (:func:`scrub_paths`); the English
+    text is kept for logs and for keys a catalogue lacks.
     """
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, *,
+    def __init__(self, status: int, message: str | Msg, headers: dict[str, str] | None = None, *,
                  key: str | None = None, **params: Any) -> None:
-        super().__init__(message)
+        super().__init__(str(message))
         self.status = status
-        self.message = message
+        self.message = str(message)
+        self.msg = message if isinstance(message, Msg) else None
         self.headers = headers or {}
         self.key = key
         self.params = params
 
     def text(self, lang: str) -> str:
         """The message in ``lang`` (English source text when the key has no catalogue entry)."""
+        if self.msg is not None:
+            return scrub_paths(self.msg.text(lang)) or ""
         return t(self.key, lang, **self.params) if self.key and has(self.key, lang) else self.message
 
 
@@ -137,21 +141,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def validation_message(err: dict[str, Any], lang: str) -> str:
-    """A pydantic error in the caller's language: ``api.validation.<type>`` with its context (limits), or
-    pydantic's English text for types the catalogue lacks. The input is never echoed."""
-    key = f"api.validation.{err.get('type', '')}"
-    ctx = {k: _shown(v, lang) for k, v in (err.get("ctx") or {}).items() if isinstance(v, int | float | str)}
-    if has(key, lang):
-        try:
-            return t(key, lang, **ctx)
-        except (KeyError, IndexError):
-            pass
-    msg = str(err.get("msg", ""))
-    return msg.removeprefix("Value error, ")
-
-
-def _shown(value: object, lang: str) -> object:
-    """A limit as people write it: ``0.0`` -> ``0``, ``100000`` -> ``100,000``."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
-        return fmt_int(value, lang)
-    return value
+    """A pydantic error in the caller's language (:func:`optimizer.i18n.validation_msg`: ``validation.<type>``
+    with its context, or pydantic's English text for types the catalogue lacks). The input is never echoed."""
+    return validation_msg(err).text(lang)

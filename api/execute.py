@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optimizer.i18n import msg
 from optimizer.jsonio import plain
 from optimizer.scenarios import runner
 from optimizer.scenarios.runner import ProgressCallback, StartCallback
@@ -25,7 +26,7 @@ class Outcome:
     kpis: dict[str, Any]
     run_dir: Path
     store_run_id: str
-    message: str | None
+    message: str | None  # a stored message (:meth:`optimizer.i18n.Msg.dumps`), shown in the reader's language
     outcome: str  # the runner's verdict: ok | degraded | error
     timings: dict[str, float]  # wall seconds per stage
 
@@ -39,8 +40,8 @@ def execute_scenario(scenario_file: Path, runs_dir: Path, on_progress: ProgressC
     status = "failed" if result.status == "error" else "finished"
     message = result.message
     if result.status == "degraded" and message is None:
-        message = "a model did not reach a feasible plan within its limits; see the stage statuses"
+        message = msg("run.degraded")
     if result.status == "error" and message is None:
-        message = f"a plan failed its independent validator; see {result.run_dir.name}/log.txt"
-    return Outcome(status, plain(result.kpis), result.run_dir, result.run_id, message, result.status,
-                   dict(result.timings))
+        message = msg("run.validator_failed", log=f"{result.run_dir.name}/log.txt")
+    return Outcome(status, plain(result.kpis), result.run_dir, result.run_id, message.dumps() if message else None,
+                   result.status, dict(result.timings))

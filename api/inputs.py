@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from optimizer.i18n import t
+from optimizer.i18n import msg
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.yamlfile import ScenarioError, parse_scenario
 
@@ -42,11 +42,11 @@ class InputTooLarge(ScenarioError):
     """Input refused by a bound (size, nodes, depth, time or anchors) before it was built.
 
     ``key`` and ``params`` name the message in the ``api`` catalogue, so the answer is in the caller's language
-    (:class:`api.errors.ApiError`); the exception's own text is the Spanish one.
+    (:class:`api.errors.ApiError`, from :attr:`msg`).
     """
 
     def __init__(self, key: str, **params: object) -> None:
-        super().__init__(t(key, "es", **params))
+        super().__init__(msg(key, **params))
         self.key = key
         self.params = params
 

@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 from api import runstate
 from api.errors import ApiError
 from api.worker import run_worker
+from optimizer.i18n import msg
 from optimizer.paths import home_dir
 
 log = logging.getLogger("bienestar.api")
@@ -94,7 +95,8 @@ class RunPool:
         busy = runstate.count(self.engine, runstate.ACTIVE)
         if busy >= self.max_concurrent + MAX_QUEUED:
             raise ApiError(429, f"{busy} runs are queued or executing (limit {self.max_concurrent} at once, "
-                           f"{MAX_QUEUED} waiting); retry later", headers={"Retry-After": str(self.retry_after_s)})
+                           f"{MAX_QUEUED} waiting); retry later", headers={"Retry-After": str(self.retry_after_s)},
+                           key="api.run.queue_full", busy=busy, limit=self.max_concurrent, waiting=MAX_QUEUED)
 
     def queue_position(self, run_id: str) -> int | None:
         """1 for the next queued run to start, 2 for the one after, ...; None when the run is not queued."""
@@ -148,8 +150,7 @@ class RunPool:
         proc.join()
         row = runstate.get(self.engine, run_id)
         if row is not None and row["status"] in runstate.RUNNING:
-            runstate.settle(self.engine, row, f"el proceso de la ejecución terminó sin registrar su final "
-                                              f"(código de salida {proc.exitcode})")
+            runstate.settle(self.engine, row, msg("run.worker_exited", code=proc.exitcode))
         with self._lock:
             self._procs.pop(run_id, None)
         self._wake.set()
@@ -159,7 +160,7 @@ class RunPool:
         this server's worker gets SIGTERM then SIGKILL after the grace period, another server's (or an adopted
         orphan) stops itself at its next heartbeat. False when the run is not queued or running."""
         if runstate.set_fields(self.engine, run_id, only_if=("queued",), status="cancelled",
-                               finished=runstate.now(), error="cancelada a petición"):
+                               finished=runstate.now(), error=runstate.CANCELLED):
             runstate.end_stages(self.engine, run_id)
             return True
         if not runstate.set_fields(self.engine, run_id, only_if=("running",), status="cancelling"):
@@ -194,7 +195,7 @@ class RunPool:
             proc.join(timeout=5)
             row = runstate.get(self.engine, run_id)
             if row is not None and row["status"] in runstate.RUNNING:
-                runstate.settle(self.engine, row, "el servidor se detuvo durante esta ejecución")
+                runstate.settle(self.engine, row, msg("run.server_stopped"))
 
 
 #: Niceness of the fork server and so of every worker forked from it: solver runs yield the CPU to requests.

@@ -18,12 +18,15 @@ from sqlalchemy import Connection, Engine, func, insert, or_, select, text, upda
 
 from api.db import api_runs
 from optimizer.data.store import RunRow
+from optimizer.i18n import Msg, msg
 
 ACTIVE = ("queued", "running", "cancelling")
 #: Claimed by a server, a worker executing (or about to): what the run limit counts and leases cover.
 RUNNING = ("running", "cancelling")
 FINAL = ("finished", "failed", "cancelled", "interrupted")
 RESUMABLE = ("interrupted", "cancelled")
+#: A cancelled run's ``error`` (a stored message, shown in the reader's language).
+CANCELLED = msg("run.cancelled").dumps()
 #: Key of the PostgreSQL advisory lock that serialises claims.
 CLAIM_LOCK_KEY = 0x42_49_45_4E
 
@@ -160,10 +163,10 @@ def reconcile(engine: Engine) -> list[str]:
     expired = or_(api_runs.c.lease_until.is_(None), api_runs.c.lease_until < now())
     with engine.connect() as conn:
         rows = conn.execute(select(api_runs).where(api_runs.c.status.in_(RUNNING), expired)).mappings().all()
-    return [settle(engine, dict(r), "el proceso de la ejecución se detuvo antes de terminar", expired) for r in rows]
+    return [settle(engine, dict(r), msg("run.worker_stopped"), expired) for r in rows]
 
 
-def settle(engine: Engine, row: dict[str, Any], why: str, guard: Any = None) -> str:
+def settle(engine: Engine, row: dict[str, Any], why: Msg, guard: Any = None) -> str:
     """End an executing run whose worker is gone, from what its run folder holds.
 
     The runner's ``run.json`` with a verdict means the work finished: the run becomes ``finished`` (or
@@ -176,12 +179,11 @@ def settle(engine: Engine, row: dict[str, Any], why: str, guard: Any = None) -> 
     if done is not None:
         values: dict[str, Any] = {"status": "failed" if done["status"] == "error" else "finished",
                                   "kpis": _read_json(run_dir / "kpis.json") or {}, "outcome": done["status"],
-                                  "error": done.get("message")}
+                                  "error": _folder_message(done)}
     elif row["status"] == "cancelling":
-        values = {"status": "cancelled", "error": "cancelada a petición"}
+        values = {"status": "cancelled", "error": CANCELLED}
     else:
-        values = {"status": "interrupted", "error": f"{why}; reanúdela (POST /runs/{row['run_id']}/resume) y "
-                  "continuará desde su última etapa terminada"}
+        values = {"status": "interrupted", "error": msg("run.interrupted", why=why, run=row["run_id"]).dumps()}
     stmt = update(api_runs).where(api_runs.c.run_id == row["run_id"], api_runs.c.status == row["status"])
     if guard is not None:
         stmt = stmt.where(guard)
@@ -192,6 +194,13 @@ def settle(engine: Engine, row: dict[str, Any], why: str, guard: Any = None) -> 
         end_stages(engine, row["run_id"])
         _close_folder(engine, row, values["status"], values["error"])
     return values["status"]
+
+
+def _folder_message(doc: dict[str, Any]) -> str | None:
+    """The runner's message in ``run.json`` as a stored message (its catalogue form when it has one)."""
+    if doc.get("message_i18n"):
+        return Msg.from_json(doc["message_i18n"]).dumps()
+    return doc.get("message")
 
 
 def _verdict(run_dir: Path | None) -> dict[str, Any] | None:
@@ -212,7 +221,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 def _close_folder(engine: Engine, row: dict[str, Any], status: str, message: str) -> None:
     """Mark a run that will not finish in its folder (``run.json``) and the store's ``runs`` row too."""
     if row["run_dir"] and Path(row["run_dir"]).is_dir():
-        doc = {"run_id": row["store_run_id"], "scenario": row["scenario"], "status": status, "message": message}
+        stored = Msg.loads(message)
+        doc = {"run_id": row["store_run_id"], "scenario": row["scenario"], "status": status,
+               "message": str(stored or message), "message_i18n": stored.to_json() if stored else None}
         (Path(row["run_dir"]) / "run.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
     if row["store_run_id"]:
         with engine.begin() as conn:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from api.inputs import check_tree, check_yaml, read_scenario
+from optimizer.i18n import Msg, msg
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.yamlfile import ScenarioError, deep_merge
 
@@ -67,21 +68,20 @@ def confine_dataset(dataset: Any, home: Path, where: str) -> dict[str, Any]:
     :data:`GENERATE_BOUNDS`; the message lists the known ids and never a folder.
     """
     if not isinstance(dataset, dict):
-        raise ScenarioError(f"{where}: dataset debe ser {{path: ID}} o {{generate: {{...}}}}")
+        raise ScenarioError(msg("scenario.dataset.shape", source=where))
     out = dict(dataset)
     if isinstance(out.get("generate"), dict):
         for key, bound in GENERATE_BOUNDS.items():
             value = out["generate"].get(key)
             if isinstance(value, int) and value > bound:
-                raise ScenarioError(f"{where}: dataset.generate.{key}: como máximo {bound:,} por la API")
+                raise ScenarioError(msg("scenario.dataset.generate_bound", source=where, key=key, bound=f"{bound:,}"))
     if out.get("path") is None:
         return out
     known = known_datasets(home)
     ident = out["path"]
     if not isinstance(ident, str) or ident not in known:
-        ids = ", ".join(sorted(known)) or "(ninguno)"
-        raise ScenarioError(f"{where}: dataset.path debe ser el id de un conjunto de datos del servidor "
-                            f"(no una ruta); ids disponibles: {ids}")
+        ids: str | Msg = ", ".join(sorted(known)) or msg("scenario.dataset.none")
+        raise ScenarioError(msg("scenario.dataset.not_an_id", source=where, ids=ids))
     out["path"] = str(known[ident])
     return out
 
@@ -109,7 +109,7 @@ def compose(base: ScenarioFile, name: str, overrides: dict[str, Any], descriptio
     check_yaml(text, f"{base.name}.yaml")
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"{base.name}.yaml: the base scenario is not a mapping")
+        raise ScenarioError(msg("scenario.base_not_mapping", source=f"{base.name}.yaml"))
     merged = deep_merge(data, overrides)
     if overrides.get("dataset") is not None:  # replaced whole: a path and generator settings would otherwise mix
         merged["dataset"] = confine_dataset(overrides["dataset"], home, f"{name}.yaml")
@@ -122,8 +122,7 @@ def compose(base: ScenarioFile, name: str, overrides: dict[str, Any], descriptio
     wanted = overrides.get("distribution")
     if isinstance(wanted, dict) and "central_supply_file" in wanted:
         # a file path sent over HTTP would make the server read a file of the caller's choosing
-        raise ScenarioError(f"{name}.yaml: distribution.central_supply_file cannot be set through the API; put it in "
-                            "the base scenario file")
+        raise ScenarioError(msg("scenario.supply.via_api", source=f"{name}.yaml"))
     dist = merged.get("distribution")
     if isinstance(dist, dict) and isinstance(dist.get("central_supply_file"), str) \
             and not Path(dist["central_supply_file"]).is_absolute():

@@ -23,7 +23,9 @@ from sqlalchemy import Engine
 from api import runstate
 from api.db import engine_for
 from api.execute import execute_scenario
-from optimizer.scenarios.runner import RunError
+from optimizer.i18n import Msg, msg
+from optimizer.scenarios.runner import RunError, failure
+from optimizer.scenarios.yamlfile import ScenarioError
 
 
 def _keep_lease(engine: Engine, run_id: str, lease_s: float) -> None:
@@ -34,7 +36,7 @@ def _keep_lease(engine: Engine, run_id: str, lease_s: float) -> None:
             status = runstate.heartbeat(engine, run_id, lease_s)
             if status == "cancelling":
                 runstate.set_fields(engine, run_id, only_if=("cancelling",), status="cancelled",
-                                    finished=runstate.now(), lease_until=None, error="cancelada a petición")
+                                    finished=runstate.now(), lease_until=None, error=runstate.CANCELLED)
                 runstate.end_stages(engine, run_id)
             if status != "running":
                 logging.warning("run %s is %s in the store: stopping this worker", run_id, status)
@@ -79,11 +81,12 @@ def run_worker(run_id: str, scenario_file: str, runs_dir: str, db_url: str, home
         outcome = execute_scenario(Path(scenario_file), Path(runs_dir), progress, started, run_id)
     except (ValueError, FileNotFoundError, RunError) as exc:  # bad scenario or data: a message for the planner
         logging.error("run %s failed: %s", run_id, exc)
-        _fail(engine, run_id, str(exc))
+        _fail(engine, run_id, failure(exc) if isinstance(exc, ScenarioError | RunError) else msg("common.text",
+                                                                                                  text=str(exc)))
         return
     except Exception as exc:
         logging.error("run %s crashed:\n%s", run_id, traceback.format_exc())
-        _fail(engine, run_id, f"{type(exc).__name__}: {exc} (the run log has the details)")
+        _fail(engine, run_id, msg("run.crashed", type=type(exc).__name__, detail=str(exc)))
         return
     for stage, seconds in outcome.timings.items():  # demand's time is known only at the end
         if stage != "total":
@@ -93,8 +96,8 @@ def run_worker(run_id: str, scenario_file: str, runs_dir: str, db_url: str, home
                         error=outcome.message, outcome=outcome.outcome, lease_until=None)
 
 
-def _fail(engine: Engine, run_id: str, message: str) -> None:
-    """Record a run that ended with an error message and no results."""
+def _fail(engine: Engine, run_id: str, message: Msg) -> None:
+    """Record a run that ended with an error message (shown in the reader's language) and no results."""
     runstate.set_fields(engine, run_id, only_if=("running",), status="failed", finished=runstate.now(),
-                        error=message, lease_until=None)
+                        error=message.dumps(), lease_until=None)
     runstate.end_stages(engine, run_id)

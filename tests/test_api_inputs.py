@@ -56,12 +56,13 @@ def test_alias_bomb_is_refused_fast_without_memory(client: TestClient, planner: 
 
 
 def test_yaml_bounds_on_nodes_depth_and_size() -> None:
-    with pytest.raises(InputTooLarge, match="anidamiento"):
-        check_yaml("a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "s.yaml")
-    with pytest.raises(InputTooLarge, match="nodos"):
-        check_yaml("a: [" + ",".join(["1"] * (MAX_NODES + 1)) + "]", "s.yaml")
-    with pytest.raises(InputTooLarge, match="caracteres"):
-        check_yaml("a: " + "x" * 300_000, "s.yaml")
+    cases = [("a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "anidamiento", "nested deeper"),
+             ("a: [" + ",".join(["1"] * (MAX_NODES + 1)) + "]", "nodos", "YAML nodes"),
+             ("a: " + "x" * 300_000, "caracteres", "characters")]
+    for text, spanish, english in cases:  # a person reads Spanish first; the log (str) reads English
+        with pytest.raises(InputTooLarge) as refused:
+            check_yaml(text, "s.yaml")
+        assert spanish in refused.value.text("es") and english in str(refused.value), refused.value.text("es")
     check_yaml("a: [1, 2, {b: c}]\n", "s.yaml")  # an ordinary document passes
     check_yaml("a: [unclosed\n", "s.yaml")  # syntax errors are the full parser's to report
 

@@ -156,7 +156,10 @@ def test_scenario_from_base_with_overrides(client: TestClient, keys: dict[str, s
 def test_validate_reports_lines(client: TestClient, keys: dict[str, str]) -> None:
     text = "name: ok\nmodels: [capacity]\ncapacity:\n  time_limit_s: -1\n"
     r = client.post("/scenarios/validate", json={"yaml": text}, headers=bearer(keys["planner"])).json()
-    assert not r["valid"] and r["errors"][0].startswith("scenario.yaml: line 4: capacity.time_limit_s")
+    assert not r["valid"] and r["errors"][0].startswith("scenario.yaml: línea 4: capacity.time_limit_s"), r
+    en = client.post("/scenarios/validate", json={"yaml": text},
+                     headers={**bearer(keys["planner"]), "Accept-Language": "en"}).json()
+    assert en["errors"][0].startswith("scenario.yaml: line 4: capacity.time_limit_s"), en
 
 
 def test_a_run_on_missing_data_fails_with_a_clear_message(client: TestClient, keys: dict[str, str],
@@ -171,7 +174,10 @@ def test_a_run_on_missing_data_fails_with_a_clear_message(client: TestClient, ke
     r = client.post("/runs", json={"scenario": "api-no-data"}, headers=h)
     assert r.status_code == 202, r.text
     doc = wait_run(lambda i: client.get(f"/runs/{i}", headers=h).json(), r.json()["run_id"], 60)
-    assert doc["status"] == "failed" and "holds no dataset" in doc["error"]
-    assert "Traceback" not in doc["error"] and str(gone.parent) not in doc["error"], doc["error"]
+    assert doc["status"] == "failed" and "no contiene un conjunto de datos" in doc["error"], doc["error"]  # es first
+    english = client.get(f"/runs/{doc['run_id']}", headers={**h, "Accept-Language": "en"}).json()["error"]
+    assert "holds no dataset" in english, english
+    for text in (doc["error"], english):
+        assert "Traceback" not in text and str(gone.parent) not in text, text
     assert all(s["status"] != "running" for s in doc["stages"].values()), doc["stages"]
     assert client.get(f"/runs/{doc['run_id']}/kpis", headers=h).status_code == 409

@@ -218,3 +218,30 @@ def test_a_queued_run_keeps_one_id_from_the_queue_to_the_cli(client: TestClient,
     assert done["run_folder"].endswith(second["cli_id"])
     report = _cli(home, "report", second["cli_id"])
     assert report.returncode == 0, report.stderr[-2000:]
+
+
+def test_scenario_errors_in_the_callers_language(client: TestClient, keys: dict[str, str]) -> None:
+    """A scenario with several problems: one message per problem, each with its line, key and value, in Spanish
+    first and in English on request; the what-if check says the same of a dataset the server lacks."""
+    h = bearer(keys["planner"])
+    text = ("name: muchos\ndemand:\n  - factor: 1.2\n    months: [13]\n    states: ['99']\n"
+            "models: [capacity, capacity]\ncapacity:\n  time_limit_s: -1\n  tiem: 3\n")
+    answers = {lang: client.post("/scenarios/validate", json={"yaml": text},
+                                 headers={**h, "Accept-Language": lang}).json() for lang in ("es-MX", "en")}
+    es, en = answers["es-MX"]["errors"], answers["en"]["errors"]
+    assert not answers["es-MX"]["valid"] and len(es) == len(en) == 5, answers
+    for words in ("línea 4: demand.0.months: el mes 13 no está en 1..12", "línea 5: demand.0.states: '99' no es",
+                  "línea 6: models: un modelo aparece dos veces", "línea 8: capacity.time_limit_s: Debe ser mayor",
+                  "línea 9: capacity.tiem: clave desconocida"):
+        assert any(words in line for line in es), (words, es)
+    for words in ("line 4: demand.0.months: month 13 is not in 1..12", "line 5: demand.0.states: '99' is not",
+                  "line 6: models: a model is listed twice", "line 8: capacity.time_limit_s: Must be greater",
+                  "line 9: capacity.tiem: unknown key"):
+        assert any(words in line for line in en), (words, en)
+    body = {"base": "api-small", "overrides": {"dataset": {"path": "no-such-dataset"}}}
+    es_check = client.post("/scenarios/check", json=body, headers=h).json()
+    en_check = client.post("/scenarios/check", json=body, headers={**h, "Accept-Language": "en"}).json()
+    assert not es_check["valid"] and "ids disponibles" in es_check["errors"][0], es_check
+    assert "ids available" in en_check["errors"][0], en_check
+    saved = client.post("/scenarios", json={**body, "name": "no-dataset"}, headers={**h, "Accept-Language": "en"})
+    assert saved.status_code == 400 and "dataset.path must be the id" in saved.json()["error"], saved.text

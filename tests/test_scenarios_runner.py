@@ -144,10 +144,12 @@ def test_cli_compare_json_and_a_bad_scenario_error(run_a: RunResult, run_b: RunR
     assert doc == json.loads(json.dumps(compare_runs(run_a.run_dir, run_b.run_dir).to_dict()))
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nseed: 1\nrostering:\n  max_hospitalz: 3\n")
-    res = runner.invoke(app, ["run", str(bad), "--json"])
+    res = runner.invoke(app, ["run", str(bad), "--json"], env={"BIENESTAR_LANG": "en"})
     assert res.exit_code == 2
     err = json.loads(res.stdout)
     assert err["status"] == "error" and f"{bad}: line 4: rostering.max_hospitalz: unknown key" in err["error"]
+    spanish = json.loads(runner.invoke(app, ["run", str(bad), "--json"], env={"BIENESTAR_LANG": ""}).stdout)
+    assert f"{bad}: línea 4: rostering.max_hospitalz: clave desconocida" in spanish["error"], spanish
 
 
 def test_stage_cache_reuses_plans_only_for_identical_inputs(run_a: RunResult, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ async def _save(request: Request, upload: UploadFile, folder: Path, default: str
     try:
         await run_in_threadpool(check_upload, path, config.max_upload_bytes, config.max_upload_rows)
     except InputTooLarge as exc:
-        raise ApiError(413, str(exc), key=exc.key, **exc.params) from None
+        raise ApiError(413, exc.msg) from None
     return path
 
 

@@ -22,7 +22,7 @@ from optimizer.i18n.kpis import AUDIENCE_HEADLINES, KINDS
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 COOKIE = "bienestar_lang"
 #: Catalogue prefixes the page script reads.
-PAGE_DOMAINS = ("web.", "kpis.", "common.", "api.validation.")
+PAGE_DOMAINS = ("web.", "kpis.", "common.", "validation.")
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z0-9_.]+)\s*\}\}")
 
 router = APIRouter(include_in_schema=False)

@@ -16,6 +16,7 @@ from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MAN
 from api.inputs import read_scenario
 from api.query import MAX_LIMIT, MAX_OFFSET
 from api.schemas import UtcDateTime
+from optimizer.i18n import render_stored
 from optimizer.reports.html import write_report
 from optimizer.reports.xlsx import write_workbooks
 from optimizer.scenarios.compare import compare_runs
@@ -101,13 +102,15 @@ class Comparison(BaseModel):
     by_state: list[dict[str, Any]] = Field(description="coverage and access by state in both runs, with deltas")
 
 
-def _status(row: dict[str, Any], pool: Any = None) -> RunStatus:
+def _status(row: dict[str, Any], lang: str, pool: Any = None) -> RunStatus:
+    """A run as the API shows it; why it failed in ``lang``."""
     position = pool.queue_position(row["run_id"]) if pool is not None and row["status"] == "queued" else None
     return RunStatus(run_id=row["run_id"], scenario=row["scenario"], status=row["status"],
                      cli_id=row["run_id"][:8], source=row.get("source", "api"),
                      queue_position=position,
                      stages=row["stages"] or {}, created=row["created"], started=row["started"],
-                     finished=row["finished"], error=scrub_paths(row["error"]), outcome=row["outcome"],
+                     finished=row["finished"], error=scrub_paths(render_stored(row["error"], lang)),
+                     outcome=row["outcome"],
                      has_kpis=bool(row["kpis"]),
                      run_folder=Path(row["run_dir"]).name if row["run_dir"] else None,
                      store_run_id=row["store_run_id"])
@@ -142,23 +145,23 @@ def start_run(request: Request, body: StartRequest, response: Response,
     try:
         scenario = read_scenario(found.path.read_text(encoding="utf-8"), f"{found.name}.yaml", found.path.parent)
     except ScenarioError as exc:
-        raise ApiError(400, scrub_paths(str(exc))) from None
+        raise ApiError(400, exc.msg) from None
     run_id = request.app.state.pool.submit(found.name, found.path, ["demand", *scenario.models])
     response.headers["Location"] = f"/runs/{run_id}"
-    return _status(_run(request, run_id), request.app.state.pool)
+    return _status(_run(request, run_id), request_lang(request), request.app.state.pool)
 
 
 @router.get("/runs", response_model=RunList, summary="Runs, newest first")
 def list_runs(request: Request, status: str | None = None, limit: int = Query(50, ge=1, le=MAX_LIMIT),
               offset: int = Query(0, ge=0, le=MAX_OFFSET), _: Principal = Depends(require(Scope.RUNS_READ))) -> RunList:
     total, rows = runindex.list_all(request.app.state.engine, request.app.state.config.runs_dir, limit, offset, status)
-    pool = request.app.state.pool
-    return RunList(total=total, limit=limit, offset=offset, items=[_status(r, pool) for r in rows])
+    pool, lang = request.app.state.pool, request_lang(request)
+    return RunList(total=total, limit=limit, offset=offset, items=[_status(r, lang, pool) for r in rows])
 
 
 @router.get("/runs/{run_id}", response_model=RunStatus, responses=NOT_FOUND, summary="Status and stage progress")
 def get_run(request: Request, run_id: str, _: Principal = Depends(require(Scope.RUNS_READ))) -> RunStatus:
-    return _status(_run(request, run_id), request.app.state.pool)
+    return _status(_run(request, run_id), request_lang(request), request.app.state.pool)
 
 
 #: The stages whose KPIs each role reads (planners and admins read every stage's).
@@ -183,7 +186,7 @@ def cancel_run(request: Request, run_id: str, _: Principal = Depends(require(Sco
     if not request.app.state.pool.cancel(row["run_id"]):
         raise ApiError(409, f"run '{run_id}' is {row['status']}; only a queued or running run can be cancelled",
                        key="api.run.not_cancellable", run=run_id, state=row["status"])
-    return _status(_run(request, row["run_id"]), request.app.state.pool)
+    return _status(_run(request, row["run_id"]), request_lang(request), request.app.state.pool)
 
 
 @router.post("/runs/{run_id}/resume", status_code=202, response_model=RunStatus,
@@ -193,17 +196,20 @@ def resume_run(request: Request, run_id: str, _: Principal = Depends(require(Sco
     row = _run(request, run_id)
     pool = request.app.state.pool
     if row["status"] not in runstate.RESUMABLE:
-        raise ApiError(409, f"run '{run_id}' is {row['status']}; only an interrupted or cancelled run can be resumed")
+        raise ApiError(409, f"run '{run_id}' is {row['status']}; only an interrupted or cancelled run can be resumed",
+                       key="api.run.not_resumable", run=run_id, state=row["status"])
     path = Path(row["scenario_file"])
     if not path.is_file():
-        raise ApiError(409, f"the scenario file of run '{run_id}' is gone; start a new run instead")
+        raise ApiError(409, f"the scenario file of run '{run_id}' is gone; start a new run instead",
+                       key="api.run.scenario_gone", run=run_id)
     try:
         scenario = read_scenario(path.read_text(encoding="utf-8"), f"{row['scenario']}.yaml", path.parent)
     except ScenarioError as exc:
-        raise ApiError(400, scrub_paths(str(exc))) from None
+        raise ApiError(400, exc.msg) from None
     if not pool.resume(run_id, ["demand", *scenario.models]):
-        raise ApiError(409, f"run '{run_id}' changed state meanwhile; read it again")
-    return _status(_run(request, run_id))
+        raise ApiError(409, f"run '{run_id}' changed state meanwhile; read it again", key="api.run.changed",
+                       run=run_id)
+    return _status(_run(request, run_id), request_lang(request))
 
 
 @router.get("/runs/{run_id}/plans", response_model=list[PlanTable], responses={**NOT_FOUND, **CONFLICT},

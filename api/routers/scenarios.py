@@ -114,7 +114,8 @@ def _dirs(request: Request) -> tuple:
     return config.scenario_dir, config.user_scenario_dir
 
 
-def _detail(f: sf.ScenarioFile) -> ScenarioDetail:
+def _detail(f: sf.ScenarioFile, lang: str) -> ScenarioDetail:
+    """One scenario as the API shows it; why it is not valid, in ``lang``."""
     text = f.path.read_text(encoding="utf-8")
     meta = _read_meta(f)
     extra = {"title": meta.get("title") or f.name, "base": meta.get("base"), "updated": meta.get("updated"),
@@ -122,8 +123,8 @@ def _detail(f: sf.ScenarioFile) -> ScenarioDetail:
     try:
         scen = read_scenario(text, source=f.path.name, folder=f.path.parent)
     except ScenarioError as exc:
-        return ScenarioDetail(name=f.name, builtin=f.builtin, valid=False, error=scrub_paths(str(exc)), yaml=text,
-                              **extra)
+        return ScenarioDetail(name=f.name, builtin=f.builtin, valid=False, error=scrub_paths(exc.text(lang)),
+                              yaml=text, **extra)
     return ScenarioDetail(name=f.name, builtin=f.builtin, valid=True, description=scen.description,
                           models=list(scen.models), yaml=text, resolved=scen.model_dump(mode="json"), **extra)
 
@@ -139,10 +140,8 @@ def _compose(request: Request, body: CreateRequest, name: str) -> str:
     overrides = to_yaml_overrides(body.overrides, partial(_network, request, base))
     try:
         text, _ = sf.compose(base, name, overrides, body.description, request.app.state.config.home)
-    except InputTooLarge as exc:
-        raise ApiError(400, str(exc), key=exc.key, **exc.params) from None
-    except ScenarioError as exc:
-        raise ApiError(400, scrub_paths(str(exc))) from None
+    except ScenarioError as exc:  # too large, or not valid: every problem, in the caller's language
+        raise ApiError(400, exc.msg) from None
     return text
 
 
@@ -155,7 +154,7 @@ def _network(request: Request, base: sf.ScenarioFile, override_dataset: str | No
             dataset = read_scenario(base.path.read_text(encoding="utf-8"), source=base.path.name,
                                     folder=base.path.parent).dataset.path
         except ScenarioError as exc:
-            raise ApiError(400, scrub_paths(str(exc))) from None
+            raise ApiError(400, exc.msg) from None
     if dataset is not None and not Path(dataset).is_absolute():
         dataset = str((base.path.parent / dataset).resolve())
     return Network.load(request.app.state.engine, str(dataset) if dataset is not None else None)
@@ -170,7 +169,7 @@ def _save(request: Request, body: CreateRequest, name: str, text: str) -> Scenar
             "overrides": body.overrides.patch(),
             "updated": datetime.now(UTC).isoformat()}
     path.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    return _detail(sf.ScenarioFile(name, path, False))
+    return _detail(sf.ScenarioFile(name, path, False), request_lang(request))
 
 
 def _own(request: Request, name: str) -> sf.ScenarioFile:
@@ -187,7 +186,8 @@ def _own(request: Request, name: str) -> sf.ScenarioFile:
 @router.get("", response_model=list[ScenarioSummary], summary="Built-in and API-created scenarios")
 def list_scenarios(request: Request) -> list[ScenarioSummary]:
     files = sf.all_files(*_dirs(request))
-    return [ScenarioSummary(**_detail(f).model_dump(exclude={"yaml", "resolved"})) for f in files]
+    lang = request_lang(request)
+    return [ScenarioSummary(**_detail(f, lang).model_dump(exclude={"yaml", "resolved"})) for f in files]
 
 
 @router.get("/options", response_model=EditorOptions, summary="What the what-if editor offers to pick from")
@@ -200,7 +200,7 @@ def get_scenario(request: Request, name: str) -> ScenarioDetail:
     found = sf.find(name, *_dirs(request))
     if found is None:
         raise ApiError(404, f"no scenario '{name}'", key="api.scenario.not_found", name=name)
-    return _detail(found)
+    return _detail(found, request_lang(request))
 
 
 @router.post("/validate", response_model=ValidationResult, responses=BAD_REQUEST,
@@ -210,9 +210,10 @@ def validate(request: Request, body: ValidateRequest) -> ValidationResult:
         scen = read_scenario(body.yaml, source="scenario.yaml")
         sf.check_api_scenario(scen, request.app.state.config.home, "scenario.yaml")
     except InputTooLarge as exc:
-        raise ApiError(400, str(exc), key=exc.key, **exc.params) from None
+        raise ApiError(400, exc.msg) from None
     except ScenarioError as exc:
-        return ValidationResult(valid=False, errors=scrub_paths(str(exc)).splitlines())
+        return ValidationResult(valid=False, errors=[scrub_paths(p.text(request_lang(request)))
+                                                     for p in exc.problems])
     return ValidationResult(valid=True, resolved=scen.model_dump(mode="json"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from optimizer.domain import MARGINALISATION_WEIGHT, MarginalisationDegree
 
@@ -46,7 +47,8 @@ class TravelSettings(BaseModel):
     @model_validator(mode="after")
     def _speeds_rise(self) -> TravelSettings:
         if not (self.local_kmh <= self.secondary_kmh <= self.highway_kmh):
-            raise ValueError("speeds must not fall with road class: local_kmh <= secondary_kmh <= highway_kmh")
+            raise PydanticCustomError("speeds_order", "speeds must not fall with road class: local_kmh <= "
+                                      "secondary_kmh <= highway_kmh")
         return self
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from optimizer.domain import SURGICAL_SPECIALTIES, Specialty, TeamTemplate
 
@@ -54,9 +55,9 @@ class Allowances(BaseModel):
     @model_validator(mode="after")
     def _positive(self) -> Allowances:
         if self.absence_days >= self.working_days:
-            raise ValueError(
-                f"absences ({self.absence_days:g} days/year) leave no working time out of "
-                f"{self.working_days:g} possible days")
+            raise PydanticCustomError(
+                "absences_exceed", "absences ({absence} days/year) leave no working time out of {working} "
+                "possible days", {"absence": self.absence_days, "working": self.working_days})
         return self
 
 
@@ -82,13 +83,16 @@ class WisnStandards(BaseModel):
     def _cas(self) -> WisnStandards:
         total = sum(self.support_percent.values())
         if not 0 <= total < 100:
-            raise ValueError(f"category allowances add up to {total:g} %; they must be in [0, 100)")
+            raise PydanticCustomError("cas_total", "category allowances add up to {total} %; they must be in "
+                                      "[0, 100)", {"total": total})
         for name, pct in self.support_percent.items():
             if pct < 0:
-                raise ValueError(f"category allowance '{name}': CAS must be >= 0, got {pct:g}")
+                raise PydanticCustomError("cas_negative", "category allowance '{name}': CAS must be >= 0, got {pct}",
+                                          {"name": name, "pct": pct})
         for name, (hours, people) in self.additional_hours_per_year.items():
             if hours < 0 or people < 0:
-                raise ValueError(f"individual allowance '{name}': IAS and n_j must be >= 0")
+                raise PydanticCustomError("ias_negative", "individual allowance '{name}': IAS and n_j must be >= 0",
+                                          {"name": name})
         return self
 
 
@@ -133,13 +137,16 @@ class CapacitySettings(BaseModel):
         ward, er = set(self.ward_team), set(self.er_team)
         for name, roles in (("ward_team", ward), ("er_team", er)):
             if roles & or_roles:
-                raise ValueError(f"{name} uses operating-room roles {sorted(r.value for r in roles & or_roles)}")
+                raise PydanticCustomError("team_or_roles", "{team} uses operating-room roles {roles}",
+                                          {"team": name, "roles": str(sorted(r.value for r in roles & or_roles))})
         if ward & er:
-            raise ValueError(f"ward_team and er_team share roles {sorted(r.value for r in ward & er)}")
+            raise PydanticCustomError("teams_share_roles", "ward_team and er_team share roles {roles}",
+                                      {"roles": str(sorted(r.value for r in ward & er))})
         for name, team in (("ward_team", self.ward_team), ("er_team", self.er_team)):
             for role, people in team.items():
                 if people <= 0:
-                    raise ValueError(f"{name}[{role.value}] must be > 0 people, got {people:g}")
+                    raise PydanticCustomError("team_people", "{team}[{role}] must be > 0 people, got {people}",
+                                              {"team": name, "role": role.value, "people": people})
         return self
 
     def or_team(self, specialty: Specialty) -> dict[Specialty, float]:

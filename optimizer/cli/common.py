@@ -89,5 +89,5 @@ def resolve_inputs(dataset: Path | None, scenario: Path | None, as_json: bool = 
         sc = load_scenario(scenario).seeded()
         return sc, Path(dataset) if dataset is not None else resolve_base(sc.dataset, Path(scenario))
     except ScenarioError as exc:
-        fail(str(exc), as_json)
+        fail(exc.text(), as_json)
         raise  # unreachable: fail() exits

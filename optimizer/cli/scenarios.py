@@ -9,7 +9,7 @@ import typer
 
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
 from optimizer.scenarios.compare import ComparisonTable, compare_runs
-from optimizer.scenarios.runner import RunError, RunResult, rerun, run_scenario
+from optimizer.scenarios.runner import RunError, RunResult, failure, rerun, run_scenario
 from optimizer.scenarios.yamlfile import ScenarioError
 from optimizer.solvers.silence import stdout_to_stderr
 
@@ -21,7 +21,14 @@ RunsDirOption = typer.Option(None, "--runs-dir", help="folder of run folders (de
 def _summary(result: RunResult) -> dict:
     return {"status": result.status, "run_id": result.run_id, "run_dir": str(result.run_dir),
             "scenario": result.scenario, "stage_status": result.stage_status, "timings_s": result.timings,
-            "plans_digest": result.plans_digest, "message": result.message, "kpis": result.kpis}
+            "plans_digest": result.plans_digest, "message": result.message.text() if result.message else None,
+            "kpis": result.kpis}
+
+
+def _reason(exc: Exception) -> str:
+    """Why a run could not start, in ``BIENESTAR_LANG`` (Spanish unless asked otherwise) when it is the
+    scenario's or the runner's own message."""
+    return failure(exc).text() if isinstance(exc, ScenarioError | RunError) else str(exc)
 
 
 def _print_run(result: RunResult) -> None:
@@ -30,7 +37,7 @@ def _print_run(result: RunResult) -> None:
     console.print(table(f"Run {result.run_dir.name}: {result.status}", ["stage", "status", "seconds"], rows))
     console.print(f"total {result.timings.get('total', 0.0):.1f} s; plans digest {result.plans_digest[:16]}")
     if result.message:
-        console.print(f"[red]{result.message}[/] (details in {result.run_dir / 'log.txt'})")
+        console.print(f"[red]{result.message.text()}[/] (details in {result.run_dir / 'log.txt'})")
 
 
 def print_comparison(cmp: ComparisonTable) -> None:
@@ -70,7 +77,7 @@ def register(app: typer.Typer) -> None:
             with stdout_to_stderr(as_json):
                 result = run_scenario(scenario, runs_dir, progress=not as_json)
         except (ScenarioError, RunError, FileNotFoundError) as exc:
-            fail(str(exc), as_json)
+            fail(_reason(exc), as_json)
             return
         if as_json:
             print_json(_summary(result))

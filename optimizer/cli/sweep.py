@@ -36,8 +36,10 @@ def sweep(
     try:
         base = load_scenario(scenario)
         variants = build_variants(base, [parse_vary(v) for v in vary])
-    except (SweepError, ScenarioError) as exc:
+    except SweepError as exc:
         fail(str(exc), as_json)
+    except ScenarioError as exc:
+        fail(exc.text(), as_json)
     runs = runs_dir or default_runs_dir()
     if not as_json:
         console.print(f"sweep of {len(variants)} variants of '{base.name}' on {executor} with {workers} workers")

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 
 def _renamed(data: Any, names: dict[str, str]) -> Any:
@@ -17,7 +18,8 @@ def _renamed(data: Any, names: dict[str, str]) -> Any:
     for old, new in names.items():
         if old in out:
             if new in out:
-                raise ValueError(f"give '{new}' only ('{old}' is its former name)")
+                raise PydanticCustomError("renamed_key", "give '{new}' only ('{old}' is its former name)",
+                                          {"new": new, "old": old})
             out[new] = out.pop(old)
     return out
 

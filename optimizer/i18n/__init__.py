@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -90,6 +91,112 @@ def t(key: str, lang: str | None = None, /, **params: object) -> str:
     if text is None:
         return key
     return text.format(**params) if params else text
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message a person reads, kept as its catalogue key and parameters until the reader's language is known
+    (an error raised in a worker is read later, by whoever asks, in their language).
+
+    A parameter may itself be a :class:`Msg` (rendered in the same language) or a list of them (one per line).
+    ``str()`` is the English text: what logs and developers read. :meth:`dumps` / :func:`render_stored` keep a
+    message in a text column and show it later in any language.
+    """
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (default: :func:`resolve_lang`)."""
+        return t(self.key, lang, **{k: _render(v, lang) for k, v in self.params.items()})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form: ``{"key": ..., "params": {...}}`` (nested messages the same way)."""
+        return {"key": self.key, "params": {k: _to_json(v) for k, v in self.params.items()}}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Msg:
+        """The message :meth:`to_json` wrote."""
+        return cls(str(doc["key"]), {k: _from_json(v) for k, v in (doc.get("params") or {}).items()})
+
+    def dumps(self) -> str:
+        """The message as text for a store column (:func:`render_stored` shows it in a reader's language)."""
+        return json.dumps({_STORED: self.to_json()}, ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, stored: str | None) -> Msg | None:
+        """The message :meth:`dumps` wrote; None for any other text (a message stored before, as plain text)."""
+        if not stored or not stored.startswith('{"' + _STORED + '"'):
+            return None
+        try:
+            return cls.from_json(json.loads(stored)[_STORED])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def msg(key: str, /, **params: Any) -> Msg:
+    """A :class:`Msg` (shorthand)."""
+    return Msg(key, params)
+
+
+#: The marker of a stored :class:`Msg` in a text column (anything else there is shown as it is).
+_STORED = "i18n"
+
+
+def render_stored(stored: str | None, lang: str | None = None) -> str | None:
+    """A text column's message in ``lang``: a :meth:`Msg.dumps` text rendered, any other text as it is."""
+    message = Msg.loads(stored)
+    return stored if message is None else message.text(lang)
+
+
+def _render(value: Any, lang: str | None) -> Any:
+    if isinstance(value, Msg):
+        return value.text(lang)
+    if isinstance(value, list):
+        return "\n".join(str(_render(v, lang)) for v in value)
+    return value
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Msg):
+        return {_STORED: value.to_json()}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    return value if isinstance(value, int | float | str | bool) or value is None else str(value)
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and _STORED in value:
+        return Msg.from_json(value[_STORED])
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
+
+
+def validation_msg(err: dict[str, Any]) -> Msg:
+    """A pydantic error (one item of ``ValidationError.errors()``) as a message: ``validation.<type>`` with its
+    context (limits, choices; whole numbers shown without decimals), else pydantic's English text as it is."""
+    key = f"validation.{err.get('type', '')}"
+    ctx = {k: _shown(v) for k, v in (err.get("ctx") or {}).items() if isinstance(v, int | float | str)}
+    if isinstance(ctx.get("expected"), str):  # pydantic lists choices as "'a', 'b' or 'c'": no English word
+        ctx["expected"] = str(ctx["expected"]).replace(" or ", ", ")
+    if key in catalog("en") and key in catalog(DEFAULT_LANG):
+        try:
+            catalog("en")[key].format(**ctx)
+            return Msg(key, ctx)
+        except (KeyError, IndexError):
+            pass
+    return Msg("common.text", {"text": str(err.get("msg", "")).removeprefix("Value error, ")})
+
+
+def _shown(value: object) -> object:
+    """A limit as people write it: ``0.0`` -> ``0``, ``100000`` -> ``100,000`` (the same in es-MX and en)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return f"{int(value):,}"
+    return value
 
 
 def has(key: str, lang: str | None = None) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from optimizer.data.generate import GeneratorConfig, generate
+from optimizer.i18n import msg
 from optimizer.paths import home_dir, private_temp, publish
 from optimizer.scenarios.schema import DatasetSource
 from optimizer.scenarios.yamlfile import ScenarioError
@@ -27,8 +28,7 @@ def resolve_base(source: DatasetSource, scenario_file: Path | None = None, cache
         if not p.is_absolute() and scenario_file is not None:
             p = (scenario_file.parent / p).resolve()
         if not (p / "facilities.csv").exists():
-            raise ScenarioError(f"dataset.path: {p} holds no dataset (no facilities.csv); "
-                                f"run `bienestar data generate --out {p}` or use dataset.generate")
+            raise ScenarioError(msg("scenario.dataset.missing", path=str(p)))
         return p
     assert source.generate is not None  # guaranteed by DatasetSource's validator
     settings = source.generate.config_overrides()

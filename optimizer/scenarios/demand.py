@@ -21,6 +21,7 @@ import pandas as pd
 
 from optimizer.data.aggregate import medicine_demand_weekly, surgical_demand
 from optimizer.geo import distance_matrix_km
+from optimizer.i18n import msg
 from optimizer.scenarios.overrides import OverrideError
 from optimizer.scenarios.schema import DemandMultiplier, Scenario
 
@@ -56,10 +57,11 @@ def check_rules(rules: list[DemandMultiplier], medicines: pd.DataFrame) -> None:
     for i, rule in enumerate(rules):
         for sku in rule.skus:
             if sku not in skus:
-                raise OverrideError(f"demand.{i}.skus: '{sku}' is not a SKU of medicines.csv")
+                raise OverrideError(msg("scenario.override.not_sku", rule=i, sku=sku))
         for g in rule.groups:
             if g not in groups:
-                raise OverrideError(f"demand.{i}.groups: '{g}' is not a medicine group ({', '.join(sorted(groups))})")
+                raise OverrideError(msg("scenario.override.not_group", rule=i, group=g,
+                                        groups=", ".join(sorted(groups))))
 
 
 def build_demand(records_dir: Path, facilities: pd.DataFrame, base_facilities: pd.DataFrame,

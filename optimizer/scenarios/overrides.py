@@ -16,6 +16,7 @@ import pandas as pd
 
 from optimizer.data import reference
 from optimizer.data.curp import random_curps
+from optimizer.i18n import msg
 from optimizer.scenarios.schema import PLANNED_2025, DepotChanges, FacilityChanges, RecruitPool, Scenario
 from optimizer.scenarios.yamlfile import ScenarioError
 
@@ -40,7 +41,7 @@ class Tables:
         for name in TABLES:
             path = folder / f"{name}.csv"
             if not path.exists():
-                raise OverrideError(f"{folder}: the dataset has no {name}.csv")
+                raise OverrideError(msg("scenario.dataset.no_table", folder=str(folder), table=name))
             frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
         return cls(frames)
 
@@ -71,9 +72,9 @@ def opened_clues(facilities: pd.DataFrame, changes: FacilityChanges) -> list[str
             out.extend(c for c in planned if c not in out)
             continue
         if key not in known:
-            raise OverrideError(f"facilities.open: '{key}' is not a CLUES key of facilities.csv")
+            raise OverrideError(msg("scenario.override.not_clues", key=key))
         if key not in planned:
-            raise OverrideError(f"facilities.open: '{key}' is already open (only status=planned can open)")
+            raise OverrideError(msg("scenario.override.already_open", key=key))
         if key not in out:
             out.append(key)
     return out
@@ -94,7 +95,7 @@ def apply_facilities(tables: Tables, changes: FacilityChanges) -> Tables:
     open_now = set(fac.loc[fac["status"] == "open", "clues"])
     for key in changes.close:
         if key not in open_now:
-            raise OverrideError(f"facilities.close: '{key}' is not an open facility in facilities.csv")
+            raise OverrideError(msg("scenario.override.not_open", key=key))
     closing = set(changes.close)
     fac = fac[~fac["clues"].isin(closing)].reset_index(drop=True)
     spec = tables["specialists"].copy()
@@ -112,7 +113,7 @@ def apply_depots(tables: Tables, changes: DepotChanges) -> Tables:
     known = set(depots["depot_id"])
     for key in changes.close:
         if key not in known:
-            raise OverrideError(f"depots.close: '{key}' is not a depot_id of depots.csv ({', '.join(sorted(known))})")
+            raise OverrideError(msg("scenario.override.not_depot", key=key, known=", ".join(sorted(known))))
     depots.loc[depots["depot_id"].isin(changes.close), "status"] = "closed"
     return Tables({**tables.frames, "depots": depots})
 
@@ -176,8 +177,7 @@ def _reshape_pool(rec: pd.DataFrame, everyone: pd.DataFrame, pool: RecruitPool,
         if n > len(take):
             templates = same if len(same) else everyone[everyone["specialty"] == specialty]
             if templates.empty:
-                raise OverrideError(f"recruits.specialty_mix: no one in specialists.csv is a '{specialty}' "
-                                    "to draw new recruits like")
+                raise OverrideError(msg("scenario.override.no_template", specialty=specialty))
             picks = rng.choice(len(templates), size=n - len(take), replace=True)
             new_rows.extend((templates.iloc[i], state) for i in picks)
     out = pd.concat(kept) if kept else rec.iloc[:0]

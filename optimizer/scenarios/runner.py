@@ -32,6 +32,7 @@ from rich.status import Status
 
 import optimizer
 from optimizer.data.dataset import load_dataset
+from optimizer.i18n import Msg, msg
 from optimizer.jsonio import plain, write_json
 from optimizer.scenarios import cache, registry
 from optimizer.scenarios.basedata import resolve_base
@@ -66,12 +67,26 @@ _LIBRARIES = ("ortools", "highspy", "pulp", "pyvrp", "numpy", "pandas", "duckdb"
 
 
 class RunError(RuntimeError):
-    """A run that could not start (its inputs could not be prepared); the message says why."""
+    """A run that could not start (its inputs could not be prepared); :attr:`msg` says why in a reader's language,
+    ``str()`` in English (logs)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(str(message))
+        self.msg = message
+
+
+def failure(exc: BaseException) -> Msg:
+    """Why ``exc`` stopped a run, for a person: a scenario's own problems in the reader's language, any other
+    error as its type and (technical, English) text."""
+    if isinstance(exc, ScenarioError | RunError):
+        return exc.msg
+    return msg("run.exception", type=type(exc).__name__, detail=str(exc))
 
 
 @dataclass
 class RunResult:
-    """What a run produced: folder, status (ok / degraded / error), seconds per stage, KPIs per stage."""
+    """What a run produced: folder, status (ok / degraded / error), seconds per stage, KPIs per stage, and why a
+    stage failed (``message``, rendered in a reader's language)."""
 
     run_dir: Path
     run_id: str
@@ -81,7 +96,7 @@ class RunResult:
     stage_status: dict[str, str]
     kpis: dict[str, dict[str, Any]]
     plans_digest: str
-    message: str | None = None
+    message: Msg | None = None
     log: list[str] = field(default_factory=list)
 
 
@@ -132,9 +147,7 @@ def prepare(scenario: Scenario, scenario_text: str, run_dir: Path, scenario_file
     t0 = time.perf_counter()
     ds = load_dataset(data_dir)
     if ds.rejects:
-        first = ds.rejects[0]
-        raise ScenarioError(f"the scenario's dataset has {len(ds.rejects)} invalid rows after the overrides; "
-                            f"first: {first}")
+        raise ScenarioError(msg("scenario.dataset.rejects", count=len(ds.rejects), first=str(ds.rejects[0])))
     demand = build_demand(ds.records_dir, ds.facilities, tables["facilities"].assign(
         lat=lambda f: f["lat"].astype(float), lon=lambda f: f["lon"].astype(float)), ds.medicines, scenario, opened)
     demand.write(run_dir / "inputs" / "demand")
@@ -215,8 +228,8 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
             except Exception as exc:  # a stage failure ends the run with the reason, never a traceback
                 timings[name] = time.perf_counter() - t0
                 stage_status[name] = "error"
-                message = f"stage {name} failed: {type(exc).__name__}: {exc}"
-                log.append(message)
+                message = msg("run.stage_failed", stage=name, reason=failure(exc))
+                log.append(str(message))
                 log.append(traceback.format_exc())
                 if bar is not None:
                     bar.update(tasks[name], status="[red]error")
@@ -244,10 +257,16 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
     notes.update({name: f"validator: {'; '.join(out.violations[:5])}" for name, out in ctx.outputs.items()
                   if out.violations})
     write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": status,
-                                      "timings_s": timings, "stage_status": stage_status, "message": message,
+                                      "timings_s": timings, "stage_status": stage_status, **_message(message),
                                       "stage_notes": notes, "plans_digest": digest,
                                       "finished": datetime.now(UTC).isoformat()})
     return result
+
+
+def _message(message: Msg | None) -> dict[str, Any]:
+    """``run.json``'s message: English text (``message``) and the catalogue form (``message_i18n``) a reader's
+    language is rendered from."""
+    return {"message": str(message) if message else None, "message_i18n": message.to_json() if message else None}
 
 
 def _solve_stage(name: str, ctx: RunContext, cache_dir: Path | None) -> StageOutput:
@@ -302,7 +321,8 @@ def _write_plans(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
 def _record(result: RunResult) -> RunResult:
     headline = {stage: {k: v for k, v in k_.items() if isinstance(v, int | float | str | None)}
                 for stage, k_ in result.kpis.items()}
-    registry.finish(result.run_id, result.status, result.timings, plain(headline), result.message)
+    registry.finish(result.run_id, result.status, result.timings, plain(headline),
+                    result.message.dumps() if result.message else None)
     return result
 
 
@@ -333,11 +353,11 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
         with _status(progress, f"preparing inputs and demand of {run_dir.name} ..."):
             demand_s = prepare(scenario, text, run_dir, src)
     except Exception as exc:  # recorded, then re-raised as one clear message (no traceback for the user)
-        message = f"preparing the inputs of {run_dir.name} failed: {type(exc).__name__}: {exc}"
-        registry.finish(run_id, "error", {}, {}, message)
+        message = msg("run.prepare_failed", folder=run_dir.name, reason=failure(exc))
+        registry.finish(run_id, "error", {}, {}, message.dumps())
         write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": "error",
-                                           "message": message})
-        (run_dir / "log.txt").write_text(message + "\n" + traceback.format_exc(), encoding="utf-8")
+                                           **_message(message)})
+        (run_dir / "log.txt").write_text(f"{message}\n{traceback.format_exc()}", encoding="utf-8")
         if isinstance(exc, ScenarioError):
             raise
         raise RunError(message) from exc

@@ -2,7 +2,9 @@
 
 A scenario is the unit of work of every run. It is a YAML document validated by :class:`Scenario`
 (``extra="forbid"`` everywhere, so a misspelt key is an error, reported with its line by
-:mod:`optimizer.scenarios.yamlfile`). Each model section embeds that model's settings class unchanged
+:mod:`optimizer.scenarios.yamlfile`). The validators' own errors are ``PydanticCustomError`` whose type names
+the message in the ``validation`` catalogue (``validation.state_code``, ...), so a planner reads them in Spanish.
+Each model section embeds that model's settings class unchanged
 (``optimizer/<model>/settings.py``), so a scenario can set anything the model's CLI can.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from optimizer.access.settings import AccessSettings
 from optimizer.capacity.settings import CapacitySettings
@@ -40,7 +43,7 @@ def _state_codes(values: list[str]) -> list[str]:
     for v in values:
         code = str(v).zfill(2)
         if code not in RENAPO_CODES:
-            raise ValueError(f"'{v}' is not a state code 01..32")
+            raise PydanticCustomError("state_code", "'{value}' is not a state code 01..32", {"value": str(v)})
         out.append(code)
     return out
 
@@ -70,7 +73,8 @@ class DatasetSource(_Section):
     @model_validator(mode="after")
     def _one(self) -> DatasetSource:
         if (self.path is None) == (self.generate is None):
-            raise ValueError("give exactly one of 'path' (a dataset folder) or 'generate' (generator settings)")
+            raise PydanticCustomError("dataset_source", "give exactly one of 'path' (a dataset folder) or 'generate' "
+                                      "(generator settings)")
         return self
 
 
@@ -96,7 +100,7 @@ class DemandMultiplier(_Section):
     def _months(cls, v: list[int]) -> list[int]:
         for m in v:
             if not 1 <= m <= 12:
-                raise ValueError(f"month {m} is not in 1..12")
+                raise PydanticCustomError("month", "month {month} is not in 1..12", {"month": m})
         return v
 
     @property
@@ -145,7 +149,7 @@ class RecruitPool(_Section):
     @classmethod
     def _shares(cls, v: dict) -> dict:
         if v and (any(x < 0 for x in v.values()) or sum(v.values()) <= 0):
-            raise ValueError("shares must be >= 0 and add up to more than 0")
+            raise PydanticCustomError("shares", "shares must be >= 0 and add up to more than 0")
         return v
 
     @field_validator("origin")
@@ -211,7 +215,7 @@ class Scenario(_Section):
     @classmethod
     def _models(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v):
-            raise ValueError("a model is listed twice")
+            raise PydanticCustomError("model_twice", "a model is listed twice")
         return [m for m in MODEL_ORDER if m in v]
 
     def seeded(self) -> Scenario:

@@ -21,13 +21,31 @@ import yaml
 from pydantic import ValidationError
 
 from optimizer.distribution.central import CentralSupplyError, read_supply_csv
+from optimizer.i18n import Msg, msg, validation_msg
 from optimizer.scenarios.schema import Scenario
 
 Path_ = tuple[str | int, ...]
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be used; the message names the file, the line and the key."""
+    """A scenario that cannot be used: one message per problem, each naming the file, the line and the key.
+
+    ``str()`` is the English text (logs); :meth:`text` is in a reader's language (Spanish first); :attr:`msg`
+    keeps the problems for a reader who asks later (a run's error, shown in the caller's language).
+    """
+
+    def __init__(self, *problems: Msg) -> None:
+        self.problems = list(problems)
+        super().__init__(self.text("en"))
+
+    @property
+    def msg(self) -> Msg:
+        """Every problem as one message (one line each)."""
+        return self.problems[0] if len(self.problems) == 1 else msg("common.lines", lines=self.problems)
+
+    def text(self, lang: str | None = None) -> str:
+        """The problems in ``lang`` (default: :func:`optimizer.i18n.resolve_lang`), one per line."""
+        return "\n".join(p.text(lang) for p in self.problems)
 
 
 def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
@@ -37,10 +55,11 @@ def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: st
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise ScenarioError(f"{source}: line {key_node.start_mark.line + 1}: a key must be a plain name")
+                raise ScenarioError(msg("scenario.key_not_plain", source=source, line=key_node.start_mark.line + 1))
             key = key_node.value
             if key in out:
-                raise ScenarioError(f"{source}: line {key_node.start_mark.line + 1}: key '{key}' is given twice")
+                raise ScenarioError(msg("scenario.key_twice", source=source, line=key_node.start_mark.line + 1,
+                                        key=key))
             lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = _construct(value_node, (*path, key), lines, source)
         return out
@@ -57,15 +76,20 @@ def _line_of(loc: tuple, lines: dict[Path_, int]) -> int | None:
     return None
 
 
-def _explain(err: dict[str, Any]) -> str:
-    msg = str(err["msg"]).removeprefix("Value error, ")
+def _explain(err: dict[str, Any]) -> Msg:
+    """What is wrong with one key: a catalogue message (:func:`validation_msg`), with the value it got."""
     if err["type"] == "extra_forbidden":
-        return "unknown key (check the spelling; see the scenario schema for the keys this section takes)"
+        return msg("scenario.unknown_key")
     if err["type"] == "missing":
-        return "required key is missing"
+        return msg("scenario.missing_key")
     if "input" in err and err["type"] not in ("model_type", "dict_type"):
-        return f"{msg} (got {err['input']!r})"
-    return msg
+        return msg("scenario.got", problem=validation_msg(err), value=repr(err["input"]))
+    return validation_msg(err)
+
+
+def _at(source: str, line: int | None, key: str | Msg, problem: Msg) -> Msg:
+    """``<file>: line <n>: <key>: <problem>``."""
+    return msg("scenario.problem", source=source, line=line, key=key, problem=problem)
 
 
 def _inline_central_supply(data: dict[str, Any], lines: dict[Path_, int], source: str, folder: Path | None) -> None:
@@ -78,22 +102,23 @@ def _inline_central_supply(data: dict[str, Any], lines: dict[Path_, int], source
     if not isinstance(dist, dict) or "central_supply_file" not in dist:
         return
     key = ("distribution", "central_supply_file")
-    where = f"{source}: line {lines[key]}: distribution.central_supply_file"
+
+    def refuse(problem: Msg) -> ScenarioError:
+        return ScenarioError(_at(source, lines[key], "distribution.central_supply_file", problem))
+
     if "central_supply" in dist:
-        raise ScenarioError(f"{where}: give the central supply once, either inline (central_supply, line "
-                            f"{lines[('distribution', 'central_supply')]}) or as a CSV file (central_supply_file)")
+        raise refuse(msg("scenario.supply.twice", inline_line=lines[("distribution", "central_supply")]))
     name = dist.pop("central_supply_file")
     if not isinstance(name, str) or not name.strip():
-        raise ScenarioError(f"{where}: must be the path of a CSV file sku,units,expiry_date (got {name!r})")
+        raise refuse(msg("scenario.supply.not_path", value=repr(name)))
     if folder is None:
-        raise ScenarioError(f"{where}: a CSV file is read only from a scenario loaded from its file (a relative path "
-                            "is taken from that file's folder); list the lots inline under central_supply instead")
+        raise refuse(msg("scenario.supply.no_folder"))
     path = Path(name.strip())
     path = path if path.is_absolute() else folder / path
     try:
         table = read_supply_csv(path)
-    except CentralSupplyError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
+    except CentralSupplyError as exc:  # the CSV loader's own (English) text: file, row and field
+        raise refuse(msg("scenario.supply.csv", reason=str(exc))) from None
     dist["central_supply"] = [{"sku": r.sku, "units": int(r.units), "expiry_date": r.expiry_date}
                               for r in table.itertuples(index=False)]
     lines[("distribution", "central_supply")] = lines[key]
@@ -126,12 +151,15 @@ def parse_scenario(text: str, source: str = "<scenario>", folder: Path | None = 
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "somewhere"
+        line = mark.line + 1 if mark else "?"
+        problem = str(getattr(exc, "problem", exc))  # PyYAML's own words: what it expected or found
         ctx, ctx_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        started = f", {ctx} that started on line {ctx_mark.line + 1}" if ctx and ctx_mark else ""
-        raise ScenarioError(f"{source}: {where}: not valid YAML ({getattr(exc, 'problem', exc)}{started})") from None
+        if ctx and ctx_mark:
+            raise ScenarioError(msg("scenario.yaml_invalid_since", source=source, line=line, problem=problem,
+                                    context=ctx, since=ctx_mark.line + 1)) from None
+        raise ScenarioError(msg("scenario.yaml_invalid", source=source, line=line, problem=problem)) from None
     if node is None or not isinstance(node, yaml.MappingNode):
-        raise ScenarioError(f"{source}: line 1: a scenario is a mapping of keys (name:, dataset:, models:, ...)")
+        raise ScenarioError(msg("scenario.not_mapping", source=source))
     lines: dict[Path_, int] = {}
     data = _construct(node, (), lines, source)
     _inline_central_supply(data, lines, source, folder)
@@ -141,10 +169,9 @@ def parse_scenario(text: str, source: str = "<scenario>", folder: Path | None = 
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            line = _line_of(loc, lines)
-            key = ".".join(str(p) for p in loc) or "(top level)"
-            problems.append(f"{source}: line {line}: {key}: {_explain(err)}")
-        raise ScenarioError("\n".join(problems)) from None
+            key = ".".join(str(p) for p in loc) or msg("scenario.top_level")
+            problems.append(_at(source, _line_of(loc, lines), key, _explain(err)))
+        raise ScenarioError(*problems) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -152,5 +179,5 @@ def load_scenario(path: str | Path) -> Scenario:
     ``distribution.central_supply_file`` is read from the file's folder (or as given when absolute)."""
     p = Path(path)
     if not p.is_file():
-        raise ScenarioError(f"{p}: no such scenario file")
+        raise ScenarioError(msg("scenario.no_file", path=str(p)))
     return parse_scenario(p.read_text(encoding="utf-8"), source=str(p), folder=p.parent)
