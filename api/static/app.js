@@ -441,7 +441,7 @@ async function refreshRun() {
     ? T("web.runs.queue_position", { position: run.queue_position }) : statusText(run.status);
   status.dataset.status = run.status;
   const err = $("run-error");
-  const why = run.outcome === "degraded" ? T("web.run.degraded") : run.error;  // the runner's own words are English
+  const why = run.error;  // the runner's message, in the page's language (the API renders it from the catalogue)
   err.textContent = why || ""; err.hidden = !why;
   fill("stages", Object.entries(run.stages).map(([name, s]) => el("tr", { "data-stage": name },
     el("td", {}, stageText(name)), el("td", {}, statusText(s.status)),
