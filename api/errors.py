@@ -48,7 +48,7 @@ class ApiError(Exception):
         """The message in ``lang`` (English source text when the key has no catalogue entry)."""
         if self.msg is not None:
             return scrub_paths(self.msg.text(lang)) or ""
-        return t(self.key, lang, **self.params) if self.key and has(self.key, lang) else self.message
+        return Msg(self.key, self.params).text(lang) if self.key and has(self.key, lang) else self.message
 
 
 def request_lang(request: Request) -> str:
@@ -117,6 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if has(f"api.http.{exc.status_code}"):  # Starlette's own English ("Not Found"), in the caller's language
+            message = t(f"api.http.{exc.status_code}", request_lang(request))
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))
@@ -136,8 +138,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         error_id = uuid.uuid4().hex[:12]
         log.error("unhandled error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
-        return JSONResponse({"error": f"internal error (id {error_id}); the server log has the details"},
-                            status_code=500)
+        return JSONResponse({"error": t("api.internal", request_lang(request), id=error_id)}, status_code=500)
 
 
 def validation_message(err: dict[str, Any], lang: str) -> str:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
+
+from optimizer.i18n import msg, resolve_lang, t
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,12 +43,18 @@ class BodySizeLimit:
             except ValueError:
                 declared = -1
             if declared < 0 or declared > limit:
-                await _reply(send, 413, f"request body larger than {limit:,} bytes")
+                await _reply(send, 413, msg("api.limits.too_large", limit=f"{limit:,}").text(_lang(scope, headers)))
                 return
         elif b"transfer-encoding" in headers:
-            await _reply(send, 411, "send the body with a Content-Length header")
+            await _reply(send, 411, t("api.limits.no_length", _lang(scope, headers)))
             return
         await self.app(scope, receive, send)
+
+
+def _lang(scope: Scope, headers: dict[bytes, bytes]) -> str:
+    """The caller's language as :func:`api.errors.request_lang` reads it (``?lang=``, ``Accept-Language``)."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+    return resolve_lang(query, headers.get(b"accept-language", b"").decode("latin-1") or None)
 
 
 async def _reply(send: Send, status: int, message: str) -> None:

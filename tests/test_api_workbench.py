@@ -201,6 +201,8 @@ def test_a_queued_run_keeps_one_id_from_the_queue_to_the_cli(client: TestClient,
     assert second["cli_id"] == second["run_id"][:8]
     queued = client.get(f"/runs/{second['cli_id']}", headers=h).json()  # its short id works while it waits
     assert queued["run_id"] == second["run_id"] and queued["status"] == "queued"
+    early = client.get(f"/runs/{second['cli_id']}/kpis", headers=h)  # the status named as people read it
+    assert early.status_code == 409 and "está en cola" in early.json()["error"], early.text
     seen: set[str] = set()
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:

@@ -16,7 +16,7 @@ from api.errors import AUTH_RESPONSES, BAD_REQUEST, CONFLICT, NOT_FOUND, TOO_MAN
 from api.inputs import read_scenario
 from api.query import MAX_LIMIT, MAX_OFFSET
 from api.schemas import UtcDateTime
-from optimizer.i18n import render_stored
+from optimizer.i18n import Msg, has, msg, render_stored
 from optimizer.reports.html import write_report
 from optimizer.reports.xlsx import write_workbooks
 from optimizer.scenarios.compare import compare_runs
@@ -116,6 +116,12 @@ def _status(row: dict[str, Any], lang: str, pool: Any = None) -> RunStatus:
                      store_run_id=row["store_run_id"])
 
 
+def status_msg(status: str) -> Msg | str:
+    """A run status as a person reads it (``queued`` -> «en cola»), for messages that name it."""
+    key = f"common.status.{status}"
+    return msg(key) if has(key, "es") and has(key, "en") else status
+
+
 def _run(request: Request, run_id: str) -> dict[str, Any]:
     row = runindex.resolve(request.app.state.engine, request.app.state.config.runs_dir, run_id)
     if row is None:
@@ -129,7 +135,7 @@ def _finished(request: Request, run_id: str) -> dict[str, Any]:
     row = _run(request, run_id)
     if row["status"] not in ("finished", "failed") or not row["run_dir"] or not row["outcome"]:
         raise ApiError(409, f"run '{run_id}' is {row['status']} and has no results", key="api.run.no_results",
-                       run=run_id, state=row["status"])
+                       run=run_id, state=status_msg(row["status"]))
     return row
 
 
@@ -185,7 +191,7 @@ def cancel_run(request: Request, run_id: str, _: Principal = Depends(require(Sco
     row = _run(request, run_id)
     if not request.app.state.pool.cancel(row["run_id"]):
         raise ApiError(409, f"run '{run_id}' is {row['status']}; only a queued or running run can be cancelled",
-                       key="api.run.not_cancellable", run=run_id, state=row["status"])
+                       key="api.run.not_cancellable", run=run_id, state=status_msg(row["status"]))
     return _status(_run(request, row["run_id"]), request_lang(request), request.app.state.pool)
 
 
@@ -197,7 +203,7 @@ def resume_run(request: Request, run_id: str, _: Principal = Depends(require(Sco
     pool = request.app.state.pool
     if row["status"] not in runstate.RESUMABLE:
         raise ApiError(409, f"run '{run_id}' is {row['status']}; only an interrupted or cancelled run can be resumed",
-                       key="api.run.not_resumable", run=run_id, state=row["status"])
+                       key="api.run.not_resumable", run=run_id, state=status_msg(row["status"]))
     path = Path(row["scenario_file"])
     if not path.is_file():
         raise ApiError(409, f"the scenario file of run '{run_id}' is gone; start a new run instead",
