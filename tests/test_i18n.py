@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 import string
 from datetime import date, datetime
@@ -117,3 +118,20 @@ def test_a_stored_message_is_read_later_in_each_readers_language() -> None:
     assert render_stored(stored, "en").startswith("preparing the inputs of r-1 failed: depots.close: 'D999' is not a")
     assert render_stored(stored, "en").splitlines()[1].startswith("dataset.path: ds holds no dataset")
     assert render_stored("a plain old message", "es") == "a plain old message"
+
+
+def test_errors_cross_processes_with_their_messages() -> None:
+    """A scenario error raised in a worker process is read in the parent in any language (pickled whole)."""
+    from api.inputs import InputTooLarge
+    from optimizer.scenarios.overrides import OverrideError
+    from optimizer.scenarios.runner import RunError
+
+    for exc in (OverrideError(msg("scenario.override.not_depot", key="D9", known="D1")),
+                InputTooLarge("api.input.yaml_too_deep", source="s.yaml", line=3, limit=24),
+                ScenarioError(msg("scenario.no_file", path="a.yaml"), msg("scenario.not_mapping", source="b.yaml"))):
+        back = pickle.loads(pickle.dumps(exc))
+        assert type(back) is type(exc) and back.text("es") == exc.text("es") and str(back) == str(exc)
+    assert pickle.loads(pickle.dumps(InputTooLarge("api.input.yaml_anchor", source="s", line=1))).key == \
+        "api.input.yaml_anchor"
+    run = pickle.loads(pickle.dumps(RunError(msg("run.degraded"))))
+    assert run.msg.text("es").startswith("un modelo no llegó")

@@ -74,6 +74,10 @@ class RunError(RuntimeError):
         super().__init__(str(message))
         self.msg = message
 
+    def __reduce__(self) -> tuple:
+        """Pickled with its message (a worker process's error, read in the parent)."""
+        return (RunError, (self.msg,))
+
 
 def failure(exc: BaseException) -> Msg:
     """Why ``exc`` stopped a run, for a person: a scenario's own problems in the reader's language, any other

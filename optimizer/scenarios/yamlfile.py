@@ -47,6 +47,18 @@ class ScenarioError(ValueError):
         """The problems in ``lang`` (default: :func:`optimizer.i18n.resolve_lang`), one per line."""
         return "\n".join(p.text(lang) for p in self.problems)
 
+    def __reduce__(self) -> tuple:
+        """Pickled with its messages (raised in a worker process, read in the parent in any language)."""
+        return (_restore, (type(self), self.problems, self.__dict__))
+
+
+def _restore(cls: type[ScenarioError], problems: list[Msg], state: dict[str, Any]) -> ScenarioError:
+    """A :class:`ScenarioError` (or subclass) as :meth:`ScenarioError.__reduce__` pickled it."""
+    exc = cls.__new__(cls)
+    ScenarioError.__init__(exc, *problems)
+    exc.__dict__.update(state)
+    return exc
+
 
 def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
     """Plain value of ``node``; records the 1-based line of every key/item in ``lines``."""
