@@ -34,7 +34,9 @@ class Outcome:
 def execute_scenario(scenario_file: Path, runs_dir: Path, on_progress: ProgressCallback,
                      on_start: StartCallback, run_id: str) -> Outcome:
     """Run ``scenario_file`` under ``run_id`` (the id the API gave the run when it was queued: the store and the
-    run folder keep it) with the scenario runner, reporting progress and its folder to the callbacks."""
+    run folder keep it) with the scenario runner, reporting progress and its folder to the callbacks. An attempt
+    of a resumed run (same id) reuses the stages its interrupted attempt completed (:mod:`optimizer.scenarios.
+    cache`)."""
     result = runner.run_scenario(scenario_file, runs_dir, progress=False, on_progress=on_progress, on_start=on_start,
                                  run_id=run_id)
     status = "failed" if result.status == "error" else "finished"

@@ -60,13 +60,30 @@ class RunPool:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._ready = threading.Event()  # set once the fork server can start workers
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(["api.execute"])
 
     def warm_up(self) -> None:
-        """Start the fork server now, so it has imported the solvers before the first run is asked for."""
-        forkserver.ensure_running()
-        _lower_priority(forkserver._forkserver._forkserver_pid)
+        """Start the fork server now, so it has imported the solvers before the first run is asked for.
+
+        Until it has, this server claims no run: starting a worker would wait for those imports (many seconds
+        on a busy machine) while the claimed run's lease ran out, and another server sharing the store would
+        then settle the run as interrupted before its worker began. Queued runs wait for a ready server.
+        """
+        try:
+            forkserver.ensure_running()  # returns before the fork server has imported anything
+            _lower_priority(forkserver._forkserver._forkserver_pid)
+            probe = self._ctx.Process(target=_ready_probe, name="bienestar-fork-server-probe")
+            probe.start()  # answered once the fork server has imported the solvers
+            probe.join()
+        finally:
+            self._ready.set()
+            self._wake.set()
+
+    def ready(self) -> bool:
+        """Whether this server claims and starts queued runs yet (see :meth:`warm_up`)."""
+        return self._ready.is_set()
 
     def start(self) -> None:
         """At server start: settle the runs whose workers are gone, then dispatch queued runs until shutdown."""
@@ -116,7 +133,7 @@ class RunPool:
             try:
                 self._renew_local_leases()
                 runstate.reconcile(self.engine)
-                while not self._stop.is_set() and (row := runstate.claim_next(
+                while self._ready.is_set() and not self._stop.is_set() and (row := runstate.claim_next(
                         self.engine, self.owner, self.lease_s, self.max_concurrent)) is not None:
                     self._launch(row)
             except Exception:  # a store hiccup must not end dispatching; the next pass retries
@@ -196,6 +213,10 @@ class RunPool:
             row = runstate.get(self.engine, run_id)
             if row is not None and row["status"] in runstate.RUNNING:
                 runstate.settle(self.engine, row, msg("run.server_stopped"))
+
+
+def _ready_probe() -> None:
+    """A worker that does nothing: that it started proves the fork server is ready to start workers."""
 
 
 #: Niceness of the fork server and so of every worker forked from it: solver runs yield the CPU to requests.

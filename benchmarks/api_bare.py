@@ -4,7 +4,8 @@ The bare app (``create_bare_app``) is the floor a FastAPI service on this machin
 file, the same key check (prefix lookup + SHA-256 compared in constant time, on every request), the same JSON
 shapes, no ORM, no response models, no middleware. Both run as one uvicorn process each with the same
 settings; wrk drives each in turn on loopback (``-t2 -c16``), rounds alternating product / bare so both see
-the same machine load. Two reads: one facility by CLUES, and a page of 100 hospitals.
+the same machine load (``--before CHECKOUT`` adds an older checkout of the product to every round). Two
+reads: one facility by CLUES, and a page of 100 hospitals.
 
     nice -n 10 python benchmarks/api_bare.py --home /tmp/bench-home --duration 10 --rounds 3
 
@@ -103,13 +104,13 @@ def bare_factory() -> FastAPI:
     return create_bare_app(str(Path(os.environ["BIENESTAR_HOME"]) / "bienestar.sqlite"))
 
 
-def start(app: str, home: Path, port: int) -> subprocess.Popen:
-    """One uvicorn process serving ``app`` (a factory) on loopback, ready to answer."""
-    env = {**os.environ, "BIENESTAR_HOME": str(home), "PYTHONPATH": str(ROOT)}
+def start(app: str, home: Path, port: int, root: Path = ROOT) -> subprocess.Popen:
+    """One uvicorn process serving ``app`` (a factory) of the checkout ``root`` on loopback, ready to answer."""
+    env = {**os.environ, "BIENESTAR_HOME": str(home), "PYTHONPATH": str(root)}
     env.pop("BIENESTAR_DB_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port",
                              str(port), "--log-level", "warning", "--no-access-log"],
-                            env=env, cwd=ROOT, start_new_session=True)
+                            env=env, cwd=root, start_new_session=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -152,6 +153,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=5.0, help="seconds of unmeasured wrk load before each measure "
                     "(the product's fork server imports the solvers in its first seconds)")
     ap.add_argument("--port", type=int, default=8771)
+    ap.add_argument("--before", type=Path, help="another checkout of the product (e.g. `git worktree add "
+                    "/tmp/before <commit>`), measured as 'before' in the same rounds, between product and bare")
     args = ap.parse_args()
     tmp = None
     if args.home is None:
@@ -168,11 +171,14 @@ def main() -> None:
     key = create_key(engine_for(), "planner", "benchmark")
     clues = sqlite3.connect(args.home / "bienestar.sqlite").execute(
         "SELECT clues FROM facilities WHERE kind = 'hospital' ORDER BY clues LIMIT 1 OFFSET 50").fetchone()[0]
-    apps = {"product": "api.app:create_app", "bare": "benchmarks.api_bare:bare_factory"}
+    apps = {"product": ("api.app:create_app", ROOT)}
+    if args.before is not None:
+        apps["before"] = ("api.app:create_app", args.before.resolve())
+    apps["bare"] = ("benchmarks.api_bare:bare_factory", ROOT)
     results: dict[tuple[str, str], list[tuple[float, float, int]]] = {}
     for rnd in range(args.rounds):
-        for name, app in apps.items():
-            server = start(app, args.home, args.port)
+        for name, (app, root) in apps.items():
+            server = start(app, args.home, args.port, root)
             try:
                 for label, path in READS:
                     url = f"http://127.0.0.1:{args.port}{path.format(clues=clues)}"
@@ -192,19 +198,27 @@ def report(results: dict[tuple[str, str], list[tuple[float, float, int]]], args:
     print(f"Date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; `uptime` at the end: {uptime}. Command: "
           f"`nice -n 10 python benchmarks/api_bare.py {' '.join(sys.argv[1:])}`; wrk -t2 -c{args.connections} "
           f"-d{args.duration:g}s per read and app after {args.warmup:g} s of unmeasured load, {args.rounds} rounds "
-          f"alternating product / bare (each round starts both servers afresh). Machine: 2 cores shared with other "
+          f"alternating {' / '.join(a for a in ('product', 'before', 'bare') if any(k[0] == a for k in results))} "
+          f"(each round starts every server afresh). Machine: 2 cores shared with other "
           f"sessions (the load average above is theirs and ours).\n")
-    print("| read | product req/s (median; rounds) | bare req/s | ratio | product p99 ms | bare p99 ms "
+    print("| read | app | req/s (median; rounds) | bare req/s | ratio | p99 ms (median; rounds) | bare p99 ms "
           "| p99 ratio | non-2xx |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
+    products = [name for name in ("before", "product") if any(key[0] == name for key in results)]
     for label, _ in READS:
-        prod, bare = results[("product", label)], results[("bare", label)]
-        p_rps, b_rps = statistics.median(r[0] for r in prod), statistics.median(r[0] for r in bare)
-        p_p99, b_p99 = statistics.median(r[1] for r in prod), statistics.median(r[1] for r in bare)
-        rounds = ", ".join(f"{r[0]:.0f}" for r in prod)
-        print(f"| {label} | {p_rps:,.0f} ({rounds}) | {b_rps:,.0f} ({', '.join(f'{r[0]:.0f}' for r in bare)}) "
-              f"| {p_rps / b_rps:.0%} | {p_p99:.1f} | {b_p99:.1f} | {p_p99 / b_p99:.2f}x "
-              f"| {sum(r[2] for r in prod + bare)} |")
+        bare = results[("bare", label)]
+        b_rps, b_p99 = statistics.median(r[0] for r in bare), statistics.median(r[1] for r in bare)
+        for name in products:
+            prod = results[(name, label)]
+            p_rps, p_p99 = statistics.median(r[0] for r in prod), statistics.median(r[1] for r in prod)
+            print(f"| {label} | {name} | {p_rps:,.0f} ({_rounds(prod, 0, '.0f')}) | {b_rps:,.0f} "
+                  f"({_rounds(bare, 0, '.0f')}) | {p_rps / b_rps:.0%} | {p_p99:.1f} ({_rounds(prod, 1, '.0f')}) "
+                  f"| {b_p99:.1f} ({_rounds(bare, 1, '.0f')}) | {p_p99 / b_p99:.2f}x | {sum(r[2] for r in prod)} |")
+
+
+def _rounds(results: list[tuple[float, float, int]], field: int, spec: str) -> str:
+    """One field of every round, comma-separated."""
+    return ", ".join(format(r[field], spec) for r in results)
 
 
 if __name__ == "__main__":

@@ -5,17 +5,14 @@ independent recomputation from the dataset and the run's 24/7 hospitals, and unk
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from test_api_support import bearer, home_env, make_keys, module_home, wait_run
+from test_api_support import api_fixtures, bearer, wait_run
 
-from api.app import create_app
-from api.config import ApiConfig
 from optimizer.access.kpis import municipality_access_table
 from optimizer.access.scope import scope_from_dataset
 from optimizer.data.dataset import load_dataset
@@ -25,23 +22,7 @@ from optimizer.data.reference import municipalities as reference_municipalities
 CENSUS_TOTAL = 126_014_024
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = module_home(tmp_path_factory.getbasetemp(), "access-map")
-    with home_env(path):
-        yield path
-
-
-@pytest.fixture(scope="module")
-def keys(home: Path) -> dict[str, str]:
-    return make_keys(home)
-
-
-@pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[TestClient]:
-    app = create_app(ApiConfig(scenario_dir=home / "test-scenarios", max_concurrent_runs=1))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+home, keys, client = api_fixtures("access-map", max_concurrent_runs=1)
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
-from test_api_support import home_env, module_home
+from test_api_support import home_fixture
 
 from api import runstate
 from api.db import api_runs, engine_for
@@ -20,11 +19,7 @@ CLAIMERS = 4
 QUEUED = 40
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = module_home(tmp_path_factory.getbasetemp(), "claims")
-    with home_env(path):
-        yield path
+home = home_fixture("claims")
 
 
 def _claim_all(url: str, owner: str, max_running: int, start: mp.synchronize.Event, out: mp.Queue) -> None:

@@ -4,38 +4,18 @@ with file, row, field and reason, and uploading the same file twice changes noth
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-import pytest
 from fastapi.testclient import TestClient
-from test_api_support import bearer, home_env, make_keys, module_home
+from test_api_support import api_fixtures, bearer
 
-from api.app import create_app
-from api.config import ApiConfig
 from optimizer.data.curp import random_curps
 from optimizer.data.privacy import pseudonymise
 
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = module_home(tmp_path_factory.getbasetemp(), "ingest")
-    with home_env(path):
-        yield path
-
-
-@pytest.fixture(scope="module")
-def keys(home: Path) -> dict[str, str]:
-    return make_keys(home)
-
-
-@pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiConfig(scenario_dir=home / "test-scenarios")), raise_server_exceptions=False) as c:
-        yield c
+home, keys, client = api_fixtures("ingest")
 
 
 def _csv(df: pd.DataFrame) -> bytes:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from test_api_support import bearer, home_env, make_keys, module_home
+from test_api_support import api_fixtures, bearer, make_keys
 
 from api.app import create_app
 from api.config import ApiConfig
@@ -21,23 +20,12 @@ ALIAS_BOMB = "name: bomb\nmodels: [capacity]\na: &a [x,x,x,x,x,x,x,x,x]\n" + "".
     f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = module_home(tmp_path_factory.getbasetemp(), "inputs")
-    with home_env(path):
-        yield path
+home, keys, client = api_fixtures("inputs")
 
 
 @pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[TestClient]:
-    app = create_app(ApiConfig(scenario_dir=home / "test-scenarios"))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def planner(home: Path) -> dict[str, str]:
-    return bearer(make_keys(home)["planner"])
+def planner(keys: dict[str, str]) -> dict[str, str]:
+    return bearer(keys["planner"])
 
 
 def _max_rss_kb() -> int:

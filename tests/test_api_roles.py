@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from test_api_support import ROLES, bearer, home_env, make_keys, module_home
+from test_api_support import ROLES, api_fixtures, bearer
 from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import verify_key
-from api.config import ApiConfig
 from api.db import api_keys, engine_for
 from optimizer.cli import app as cli_app
 
@@ -67,23 +65,7 @@ PLAN_STAGES = {"deployment": {H, A}, "rostering": {H, A}, "distribution": {L, P,
                "access": {P, A}}
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = module_home(tmp_path_factory.getbasetemp(), "roles")
-    with home_env(path):
-        yield path
-
-
-@pytest.fixture(scope="module")
-def keys(home: Path) -> dict[str, str]:
-    return make_keys(home)
-
-
-@pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[TestClient]:
-    app = create_app(ApiConfig(scenario_dir=home / "test-scenarios", max_body_bytes=4096, max_upload_bytes=50_000))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+home, keys, client = api_fixtures("roles", max_body_bytes=4096, max_upload_bytes=50_000)
 
 
 def test_matrix_lists_every_route(client: TestClient) -> None:

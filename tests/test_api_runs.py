@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -16,32 +15,12 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from test_api_support import bearer, home_env, make_keys, module_home, wait_run
+from test_api_support import api_fixtures, bearer, wait_run
 
-from api.app import create_app
-from api.config import ApiConfig
 from api.db import engine_for
 from optimizer.data.store import RunRow
 
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = module_home(tmp_path_factory.getbasetemp(), "runs")
-    with home_env(path):
-        yield path
-
-
-@pytest.fixture(scope="module")
-def keys(home: Path) -> dict[str, str]:
-    return make_keys(home)
-
-
-@pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[TestClient]:
-    app = create_app(ApiConfig(scenario_dir=home / "test-scenarios", max_concurrent_runs=1, retry_after_s=7,
-                               cancel_grace_s=1.0))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+home, keys, client = api_fixtures("runs", max_concurrent_runs=1, retry_after_s=7, cancel_grace_s=1.0)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ no 5xx, every status code documented, every response body valid against its sche
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from test_api_support import bearer, home_env, make_keys, module_home
+from test_api_support import bearer, home_fixture, make_keys
 
 from api.app import create_app
 from api.config import ApiConfig
@@ -28,11 +27,7 @@ FAST_EXAMPLES = 5
 SLOW_EXAMPLES = 30
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = module_home(tmp_path_factory.getbasetemp(), "schema")
-    with home_env(path):
-        yield path
+home = home_fixture("schema")
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,9 @@
 """Shared set-up of the API tests (no tests here): a small real dataset loaded into a real store.
 
+A test module takes its fixtures from the factories: ``home, keys, client = api_fixtures("runs",
+max_concurrent_runs=1)`` (its own home, one key per role, an in-process client of a fresh app), or
+``home = home_fixture("claims")`` when it needs the home alone.
+
 The base home (generated dataset trimmed to a few hundred staff, loaded with the data layer's loader, plus
 a small scenario that runs the capacity and access models on it) is built once per test session under
 pytest's base temp folder; each test module works on its own copy, so modules never see each other's
@@ -18,12 +22,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pandas as pd
+import pytest
 
 from optimizer.data.generate import GeneratorConfig, generate
 
@@ -178,3 +184,40 @@ def wait_run(get_status, run_id: str, timeout_s: float = 180) -> dict:
             return doc
         time.sleep(0.5)
     raise TimeoutError(f"run {run_id} still {doc['status']} after {timeout_s} s")
+
+
+def home_fixture(name: str, setup: Callable[[Path], None] | None = None) -> Callable[..., Iterator[Path]]:
+    """A module-scoped ``home`` fixture: the module's copy of the base home (see :func:`module_home`), with
+    ``BIENESTAR_HOME`` (and the store URL) set to it while the module runs; ``setup(home)`` runs first."""
+
+    @pytest.fixture(scope="module")
+    def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+        path = module_home(tmp_path_factory.getbasetemp(), name)
+        if setup is not None:
+            setup(path)
+        with home_env(path):
+            yield path
+
+    return home
+
+
+def api_fixtures(name: str, **config: Any) -> tuple[Callable[..., Any], ...]:
+    """Module-scoped ``home``, ``keys`` (one per role) and ``client`` fixtures: an in-process client of a fresh
+    app on the module's home, built with ``ApiConfig(scenario_dir=<home>/test-scenarios, **config)``."""
+
+    @pytest.fixture(scope="module")
+    def keys(home: Path) -> dict[str, str]:
+        return make_keys(home)
+
+    @pytest.fixture(scope="module")
+    def client(home: Path) -> Iterator[Any]:
+        from fastapi.testclient import TestClient
+
+        from api.app import create_app
+        from api.config import ApiConfig
+
+        app = create_app(ApiConfig(scenario_dir=home / "test-scenarios", **config))
+        with TestClient(app, raise_server_exceptions=False) as c:
+            yield c
+
+    return home_fixture(name), keys, client

@@ -7,35 +7,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 from fastapi.testclient import TestClient
-from test_api_support import bearer, home_env, make_keys, module_home
+from test_api_support import api_fixtures, bearer
 
-from api.app import create_app
-from api.config import ApiConfig
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = module_home(tmp_path_factory.getbasetemp(), "workbench")
-    with home_env(path):
-        yield path
-
-
-@pytest.fixture(scope="module")
-def keys(home: Path) -> dict[str, str]:
-    return make_keys(home)
-
-
-@pytest.fixture(scope="module")
-def client(home: Path) -> Iterator[TestClient]:
-    app = create_app(ApiConfig(scenario_dir=home / "test-scenarios", max_concurrent_runs=1))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+home, keys, client = api_fixtures("workbench", max_concurrent_runs=1)
 
 
 def test_states_by_name_are_accepted_and_saved_as_codes(client: TestClient, keys: dict[str, str],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from api.auth import Principal, Role, Scope, require
@@ -16,6 +16,8 @@ class Health(BaseModel):
     status: str
     store: str
     runs_executing: int
+    starts_runs: bool = Field(description="this server starts queued runs (false for the seconds after start-up "
+                              "while its worker pool imports the solvers; other servers sharing the store run them)")
 
 
 @router.get("/health", response_model=Health, summary="Liveness check (no key needed)")
@@ -27,7 +29,7 @@ def health(request: Request) -> Health:
     except Exception:
         store = "unreachable"
     return Health(status="ok" if store == "ok" else "degraded", store=store,
-                  runs_executing=request.app.state.pool.active())
+                  runs_executing=request.app.state.pool.active(), starts_runs=request.app.state.pool.ready())
 
 
 class Me(BaseModel):

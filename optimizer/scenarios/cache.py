@@ -1,11 +1,20 @@
 """Reuse a stage's plan when a previous run solved it from byte-identical inputs and settings.
 
-Only stages whose plan is a function of the run's input files and their own settings qualify (not of an
-earlier stage's plan): the distribution stage reads facilities, depots, vehicles, medicines, stock and the
-run's weekly medicine demand. Two scenarios that differ only in, say, deployment incentives then solve the
-week's allocation and routes once. The key covers every input byte, the stage's settings, the planning
-week and the package version; a reused stage says so in the log. ``rerun`` never uses the cache, so it
-always re-solves and proves reproducibility.
+Two kinds of entry:
+
+- **Across runs** (:func:`stage_key`): stages whose plan is a function of the run's input files and their own
+  settings (not of an earlier stage's plan). The distribution stage reads facilities, depots, vehicles,
+  medicines, stock and the run's weekly medicine demand; two scenarios that differ only in, say, deployment
+  incentives then solve the week's allocation and routes once. The key covers every input byte, the stage's
+  settings, the planning week and the package version.
+- **Across the attempts of one run** (:func:`attempt_key`, a *lineage* such as an API run id): every stage.
+  The key covers the lineage, the whole resolved scenario, every input file and the plans of the stages
+  before it in this attempt, so a resumed run reuses each stage its interrupted attempt completed and
+  solves from the first one it did not. A new run never reuses these (its lineage differs), so running a
+  scenario again still solves it; the entries go when an attempt ends (:func:`forget`).
+
+A reused stage says so in the log. ``rerun`` never uses the cache, so it always re-solves and proves
+reproducibility.
 """
 
 from __future__ import annotations
@@ -13,8 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +53,33 @@ def stage_key(run_dir: Path, scenario: Scenario, stage: str) -> str | None:
     for name in tables:
         h.update((run_dir / "inputs" / "dataset" / f"{name}.csv").read_bytes())
     h.update((run_dir / "inputs" / "demand" / "medicine_demand_weekly.csv").read_bytes())
+    return h.hexdigest()
+
+
+def attempt_key(run_dir: Path, stage: str, lineage: str, earlier: Iterable[str]) -> str:
+    """SHA-256 of everything ``stage`` can read in this attempt of the run ``lineage``: the resolved scenario,
+    every input file, the plans of the ``earlier`` stages (in chain order) and the package version."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"stage": stage, "version": optimizer.__version__, "lineage": lineage}).encode())
+    h.update((run_dir / "scenario.resolved.json").read_bytes())
+    h.update(_inputs_digest(run_dir).encode())
+    for name in earlier:
+        for p in sorted((run_dir / "plans" / name).glob("*.csv")):
+            h.update(f"{name}/{p.name}".encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _inputs_digest(run_dir: Path) -> str:
+    """SHA-256 over every file of ``run_dir/inputs`` (path and bytes), once per run folder: the inputs are
+    written once before the first stage and never change (the records copy can be large)."""
+    h = hashlib.sha256()
+    for p in sorted(q for q in (run_dir / "inputs").rglob("*") if q.is_file()):
+        h.update(str(p.relative_to(run_dir)).encode())
+        with p.open("rb") as fh:
+            for block in iter(lambda f=fh: f.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()
 
 
@@ -75,11 +112,23 @@ def load(cache_dir: Path, stage: str, key: str) -> tuple[StageOutput, str, Path]
     tables = {}
     for p in sorted(folder.glob("*.csv")):
         try:
-            tables[p.stem] = pd.read_csv(p, dtype={"clues": str, "sku": str, "depot_id": str, "vehicle_id": str})
+            tables[p.stem] = pd.read_csv(p, dtype=_text_columns(doc.get("dtypes", {}).get(p.stem)))
         except pd.errors.EmptyDataError:
             tables[p.stem] = pd.DataFrame()
     out = StageOutput(doc["status"], doc["kpis"], tables, doc["violations"], doc["explanation"], doc["log"])
     return out, doc["source_run"], folder
+
+
+#: Identifier columns read as text from entries that predate recorded column types.
+_ID_COLUMNS = {"clues": str, "sku": str, "depot_id": str, "vehicle_id": str}
+
+
+def _text_columns(dtypes: dict[str, str] | None) -> dict[str, type]:
+    """The columns a cached table must read back as text: those that were text when the stage produced it
+    (ids such as ``000123`` must not come back as numbers for the stages after it)."""
+    if dtypes is None:
+        return _ID_COLUMNS
+    return {col: str for col, kind in dtypes.items() if kind in ("object", "string", "str")}
 
 
 def copy_plans(folder: Path, dest: Path) -> None:
@@ -96,6 +145,14 @@ def store(cache_dir: Path, stage: str, key: str, run_dir: Path, out: StageOutput
     tmp.mkdir(parents=True)
     for p in sorted((run_dir / "plans" / stage).glob("*.csv")):
         shutil.copy2(p, tmp / p.name)
+    dtypes = {name: {str(col): str(kind) for col, kind in frame.dtypes.items()} for name, frame in out.tables.items()}
     write_json(tmp / "stage.json", {"status": out.status, "kpis": out.kpis, "violations": out.violations,
-                                    "explanation": out.explanation, "log": out.log, "source_run": run_dir.name})
+                                    "explanation": out.explanation, "log": out.log, "source_run": run_dir.name,
+                                    "dtypes": dtypes})
     publish(tmp, folder)
+
+
+def forget(cache_dir: Path, stage: str, key: str) -> None:
+    """Remove the entry ``stage``/``key`` (an attempt's entries once its run has ended)."""
+    shutil.rmtree(cache_dir / f"{stage}-{key[:24]}", ignore_errors=True)
+    (cache_dir / f"{stage}-{key[:24]}.lock").unlink(missing_ok=True)

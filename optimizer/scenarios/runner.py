@@ -190,17 +190,21 @@ def _progress(enabled: bool) -> Progress | nullcontext:
 
 
 def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: float = 0.0,
-            cache_dir: Path | None = None, on_progress: ProgressCallback | None = None) -> RunResult:
+            cache_dir: Path | None = None, on_progress: ProgressCallback | None = None,
+            lineage: str | None = None) -> RunResult:
     """Run the scenario's models from the run folder alone and write plans, KPIs, log and run.json.
 
     With ``cache_dir``, a stage whose inputs and settings match an earlier run's byte for byte reuses its
-    plan (see :mod:`optimizer.scenarios.cache`); ``rerun`` passes None and always re-solves.
+    plan (see :mod:`optimizer.scenarios.cache`); ``rerun`` passes None and always re-solves. With a
+    ``lineage`` too (the API's run id), every completed stage is kept until this attempt ends, so a later
+    attempt of the same lineage (a resumed run) reuses what this one completed before it was interrupted.
     ``on_progress`` receives every stage's progress (see :data:`ProgressCallback`).
     """
     report = on_progress or _no_progress
     scenario = load_resolved(run_dir)
     ds = load_dataset(run_dir / "inputs" / "dataset")
     ctx = RunContext(scenario, ds, DemandTables.read(run_dir / "inputs" / "demand"), run_dir)
+    attempt_keys: dict[str, str] = {}
     timings: dict[str, float] = {"demand": demand_seconds}
     stage_status: dict[str, str] = {"demand": "computed"}
     kpis: dict[str, dict[str, Any]] = {"demand": demand_kpis(ctx.demand)}
@@ -228,7 +232,7 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
             ctx.progress = tick
             t0 = time.perf_counter()
             try:
-                out = _solve_stage(name, ctx, cache_dir)
+                out = _solve_stage(name, ctx, cache_dir, lineage, attempt_keys)
             except Exception as exc:  # a stage failure ends the run with the reason, never a traceback
                 timings[name] = time.perf_counter() - t0
                 stage_status[name] = "error"
@@ -257,13 +261,12 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
     result = RunResult(run_dir, run_id, scenario.name, status, timings, stage_status, kpis, digest, message, log)
     write_json(run_dir / "kpis.json", kpis)
     (run_dir / "log.txt").write_text("\n".join(log) + "\n", encoding="utf-8")
-    notes = {name: out.explanation for name, out in ctx.outputs.items() if out.explanation}
-    notes.update({name: f"validator: {'; '.join(out.violations[:5])}" for name, out in ctx.outputs.items()
-                  if out.violations})
+    notes = _stage_notes(ctx.outputs)
     write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": status,
                                       "timings_s": timings, "stage_status": stage_status, **_message(message),
                                       "stage_notes": notes, "plans_digest": digest,
                                       "finished": datetime.now(UTC).isoformat()})
+    _forget_attempt(cache_dir, attempt_keys)
     return result
 
 
@@ -273,15 +276,35 @@ def _message(message: Msg | None) -> dict[str, Any]:
     return {"message": str(message) if message else None, "message_i18n": message.to_json() if message else None}
 
 
-def _solve_stage(name: str, ctx: RunContext, cache_dir: Path | None) -> StageOutput:
+def _stage_notes(outputs: dict[str, StageOutput]) -> dict[str, str]:
+    """Per stage, why its plan is what it is: the model's explanation, or the validator's first objections."""
+    notes = {name: out.explanation for name, out in outputs.items() if out.explanation}
+    notes.update({name: f"validator: {'; '.join(out.violations[:5])}" for name, out in outputs.items()
+                  if out.violations})
+    return notes
+
+
+def _forget_attempt(cache_dir: Path | None, attempt_keys: dict[str, str]) -> None:
+    """Drop the attempt's cache entries: the attempt has ended, so there is nothing left to resume."""
+    for name, key in attempt_keys.items():
+        if cache_dir is not None:
+            cache.forget(cache_dir, name, key)
+
+
+def _solve_stage(name: str, ctx: RunContext, cache_dir: Path | None, lineage: str | None = None,
+                 attempt_keys: dict[str, str] | None = None) -> StageOutput:
     """Solve stage ``name`` (or reuse an identical earlier plan from ``cache_dir``) and write its plans.
 
     The cache entry is claimed while it is computed, so a run in another process that reaches the same stage
     with the same inputs at the same moment (the demo's two scenarios, a sweep) waits and reuses the plan
-    instead of solving it a second time.
+    instead of solving it a second time. Entries of the attempt's ``lineage`` are noted in ``attempt_keys``.
     """
     plans = ctx.run_dir / "plans" / name
     key = cache.stage_key(ctx.run_dir, ctx.scenario, name) if cache_dir is not None else None
+    if key is None and cache_dir is not None and lineage is not None:
+        key = cache.attempt_key(ctx.run_dir, name, lineage, ctx.outputs)
+        if attempt_keys is not None:
+            attempt_keys[name] = key
     if key is None or cache_dir is None:
         out = STAGES[name](ctx)
         _write_plans(plans, out.tables)
@@ -339,6 +362,8 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
     ``progress`` draws the terminal bar; ``on_progress`` receives the same progress as calls (the API);
     ``on_start`` learns the store run id and run folder as soon as they exist. ``run_id``: the id the run
     already has (the API's, given when it was queued), kept in the store and the folder name; else a new one.
+    A run given its id can be attempted again (resumed): a later attempt reuses the stages an interrupted one
+    completed (the id is the stage cache's lineage).
     """
     if isinstance(path_or_model, Scenario):
         scenario, text, src = path_or_model, json.dumps(path_or_model.model_dump(mode="json"), indent=2), None
@@ -347,6 +372,7 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
         scenario, text = load_scenario(src), src.read_text(encoding="utf-8")
     scenario = scenario.seeded()
     runs_dir = Path(runs_dir) if runs_dir is not None else registry.default_runs_dir()
+    lineage = run_id  # only a run that came with its id can be attempted again
     run_id = registry.start(scenario.name, run_id)
     run_dir = new_run_dir(runs_dir, scenario.name, run_id)
     if on_start is not None:
@@ -366,7 +392,7 @@ def run_scenario(path_or_model: str | Path | Scenario, runs_dir: Path | None = N
             raise
         raise RunError(message) from exc
     return _record(execute(run_dir, run_id, progress, demand_s, cache_dir=runs_dir / ".stage-cache",
-                           on_progress=on_progress))
+                           on_progress=on_progress, lineage=lineage))
 
 
 def rerun(ref: str | Path, runs_dir: Path | None = None, progress: bool = True,
