@@ -85,3 +85,18 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> No
     # the map (below the KPI table) draws coloured markers once plotly.js is unpacked: count non-grey pixels
     coloured = (np.abs(img[..., 0] - img[..., 1]) > 60) | (np.abs(img[..., 1] - img[..., 2]) > 60)
     assert coloured.sum() > 2000
+
+
+def test_a_stage_failure_is_told_in_the_reports_language(run: RunResult, tmp_path: Path) -> None:
+    """run.json keeps why a stage failed as a catalogue message: the report says it in its own language."""
+    from optimizer.i18n import msg
+
+    copy = tmp_path / run.run_dir.name
+    shutil.copytree(run.run_dir, copy)
+    why = msg("run.stage_failed", stage="access", reason=msg("run.exception", type="KeyError", detail="'x'"))
+    info = json.loads((copy / "run.json").read_text())
+    (copy / "run.json").write_text(json.dumps({**info, "message": str(why), "message_i18n": why.to_json()}))
+    es = write_report(copy, tmp_path / "es.html", lang="es").read_text(encoding="utf-8")
+    en = write_report(copy, tmp_path / "en.html", lang="en").read_text(encoding="utf-8")
+    assert "falló la etapa access: KeyError: &#x27;x&#x27;" in es and "stage access failed" not in es
+    assert "stage access failed: KeyError: &#x27;x&#x27;" in en

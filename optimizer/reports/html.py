@@ -25,7 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from optimizer.i18n import fmt_datetime, fmt_int, fmt_money, fmt_num, fmt_pp, resolve_lang, t
+from optimizer.i18n import Msg, fmt_datetime, fmt_int, fmt_money, fmt_num, fmt_pp, resolve_lang, t
 from optimizer.i18n import kpis as kpi_words
 from optimizer.reports import figures
 from optimizer.reports.rundata import RunData
@@ -235,8 +235,9 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, against: st
              f"<p class='meta'>{html.escape(scen.get('description', ''))}</p>",
              f"<p class='meta'>{t('reports.status', lang)} <b class='status-{run['status']}'>"
              f"{html.escape(status_text(run['status'], lang))}</b> · {meta}</p>"]
-    if run.get("message"):
-        parts.append(f"<p class='status-error'>{html.escape(run['message'])}</p>")
+    message = Msg.from_json(run["message_i18n"]).text(lang) if run.get("message_i18n") else run.get("message")
+    if message:  # why a stage failed, in the report's language (run folders from before: as written)
+        parts.append(f"<p class='status-error'>{html.escape(message)}</p>")
     parts.append(f"<h2>{t('reports.h.kpis', lang)}</h2>" + _kpi_table(run_dir, other, lang))
     current = None
     for i, (section, fig) in enumerate(build_figures(run_dir, other, lang)):
