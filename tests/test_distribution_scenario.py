@@ -42,4 +42,4 @@ def test_stage_names_a_supply_sku_outside_the_catalogue(home: Path, base: Path) 
     res = run_scenario(scenario(base, "bad-central", bad), home / "runs", progress=False)
     assert res.status == "error"
     assert "distribution.central_supply[0], field 'sku': '999.999.9999.99' is not in the medicines catalogue" \
-        in res.message
+        in str(res.message)
