@@ -140,7 +140,7 @@ class Plan:
     gap: float | None = None
     solve_seconds: float = 0.0
     explanation: str | None = None
-    history: list[tuple[float, int]] = field(default_factory=list)  # (seconds, cost) of improvements
+    phases: list[tuple[str, float, int]] = field(default_factory=list)  # (phase, seconds at its end, cost after)
 
     @classmethod
     def empty(cls, inp: Input) -> Plan:

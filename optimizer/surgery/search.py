@@ -31,7 +31,6 @@ class Annealer:
         ]
         self.optional = [p for p in range(st.P) if not st.inp.patients[p].mandatory]
         self.table = [m for m, w in self.moves for _ in range(w)]
-        self.history: list[tuple[float, int]] = []
         self.ups: list[int] | None = None  # cost increases seen, while calibrating
 
     # ----- acceptance -----
@@ -143,10 +142,15 @@ class Annealer:
             self._try_place(p, self.st.adm[p], room, self.st.ot[p], temp)
 
     def move_theatre(self, temp: float) -> None:
-        """Another theatre, same day and room (the surgeon's other theatre that day is a likely target)."""
-        p = self._admitted()
-        if p >= 0:
-            self._try_place(p, self.st.adm[p], self.st.room[p], self.rng.randrange(self.st.T), temp)
+        """Another theatre, same day and room (only the theatre and surgeon terms change)."""
+        st, p = self.st, self._admitted()
+        if p < 0:
+            return
+        old, t = st.ot[p], self.rng.randrange(st.T)
+        if t == old or self._feasible() and not st.theatre_fits(p, st.adm[p], t):
+            return
+        if not self._accept(st.set_theatre(p, t), temp):
+            st.set_theatre(p, old)
 
     def move_swap_rooms(self, temp: float) -> None:
         """Two admitted patients exchange rooms."""
@@ -209,12 +213,12 @@ class Annealer:
                 st.set_nurse(r, t, m)
 
     # ----- the run -----
-    def _snapshot(self, clock0: float) -> None:
+    def snapshot(self) -> None:
+        """Keep the current state as the best one."""
         self.best_cost = self.st.cost
         self.best_plan = self.st.to_plan()
-        self.history.append((round(time.monotonic() - clock0, 2), self.best_cost))
 
-    def run(self, deadline: float, t_start: float, t_end: float, clock0: float) -> int:
+    def run(self, deadline: float, t_start: float, t_end: float) -> int:
         """Anneal from temperature ``t_start`` to ``t_end`` (cost units) until ``deadline`` (time.monotonic);
         the best state is copied at most every ``SNAPSHOT_S`` seconds and at the end. Returns the iterations."""
         start = last = time.monotonic()
@@ -229,9 +233,9 @@ class Annealer:
                     break
                 temp = t_start * (t_end / t_start) ** ((now - start) / span)
                 if self.st.cost < self.best_cost and now - last > SNAPSHOT_S:
-                    self._snapshot(clock0)
+                    self.snapshot()
                     last = now
             rng.choice(table)(temp)
         if self.st.cost < self.best_cost:
-            self._snapshot(clock0)
+            self.snapshot()
         return it

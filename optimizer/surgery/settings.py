@@ -17,11 +17,22 @@ class Settings(BaseModel):
         0.15, gt=0, lt=0.5, description="share of the time limit for the CP-SAT day plan (20 s at most); on i05 "
         "its objective (delay, postponements, open theatres) went from 12,780 at 2.4 s to 12,410 at 10 s"
     )
+    day_plan_hint: bool = Field(
+        True, description="solve the day plan twice, from a greedy plan as a complete hint and from none, each in "
+        "half its time (keeping the better); off: once, from no hint"
+    )
     local_search: bool = Field(True, description="simulated annealing over admissions, rooms, theatres and nurses")
     cooling: float = Field(
         200.0, gt=1, description="start over end temperature of the annealing (start: median cost increase of "
         "the moves tried in a short descent)"
     )
+    lns: bool = Field(True, description="CP-SAT large-neighbourhood search over the patient part (a few dozen "
+                      "patients re-inserted exactly, the rest fixed), alternating with low-temperature annealing")
+    lns_share: float = Field(
+        0.5, ge=0, lt=1, description="share of the search time (after the construction, before the nurse sweeps) "
+        "given to the rounds of LNS and annealing at the end; the annealing from hot has the rest"
+    )
+    lns_step_s: float = Field(1.5, gt=0, description="CP-SAT time limit of one LNS sub-problem, seconds")
     nurse_cpsat: bool = Field(True, description="exact CP-SAT re-assignment of nurses, one shift at a time")
     nurse_cpsat_share: float = Field(
         0.15, ge=0, lt=1, description="share of the time limit kept at the end for the CP-SAT nurse sweeps"

@@ -1,8 +1,10 @@
 """``solve(input, settings)``: CP-SAT day plan, feasible construction, annealing, CP-SAT nurse sweeps.
 
 Time shares (of ``time_limit_s``): the day plan gets ``day_plan_share`` (20 s at most), the room plan up to 8 %
-(5 s at most), the construction whatever it needs (under 2 s on the largest competition instance), the annealing
-the rest but ``nurse_cpsat_share``, which the exact per-shift nurse re-assignment uses at the end.
+(5 s at most), the construction whatever it needs (under 2 s on the largest competition instance), then the
+search: the annealing from hot for ``1 - lns_share`` of it, rounds of CP-SAT re-insertions of patients (LNS) and
+cold annealing for the rest, but ``nurse_cpsat_share`` of the limit, which the exact per-shift nurse
+re-assignment uses at the end. ``plan.phases`` records when each phase ended and the cost after it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 
 from optimizer.surgery.construct import construct, repair_rooms, repair_theatres
 from optimizer.surgery.days import plan_days, plan_rooms
+from optimizer.surgery.lns import LNS
 from optimizer.surgery.model import Input, Plan
 from optimizer.surgery.search import Annealer
 from optimizer.surgery.settings import Settings
@@ -38,43 +41,89 @@ def first_schedule(inp: Input, days: dict[int, int] | None, rooms: dict[int, int
     return best
 
 
+def _first_state(inp: Input, settings: Settings, clock0: float, phases: list) -> State:
+    """Day plan, room plan (for the mandatory patients alone when the full one has no answer in its share) and
+    the construction from them."""
+    limit = settings.time_limit_s
+    days = plan_days(inp, min(20.0, settings.day_plan_share * limit), settings.seed, settings.workers,
+                     settings.day_plan_hint)
+    if days is None:  # no day plan yet (a loaded machine, a tight instance): feasibility first, more time
+        more = 0.4 * limit - (time.monotonic() - clock0)
+        days = plan_days(inp, more, settings.seed + 1, settings.workers, settings.day_plan_hint) \
+            if more > 0.5 else None
+    phases.append(("day plan", _since(clock0), -1))
+    rooms = plan_rooms(inp, days, min(5.0, 0.08 * limit), settings.seed, settings.workers) if days else None
+    if days and rooms is None:  # beds and genders block constructions most often: rooms for the mandatory
+        more = 0.45 * limit - (time.monotonic() - clock0)  # patients alone, more time
+        urgent = {p: d for p, d in days.items() if inp.patients[p].mandatory}
+        rooms = plan_rooms(inp, urgent, more, settings.seed + 1, settings.workers) if more > 0.5 else None
+    phases.append(("room plan", _since(clock0), -1))
+    st = first_schedule(inp, days, rooms, clock0 + 0.5 * limit)
+    phases.append(("construction", _since(clock0), st.cost))
+    return st
+
+
+def _since(clock0: float) -> float:
+    return round(time.monotonic() - clock0, 2)
+
+
+#: Seconds of LNS sub-problems, then of low-temperature annealing, in each round of the LNS phase.
+LNS_ROUND_S, ANNEAL_ROUND_S = 6.0, 2.0
+
+
+def _lns_rounds(ann: Annealer, settings: Settings, end: float, t_low: float, clock0: float, phases: list) -> None:
+    """From the annealing's best: rounds of CP-SAT re-insertions of patients (``lns.LNS``) and a short
+    low-temperature annealing (nurses and rooms follow the patients), until ``end``."""
+    st = State(ann.st.inp)
+    st.load_plan(ann.best_plan)
+    ann.st = st
+    lns = LNS(st, ann.rng, settings.seed, settings.workers)
+    while time.monotonic() < end and st.cost < HARD:
+        round_end = min(end, time.monotonic() + LNS_ROUND_S)
+        while time.monotonic() < round_end - 0.2:
+            lns.step(min(settings.lns_step_s, round_end - time.monotonic()))
+        if st.cost < ann.best_cost:
+            ann.snapshot()
+        ann.run(min(end, time.monotonic() + ANNEAL_ROUND_S), t_low, t_low)
+    phases.append(("lns rounds", _since(clock0), ann.best_cost))
+    phases.extend((f"lns {kind}: tries {k.tries}, improved {k.improved}", round(k.seconds, 2), k.gain)
+                  for kind, k in lns.stats.items())
+
+
+def _search(st: State, settings: Settings, rng: random.Random, end: float, clock0: float,
+            phases: list) -> tuple[Plan, int]:
+    """Annealing from hot, then (``settings.lns``) rounds of LNS and cold annealing; the best plan and cost."""
+    ann = Annealer(st, rng)
+    t0 = ann.calibrate()
+    share = settings.lns_share if settings.lns else 0.0
+    start = time.monotonic()
+    iterations = ann.run(start + (end - start) * (1 - share), t0, t0 / settings.cooling)
+    phases.append((f"annealing ({iterations} moves)", _since(clock0), ann.best_cost))
+    if settings.lns:
+        _lns_rounds(ann, settings, end, t0 / settings.cooling, clock0, phases)
+    return ann.best_plan, ann.best_cost
+
+
 def solve(inp: Input, settings: Settings | None = None) -> Plan:
     """Schedule admissions, rooms, theatres and nurses within ``settings.time_limit_s``."""
     settings = settings or Settings()
     clock0 = time.monotonic()
     deadline = clock0 + settings.time_limit_s
     rng = random.Random(settings.seed)
-    days = plan_days(inp, min(20.0, settings.day_plan_share * settings.time_limit_s), settings.seed,
-                     settings.workers)
-    if days is None:  # no day plan yet (a loaded machine, a tight instance): feasibility first, more time
-        more = 0.4 * settings.time_limit_s - (time.monotonic() - clock0)
-        days = plan_days(inp, more, settings.seed + 1, settings.workers) if more > 0.5 else None
-    rooms = plan_rooms(inp, days, min(5.0, 0.08 * settings.time_limit_s), settings.seed,
-                       settings.workers) if days else None
-    if days and rooms is None:  # beds and genders block constructions most often: rooms for the mandatory
-        more = 0.45 * settings.time_limit_s - (time.monotonic() - clock0)  # patients alone, more time
-        urgent = {p: d for p, d in days.items() if inp.patients[p].mandatory}
-        rooms = plan_rooms(inp, urgent, more, settings.seed + 1, settings.workers) if more > 0.5 else None
-    st = first_schedule(inp, days, rooms, clock0 + 0.5 * settings.time_limit_s)
-    history = [(round(time.monotonic() - clock0, 2), st.cost)]
-    plan = st.to_plan()
-    best = st.cost
+    phases: list[tuple[str, float, int]] = []
+    st = _first_state(inp, settings, clock0, phases)
+    plan, best = st.to_plan(), st.cost
     nurse_time = settings.nurse_cpsat_share * settings.time_limit_s if settings.nurse_cpsat else 0.0
     if settings.local_search:
-        ann = Annealer(st, rng)
-        ann.best_cost = best
-        t0 = ann.calibrate()
-        iterations = ann.run(deadline - nurse_time, t0, t0 / settings.cooling, clock0)
-        history.append((-1.0, iterations))
-        plan, best = ann.best_plan, ann.best_cost
-        history += ann.history
-    if best >= HARD:  # the annealing did not clear every hard violation: the construction's repairs once more
+        plan, best = _search(st, settings, rng, deadline - nurse_time, clock0, phases)
+    if best >= HARD:  # the search did not clear every hard violation: the construction's repairs once more
         st = State(inp)
         st.load_plan(plan)
         repair_theatres(st)
         repair_rooms(st, deadline)
         if st.cost < best:
             plan, best = st.to_plan(), st.cost
+        phases.append(("repairs", _since(clock0), best))
     if settings.nurse_cpsat:
         from optimizer.surgery.nurses import sweep_nurses
 
@@ -83,10 +132,10 @@ def solve(inp: Input, settings: Settings | None = None) -> Plan:
         sweep_nurses(st, deadline, settings.seed, settings.workers)
         if st.cost < best:
             plan, best = st.to_plan(), st.cost
-            history.append((round(time.monotonic() - clock0, 2), best))
+        phases.append(("nurse sweeps", _since(clock0), best))
     b = evaluate(inp, plan)
     plan.objective = float(b.total_cost)
-    plan.history = history
+    plan.phases = phases
     plan.solve_seconds = time.monotonic() - clock0
     if b.total_violations:
         plan.status = "infeasible"

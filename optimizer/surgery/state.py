@@ -208,6 +208,15 @@ class State:
         self.cost += delta
         return moved + delta
 
+    def set_theatre(self, p: int, theatre: int) -> int:
+        """Operate on admitted patient ``p`` in another theatre, same day and room (only the theatre and surgeon
+        terms change); returns the cost change."""
+        delta = self._surgery(p, -1)
+        self.ot[p] = theatre
+        delta += self._surgery(p, 1)
+        self.cost += delta
+        return delta
+
     def unplace(self, p: int) -> int:
         """Postpone patient ``p``; returns the cost change (also applied to ``self.cost``)."""
         delta = self.remove_stay(p) + self._surgery(p, -1) - self.pt_cost(p)
