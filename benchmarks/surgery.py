@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import re
 import shutil
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from optimizer.surgery import Settings, solve
-from optimizer.surgery.io import read_instance, write_solution
+from optimizer.surgery.io import read_instance, read_solution, write_solution
 from optimizer.surgery.validate import evaluate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,17 +59,25 @@ def references() -> dict[str, dict[str, int]]:
         return {row.pop("instance"): {k: int(v) for k, v in row.items() if v} for row in csv.DictReader(fh)}
 
 
-def solve_one(exe: Path, path: Path, limit: float, seed: int, folder: Path) -> dict[str, float | int]:
-    """Solve one instance once; check with both validators (they must agree)."""
+def solve_one(exe: Path, path: Path, limit: float, seed: int, folder: Path, extra: dict[str, object],
+              show_phases: bool = False, terms_against: Path | None = None) -> dict[str, float | int]:
+    """Solve one instance once (``extra``: other settings); check with both validators (they must agree)."""
     inp = read_instance(path)
     t0 = time.monotonic()
-    plan = solve(inp, Settings(time_limit_s=limit, seed=seed))
+    plan = solve(inp, Settings(time_limit_s=limit, seed=seed, **extra))
     wall = time.monotonic() - t0
     sol = write_solution(inp, plan, folder / f"{inp.name}_{limit:g}_{seed}.json")
     text, violations, cost = official(exe, path, sol)
     mine = evaluate(inp, plan)
     if "\n".join(mine.lines()) != text:
         raise SystemExit(f"{inp.name} seed {seed}: the Python validator disagrees with the official one")
+    if terms_against is not None:
+        ref = evaluate(inp, read_solution(inp, terms_against / f"sol_{inp.name}.json"))
+        print(f"  {inp.name} seed {seed} minus sdu_imada by term: " + ", ".join(
+            f"{t} {mine.costs[t] * mine.weights[t] - ref.costs[t] * ref.weights[t]:+d}" for t in mine.costs),
+            flush=True)
+    if show_phases:
+        print(f"  {inp.name} seed {seed}: " + "; ".join(f"{n} {t:g} s {c}" for n, t, c in plan.phases), flush=True)
     return {"cost": cost, "violations": violations, "wall": wall}
 
 
@@ -82,7 +91,14 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, nargs="+", default=[60.0], help="seconds per run")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--out", type=Path, help="also write the markdown table here")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="solver settings for an ablation (lns=false, lns_share=0.25 ...), JSON values")
+    ap.add_argument("--phases", action="store_true", help="print each run's phases (end time and cost)")
+    ap.add_argument("--terms-against", type=Path, metavar="DIR",
+                    help="folder with SDU-IMADA's solution files sol_iNN.json (solutions/ of the public repository "
+                         "Arthod/ihtc2024-imada-submission): print each run's cost minus theirs, term by term")
     args = ap.parse_args()
+    extra = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     if not (BENCH / "instances").is_dir():
         print(f"IHTC-2024 instances not found in {BENCH}: skipped")
         return
@@ -96,7 +112,8 @@ def main() -> None:
         exe = build_validator(Path(tmp))
         for limit in args.time_limit:
             for name in names:
-                runs = [solve_one(exe, BENCH / "instances" / f"{name}.json", limit, s, Path(tmp))
+                runs = [solve_one(exe, BENCH / "instances" / f"{name}.json", limit, s, Path(tmp), extra,
+                                  args.phases, args.terms_against)
                         for s in args.seeds]
                 costs = [r["cost"] for r in runs]
                 med = statistics.median(costs)

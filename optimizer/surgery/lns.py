@@ -29,6 +29,8 @@ from optimizer.solvers.cpsat import found, solve_cpsat
 from optimizer.surgery.state import HARD, State
 
 Placement = tuple[int, int, int]  # (day, room, theatre); day -1: postponed
+#: Gain (cost units) each kind of neighbourhood is credited with before it is tried, for the odds of ``LNS._pick``.
+PRIOR_GAIN = 20.0
 
 
 @dataclass
@@ -283,8 +285,8 @@ class LNS:
     stats: dict[str, KindStats] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.kinds = [(self.window, 3), (self.surgeons, 2), (self.rooms, 2), (self.scattered, 1)]
-        self.table = [k for k, w in self.kinds for _ in range(w)]
+        self.kinds = {"window": self.window, "surgeons": self.surgeons, "rooms": self.rooms,
+                      "scattered": self.scattered}
         pats = self.st.inp.patients
         self.by_surgeon: dict[int, list[int]] = defaultdict(list)
         for p, pat in enumerate(pats):
@@ -347,13 +349,20 @@ class LNS:
         chosen = self.rng.sample(range(self.st.P), min(self.st.P, self.size))
         return Neighbourhood("scattered", {p: self._near_days(p, 2) for p in chosen})
 
+    def _pick(self) -> str:
+        """A kind of neighbourhood, with odds proportional to its gain per second so far (each starts as if it
+        had gained ``PRIOR_GAIN`` in one second, so every kind is tried)."""
+        names = list(self.kinds)
+        rates = [(PRIOR_GAIN + k.gain) / (1.0 + k.seconds)
+                 for k in (self.stats.get(n, KindStats()) for n in names)]
+        return self.rng.choices(names, weights=rates)[0]
+
     def step(self, limit_s: float) -> int:
         """One sub-problem; returns the cost change (never positive). The size grows after a proven optimum
         and shrinks after a time-out."""
         if self.st.cost >= HARD:
             return 0
-        make = self.rng.choice(self.table)
-        nb = make()
+        nb = self.kinds[self._pick()]()
         t0 = time.monotonic()
         delta, optimal = reinsert(self.st, nb, limit_s, self.seed + len(self.stats), self.workers)
         stats = self.stats.setdefault(nb.kind, KindStats())

@@ -30,10 +30,16 @@ class Settings(BaseModel):
                       "patients re-inserted exactly, the rest fixed), alternating with low-temperature annealing")
     lns_share: float = Field(
         0.5, ge=0, lt=1, description="share of the search time (after the construction, before the nurse sweeps) "
-        "given to the rounds of LNS and annealing at the end; the annealing from hot has the rest"
+        "given to the rounds of LNS and cold annealing at the end, once the annealing from hot has had "
+        "``anneal_min_s``"
+    )
+    anneal_min_s: float = Field(
+        35.0, ge=0, description="seconds the annealing from hot keeps before any LNS round: on solutions the "
+        "annealing had not finished, 30 s more annealing beat 30 s of LNS; on finished ones LNS gained 3x more"
     )
     lns_step_s: float = Field(1.5, gt=0, description="CP-SAT time limit of one LNS sub-problem, seconds")
     nurse_cpsat: bool = Field(True, description="exact CP-SAT re-assignment of nurses, one shift at a time")
     nurse_cpsat_share: float = Field(
-        0.15, ge=0, lt=1, description="share of the time limit kept at the end for the CP-SAT nurse sweeps"
+        0.15, ge=0, lt=1, description="share of the time limit kept at the end for the CP-SAT nurse sweeps "
+        "(15 s at most: they stop when no shift improves)"
     )

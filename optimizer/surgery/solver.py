@@ -1,10 +1,11 @@
-"""``solve(input, settings)``: CP-SAT day plan, feasible construction, annealing, CP-SAT nurse sweeps.
+"""``solve(input, settings)``: CP-SAT day plan, construction, annealing, CP-SAT LNS, CP-SAT nurse sweeps.
 
 Time shares (of ``time_limit_s``): the day plan gets ``day_plan_share`` (20 s at most), the room plan up to 8 %
 (5 s at most), the construction whatever it needs (under 2 s on the largest competition instance), then the
-search: the annealing from hot for ``1 - lns_share`` of it, rounds of CP-SAT re-insertions of patients (LNS) and
-cold annealing for the rest, but ``nurse_cpsat_share`` of the limit, which the exact per-shift nurse
-re-assignment uses at the end. ``plan.phases`` records when each phase ended and the cost after it.
+search: the annealing from hot for ``1 - lns_share`` of it (``anneal_min_s`` at least), rounds of CP-SAT
+re-insertions of patients (LNS) and cold annealing for the rest, but ``nurse_cpsat_share`` of the limit (15 s at
+most), which the exact per-shift nurse re-assignment uses at the end. ``plan.phases`` records when each phase
+ended and the cost after it.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def _since(clock0: float) -> float:
     return round(time.monotonic() - clock0, 2)
 
 
+#: Seconds kept for the CP-SAT nurse sweeps at most (they stop earlier when no shift improves).
+NURSE_MAX_S = 15.0
 #: Seconds of LNS sub-problems, then of low-temperature annealing, in each round of the LNS phase.
 LNS_ROUND_S, ANNEAL_ROUND_S = 6.0, 2.0
 
@@ -97,9 +100,10 @@ def _search(st: State, settings: Settings, rng: random.Random, end: float, clock
     t0 = ann.calibrate()
     share = settings.lns_share if settings.lns else 0.0
     start = time.monotonic()
-    iterations = ann.run(start + (end - start) * (1 - share), t0, t0 / settings.cooling)
+    hot = max((end - start) * (1 - share), min(end - start, settings.anneal_min_s))
+    iterations = ann.run(start + hot, t0, t0 / settings.cooling)
     phases.append((f"annealing ({iterations} moves)", _since(clock0), ann.best_cost))
-    if settings.lns:
+    if settings.lns and time.monotonic() < end - 1.0:
         _lns_rounds(ann, settings, end, t0 / settings.cooling, clock0, phases)
     return ann.best_plan, ann.best_cost
 
@@ -113,7 +117,8 @@ def solve(inp: Input, settings: Settings | None = None) -> Plan:
     phases: list[tuple[str, float, int]] = []
     st = _first_state(inp, settings, clock0, phases)
     plan, best = st.to_plan(), st.cost
-    nurse_time = settings.nurse_cpsat_share * settings.time_limit_s if settings.nurse_cpsat else 0.0
+    nurse_time = min(NURSE_MAX_S, settings.nurse_cpsat_share * settings.time_limit_s) if settings.nurse_cpsat \
+        else 0.0
     if settings.local_search:
         plan, best = _search(st, settings, rng, deadline - nurse_time, clock0, phases)
     if best >= HARD:  # the search did not clear every hard violation: the construction's repairs once more
