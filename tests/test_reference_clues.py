@@ -37,3 +37,17 @@ def test_the_tool_rebuilds_the_committed_file_exactly() -> None:
     built = mod.build(SHARED)
     committed = pd.read_csv(REFERENCE_DIR / "clues_imssb.csv", dtype=str, keep_default_na=False)
     assert built.astype(str).equals(committed.astype(str))
+
+
+@pytest.mark.skipif(SHARED is None, reason="../shared/data/mexico/clues_imssb.csv not found")
+def test_the_post_2020_parents_agree_with_shared_and_a_wrong_one_is_caught() -> None:
+    spec = importlib.util.spec_from_file_location("build_clues", ROOT / "tools" / "build_clues.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    localities = pd.read_csv(SHARED / "localities_1000.csv", dtype={"cvegeo": str})
+    frame = pd.read_csv(SHARED / "municipalities.csv", dtype={"cve_ent": str, "cvegeo": str})
+    assert mod.check_parents(localities, frame) == []
+    mod.PARENT_2020["02007"] = "02006"  # San Felipe under San Quintín: too few people there in 2020
+    mod.PARENT_2020["25020"] = "25017"  # Juan José Ríos under Sinaloa: two nearer seats could hold it
+    problems = mod.check_parents(localities, frame)
+    assert len(problems) == 2 and problems[0].startswith("02007") and problems[1].startswith("25020")
