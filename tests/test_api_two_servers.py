@@ -58,10 +58,16 @@ home = home_fixture("two-servers", _add_scenario)
 def servers(home: Path) -> Iterator[list[tuple[str, subprocess.Popen]]]:
     """Two servers on one home and one store; the run limit (shared, store-wide) leaves every run a slot."""
     started: list[tuple[str, subprocess.Popen]] = []
+
+    def start(port: int) -> None:
+        started.append((f"http://127.0.0.1:{port}", start_server(home, port, max_runs=RUNS)))
+
     try:
-        for _ in range(2):
-            port = free_port()
-            started.append((f"http://127.0.0.1:{port}", start_server(home, port, max_runs=RUNS)))
+        ports = {free_port()}
+        while len(ports) < 2:
+            ports.add(free_port())
+        with ThreadPoolExecutor(2) as pool:  # both start at once: each imports the solvers for seconds
+            list(pool.map(start, ports))
         deadline = time.monotonic() + 60
         while not all(httpx.get(f"{base}/health", timeout=10).json()["starts_runs"] for base, _ in started):
             assert time.monotonic() < deadline, "the servers' worker pools did not get ready within 60 s"
