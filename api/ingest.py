@@ -37,6 +37,7 @@ from optimizer.data.store import (
     upsert,
 )
 from optimizer.domain import Facility, Specialist, State
+from optimizer.i18n import msg
 
 #: Accepted upload suffixes.
 ENTITY_SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -130,17 +131,17 @@ def _as_parquet(upload: Path, out: Path, columns: tuple[str, ...], types: dict[s
             con.execute(f"SELECT * FROM {reader} LIMIT 0")
             present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
         except Exception as exc:
-            raise DataFileError(f"{upload.name}: not a readable CSV ({exc})") from None
+            raise DataFileError(msg("data.file.not_csv", file=upload.name, detail=_first_line(exc))) from None
         missing = [c for c in columns if c not in present]
         if missing:
-            raise DataFileError(f"{upload.name} row 1: missing column(s) {', '.join(missing)}")
+            raise DataFileError(msg("data.file.missing_columns", file=upload.name, columns=", ".join(missing)))
         con.execute(f"COPY (SELECT {cols} FROM {reader}) TO '{str(out).replace(chr(39), chr(39) * 2)}' "
                     "(FORMAT parquet)")
     else:
         try:
             con.execute(f"SELECT * FROM read_parquet('{src}') LIMIT 0")
         except Exception:
-            raise DataFileError(f"{upload.name}: not a readable Parquet file") from None
+            raise DataFileError(msg("data.file.not_parquet", file=upload.name)) from None
         shutil.copyfile(upload, out)
     con.close()
 
@@ -209,6 +210,11 @@ def ingest_records(engine: Engine, records_dir: Path, encounters: Path, prescrip
     bad = counts["encounters"]["rejected"] + counts["prescriptions"]["rejected"] + n_dup
     return IngestReport("records", [encounters.name, prescriptions.name], read, read - bad, bad,
                         rejects[:MAX_LISTED_REJECTS], len(rejects) > MAX_LISTED_REJECTS)
+
+
+def _first_line(exc: Exception) -> str:
+    """DuckDB's reason for refusing a CSV, first line only (its hints are for developers)."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _q(path: Path) -> str:

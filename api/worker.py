@@ -23,9 +23,8 @@ from sqlalchemy import Engine
 from api import runstate
 from api.db import engine_for
 from api.execute import execute_scenario
-from optimizer.i18n import Msg, msg
+from optimizer.i18n import Msg, MsgError, msg
 from optimizer.scenarios.runner import RunError, failure
-from optimizer.scenarios.yamlfile import ScenarioError
 
 
 def _keep_lease(engine: Engine, run_id: str, lease_s: float) -> None:
@@ -81,7 +80,7 @@ def run_worker(run_id: str, scenario_file: str, runs_dir: str, db_url: str, home
         outcome = execute_scenario(Path(scenario_file), Path(runs_dir), progress, started, run_id)
     except (ValueError, FileNotFoundError, RunError) as exc:  # bad scenario or data: a message for the planner
         logging.error("run %s failed: %s", run_id, exc)
-        _fail(engine, run_id, failure(exc) if isinstance(exc, ScenarioError | RunError) else msg("common.text",
+        _fail(engine, run_id, failure(exc) if isinstance(exc, MsgError | RunError) else msg("common.text",
                                                                                                   text=str(exc)))
         return
     except Exception as exc:

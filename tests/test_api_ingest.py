@@ -125,10 +125,16 @@ def test_records_upload_is_pseudonymised_and_updates_demand(client: TestClient, 
 def test_unusable_files_get_a_clear_400(client: TestClient, keys: dict[str, str]) -> None:
     h = bearer(keys["admin"])
     r = client.post("/ingest/staff", files={"file": ("s.txt", b"x", "text/plain")}, headers=h)
-    assert r.status_code == 400 and "unsupported file type" in r.json()["error"]
+    assert r.status_code == 400 and r.json()["error"].startswith("s.txt: el formato '.txt' no se admite")
     bad_header = b"specialist_id,foo\nS000001,1\n"
-    r = client.post("/ingest/staff", files={"file": ("s.csv", bad_header, "text/csv")}, headers=h)
-    assert r.status_code == 400 and "s.csv" in r.json()["error"]
-    r = client.post("/ingest/records", files={"encounters": ("e.csv", b"record_id\n1\n", "text/csv"),
-                                              "prescriptions": ("p.csv", b"record_id\n1\n", "text/csv")}, headers=h)
-    assert r.status_code == 400 and "missing column" in r.json()["error"]
+    for lang, said in (("es", "s.csv fila 1 (encabezados): faltan las columnas"),
+                       ("en", "s.csv row 1 (header): missing column(s)")):
+        r = client.post("/ingest/staff", files={"file": ("s.csv", bad_header, "text/csv")},
+                        headers={**h, "Accept-Language": lang})
+        assert r.status_code == 400 and r.json()["error"].startswith(said), r.json()
+    records = {"encounters": ("e.csv", b"record_id\n1\n", "text/csv"),
+               "prescriptions": ("p.csv", b"record_id\n1\n", "text/csv")}
+    r = client.post("/ingest/records", files=records, headers=h)
+    assert r.status_code == 400 and r.json()["error"].startswith("e.csv fila 1: faltan las columnas curp")
+    r = client.post("/ingest/records?lang=en", files=records, headers=h)
+    assert r.status_code == 400 and r.json()["error"].startswith("e.csv row 1: missing column(s) curp")

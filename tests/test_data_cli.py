@@ -53,17 +53,22 @@ def test_data_load_counts_rejects_and_is_idempotent(home: Path, tmp_path: Path) 
     assert human.exit_code == 0 and "1 problem(s)" in human.stdout and "rejected" in human.stdout
 
 
-def test_data_validate_and_errors(home: Path, tmp_path: Path) -> None:
+def test_data_validate_and_errors(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the loader refuses is named in Spanish by default, in English with BIENESTAR_LANG=en."""
     ds = write_sample_dataset(tmp_path / "ds", n_records=10)
     res = runner.invoke(app, ["data", "validate", str(ds), "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["n_rejects"] == 0
+    monkeypatch.delenv("BIENESTAR_LANG", raising=False)
     res = runner.invoke(app, ["data", "load", str(tmp_path / "missing"), "--json"])
     assert res.exit_code == 2
-    assert json.loads(res.stdout) == {"status": "error", "error": f"{tmp_path / 'missing'}: not a folder"}
+    assert json.loads(res.stdout) == {"status": "error", "error": f"{tmp_path / 'missing'}: no es una carpeta"}
     (ds / "facilities.csv").write_text("clues,name\nOCIMB000001,x\n")
     res = runner.invoke(app, ["data", "validate", str(ds)])
     assert res.exit_code == 2 and "Traceback" not in res.output
-    assert "facilities.csv row 1 (header): missing column(s)" in res.output
+    assert "facilities.csv fila 1 (encabezados): faltan las columnas" in " ".join(res.output.split())
+    monkeypatch.setenv("BIENESTAR_LANG", "en")
+    res = runner.invoke(app, ["data", "validate", str(ds)])
+    assert "facilities.csv row 1 (header): missing column(s)" in " ".join(res.output.split())
 
 
 def test_database_down_is_a_clear_error(home: Path, tmp_path: Path) -> None:

@@ -135,3 +135,63 @@ def test_errors_cross_processes_with_their_messages() -> None:
         "api.input.yaml_anchor"
     run = pickle.loads(pickle.dumps(RunError(msg("run.degraded"))))
     assert run.msg.text("es").startswith("un modelo no llegó")
+
+
+def test_data_file_errors_name_file_row_field_and_value_in_each_language(tmp_path: Path) -> None:
+    """The loaders' own errors (central supply, distance matrix, entity tables) are catalogue messages."""
+    from optimizer.data.loaders import load_entities
+    from optimizer.data.rejects import DataFileError
+    from optimizer.distribution.central import CentralSupplyError, read_supply_csv
+    from optimizer.distribution.matrix import MatrixFileError, read_matrix_file
+
+    supply = tmp_path / "supply.csv"
+    supply.write_text("sku,units,expiry_date\n010.000.0101.00,5,2027-01-01\n010.000.0104.00,-4,2027-01-01\n")
+    with pytest.raises(CentralSupplyError) as bad:
+        read_supply_csv(supply)
+    assert bad.value.text("es") == f"{supply}, fila 3, campo 'units': '-4' no es un número entero >= 0"
+    assert bad.value.text("en") == str(bad.value) == f"{supply}, row 3, field 'units': '-4' is not a whole number >= 0"
+    supply.write_text("sku,units\nA,1\n")
+    with pytest.raises(CentralSupplyError) as bad:
+        read_supply_csv(supply)
+    assert bad.value.text("es") == f"{supply}: faltan las columnas expiry_date (se esperan sku,units,expiry_date)"
+    matrix = tmp_path / "km.csv"
+    matrix.write_text("from,to,km\nD001,OCIMB000001,-3\n")
+    with pytest.raises(MatrixFileError) as bad:
+        read_matrix_file(matrix)
+    assert bad.value.text("es") == f"{matrix}, fila 2, campo 'km': '-3' no es una distancia >= 0 (km)"
+    assert bad.value.text("en") == f"{matrix}, row 2, field 'km': '-3' is not a distance >= 0 (km)"
+    table = tmp_path / "facilities.csv"
+    table.write_text("clues,nombre\nOCIMB000001,x\n")
+    with pytest.raises(DataFileError) as bad:
+        load_entities(table)
+    assert bad.value.text("es").startswith("facilities.csv fila 1 (encabezados): faltan las columnas 'name'")
+    assert "columnas desconocidas 'nombre'" in bad.value.text("es")
+    assert bad.value.text("en").startswith("facilities.csv row 1 (header): missing column(s) 'name'")
+    back = pickle.loads(pickle.dumps(bad.value))
+    assert type(back) is DataFileError and back.text("es") == bad.value.text("es")
+
+
+@pytest.mark.parametrize(("text", "es", "en"), [
+    ("name: x\nmodels:\n\t- capacity\n", "línea 3, columna 1: no es YAML válido: hay un tabulador",
+     "line 3, column 1: not valid YAML: a tab character"),
+    ("name: x\ncapacity:\n    time_limit_s: 3\n  seed: 2\n",
+     "línea 4, columna 3: no es YAML válido: la sangría de esta línea no corresponde a la de la sección que empieza "
+     "en la línea 1", "line 4, column 3: not valid YAML: this line's indentation does not match"),
+    ("name: 'x\nmodels: [a]\n", "línea 3, columna 1: no es YAML válido: la comilla abierta en la línea 1 no se cierra",
+     "the quote opened on line 1 is never closed"),
+    ("name: x\nmodels: [a, b\nseed: 3\n", "línea 3, columna 5: no es YAML válido: la lista «[» abierta en la línea 2",
+     "the list '[' opened on line 2 is not closed"),
+    ("name: x\ncapacity: {seed: 1\n", "el grupo «{» abierto en la línea 2 no se cierra con «}»",
+     "the group '{' opened on line 2 is not closed with '}'"),
+    ("name: x: y\n", "línea 1, columna 8: no es YAML válido: hay un «:» donde no se espera",
+     "line 1, column 8: not valid YAML: a ':' where none is expected"),
+    ("name: x\nmodels\nseed: 2\n", "falta «:» después de la clave de la línea 2", "a ':' is missing after the key"),
+    ("name: @x\n", "un valor no puede empezar con «@»", "a value cannot start with '@'"),
+    ("name: x\nname: y\n", "línea 2: la clave 'name' aparece dos veces", "line 2: key 'name' is given twice"),
+])
+def test_yaml_syntax_errors_say_line_column_and_problem_in_each_language(text: str, es: str, en: str) -> None:
+    with pytest.raises(ScenarioError) as bad:
+        parse_scenario(text, source="s.yaml")
+    assert bad.value.text("es").startswith("s.yaml: ") and es in bad.value.text("es"), bad.value.text("es")
+    assert en in bad.value.text("en"), bad.value.text("en")
+    assert "found" not in bad.value.text("es") and "expected" not in bad.value.text("es")  # no PyYAML English

@@ -61,7 +61,7 @@ def test_every_problem_is_listed_not_only_the_first() -> None:
 def test_duplicate_key_and_invalid_yaml_and_wrong_shape() -> None:
     assert "line 3: key 'seed' is given twice" in _error("name: x\nseed: 1\nseed: 2\n")
     msg = _error("name: x\nseed: [1, 2\n")
-    assert "bad.yaml: line 3: not valid YAML" in msg and "started on line 2" in msg
+    assert "bad.yaml: line 3, column 1: not valid YAML" in msg and "opened on line 2" in msg
     assert "line 1: a scenario is a mapping" in _error("- just\n- a list\n")
 
 

@@ -15,6 +15,7 @@ from api.errors import AUTH_RESPONSES, BAD_REQUEST, ApiError
 from api.ingest import ENTITY_SUFFIXES, RECORD_SUFFIXES, IngestReport, ingest_entities, ingest_records, safe_name
 from api.inputs import InputTooLarge, check_upload
 from optimizer.data.rejects import DataFileError
+from optimizer.i18n import msg
 from optimizer.paths import home_dir
 
 router = APIRouter(prefix="/ingest", tags=["ingestion"], responses={**AUTH_RESPONSES, **BAD_REQUEST},
@@ -51,8 +52,9 @@ def _result(report: IngestReport) -> IngestResult:
 async def _save(request: Request, upload: UploadFile, folder: Path, default: str, suffixes: tuple[str, ...]) -> Path:
     """Write the upload to ``folder`` and check its bounds (rows, unpacked size) before anything parses it."""
     name = safe_name(upload.filename, default)
-    if Path(name).suffix.lower() not in suffixes:
-        raise ApiError(400, f"{name}: unsupported file type; send {', '.join(suffixes)}")
+    suffix = Path(name).suffix.lower()
+    if suffix not in suffixes:
+        raise ApiError(400, msg("data.file.format", file=name, suffix=suffix, allowed=", ".join(suffixes)))
     path = folder / name
     with path.open("wb") as fh:
         while chunk := await upload.read(CHUNK):
@@ -73,11 +75,11 @@ async def ingest_record_files(request: Request, encounters: UploadFile = File(..
         enc = await _save(request, encounters, Path(tmp), "encounters.csv", RECORD_SUFFIXES)
         rx = await _save(request, prescriptions, Path(tmp), "prescriptions.csv", RECORD_SUFFIXES)
         if enc == rx:
-            raise ApiError(400, "give the encounters and prescriptions files different names")
+            raise ApiError(400, msg("api.ingest.same_names"))
         try:
             report = await run_in_threadpool(ingest_records, request.app.state.engine, home_dir() / "records", enc, rx)
         except DataFileError as exc:
-            raise ApiError(400, str(exc)) from None
+            raise ApiError(400, exc.msg) from None
     return _result(report)
 
 
@@ -89,5 +91,5 @@ async def ingest_table(request: Request, kind: Literal["facilities", "staff"],
         try:
             report = await run_in_threadpool(ingest_entities, request.app.state.engine, kind, path)
         except DataFileError as exc:
-            raise ApiError(400, str(exc)) from None
+            raise ApiError(400, exc.msg) from None
     return _result(report)

@@ -45,7 +45,7 @@ def _scope(dataset: Path, states: str | None, od_matrix: Path | None, resolution
         codes = [s.strip().zfill(2) for s in states.split(",")] if states else None
         return scope_from_dataset(ds, states=codes, od_matrix_path=od_matrix, resolution=resolution)
     except (FileNotFoundError, OdMatrixError, ValueError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
 
 
 def _hospital_set(spec: str, dataset: Path, scope: AccessScope, as_json: bool) -> frozenset[str]:
@@ -56,7 +56,7 @@ def _hospital_set(spec: str, dataset: Path, scope: AccessScope, as_json: bool) -
             return hospitals_24_7_from_capacity(dataset)
         return read_hospital_set(spec, set(scope.hospitals["clues"]))
     except (FileNotFoundError, ValueError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
 
 
 def access(
@@ -130,7 +130,7 @@ def _write(out: Path | None, tables: dict, as_json: bool) -> list[str]:
     try:
         return [str(p) for p in write_tables(out, tables)]
     except (OSError, ValueError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
 
 
 def _coverage_rows(df, key: str, thresholds: list[float]) -> list[list[object]]:
@@ -185,7 +185,7 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
         inp = WhereNextInput.from_scope(scope, sorted(h24), k, limit, settings, candidates=candidates,
                                         budget=budget, weighting=weighting)
     except ValueError as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     result = run_where_next(inp, settings)
     plan, check = result.plan, result.validation
     if plan.status in {"infeasible", "time_limit", "error"}:

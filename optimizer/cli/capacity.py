@@ -54,7 +54,7 @@ def _input(dataset: Path, all_hospitals: bool, deployment: Path | None, as_json:
         if deployment is not None:
             inp = inp.with_staff(staff, source=str(deployment), first_row=2)
     except (FileNotFoundError, CapacityInputError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     if ds.rejects:
         err_console.print(f"[yellow]warning:[/] {len(ds.rejects)} row(s) rejected and left out, e.g. "
                           + "; ".join(r.message() for r in ds.rejects[:3]))
@@ -91,7 +91,7 @@ def capacity(
     try:
         res = run_capacity(inp, settings, top)
     except (CapacityRunError, RuntimeError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     net = network_table(inp, res.plan, res.statuses)
     resources = resources_table(res.plan)
     detail = facility_table(res, facility) if facility else None
@@ -145,7 +145,7 @@ def wisn(
     try:
         results = facility_wisn(inp, facility, CapacitySettings())
     except (CapacityInputError, WisnInputError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     df = wisn_table(results)
     written = write_tables(out, {"wisn": df}) if out else []
     if as_json:

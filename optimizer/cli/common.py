@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from optimizer.i18n import MsgError
 from optimizer.jsonio import plain
 from optimizer.solvers.silence import divert_stdout
 
@@ -63,8 +64,10 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def fail(message: str, as_json: bool = False, code: int = 2) -> None:
-    """Stop with a clear message (never a traceback); as JSON when ``--json`` was given."""
+def fail(message: str | BaseException, as_json: bool = False, code: int = 2) -> None:
+    """Stop with a clear message (never a traceback); as JSON when ``--json`` was given. An error with catalogue
+    messages (:class:`~optimizer.i18n.MsgError`) is said in ``BIENESTAR_LANG`` (Spanish unless asked)."""
+    message = message.text() if isinstance(message, MsgError) else str(message)
     if as_json:
         print_json({"status": "error", "error": message})
     else:

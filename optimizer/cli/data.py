@@ -67,7 +67,7 @@ def data_load(
     try:
         report = load_dataset_into_store(folder, url=url and normalise_url(url), rejects_path=rejects)
     except (DataFileError, PseudonymKeyError, ValueError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     except SQLAlchemyError as exc:  # server down, bad URL, permissions
         fail(f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", as_json)
     except duckdb.Error as exc:  # unreadable or corrupt Parquet records
@@ -94,7 +94,7 @@ def data_validate(
     try:
         tables = load_dataset_files(folder)
     except DataFileError as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     path = rejects or default_rejects_path(folder)
     n = write_rejects(path, tables.rejects)
     first = [r.message() for r in tables.rejects[:10]]
@@ -134,7 +134,7 @@ def data_import_clues(
         result = (import_into_dataset(file, dataset, institution, lang) if dataset is not None
                   else import_into_store(file, url and normalise_url(url), institution, lang))
     except DataFileError as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     except SQLAlchemyError as exc:
         fail(f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", as_json)
     path = report or home_dir() / "imports" / f"clues-{file.stem}.csv"

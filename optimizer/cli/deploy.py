@@ -39,7 +39,7 @@ def _settings_and_dataset(scenario: Path | None, dataset: Path | None, as_json: 
         sc = load_scenario(scenario).seeded()
         return sc.deployment, dataset or resolve_base(sc.dataset, scenario)
     except (OSError, ValueError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
         raise  # unreachable: fail() exits
 
 
@@ -54,7 +54,7 @@ def _linked_settings(scenario: Path | None, as_json: bool) -> tuple[CapacitySett
         sc = load_scenario(scenario)
         return sc.capacity, sc.access.travel
     except (OSError, ValueError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
         raise  # unreachable: fail() exits
 
 
@@ -121,7 +121,7 @@ def _input(ds_dir: Path, current: Path | None, scenario: Path | None, contract_h
         return deployment.with_access(from_dataset(ds, cur, availability=availability), settings,
                                       scope_from_dataset(ds, travel=travel), hospitals_24_7_in_post(ds, capacity))
     except (FileNotFoundError, DeploymentInputError, pd.errors.ParserError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
         raise  # unreachable: fail() exits
 
 

@@ -45,7 +45,7 @@ def route(
     try:
         problem = read_benchmark(benchmark)
     except BenchmarkFormatError as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     plan = solve_routes(problem, RoutingSettings(engine=engine, time_limit_s=time_limit, seed=seed))
     if plan.status not in {"optimal", "feasible"}:
         fail(f"{problem.name}: {plan.status}: {plan.explanation}", as_json)
@@ -105,7 +105,7 @@ def distribute(
         result = run_distribution(dataset, when, settings, out, matrix_file=distance_matrix,
                                   central_supply=central_supply)
     except (DistributionError, MatrixFileError, CentralSupplyError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     if as_json:
         print_json(_distribute_doc(result))
         return
@@ -239,7 +239,7 @@ def urgent(
         ds = load_dataset(root)
         new_day, outcome = place_urgent(day_plan, order, ds.facilities, ds.medicines, reopt_seconds)
     except (UrgentOrderError, PlanFileError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     if outcome.inserted and not outcome.violations:
         changed = write_vehicle_update(plan_dir, new_day, outcome.depot_id, outcome.vehicle_id)
         if order.items:
@@ -285,7 +285,7 @@ def check_published(
         when = load_day_plan(path).day
         violations = validate_published(plan_dir, when)
     except PlanFileError as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     if as_json:
         print_json({"status": "ok" if not violations else "violations", "day": when.isoformat(),
                     "plan_file": str(path), "violations": violations})

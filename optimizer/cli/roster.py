@@ -114,7 +114,7 @@ def _hospital_instance(hospital: str, dataset: Path | None, weeks: int, deployme
     try:
         hosp = from_dataset(load_dataset(dataset), hospital, weeks=weeks, assigned=assigned)
     except (FileNotFoundError, ValueError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     inst = hosp.instance
     inst.name = f"{hosp.clues} {hosp.name}"
     if days_off is not None:
@@ -166,7 +166,7 @@ def roster(
         try:
             inst = parse_instance(benchmark)
         except InstanceFormatError as exc:
-            fail(str(exc), as_json)
+            fail(exc, as_json)
         units = {"all": inst.staff_ids}
     else:
         inst, units, notes = _hospital_instance(hospital, dataset, weeks, deployment, days_off, as_json)
@@ -174,7 +174,7 @@ def roster(
         try:
             plan = replan(inst, _previous(previous, inst, as_json), published_days, change_weight, settings)
         except ValueError as exc:
-            fail(str(exc), as_json)
+            fail(exc, as_json)
     else:
         plan = rostering.run(inst, settings).plan
     if plan.status in ("infeasible", "time_limit"):

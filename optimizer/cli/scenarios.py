@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.i18n import MsgError
 from optimizer.scenarios.compare import ComparisonTable, compare_runs
 from optimizer.scenarios.runner import RunError, RunResult, failure, rerun, run_scenario
-from optimizer.scenarios.yamlfile import ScenarioError
 from optimizer.solvers.silence import stdout_to_stderr
 
 #: How a run can be named on the command line.
@@ -28,7 +28,7 @@ def _summary(result: RunResult) -> dict:
 def _reason(exc: Exception) -> str:
     """Why a run could not start, in ``BIENESTAR_LANG`` (Spanish unless asked otherwise) when it is the
     scenario's or the runner's own message."""
-    return failure(exc).text() if isinstance(exc, ScenarioError | RunError) else str(exc)
+    return failure(exc).text() if isinstance(exc, MsgError | RunError) else str(exc)
 
 
 def _print_run(result: RunResult) -> None:
@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
         try:
             with stdout_to_stderr(as_json):
                 result = run_scenario(scenario, runs_dir, progress=not as_json)
-        except (ScenarioError, RunError, FileNotFoundError) as exc:
+        except (MsgError, RunError, FileNotFoundError) as exc:
             fail(_reason(exc), as_json)
             return
         if as_json:
@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
             with stdout_to_stderr(as_json):
                 result, original = rerun(run, runs_dir, progress=not as_json)
         except FileNotFoundError as exc:
-            fail(str(exc), as_json)
+            fail(exc, as_json)
             return
         before = json.loads((original / "run.json").read_text()).get("plans_digest")
         same = before == result.plans_digest
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         try:
             cmp = compare_runs(run_a, run_b, runs_dir)
         except FileNotFoundError as exc:
-            fail(str(exc), as_json)
+            fail(exc, as_json)
             return
         if as_json:
             print_json(cmp.to_dict())
@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
             run_dir = find_run(run, runs_dir)
             other = find_run(against, runs_dir) if against else None
         except FileNotFoundError as exc:
-            fail(str(exc), as_json)
+            fail(exc, as_json)
             return
         for d in (run_dir, other):
             if d is not None and not (d / "kpis.json").exists():

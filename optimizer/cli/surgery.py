@@ -32,7 +32,7 @@ def _hospital_input(scenario: Path, hospital: str, weeks: int, as_json: bool,
     try:
         h = from_dataset(load_dataset(dataset), hospital, weeks)
     except (ValueError, FileNotFoundError) as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     if not h.input.patients:
         fail(t("cli.surgery.no_patients", lang, clues=hospital, name=h.name), as_json)
     return h.input, [f"{hospital}: {h.name}", *h.notes]

@@ -37,7 +37,7 @@ def sweep(
         base = load_scenario(scenario)
         variants = build_variants(base, [parse_vary(v) for v in vary])
     except SweepError as exc:
-        fail(str(exc), as_json)
+        fail(exc, as_json)
     except ScenarioError as exc:
         fail(exc.text(), as_json)
     runs = runs_dir or default_runs_dir()

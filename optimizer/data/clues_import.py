@@ -43,7 +43,7 @@ from optimizer.data.generate import (
 )
 from optimizer.data.rejects import DataFileError, Reject
 from optimizer.domain import CLUES_RE, MEXICO_LAT, MEXICO_LON, RENAPO_CODES, Facility
-from optimizer.i18n import t
+from optimizer.i18n import msg, t
 
 #: Columns of DGIS's workbook the import reads (the others are carried by DGIS but not used).
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -98,20 +98,20 @@ def read_workbook(path: Path) -> pd.DataFrame:
     """DGIS's catalogue as text cells (first sheet of an ``.xlsx``, or a UTF-8 / Latin-1 CSV), header row 1."""
     path = Path(path)
     if not path.is_file():
-        raise DataFileError(f"{path}: file not found")
+        raise DataFileError(msg("data.file.not_found", file=str(path)))
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
     elif suffix == ".csv":
         frame = _read_csv(path)
     else:
-        raise DataFileError(f"{path.name}: unsupported format '{suffix}' (use .xlsx or .csv)")
+        raise DataFileError(msg("data.file.format", file=path.name, suffix=suffix, allowed=".xlsx, .csv"))
     frame.columns = [str(c).strip().upper() for c in frame.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if "ENTIDAD" not in frame.columns and "CLAVE DE LA ENTIDAD" not in frame.columns:
         missing.append("ENTIDAD")
     if missing:
-        raise DataFileError(f"{path.name} row 1: missing DGIS column(s) {', '.join(missing)}")
+        raise DataFileError(msg("data.clues.columns", file=path.name, columns=", ".join(missing)))
     return frame.map(lambda v: str(v).strip())
 
 
@@ -122,8 +122,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
         except pd.errors.ParserError as exc:
-            raise DataFileError(f"{path.name}: not a readable CSV ({exc})") from exc
-    raise DataFileError(f"{path.name}: not a UTF-8 or Latin-1 CSV")
+            raise DataFileError(msg("data.file.not_csv", file=path.name, detail=str(exc).strip())) from exc
+    raise DataFileError(msg("data.clues.encoding", file=path.name))
 
 
 # --- reference lookups -------------------------------------------------------------------------------------
@@ -446,7 +446,7 @@ def import_into_dataset(path: Path, dataset: Path, institution: str | None = Non
     rows keep their text exactly)."""
     target = Path(dataset) / "facilities.csv"
     if not target.is_file():
-        raise DataFileError(f"{target}: file not found (run `bienestar data generate --out {dataset}`)")
+        raise DataFileError(msg("data.clues.no_target", file=str(target), dataset=str(dataset)))
     current = pd.read_csv(target, dtype=str, keep_default_na=False)
     out, report = apply_clues(current, read_workbook(path), Path(path).name, institution, lang)
     if report.added or report.updated or report.closed:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from optimizer.data.rejects import FIRST_DATA_ROW, DataFileError, Reject, mask_value
 from optimizer.domain import Depot, Facility, Medicine, Specialist, State, Stock, Vehicle
+from optimizer.i18n import msg
 from optimizer.paths import REFERENCE_DIR
 
 #: Entity tables of a dataset folder: file stem -> (entity, natural key columns). Order = load order.
@@ -93,7 +94,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
     """
     path = Path(path)
     if not path.is_file():
-        raise DataFileError(f"{path}: file not found")
+        raise DataFileError(msg("data.file.not_found", file=str(path)))
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path)
@@ -101,17 +102,19 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
         return _read_parquet(path)
     if suffix == ".xlsx":
         return _read_xlsx(path)
-    raise DataFileError(f"{path.name}: unsupported format '{suffix}' (use {', '.join(SUFFIXES)})")
+    raise DataFileError(msg("data.file.format", file=path.name, suffix=suffix, allowed=", ".join(SUFFIXES)))
 
 
 def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         try:
             rows = list(csv.reader(fh))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise DataFileError(f"{path.name}: not a readable UTF-8 CSV ({exc})") from exc
+        except UnicodeDecodeError as exc:
+            raise DataFileError(msg("data.file.not_utf8", file=path.name)) from exc
+        except csv.Error as exc:
+            raise DataFileError(msg("data.file.not_csv", file=path.name, detail=str(exc))) from exc
     if not rows:
-        raise DataFileError(f"{path.name} row 1: empty file, expected a header row")
+        raise DataFileError(msg("data.file.empty", file=path.name))
     header = [h.strip() for h in rows[0]]
 
     def gen() -> Iterator[tuple[int, dict[str, Any]]]:
@@ -132,7 +135,7 @@ def _read_parquet(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, 
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise DataFileError(f"{path.name}: not a readable Parquet file ({exc})") from exc
+        raise DataFileError(msg("data.file.not_parquet", file=path.name)) from exc
     header = list(table.column_names)
     records = table.to_pylist()
 
@@ -149,12 +152,12 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException
-        raise DataFileError(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+        raise DataFileError(msg("data.file.not_xlsx", file=path.name)) from exc
     sheet = wb.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     wb.close()
     if not rows:
-        raise DataFileError(f"{path.name} row 1: empty sheet, expected a header row")
+        raise DataFileError(msg("data.file.empty", file=path.name))
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     while header and header[-1] == "":
         header.pop()
@@ -175,16 +178,11 @@ def _check_header(file: str, header: list[str], model: type[BaseModel]) -> None:
     fields = model.model_fields
     missing = [name for name, f in fields.items() if f.is_required() and name not in header]
     unknown = [h for h in header if h not in fields]
-    problems = []
-    if missing:
-        problems.append("missing column(s) " + ", ".join(f"'{m}'" for m in missing))
-    if unknown:
-        problems.append("unknown column(s) " + ", ".join(f"'{u}'" for u in unknown))
-    if problems:
-        raise DataFileError(
-            f"{file} row 1 (header): {'; '.join(problems)}; expected the {model.__name__} columns "
-            + ", ".join(fields)
-        )
+    if missing or unknown:
+        key = "data.header.both" if missing and unknown else ("data.header.missing" if missing else
+                                                               "data.header.unknown")
+        problem = msg(key, missing=", ".join(f"'{c}'" for c in missing), unknown=", ".join(f"'{c}'" for c in unknown))
+        raise DataFileError(msg("data.file.header", file=file, problems=problem, columns=", ".join(fields)))
 
 
 def _field_of(message: str, model: type[BaseModel]) -> str:
@@ -198,11 +196,11 @@ def _field_of(message: str, model: type[BaseModel]) -> str:
 
 
 def _reason(err: dict[str, Any]) -> str:
-    msg = str(err["msg"])
+    text = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            return msg[len(prefix):]
-    return msg
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
 
 
 def validate_rows(
@@ -255,7 +253,7 @@ def load_entities(path: Path, model: type[BaseModel] | None = None) -> EntityLoa
     stem = path.stem.lower()
     if model is None:
         if stem not in ENTITY_TABLES:
-            raise DataFileError(f"{path.name}: unknown table; expected one of {', '.join(ENTITY_TABLES)}")
+            raise DataFileError(msg("data.file.unknown_table", file=path.name, tables=", ".join(ENTITY_TABLES)))
         model, key = ENTITY_TABLES[stem]
     else:
         key = next((k for m, k in ENTITY_TABLES.values() if m is model), tuple(model.model_fields)[:1])
@@ -302,10 +300,7 @@ def _keys(load: EntityLoad | None, attr: str) -> set[str]:
 
 def _require(loads: dict[str, EntityLoad], needer: str, needed: str) -> None:
     if needer in loads and needed not in loads:
-        raise DataFileError(
-            f"{loads[needer].file}: needs {needed}.csv (or .parquet/.xlsx) in the same folder "
-            "to check its keys"
-        )
+        raise DataFileError(msg("data.file.needs", file=loads[needer].file, needed=needed))
 
 
 def check_foreign_keys(loads: dict[str, EntityLoad]) -> None:
@@ -372,13 +367,13 @@ def load_dataset_files(folder: Path) -> ValidatedTables:
     """Validate every entity table in ``folder`` (``facilities`` is required; the others when present)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataFileError(f"{folder}: not a folder")
+        raise DataFileError(msg("data.file.not_folder", folder=str(folder)))
     loads: dict[str, EntityLoad] = {}
     for stem in ENTITY_TABLES:
         path = find_table(folder, stem)
         if path is not None:
             loads[stem] = load_entities(path)
     if "facilities" not in loads:
-        raise DataFileError(f"{folder}: no facilities.csv (or .parquet/.xlsx); it is required")
+        raise DataFileError(msg("data.file.no_facilities", folder=str(folder)))
     check_foreign_keys(loads)
     return ValidatedTables(folder, loads)

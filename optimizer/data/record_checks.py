@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from optimizer import domain
 from optimizer.data.rejects import FIRST_DATA_ROW, DataFileError, Reject
+from optimizer.i18n import msg
 from optimizer.paths import REFERENCE_DIR
 
 ENCOUNTER_COLUMNS: tuple[str, ...] = ("record_id", "curp", "clues", "date", "age", "sex", "icd10", "procedure")
@@ -44,7 +45,7 @@ def parquet_source(records_dir: Path, table: str, positions: bool = False) -> st
     """
     folder = Path(records_dir) / table
     if not any(folder.rglob("*.parquet")):
-        raise DataFileError(f"{folder}: no Parquet files (expected {table}/**/*.parquet)")
+        raise DataFileError(msg("data.records.no_parquet", folder=str(folder), table=table))
     extra = ", filename=true, file_row_number=true" if positions else ""
     glob = parquet_glob(records_dir, table).replace("'", "''")
     return f"read_parquet('{glob}', hive_partitioning=false, union_by_name=true{extra})"
@@ -194,8 +195,8 @@ def _check_columns(con: duckdb.DuckDBPyConnection, source: str, table: str, need
     cols = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     missing = [c for c in needed if c not in cols]
     if missing:
-        raise DataFileError(f"records/{table}: missing column(s) {', '.join(missing)}; "
-                            f"expected {', '.join(needed)}")
+        raise DataFileError(msg("data.records.columns", table=table, missing=", ".join(missing),
+                                expected=", ".join(needed)))
 
 
 def _flag_pass(con: duckdb.DuckDBPyConnection, src: str, table: str, columns: tuple[str, ...],

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from optimizer.i18n import MsgError
+
 #: Columns of the rejects report CSV.
 REJECT_COLUMNS: tuple[str, ...] = ("file", "row", "field", "value", "reason")
 
@@ -51,8 +53,9 @@ class Reject:
         return f"{where}, field '{self.field}': {self.reason}{shown}"
 
 
-class DataFileError(ValueError):
-    """A file that cannot be read at all (missing, unknown format, wrong header): nothing in it loads."""
+class DataFileError(MsgError):
+    """A file that cannot be read at all (missing, unknown format, wrong header): nothing in it loads. Its
+    message names the file (and row 1 for a header), in a reader's language (:class:`optimizer.i18n.MsgError`)."""
 
 
 def write_rejects(path: Path, rejects: Iterable[Reject], append: bool = False) -> int:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings, CentralLot
+from optimizer.i18n import Msg, MsgError, msg
 from optimizer.solvers.lexicographic import Tier, TierPolicy, solve_tiers
 from optimizer.solvers.silence import quiet_highs
 
@@ -46,8 +47,8 @@ STORAGE_COLUMNS = ("capacity_m3", "cold_capacity_m3")
 MIN_TIER_TOLERANCE = 1e-6
 
 
-class CentralSupplyError(ValueError):
-    """A central-supply file or table with a bad row (names the file, row and field)."""
+class CentralSupplyError(MsgError):
+    """A central-supply file or table with a bad row (names the file, row and field, in a reader's language)."""
 
 
 def read_supply_csv(path: Path) -> pd.DataFrame:
@@ -64,32 +65,37 @@ def read_supply_csv(path: Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except FileNotFoundError as exc:
-        raise CentralSupplyError(f"{path}: no such central-supply file") from exc
+        raise CentralSupplyError(msg("data.supply.no_file", file=str(path))) from exc
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CentralSupplyError(f"{path}: cannot read the central-supply CSV ({exc})") from exc
+        raise CentralSupplyError(msg("data.supply.unreadable", file=str(path), detail=str(exc))) from exc
     missing = [c for c in SUPPLY_COLS if c not in table.columns]
     if missing:
-        raise CentralSupplyError(f"{path}: column(s) {missing} missing (expected sku,units,expiry_date)")
+        raise CentralSupplyError(msg("data.supply.columns", file=str(path), missing=", ".join(missing),
+                                     expected=",".join(SUPPLY_COLS)))
     rows = []
     for i, (sku, units, expiry) in enumerate(table[list(SUPPLY_COLS)].itertuples(index=False), start=2):
         sku, units, expiry = sku.strip(), units.strip(), expiry.strip()
         if not (sku or units or expiry):
             continue
         if not sku:
-            raise CentralSupplyError(f"{path}, row {i}, field 'sku': empty (a key of the medicines catalogue)")
+            raise _bad_cell(path, i, "sku", msg("data.problem.sku_empty"))
         try:
             u = float(units)
         except ValueError:
             u = float("nan")
         if not math.isfinite(u) or u < 0 or u != int(u):
-            raise CentralSupplyError(f"{path}, row {i}, field 'units': '{units}' is not a whole number >= 0")
+            raise _bad_cell(path, i, "units", msg("data.problem.not_count", value=units))
         try:
             e = dt.date.fromisoformat(expiry)
         except ValueError:
-            raise CentralSupplyError(
-                f"{path}, row {i}, field 'expiry_date': '{expiry}' is not a date YYYY-MM-DD") from None
+            raise _bad_cell(path, i, "expiry_date", msg("data.problem.not_date", value=expiry)) from None
         rows.append((i, sku, int(u), e.isoformat()))
     return pd.DataFrame(rows, columns=["row", "sku", "units", "expiry_date"])
+
+
+def _bad_cell(path: Path, row: int, field: str, problem: Msg) -> CentralSupplyError:
+    """The error for one bad cell of a central-supply CSV: file, row (header = 1), field and what is wrong."""
+    return CentralSupplyError(msg("data.cell", file=str(Path(path)), row=row, field=field, problem=problem))
 
 
 def read_central_supply(path: Path, medicines: pd.DataFrame) -> pd.DataFrame:
@@ -99,8 +105,7 @@ def read_central_supply(path: Path, medicines: pd.DataFrame) -> pd.DataFrame:
     unknown = table[~table["sku"].isin(set(medicines["sku"]))]
     if len(unknown):
         first = unknown.iloc[0]
-        raise CentralSupplyError(f"{Path(path)}, row {first['row']}, field 'sku': '{first['sku']}' is not in the "
-                                 "medicines catalogue")
+        raise _bad_cell(path, int(first["row"]), "sku", msg("data.problem.sku_unknown", value=first["sku"]))
     lot_id = "central/" + table["sku"] + "/" + table["expiry_date"] + "/row" + table["row"].astype(str)
     return table.assign(lot_id=lot_id)[["lot_id", "sku", "units", "expiry_date"]]
 
@@ -113,9 +118,7 @@ def central_lots(lots: list[CentralLot], medicines: pd.DataFrame) -> pd.DataFram
     rows = []
     for i, lot in enumerate(lots):
         if lot.sku not in known:
-            raise CentralSupplyError(f"distribution.central_supply[{i}], field 'sku': '{lot.sku}' is not in the "
-                                     "medicines catalogue (items count from 0: the lots listed inline, or the "
-                                     "non-empty data rows of the scenario's central_supply_file)")
+            raise CentralSupplyError(msg("data.supply.inline_sku", item=i, value=lot.sku))
         e = lot.expiry_date.isoformat()
         rows.append((f"central/{lot.sku}/{e}/item{i}", lot.sku, int(lot.units), e))
     return pd.DataFrame(rows, columns=["lot_id", "sku", "units", "expiry_date"])

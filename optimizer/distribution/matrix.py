@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from optimizer.geo import distance_matrix_km
+from optimizer.i18n import MsgError, msg
 
 
-class MatrixFileError(ValueError):
-    """A distance-matrix file with a bad row (names the file, row and field)."""
+class MatrixFileError(MsgError):
+    """A distance-matrix file with a bad row (names the file, row and field, in a reader's language)."""
 
 
 def road_km(ids: list[str], lat: np.ndarray, lon: np.ndarray, detour: float,
@@ -38,15 +39,16 @@ def read_matrix_file(path: Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, dtype={"from": str, "to": str})
     except (OSError, pd.errors.ParserError) as exc:
-        raise MatrixFileError(f"{path}: cannot read distance matrix ({exc})") from exc
+        raise MatrixFileError(msg("data.matrix.unreadable", file=str(path), detail=str(exc).strip())) from exc
     for col in ("from", "to", "km"):
         if col not in table.columns:
-            raise MatrixFileError(f"{path}: column '{col}' missing (expected from,to,km)")
+            raise MatrixFileError(msg("data.file.missing_columns", file=str(path), columns=col))
     km = pd.to_numeric(table["km"], errors="coerce")
     bad = table.index[km.isna() | (km < 0)]
     if len(bad):
         row = int(bad[0])
-        raise MatrixFileError(f"{path}, row {row + 2}, field 'km': {table.at[row, 'km']!r} is not a distance >= 0")
+        raise MatrixFileError(msg("data.cell", file=str(path), row=row + 2, field="km",
+                                  problem=msg("data.problem.not_distance", value=str(table.at[row, "km"]))))
     return pd.DataFrame({"from": table["from"], "to": table["to"], "km": km.astype(float)})
 
 

@@ -142,6 +142,39 @@ def msg(key: str, /, **params: Any) -> Msg:
     return Msg(key, params)
 
 
+class MsgError(ValueError):
+    """An error a person reads (a bad file, row or scenario key): one catalogue message per problem.
+
+    ``str()`` is the English text (logs); :meth:`text` is in a reader's language (Spanish first); :attr:`msg`
+    keeps the problems for a reader who asks later (a run's error, an API answer, the CLI's output). Pickled with
+    its messages, so an error raised in a worker process is read in the parent in any language.
+    """
+
+    def __init__(self, *problems: Msg) -> None:
+        self.problems = list(problems)
+        super().__init__(self.text("en"))
+
+    @property
+    def msg(self) -> Msg:
+        """Every problem as one message (one line each)."""
+        return self.problems[0] if len(self.problems) == 1 else msg("common.lines", lines=self.problems)
+
+    def text(self, lang: str | None = None) -> str:
+        """The problems in ``lang`` (default: :func:`resolve_lang`), one per line."""
+        return "\n".join(p.text(lang) for p in self.problems)
+
+    def __reduce__(self) -> tuple:
+        return (_restore_error, (type(self), self.problems, self.__dict__))
+
+
+def _restore_error(cls: type[MsgError], problems: list[Msg], state: dict[str, Any]) -> MsgError:
+    """A :class:`MsgError` (or subclass) as :meth:`MsgError.__reduce__` pickled it."""
+    exc = cls.__new__(cls)
+    MsgError.__init__(exc, *problems)
+    exc.__dict__.update(state)
+    return exc
+
+
 #: The marker of a stored :class:`Msg` in a text column (anything else there is shown as it is).
 _STORED = "i18n"
 

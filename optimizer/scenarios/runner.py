@@ -32,7 +32,7 @@ from rich.status import Status
 
 import optimizer
 from optimizer.data.dataset import load_dataset
-from optimizer.i18n import Msg, msg
+from optimizer.i18n import Msg, MsgError, msg
 from optimizer.jsonio import plain, write_json
 from optimizer.scenarios import cache, registry
 from optimizer.scenarios.basedata import resolve_base
@@ -80,9 +80,10 @@ class RunError(RuntimeError):
 
 
 def failure(exc: BaseException) -> Msg:
-    """Why ``exc`` stopped a run, for a person: a scenario's own problems in the reader's language, any other
-    error as its type and (technical, English) text."""
-    if isinstance(exc, ScenarioError | RunError):
+    """Why ``exc`` stopped a run, for a person: a scenario's or a data file's own problems (any
+    :class:`~optimizer.i18n.MsgError`) in the reader's language, any other error as its type and (technical,
+    English) text."""
+    if isinstance(exc, MsgError | RunError):
         return exc.msg
     return msg("run.exception", type=type(exc).__name__, detail=str(exc))
 

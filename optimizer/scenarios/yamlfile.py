@@ -14,6 +14,7 @@ rerun from the run folder never reads the CSV again.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,43 +22,15 @@ import yaml
 from pydantic import ValidationError
 
 from optimizer.distribution.central import CentralSupplyError, read_supply_csv
-from optimizer.i18n import Msg, msg, validation_msg
+from optimizer.i18n import Msg, MsgError, msg, validation_msg
 from optimizer.scenarios.schema import Scenario
 
 Path_ = tuple[str | int, ...]
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be used: one message per problem, each naming the file, the line and the key.
-
-    ``str()`` is the English text (logs); :meth:`text` is in a reader's language (Spanish first); :attr:`msg`
-    keeps the problems for a reader who asks later (a run's error, shown in the caller's language).
-    """
-
-    def __init__(self, *problems: Msg) -> None:
-        self.problems = list(problems)
-        super().__init__(self.text("en"))
-
-    @property
-    def msg(self) -> Msg:
-        """Every problem as one message (one line each)."""
-        return self.problems[0] if len(self.problems) == 1 else msg("common.lines", lines=self.problems)
-
-    def text(self, lang: str | None = None) -> str:
-        """The problems in ``lang`` (default: :func:`optimizer.i18n.resolve_lang`), one per line."""
-        return "\n".join(p.text(lang) for p in self.problems)
-
-    def __reduce__(self) -> tuple:
-        """Pickled with its messages (raised in a worker process, read in the parent in any language)."""
-        return (_restore, (type(self), self.problems, self.__dict__))
-
-
-def _restore(cls: type[ScenarioError], problems: list[Msg], state: dict[str, Any]) -> ScenarioError:
-    """A :class:`ScenarioError` (or subclass) as :meth:`ScenarioError.__reduce__` pickled it."""
-    exc = cls.__new__(cls)
-    ScenarioError.__init__(exc, *problems)
-    exc.__dict__.update(state)
-    return exc
+class ScenarioError(MsgError):
+    """A scenario that cannot be used: one message per problem, each naming the file, the line and the key
+    (:class:`optimizer.i18n.MsgError`: English ``str()``, :meth:`text` in a reader's language)."""
 
 
 def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
@@ -78,6 +51,41 @@ def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], source: st
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, (*path, i), lines, source) for i, item in enumerate(node.value)]
     return yaml.SafeLoader("").construct_object(node, deep=True)  # scalar, typed by its resolved tag
+
+
+#: PyYAML's syntax errors a planner makes, as rules: (the error's ``problem`` or ``context`` text, a pattern
+#: on it, the catalogue key that says it in the reader's language; named groups become parameters). First match
+#: wins; anything else is shown in PyYAML's own (English) words.
+YAML_SYNTAX_RULES: tuple[tuple[str, str, str], ...] = (
+    ("problem", r"found character '\\t'", "scenario.yaml.tab"),
+    ("problem", r"found character '(?P<char>.+)' that cannot start any token", "scenario.yaml.reserved_char"),
+    ("problem", r"mapping values are not allowed here", "scenario.yaml.colon_in_value"),
+    ("problem", r"found unknown escape character '?(?P<char>.*?)'?$", "scenario.yaml.escape"),
+    ("context", r"while scanning a (?:double-|single-)?quoted scalar", "scenario.yaml.unclosed_quote"),
+    ("context", r"while parsing a flow sequence", "scenario.yaml.unclosed_bracket"),
+    ("context", r"while parsing a flow mapping", "scenario.yaml.unclosed_brace"),
+    ("problem", r"expected <block end>", "scenario.yaml.indentation"),
+    ("problem", r"could not find expected ':'", "scenario.yaml.missing_colon"),
+    ("problem", r"but found another document", "scenario.yaml.two_documents"),
+)
+
+
+def yaml_syntax_msg(exc: yaml.YAMLError, source: str) -> Msg:
+    """A YAML syntax error as a catalogue message: file, line and column (1-based, from PyYAML's mark), what is
+    wrong in the reader's words (:data:`YAML_SYNTAX_RULES`) and the line where an unclosed part started."""
+    mark = getattr(exc, "problem_mark", None)
+    where = {"source": source, "line": mark.line + 1 if mark else "?", "column": mark.column + 1 if mark else "?"}
+    texts = {"problem": str(getattr(exc, "problem", None) or exc), "context": str(getattr(exc, "context", None) or "")}
+    ctx_mark = getattr(exc, "context_mark", None)
+    since = ctx_mark.line + 1 if ctx_mark else where["line"]
+    for part, pattern, key in YAML_SYNTAX_RULES:
+        found = re.search(pattern, texts[part])
+        if found:
+            return msg("scenario.yaml_syntax", **where, problem=msg(key, since=since, **found.groupdict()))
+    if texts["context"] and ctx_mark:  # rare: PyYAML's own words (what it expected or found)
+        return msg("scenario.yaml_invalid_since", **where, problem=texts["problem"], context=texts["context"],
+                   since=since)
+    return msg("scenario.yaml_invalid", **where, problem=texts["problem"])
 
 
 def _line_of(loc: tuple, lines: dict[Path_, int]) -> int | None:
@@ -129,8 +137,8 @@ def _inline_central_supply(data: dict[str, Any], lines: dict[Path_, int], source
     path = path if path.is_absolute() else folder / path
     try:
         table = read_supply_csv(path)
-    except CentralSupplyError as exc:  # the CSV loader's own (English) text: file, row and field
-        raise refuse(msg("scenario.supply.csv", reason=str(exc))) from None
+    except CentralSupplyError as exc:  # the CSV loader's own message: file, row and field
+        raise refuse(exc.msg) from None
     dist["central_supply"] = [{"sku": r.sku, "units": int(r.units), "expiry_date": r.expiry_date}
                               for r in table.itertuples(index=False)]
     lines[("distribution", "central_supply")] = lines[key]
@@ -162,14 +170,7 @@ def parse_scenario(text: str, source: str = "<scenario>", folder: Path | None = 
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else "?"
-        problem = str(getattr(exc, "problem", exc))  # PyYAML's own words: what it expected or found
-        ctx, ctx_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if ctx and ctx_mark:
-            raise ScenarioError(msg("scenario.yaml_invalid_since", source=source, line=line, problem=problem,
-                                    context=ctx, since=ctx_mark.line + 1)) from None
-        raise ScenarioError(msg("scenario.yaml_invalid", source=source, line=line, problem=problem)) from None
+        raise ScenarioError(yaml_syntax_msg(exc, source)) from None
     if node is None or not isinstance(node, yaml.MappingNode):
         raise ScenarioError(msg("scenario.not_mapping", source=source))
     lines: dict[Path_, int] = {}
