@@ -68,87 +68,91 @@ def _num(v: float | None) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add the scenario commands to the root app."""
+    app.command("run")(run_cmd)
+    app.command("rerun")(rerun_cmd)
+    app.command("compare")(compare_cmd)
+    app.command("report")(report_cmd)
 
-    @app.command("run")
-    def run_cmd(scenario: Path = typer.Argument(..., help="scenario YAML, e.g. scenarios/baseline.yaml"),
+
+def run_cmd(scenario: Path = typer.Argument(..., help="scenario YAML, e.g. scenarios/baseline.yaml"),
+            runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
+    """Run a scenario: prepare inputs, chain the models, write plans, KPIs and logs to a run folder."""
+    try:
+        with stdout_to_stderr(as_json):
+            result = run_scenario(scenario, runs_dir, progress=not as_json)
+    except (MsgError, RunError, FileNotFoundError) as exc:
+        fail(_reason(exc), as_json)
+        return
+    if as_json:
+        print_json(_summary(result))
+    else:
+        _print_run(result)
+    if result.status == "error":
+        raise typer.Exit(1)
+
+
+def rerun_cmd(run: str = typer.Argument(..., help=RUN_REF),
+              runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
+    """Reproduce a run from its folder alone; reports whether the plans are identical."""
+    try:
+        with stdout_to_stderr(as_json):
+            result, original = rerun(run, runs_dir, progress=not as_json)
+    except FileNotFoundError as exc:
+        fail(exc, as_json)
+        return
+    before = json.loads((original / "run.json").read_text()).get("plans_digest")
+    same = before == result.plans_digest
+    if as_json:
+        print_json({**_summary(result), "original": str(original), "identical_plans": same})
+    else:
+        _print_run(result)
+        console.print(("[green]identical plans[/]" if same else "[red]plans differ[/]")
+                      + f" to {original.name}")
+    if not same:
+        raise typer.Exit(1)
+
+
+def compare_cmd(run_a: str = typer.Argument(..., help=f"run A: {RUN_REF}"),
+                run_b: str = typer.Argument(..., help="run B"),
                 runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
-        """Run a scenario: prepare inputs, chain the models, write plans, KPIs and logs to a run folder."""
-        try:
-            with stdout_to_stderr(as_json):
-                result = run_scenario(scenario, runs_dir, progress=not as_json)
-        except (MsgError, RunError, FileNotFoundError) as exc:
-            fail(_reason(exc), as_json)
-            return
-        if as_json:
-            print_json(_summary(result))
-        else:
-            _print_run(result)
-        if result.status == "error":
-            raise typer.Exit(1)
+    """KPI deltas B - A: coverage, 24/7 hospitals, fill rates, km, cost, access, equity by state."""
+    try:
+        cmp = compare_runs(run_a, run_b, runs_dir)
+    except FileNotFoundError as exc:
+        fail(exc, as_json)
+        return
+    if as_json:
+        print_json(cmp.to_dict())
+    else:
+        print_comparison(cmp)
 
-    @app.command("rerun")
-    def rerun_cmd(run: str = typer.Argument(..., help=RUN_REF),
-                  runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
-        """Reproduce a run from its folder alone; reports whether the plans are identical."""
-        try:
-            with stdout_to_stderr(as_json):
-                result, original = rerun(run, runs_dir, progress=not as_json)
-        except FileNotFoundError as exc:
-            fail(exc, as_json)
-            return
-        before = json.loads((original / "run.json").read_text()).get("plans_digest")
-        same = before == result.plans_digest
-        if as_json:
-            print_json({**_summary(result), "original": str(original), "identical_plans": same})
-        else:
-            _print_run(result)
-            console.print(("[green]identical plans[/]" if same else "[red]plans differ[/]")
-                          + f" to {original.name}")
-        if not same:
-            raise typer.Exit(1)
 
-    @app.command("compare")
-    def compare_cmd(run_a: str = typer.Argument(..., help=f"run A: {RUN_REF}"),
-                    run_b: str = typer.Argument(..., help="run B"),
-                    runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
-        """KPI deltas B - A: coverage, 24/7 hospitals, fill rates, km, cost, access, equity by state."""
-        try:
-            cmp = compare_runs(run_a, run_b, runs_dir)
-        except FileNotFoundError as exc:
-            fail(exc, as_json)
-            return
-        if as_json:
-            print_json(cmp.to_dict())
-        else:
-            print_comparison(cmp)
+def report_cmd(run: str = typer.Argument(..., help=RUN_REF),
+               out: Path | None = typer.Option(None, "--out", help="HTML file (default <run>/report.html)"),
+               against: str | None = typer.Option(None, "--against", help="a run to compare with"),
+               lang: str | None = typer.Option(None, "--lang", help="es or en (default BIENESTAR_LANG, else es)"),
+               runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
+    """Write a self-contained HTML report (map, charts, heat-maps) and XLSX workbooks per audience."""
+    from optimizer.reports.html import write_report
+    from optimizer.reports.xlsx import write_workbooks
+    from optimizer.scenarios.registry import find_run
 
-    @app.command("report")
-    def report_cmd(run: str = typer.Argument(..., help=RUN_REF),
-                   out: Path | None = typer.Option(None, "--out", help="HTML file (default <run>/report.html)"),
-                   against: str | None = typer.Option(None, "--against", help="a run to compare with"),
-                   lang: str | None = typer.Option(None, "--lang", help="es or en (default BIENESTAR_LANG, else es)"),
-                   runs_dir: Path | None = RunsDirOption, as_json: bool = JsonOption) -> None:
-        """Write a self-contained HTML report (map, charts, heat-maps) and XLSX workbooks per audience."""
-        from optimizer.reports.html import write_report
-        from optimizer.reports.xlsx import write_workbooks
-        from optimizer.scenarios.registry import find_run
-
-        try:
-            run_dir = find_run(run, runs_dir)
-            other = find_run(against, runs_dir) if against else None
-        except FileNotFoundError as exc:
-            fail(exc, as_json)
-            return
-        for d in (run_dir, other):
-            if d is not None and not (d / "kpis.json").exists():
-                info = json.loads((d / "run.json").read_text())
-                fail(f"run {d.name} has no plans to report (status {info.get('status')}: {info.get('message')})",
-                     as_json)
-        html = write_report(run_dir, out, against=other, lang=lang)
-        books = write_workbooks(run_dir, html.parent, against=other, lang=lang)
-        if as_json:
-            print_json({"status": "ok", "report": str(html), "workbooks": [str(b) for b in books]})
-        else:
-            console.print(f"report: {html}")
-            for b in books:
-                console.print(f"workbook: {b}")
+    try:
+        run_dir = find_run(run, runs_dir)
+        other = find_run(against, runs_dir) if against else None
+    except FileNotFoundError as exc:
+        fail(exc, as_json)
+        return
+    for d in (run_dir, other):
+        if d is not None and not (d / "kpis.json").exists():
+            info = json.loads((d / "run.json").read_text())
+            fail(f"run {d.name} has no plans to report (status {info.get('status')}: {info.get('message')})",
+                 as_json)
+    html = write_report(run_dir, out, against=other, lang=lang)
+    books = write_workbooks(run_dir, html.parent, against=other, lang=lang)
+    if as_json:
+        print_json({"status": "ok", "report": str(html), "workbooks": [str(b) for b in books]})
+    else:
+        console.print(f"report: {html}")
+        for b in books:
+            console.print(f"workbook: {b}")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from optimizer.distribution.allocation import AllocationInput
 from optimizer.distribution.central import CentralInput
-from optimizer.distribution.problem import RoutingPlan, RoutingProblem
+from optimizer.distribution.problem import PlannedRoute, RoutingPlan, RoutingProblem
 
 
 @dataclass
@@ -35,7 +35,27 @@ def validate_routes(problem: RoutingProblem, plan: RoutingPlan, eps: float = 1e-
     """Check capacities, time windows, shifts, cold chain, each delivery made exactly once, and distances."""
     out = RouteValidation()
     v = out.violations
+    _check_fleet(problem, plan, v)
+    visits: Counter[int] = Counter()
+    for r in plan.routes:
+        if not r.stops or not 0 <= r.vehicle_type < len(problem.vehicle_types):
+            continue
+        vt = problem.vehicle_types[r.vehicle_type]
+        dist = _check_route(problem, r, visits, eps, v)
+        out.distance += dist
+        out.objective += vt.fixed_cost + vt.unit_distance_cost * dist
+    _check_deliveries(problem, plan, visits, v)
     n_stops = len(problem.stops)
+    out.objective += sum(problem.stops[i].penalty for i in set(plan.unserved) if 0 <= i < n_stops)
+    if plan.distance != out.distance:
+        v.append(f"plan reports distance {plan.distance}, recomputed {out.distance}")
+    if plan.objective != out.objective:
+        v.append(f"plan reports objective {plan.objective}, recomputed {out.objective}")
+    return out
+
+
+def _check_fleet(problem: RoutingProblem, plan: RoutingPlan, v: list[str]) -> None:
+    """Known vehicle types, no more routes of a type than its vehicles, one route per vehicle."""
     per_type = Counter(r.vehicle_type for r in plan.routes if r.stops)
     for t, used in per_type.items():
         if not 0 <= t < len(problem.vehicle_types):
@@ -45,55 +65,69 @@ def validate_routes(problem: RoutingProblem, plan: RoutingPlan, eps: float = 1e-
             v.append(f"vehicle type {vt.type_id}: {used} routes but only {vt.count} vehicles")
     ids = Counter(r.vehicle_id for r in plan.routes if r.stops)
     v.extend(f"vehicle {vid} drives {c} routes" for vid, c in ids.items() if c > 1)
-    visits: Counter[int] = Counter()
-    for r in plan.routes:
-        if not r.stops or not 0 <= r.vehicle_type < len(problem.vehicle_types):
+
+
+def _check_route(problem: RoutingProblem, r: PlannedRoute, visits: Counter[int], eps: float, v: list[str]) -> int:
+    """One route re-driven from the matrices: shift start and end, cold chain, ETAs, windows, loads, distance
+    (counts each stop in ``visits``). Returns the recomputed distance (distance units)."""
+    vt = problem.vehicle_types[r.vehicle_type]
+    depot = problem.depots[vt.depot]
+    who = f"vehicle {r.vehicle_id}"
+    if r.departure < max(vt.tw_early, depot.tw_early):
+        v.append(f"{who}: leaves at {r.departure}, before its shift/depot opens")
+    t, dist, load, prev = _drive(problem, r, visits, v)
+    dur = problem.durations[vt.profile]
+    t += int(dur[prev, depot.location])
+    dist += int(problem.distance[prev, depot.location])
+    if t > min(vt.tw_late, depot.tw_late):
+        v.append(f"{who}: back at depot {depot.depot_id} at {t}, after the shift ends "
+                 f"{min(vt.tw_late, depot.tw_late)}")
+    for dim, used, cap in zip(problem.dimensions, load, vt.capacity, strict=True):
+        if used > cap + eps:
+            v.append(f"{who}: {dim} load {used:g} exceeds capacity {cap:g}")
+    if r.distance != dist:
+        v.append(f"{who}: reported distance {r.distance}, recomputed {dist}")
+    return dist
+
+
+def _drive(problem: RoutingProblem, r: PlannedRoute, visits: Counter[int], v: list[str]
+           ) -> tuple[int, int, list[float], int]:
+    """The route's stops in order from its departure: cold chain, reported ETAs, time windows. Returns the
+    time leaving the last stop, the distance so far, the load per dimension and the last location."""
+    vt = problem.vehicle_types[r.vehicle_type]
+    dur = problem.durations[vt.profile]
+    who = f"vehicle {r.vehicle_id}"
+    load = [0.0] * len(problem.dimensions)
+    t, dist, prev = r.departure, 0, problem.depots[vt.depot].location
+    for pos, idx in enumerate(r.stops):
+        if not 0 <= idx < len(problem.stops):
+            v.append(f"{who}: unknown stop index {idx}")
             continue
-        vt = problem.vehicle_types[r.vehicle_type]
-        depot = problem.depots[vt.depot]
-        dur = problem.durations[vt.profile]
-        who = f"vehicle {r.vehicle_id}"
-        if r.departure < max(vt.tw_early, depot.tw_early):
-            v.append(f"{who}: leaves at {r.departure}, before its shift/depot opens")
-        load = [0.0] * len(problem.dimensions)
-        t = r.departure
-        prev = depot.location
-        dist = 0
-        for pos, idx in enumerate(r.stops):
-            if not 0 <= idx < n_stops:
-                v.append(f"{who}: unknown stop index {idx}")
-                continue
-            visits[idx] += 1
-            s = problem.stops[idx]
-            if s.cold and not vt.cold:
-                v.append(f"{who}: carries cold-chain stop {s.stop_id} but is not refrigerated")
-            load = [a + b for a, b in zip(load, s.demand, strict=True)]
-            t += int(dur[prev, s.location])
-            dist += int(problem.distance[prev, s.location])
-            if pos < len(r.arrivals) and r.arrivals[pos] != t:
-                v.append(f"{who}: reported ETA {r.arrivals[pos]} at stop {s.stop_id}, recomputed {t}")
-            start = max(t, s.tw_early)
-            if start > s.tw_late:
-                v.append(f"{who}: starts stop {s.stop_id} at {start}, after its window closes at {s.tw_late}")
-            t = start + s.service
-            prev = s.location
-        t += int(dur[prev, depot.location])
-        dist += int(problem.distance[prev, depot.location])
-        if t > min(vt.tw_late, depot.tw_late):
-            v.append(f"{who}: back at depot {depot.depot_id} at {t}, after the shift ends "
-                     f"{min(vt.tw_late, depot.tw_late)}")
-        for dim, used, cap in zip(problem.dimensions, load, vt.capacity, strict=True):
-            if used > cap + eps:
-                v.append(f"{who}: {dim} load {used:g} exceeds capacity {cap:g}")
-        if r.distance != dist:
-            v.append(f"{who}: reported distance {r.distance}, recomputed {dist}")
-        out.distance += dist
-        out.objective += vt.fixed_cost + vt.unit_distance_cost * dist
+        visits[idx] += 1
+        s = problem.stops[idx]
+        if s.cold and not vt.cold:
+            v.append(f"{who}: carries cold-chain stop {s.stop_id} but is not refrigerated")
+        load = [a + b for a, b in zip(load, s.demand, strict=True)]
+        t += int(dur[prev, s.location])
+        dist += int(problem.distance[prev, s.location])
+        if pos < len(r.arrivals) and r.arrivals[pos] != t:
+            v.append(f"{who}: reported ETA {r.arrivals[pos]} at stop {s.stop_id}, recomputed {t}")
+        start = max(t, s.tw_early)
+        if start > s.tw_late:
+            v.append(f"{who}: starts stop {s.stop_id} at {start}, after its window closes at {s.tw_late}")
+        t = start + s.service
+        prev = s.location
+    return t, dist, load, prev
+
+
+def _check_deliveries(problem: RoutingProblem, plan: RoutingPlan, visits: Counter[int], v: list[str]) -> None:
+    """Each stop delivered at most once, and either routed or reported unserved (never both); required
+    stops delivered."""
     for idx, c in visits.items():
         if c > 1:
             v.append(f"stop {problem.stops[idx].stop_id} delivered {c} times")
     unserved = set(plan.unserved)
-    for idx in range(n_stops):
+    for idx in range(len(problem.stops)):
         s = problem.stops[idx]
         if idx in visits and idx in unserved:
             v.append(f"stop {s.stop_id} is both routed and reported unserved")
@@ -101,12 +135,6 @@ def validate_routes(problem: RoutingProblem, plan: RoutingPlan, eps: float = 1e-
             v.append(f"stop {s.stop_id} is neither routed nor reported unserved")
         elif idx not in visits and s.required:
             v.append(f"required stop {s.stop_id} is not delivered")
-    out.objective += sum(problem.stops[i].penalty for i in unserved if 0 <= i < n_stops)
-    if plan.distance != out.distance:
-        v.append(f"plan reports distance {plan.distance}, recomputed {out.distance}")
-    if plan.objective != out.objective:
-        v.append(f"plan reports objective {plan.objective}, recomputed {out.objective}")
-    return out
 
 
 @dataclass
@@ -139,63 +167,99 @@ def validate_allocation(inp: AllocationInput, shipments: pd.DataFrame, eps: floa
     """
     out = AllocationValidation()
     v = out.violations
-    lot_units = dict(zip(inp.lots["lot_id"], inp.lots["units"].astype(float), strict=True))
-    lot_depot = dict(zip(inp.lots["lot_id"], inp.lots["depot_id"], strict=True))
-    lot_sku = dict(zip(inp.lots["lot_id"], inp.lots["sku"], strict=True))
-    lot_expiry = {k: pd.Timestamp(e).date() for k, e in zip(inp.lots["lot_id"], inp.lots["expiry_date"], strict=True)}
-    med = inp.medicines.set_index("sku")
-    volume = (med["volume_l"].astype(float) / 1000.0).to_dict()
-    weight = med["weight_kg"].astype(float).to_dict()
-    cold = med["cold_chain"].astype(bool).to_dict()
-    need = {(c, s): float(n) for c, s, n in inp.lines[["clues", "sku", "need"]].itertuples(index=False)}
-    rate = {(c, s): float(r) for c, s, r in inp.lines[["clues", "sku", "daily_rate"]].itertuples(index=False)}
-    eligible = set(inp.arcs[["depot_id", "clues"]].itertuples(index=False, name=None))
-    shipped_lot: dict[str, float] = {}
-    shipped_line: dict[tuple[str, str], float] = {}
-    by_line_expiry: dict[tuple[str, str], list[tuple[dt.date, float]]] = {}
-    dispatch: dict[str, list[float]] = {}
-    for k, (depot, lot_id, clues, sku, units) in enumerate(
-        shipments[["depot_id", "lot_id", "clues", "sku", "units"]].itertuples(index=False)
-    ):
-        where = f"shipment {k} ({lot_id} -> {clues}, {sku})"
-        if units < -eps or abs(units - round(units)) > eps:
-            v.append(f"{where}: {units} is not a whole non-negative number of units")
-        if lot_id not in lot_units:
-            v.append(f"{where}: unknown lot")
-            continue
-        if lot_depot[lot_id] != depot or lot_sku[lot_id] != sku:
-            v.append(f"{where}: lot belongs to {lot_depot[lot_id]}/{lot_sku[lot_id]}")
-        if (depot, clues) not in eligible:
-            v.append(f"{where}: depot {depot} does not supply facility {clues}")
-        if (clues, sku) not in need:
-            v.append(f"{where}: facility {clues} has no order line for {sku}")
-            continue
-        expiry = lot_expiry[lot_id]
-        if expiry <= inp.delivery_date:
-            v.append(f"{where}: lot expires {expiry}, on or before delivery {inp.delivery_date}")
-        shipped_lot[lot_id] = shipped_lot.get(lot_id, 0.0) + units
-        shipped_line[(clues, sku)] = shipped_line.get((clues, sku), 0.0) + units
-        by_line_expiry.setdefault((clues, sku), []).append((expiry, units))
-        acc = dispatch.setdefault(depot, [0.0, 0.0, 0.0, 0.0])
-        acc[0] += units * volume[sku]
-        acc[1] += units * weight[sku]
-        if cold[sku]:
-            acc[2] += units * volume[sku]
-            acc[3] += units * weight[sku]
-    for lot_id, units in shipped_lot.items():
-        if units > lot_units[lot_id] + eps:
-            v.append(f"lot {lot_id}: ships {units:g} units but holds {lot_units[lot_id]:g}")
+    ref = _AllocationRef(inp)
+    sums = _Shipped()
+    for k, row in enumerate(shipments[["depot_id", "lot_id", "clues", "sku", "units"]].itertuples(index=False)):
+        _check_shipment(k, tuple(row), inp, ref, sums, eps, v)
+    for lot_id, units in sums.lot.items():
+        if units > ref.lot_units[lot_id] + eps:
+            v.append(f"lot {lot_id}: ships {units:g} units but holds {ref.lot_units[lot_id]:g}")
+    _check_lines(inp, ref, sums, eps, v)
+    _check_dispatch(inp, sums.dispatch, eps, v)
+    out.tiers = fill_tiers(inp, sums.line)
+    return out
+
+
+class _AllocationRef:
+    """The allocation input as look-ups: lots (units, depot, SKU, expiry), SKU volume (m3), weight (kg) and
+    cold chain, order lines (need, daily rate), eligible (depot, facility) pairs."""
+
+    def __init__(self, inp: AllocationInput) -> None:
+        lots = inp.lots
+        self.lot_units = dict(zip(lots["lot_id"], lots["units"].astype(float), strict=True))
+        self.lot_depot = dict(zip(lots["lot_id"], lots["depot_id"], strict=True))
+        self.lot_sku = dict(zip(lots["lot_id"], lots["sku"], strict=True))
+        self.lot_expiry = {k: pd.Timestamp(e).date() for k, e in zip(lots["lot_id"], lots["expiry_date"], strict=True)}
+        med = inp.medicines.set_index("sku")
+        self.volume = (med["volume_l"].astype(float) / 1000.0).to_dict()
+        self.weight = med["weight_kg"].astype(float).to_dict()
+        self.cold = med["cold_chain"].astype(bool).to_dict()
+        self.need = {(c, s): float(n) for c, s, n in inp.lines[["clues", "sku", "need"]].itertuples(index=False)}
+        self.rate = {(c, s): float(r) for c, s, r in inp.lines[["clues", "sku", "daily_rate"]].itertuples(index=False)}
+        self.eligible = set(inp.arcs[["depot_id", "clues"]].itertuples(index=False, name=None))
+
+
+@dataclass
+class _Shipped:
+    """Units shipped per lot and per order line, per line by expiry date, and per depot the week's dispatch
+    (m3, kg, cold m3, cold kg)."""
+
+    lot: dict[str, float] = field(default_factory=dict)
+    line: dict[tuple[str, str], float] = field(default_factory=dict)
+    by_line_expiry: dict[tuple[str, str], list[tuple[dt.date, float]]] = field(default_factory=dict)
+    dispatch: dict[str, list[float]] = field(default_factory=dict)
+
+
+def _check_shipment(k: int, row: tuple, inp: AllocationInput, ref: _AllocationRef, sums: _Shipped, eps: float,
+                    v: list[str]) -> None:
+    """One shipment: whole units, a known lot of its depot and SKU, an eligible arc, an order line, a lot not
+    expired on delivery; counted in ``sums`` when it names a lot and a line."""
+    depot, lot_id, clues, sku, units = row
+    where = f"shipment {k} ({lot_id} -> {clues}, {sku})"
+    if units < -eps or abs(units - round(units)) > eps:
+        v.append(f"{where}: {units} is not a whole non-negative number of units")
+    if lot_id not in ref.lot_units:
+        v.append(f"{where}: unknown lot")
+        return
+    if ref.lot_depot[lot_id] != depot or ref.lot_sku[lot_id] != sku:
+        v.append(f"{where}: lot belongs to {ref.lot_depot[lot_id]}/{ref.lot_sku[lot_id]}")
+    if (depot, clues) not in ref.eligible:
+        v.append(f"{where}: depot {depot} does not supply facility {clues}")
+    if (clues, sku) not in ref.need:
+        v.append(f"{where}: facility {clues} has no order line for {sku}")
+        return
+    expiry = ref.lot_expiry[lot_id]
+    if expiry <= inp.delivery_date:
+        v.append(f"{where}: lot expires {expiry}, on or before delivery {inp.delivery_date}")
+    sums.lot[lot_id] = sums.lot.get(lot_id, 0.0) + units
+    sums.line[(clues, sku)] = sums.line.get((clues, sku), 0.0) + units
+    sums.by_line_expiry.setdefault((clues, sku), []).append((expiry, units))
+    acc = sums.dispatch.setdefault(depot, [0.0, 0.0, 0.0, 0.0])
+    acc[0] += units * ref.volume[sku]
+    acc[1] += units * ref.weight[sku]
+    if ref.cold[sku]:
+        acc[2] += units * ref.volume[sku]
+        acc[3] += units * ref.weight[sku]
+
+
+def _check_lines(inp: AllocationInput, ref: _AllocationRef, sums: _Shipped, eps: float, v: list[str]) -> None:
+    """Per order line: at most its need, and FEFO shelf life: units expiring by each date no more than the
+    facility can use by then after its stock on hand."""
     onhand = _onhand_by_line(inp)
-    for key, units in shipped_line.items():
-        if units > need[key] + eps:
-            v.append(f"facility {key[0]} {key[1]}: receives {units:g} units, needs {need[key]:g}")
+    for key, units in sums.line.items():
+        if units > ref.need[key] + eps:
+            v.append(f"facility {key[0]} {key[1]}: receives {units:g} units, needs {ref.need[key]:g}")
         held = onhand.get(key, [])
-        for e in sorted({e for e, _ in by_line_expiry[key]}):
-            shipped_by_e = sum(u for e2, u in by_line_expiry[key] if e2 <= e)
-            allowed = max(0.0, rate[key] * (e - inp.delivery_date).days - sum(u for e2, u in held if e2 <= e))
+        for e in sorted({e for e, _ in sums.by_line_expiry[key]}):
+            shipped_by_e = sum(u for e2, u in sums.by_line_expiry[key] if e2 <= e)
+            allowed = max(0.0, ref.rate[key] * (e - inp.delivery_date).days - sum(u for e2, u in held if e2 <= e))
             if shipped_by_e > allowed + eps:
                 v.append(f"facility {key[0]} {key[1]}: {shipped_by_e:g} units shipped expire by {e} but only "
                          f"{allowed:g} can be used by then (FEFO, after stock on hand)")
+
+
+def _check_dispatch(inp: AllocationInput, dispatch: dict[str, list[float]], eps: float, v: list[str]) -> None:
+    """Each depot's week within its dispatch capacity (m3, kg, and the cold-chain m3 and kg)."""
     caps = inp.depots.set_index("depot_id")
     labels = ("m3", "kg", "cold m3", "cold kg")
     fields = ("dispatch_m3", "dispatch_kg", "cold_dispatch_m3", "cold_dispatch_kg")
@@ -204,8 +268,6 @@ def validate_allocation(inp: AllocationInput, shipments: pd.DataFrame, eps: floa
             cap = float(caps.at[depot, fld])
             if used > cap * (1 + 1e-9) + eps:
                 v.append(f"depot {depot}: dispatches {used:.3f} {label} this week, capacity {cap:.3f}")
-    out.tiers = fill_tiers(inp, shipped_line)
-    return out
 
 
 def fill_tiers(inp: AllocationInput, shipped_line: dict[tuple[str, str], float]) -> dict[str, float]:
@@ -275,9 +337,32 @@ def validate_central(inp: CentralInput, split: pd.DataFrame, eps: float = 1e-6) 
     out = CentralValidation()
     v = out.violations
     lots = inp.lots.set_index("lot_id")
-    med = inp.medicines.set_index("sku")
-    need = {(d, s): float(n) for d, s, n in inp.need[["depot_id", "sku", "need"]].itertuples(index=False)}
     depots = inp.depots.set_index("depot_id")
+    got = _split_rows(inp, split, lots, depots, out, eps)
+    for lot_id, units in out.shipped.items():
+        if units > float(lots.at[lot_id, "units"]) + eps:
+            v.append(f"central lot {lot_id}: ships {units:g} units but holds {lots.at[lot_id, 'units']:g}")
+    need = {(d, s): float(n) for d, s, n in inp.need[["depot_id", "sku", "need"]].itertuples(index=False)}
+    for (depot, sku), units in got.items():
+        if units > need.get((depot, sku), 0.0) + eps:
+            v.append(f"depot {depot} {sku}: receives {units:g} units, its facilities need "
+                     f"{need.get((depot, sku), 0):g}")
+    for depot, use in out.storage.items():
+        for key, cap_col, label in (("m3", "capacity_m3", "dry"), ("cold_m3", "cold_capacity_m3", "cold-room")):
+            cap = float(depots.at[depot, cap_col])
+            if use[key] > cap * (1 + 1e-9) + eps:
+                v.append(f"depot {depot}: {label} storage would hold {use[key]:.4f} m3, capacity {cap:.4f} m3")
+    out.tiers = central_fill_tiers(inp, split)
+    return out
+
+
+def _split_rows(inp: CentralInput, split: pd.DataFrame, lots: pd.DataFrame, depots: pd.DataFrame,
+                out: CentralValidation, eps: float) -> dict[tuple[str, str], float]:
+    """Each split row: whole units, a known lot and depot, the lot's SKU, not expired on delivery; sums units
+    per lot (``out.shipped``) and storage per depot (``out.storage``, m3 held plus received). Returns units
+    received per (depot, SKU)."""
+    v = out.violations
+    med = inp.medicines.set_index("sku")
     got: dict[tuple[str, str], float] = {}
     for k, (depot, lot_id, sku, units) in enumerate(
             split[["depot_id", "lot_id", "sku", "units"]].itertuples(index=False)):
@@ -299,20 +384,7 @@ def validate_central(inp: CentralInput, split: pd.DataFrame, eps: float = 1e-6) 
         use = out.storage.setdefault(depot, {"m3": float(depots.at[depot, "held_m3"]),
                                              "cold_m3": float(depots.at[depot, "held_cold_m3"])})
         use["cold_m3" if bool(med.at[sku, "cold_chain"]) else "m3"] += units * float(med.at[sku, "volume_l"]) / 1000
-    for lot_id, units in out.shipped.items():
-        if units > float(lots.at[lot_id, "units"]) + eps:
-            v.append(f"central lot {lot_id}: ships {units:g} units but holds {lots.at[lot_id, 'units']:g}")
-    for (depot, sku), units in got.items():
-        if units > need.get((depot, sku), 0.0) + eps:
-            v.append(f"depot {depot} {sku}: receives {units:g} units, its facilities need "
-                     f"{need.get((depot, sku), 0):g}")
-    for depot, use in out.storage.items():
-        for key, cap_col, label in (("m3", "capacity_m3", "dry"), ("cold_m3", "cold_capacity_m3", "cold-room")):
-            cap = float(depots.at[depot, cap_col])
-            if use[key] > cap * (1 + 1e-9) + eps:
-                v.append(f"depot {depot}: {label} storage would hold {use[key]:.4f} m3, capacity {cap:.4f} m3")
-    out.tiers = central_fill_tiers(inp, split)
-    return out
+    return got
 
 
 def central_fill_tiers(ci: CentralInput, split: pd.DataFrame) -> dict[str, float]:

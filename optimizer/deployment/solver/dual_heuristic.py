@@ -146,29 +146,10 @@ class DualHeuristic:
         gains = [np.r_[0.0, np.cumsum(c[self.form.slot_col0 + ch])] for ch in hosp.chains]
         base = sum(float(g[n]) for g, n in zip(gains, cfg0, strict=True))
         rooms = self.inp.hospitals[h].operating_rooms
-        tables: dict[Specialty, _Cover] = {}
-        cache: dict[tuple[Specialty, float], tuple[float, dict[int, int]]] = {}
-
-        def cover(r: Specialty, need: float) -> tuple[float, dict[int, int]]:
-            k = (r, round(max(0.0, need - have.get(r, 0.0)), 6))
-            if k[1] <= 0:
-                return 0.0, {}
-            if k not in cache:
-                if r not in hosp.arcs:
-                    return math.inf, {}
-                if r not in tables:  # built when first needed: most configurations are pruned before
-                    js = hosp.arcs[r]
-                    js = js[free[self.form.arc_k[js]] > 0]
-                    avail = np.minimum(self.form.mip.ub[js], free[self.form.arc_k[js]])
-                    per_slot = HOURS_PER_WEEK * self.need.get(r, self.s.template.surgeons)
-                    tables[r] = _Cover(self.hours[js], -price[js], avail, js,
-                                       max(0.0, rooms * per_slot - have.get(r, 0.0)))
-                cache[k] = tables[r](k[1])
-            return cache[k]
-
-        best_val, best = 1e-9, None
         if sum(cfg0) >= rooms or all(n == len(ch) for n, ch in zip(cfg0, hosp.chains, strict=True)):
             return None  # every room or every useful slot already runs
+        cover = _RoleCover(self, hosp, rooms, price, free, have)
+        best_val, best = 1e-9, None
         for cfg in hosp.configs:
             if cfg == cfg0 or any(a < b for a, b in zip(cfg, cfg0, strict=True)):
                 continue
@@ -238,6 +219,41 @@ class DualHeuristic:
                 taken[chain[:n]] = True
             n_h[h] = sum(cfg)
         return assemble(form, flows, taken, n_h)
+
+
+class _RoleCover:
+    """The cheapest people (at ``price``) bringing a role of one hospital to a need (hours/week), cached per
+    (role, deficit); a role's :class:`_Cover` table is built when first needed, since most configurations
+    are pruned before. ``have``: hours/week per role already at the hospital; ``free``: free people per
+    class."""
+
+    def __init__(self, heur: DualHeuristic, hosp: _Hospital, rooms: int, price: np.ndarray, free: np.ndarray,
+                 have: dict[Specialty, float]) -> None:
+        self.heur, self.hosp, self.rooms, self.price, self.free, self.have = heur, hosp, rooms, price, free, have
+        self.tables: dict[Specialty, _Cover] = {}
+        self.cache: dict[tuple[Specialty, float], tuple[float, dict[int, int]]] = {}
+
+    def __call__(self, r: Specialty, need: float) -> tuple[float, dict[int, int]]:
+        k = (r, round(max(0.0, need - self.have.get(r, 0.0)), 6))
+        if k[1] <= 0:
+            return 0.0, {}
+        if k not in self.cache:
+            if r not in self.hosp.arcs:
+                return math.inf, {}
+            if r not in self.tables:
+                self.tables[r] = self._table(r)
+            self.cache[k] = self.tables[r](k[1])
+        return self.cache[k]
+
+    def _table(self, r: Specialty) -> _Cover:
+        """Role ``r``'s arcs with free people: hours, price, how many can come, up to every room's need."""
+        heur, form = self.heur, self.heur.form
+        js = self.hosp.arcs[r]
+        js = js[self.free[form.arc_k[js]] > 0]
+        avail = np.minimum(form.mip.ub[js], self.free[form.arc_k[js]])
+        per_slot = HOURS_PER_WEEK * heur.need.get(r, heur.s.template.surgeons)
+        return _Cover(heur.hours[js], -self.price[js], avail, js,
+                      max(0.0, self.rooms * per_slot - self.have.get(r, 0.0)))
 
 
 def dual_feasible(form: Formulation, duals: np.ndarray) -> np.ndarray:
