@@ -131,13 +131,7 @@ def build_model(
         m.AddAssumption(lit)
         return [lit]
 
-    if free is None:
-        people, rows = list(inst.staff), {}
-    else:
-        assert fixed is not None, "a sub-model needs the fixed people's rows"
-        owners = {e for e, _ in free}
-        people = [e for e in inst.staff if e.id in owners]
-        rows = {e.id: fixed[e.id] for e in inst.staff if e.id not in owners}
+    people, rows = _modelled(inst, free, fixed)
     x: XVars = {}
     work: WorkVars = {}
     for e in people:
@@ -145,14 +139,44 @@ def build_model(
     for e in people:
         _person_rules(m, inst, e, x, work, guard)
         if free is not None and fixed is not None:
-            for d in range(inst.horizon):
-                if (e.id, d) not in free:
-                    m.Add(work[(e.id, d)] == (1 if fixed[e.id][d] else 0))
-                    if fixed[e.id][d]:
-                        m.Add(x[(e.id, d, fixed[e.id][d])] == 1)
+            _fix_outside(m, inst, e, x, work, free, fixed)
 
     terms: Terms = {}
     _cover(m, inst, x, rows, terms, guard)
+    _request_terms(inst, x, rows, terms)
+    _fairness(m, inst, x, work, rows, terms)
+    if inst.previous is not None:
+        terms["changes"] = inst.change_weight * sum(_changes(inst, e, x, work, rows) for e in inst.staff)
+    if symmetry_breaking and not explain:
+        _break_symmetry(m, inst, x, rows)
+    m.Minimize(sum(terms.values()))
+    return BuiltModel(model=m, x=x, work=work, terms=terms, guards=guards, fixed=rows)
+
+
+def _modelled(inst: RosterInstance, free: set[tuple[str, int]] | None, fixed: Roster | None
+              ) -> tuple[list[Staff], Roster]:
+    """The people who get variables (everybody, or the owners of a free cell) and the fixed rows of the rest."""
+    if free is None:
+        return list(inst.staff), {}
+    assert fixed is not None, "a sub-model needs the fixed people's rows"
+    owners = {e for e, _ in free}
+    people = [e for e in inst.staff if e.id in owners]
+    rows = {e.id: fixed[e.id] for e in inst.staff if e.id not in owners}
+    return people, rows
+
+
+def _fix_outside(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, work: WorkVars,
+                 free: set[tuple[str, int]], fixed: Roster) -> None:
+    """A modelled person's cells outside ``free`` keep their shift (or day off) of ``fixed``."""
+    for d in range(inst.horizon):
+        if (e.id, d) not in free:
+            m.Add(work[(e.id, d)] == (1 if fixed[e.id][d] else 0))
+            if fixed[e.id][d]:
+                m.Add(x[(e.id, d, fixed[e.id][d])] == 1)
+
+
+def _request_terms(inst: RosterInstance, x: XVars, rows: Roster, terms: Terms) -> None:
+    """Shift-on requests not granted and shift-off requests not granted (weights), fixed rows as constants."""
     terms["shift_on_requests"] = sum(
         r.weight * (rows[r.staff][r.day] != r.shift) if r.staff in rows
         else r.weight * (1 - x[(r.staff, r.day, r.shift)]) if (r.staff, r.day, r.shift) in x else r.weight
@@ -165,22 +189,19 @@ def build_model(
         for r in inst.requests
         if not r.on
     )
-    _fairness(m, inst, x, work, rows, terms)
-    if inst.previous is not None:
-        terms["changes"] = inst.change_weight * sum(_changes(inst, e, x, work, rows) for e in inst.staff)
 
-    if symmetry_breaking and not explain:
-        lengths = {s.id: s.length for s in inst.shifts}
-        for group in identical_groups(inst):
-            mins = [
-                sum(lengths[s] * x[(e, d, s)] for d in range(inst.horizon) for s in inst.shift_ids if (e, d, s) in x)
-                for e in group
-                if e not in rows
-            ]
-            for a, b in zip(mins, mins[1:], strict=False):
-                m.Add(a >= b)
-    m.Minimize(sum(terms.values()))
-    return BuiltModel(model=m, x=x, work=work, terms=terms, guards=guards, fixed=rows)
+
+def _break_symmetry(m: cp_model.CpModel, inst: RosterInstance, x: XVars, rows: Roster) -> None:
+    """Interchangeable people (:func:`identical_groups`) work non-increasing minutes in group order."""
+    lengths = {s.id: s.length for s in inst.shifts}
+    for group in identical_groups(inst):
+        mins = [
+            sum(lengths[s] * x[(e, d, s)] for d in range(inst.horizon) for s in inst.shift_ids if (e, d, s) in x)
+            for e in group
+            if e not in rows
+        ]
+        for a, b in zip(mins, mins[1:], strict=False):
+            m.Add(a >= b)
 
 
 def add_person_vars(
@@ -208,24 +229,36 @@ def add_person_vars(
             else:
                 m.Add(wv == 0).OnlyEnforceIf(g)
     if explain:
-        if off:
-            g = guard("9 days off", e.id, None, f"{e.id} is off on days {sorted(off)}")
-            for d in off:
-                if d < H:
-                    m.Add(work[(e.id, d)] == 0).OnlyEnforceIf(g)
-        for s in inst.shift_ids:
-            if e.max_shifts.get(s, 0) == 0:
-                g = guard("3 max shifts per type", e.id, None, f"{e.id} may not work {s}")
-                for d in range(H):
-                    m.Add(x[(e.id, d, s)] == 0).OnlyEnforceIf(g)
+        _guarded_bans(m, inst, e, x, work, guard, off)
+
+
+def _guarded_bans(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, work: WorkVars, guard: Guard,
+                  off: set[int]) -> None:
+    """When explaining, days off (rule 9) and shift types the person may not work (rule 3) are constraints
+    under a guard, so a conflict can name them (otherwise those variables are simply not created)."""
+    H = inst.horizon
+    if off:
+        g = guard("9 days off", e.id, None, f"{e.id} is off on days {sorted(off)}")
+        for d in off:
+            if d < H:
+                m.Add(work[(e.id, d)] == 0).OnlyEnforceIf(g)
+    for s in inst.shift_ids:
+        if e.max_shifts.get(s, 0) == 0:
+            g = guard("3 max shifts per type", e.id, None, f"{e.id} may not work {s}")
+            for d in range(H):
+                m.Add(x[(e.id, d, s)] == 0).OnlyEnforceIf(g)
 
 
 def _person_rules(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, work: WorkVars, guard: Guard) -> None:
     """Hard rules 2-8 for one person (rule numbers as in the benchmark README)."""
+    _rotation_and_caps(m, inst, e, x, guard)
+    _minutes(m, inst, e, x, guard)
+    _runs_and_weekends(m, inst, e, [work[(e.id, d)] for d in range(inst.horizon)], guard)
+
+
+def _rotation_and_caps(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, guard: Guard) -> None:
+    """Rule 2 (no forbidden shift the next day) and rule 3 (at most the person's shifts of each type)."""
     H = inst.horizon
-    shift_ids = inst.shift_ids
-    lengths = {s.id: s.length for s in inst.shifts}
-    w = [work[(e.id, d)] for d in range(H)]
     g = guard("2 shift rotation", e.id, None, f"{e.id}'s rest between shifts")
     for s in inst.shifts:
         for t in s.forbidden_next:
@@ -233,17 +266,30 @@ def _person_rules(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars,
                 if (e.id, d, s.id) in x and (e.id, d + 1, t) in x:
                     m.AddBoolOr([x[(e.id, d, s.id)].Not(), x[(e.id, d + 1, t)].Not()]).OnlyEnforceIf(g)
     g = guard("3 max shifts per type", e.id, None, f"{e.id}'s maximum shifts of each type")
-    for s in shift_ids:
+    for s in inst.shift_ids:
         cap = e.max_shifts.get(s, 0)
         vars_s = [x[(e.id, d, s)] for d in range(H) if (e.id, d, s) in x]
         if cap < len(vars_s):
             m.Add(sum(vars_s) <= cap).OnlyEnforceIf(g)
+
+
+def _minutes(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, guard: Guard) -> None:
+    """Rule 4: total minutes within the person's maximum and minimum."""
+    H, shift_ids = inst.horizon, inst.shift_ids
+    lengths = {s.id: s.length for s in inst.shifts}
     minutes = sum(lengths[s] * x[(e.id, d, s)] for d in range(H) for s in shift_ids if (e.id, d, s) in x)
     g = guard("4 max total minutes", e.id, None, f"{e.id} works at most {e.max_total_minutes} min")
     m.Add(minutes <= e.max_total_minutes).OnlyEnforceIf(g)
     if e.min_total_minutes > 0:
         g = guard("4 min total minutes", e.id, None, f"{e.id} works at least {e.min_total_minutes} min")
         m.Add(minutes >= e.min_total_minutes).OnlyEnforceIf(g)
+
+
+def _runs_and_weekends(m: cp_model.CpModel, inst: RosterInstance, e: Staff, w: list[cp_model.IntVar],
+                       guard: Guard) -> None:
+    """Rules 5-8 on the person's work literals ``w``: at most k days in a row, runs of work and of rest at
+    least their minimum, at most the person's weekends."""
+    H = inst.horizon
     k = e.max_consecutive_shifts
     g = guard("5 max consecutive shifts", e.id, None, f"{e.id} works at most {k} days in a row")
     for d in range(H - k):
