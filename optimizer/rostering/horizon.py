@@ -35,7 +35,7 @@ import math
 import random
 import time
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from optimizer.rostering.instance import CoverLine, Roster, RosterInstance, ShiftRequest, Staff
 from optimizer.rostering.lns import sub_solve
@@ -187,13 +187,25 @@ def window_instance(
     )
 
 
+@dataclass
+class _Rolling:
+    """The roster being built block by block, the cover it fills, and how far a person's window reaches
+    before its first day (``lookback``) and past its last (``lookahead``), in days."""
+
+    inst: RosterInstance
+    roster: Roster
+    filled: _Filled
+    lookahead: int
+    lookback: int
+
+
 def _solve_person(
-    inst: RosterInstance, roster: Roster, eid: str, first: int, end: int, lookahead: int, lookback: int,
-    seconds: float, seed: int, filled: _Filled, requests: list[ShiftRequest],
+    rc: _Rolling, eid: str, first: int, end: int, seconds: float, seed: int, requests: list[ShiftRequest],
 ) -> bool:
-    """Roster ``eid`` on days ``[first, end)`` given every other row of ``roster`` (updated in place, as is
-    ``filled``) within ``seconds``; the window also solves ``lookahead`` days past ``end`` without keeping them.
-    False when no row was found (none exists, or none in time)."""
+    """Roster ``eid`` on days ``[first, end)`` given every other row of ``rc.roster`` (updated in place, as is
+    ``rc.filled``) within ``seconds``; the window also solves ``rc.lookahead`` days past ``end`` without keeping
+    them. False when no row was found (none exists, or none in time)."""
+    inst, roster, filled, lookahead, lookback = rc.inst, rc.roster, rc.filled, rc.lookahead, rc.lookback
     H = inst.horizon
     lead = max(0, (first - lookback) // 7 * 7)
     stop = min(H, end + lookahead)
@@ -240,6 +252,7 @@ def rolling_construct(
     order = inst.staff_ids
     starts = block_starts(H, block_days)
     filled = _Filled(inst)
+    rc = _Rolling(inst, roster, filled, lookahead, lookback)
     requests: dict[str, list[ShiftRequest]] = defaultdict(list)
     for r in inst.requests:
         requests[r.staff].append(r)
@@ -260,8 +273,7 @@ def rolling_construct(
                 seconds = min(left / 2, share * patience * max(1.0, (last - first) / block_days))
                 if first == 0 and last == H and patience > 1:
                     seconds = left / 2  # the last resort: the person's exact problem, as long as it takes
-                if _solve_person(inst, roster, eid, first, last, lookahead, lookback, seconds, seed + step, filled,
-                                 requests[eid]):
+                if _solve_person(rc, eid, first, last, seconds, seed + step, requests[eid]):
                     ready[eid] = last
                     break
                 if patience == 1:

@@ -223,7 +223,7 @@ def _solve_part(
     if decompose and status != cp_model.OPTIMAL:
         roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, math.ceil(bound - 1e-6))
     proven = status == cp_model.OPTIMAL
-    return _finished(inst, settings, roster, bound, proven, t0, first, greedy_obj, steps)
+    return _finished(inst, settings, roster, bound, proven, _Search(t0, first, greedy_obj, steps))
 
 
 def _rolling_part(
@@ -249,7 +249,7 @@ def _rolling_part(
     first = time.monotonic() - t0
     objective = check_roster(inst, start).objective
     roster, objective, steps = lns_improve(inst, start, objective, deadline, settings, 0)
-    return _finished(inst, settings, roster, None, False, t0, first, None, steps)
+    return _finished(inst, settings, roster, None, False, _Search(t0, first, None, steps))
 
 
 def _colgen_part(
@@ -269,13 +269,24 @@ def _colgen_part(
     bound = colgen.ceil_bound(cg.lower_bound)
     lower = bound if bound is not None else 0
     roster, objective, steps = lns_improve(inst, roster, objective, deadline, settings, lower, cg.person_gaps)
-    return _finished(inst, settings, roster, None if bound is None else float(bound), False, t0, first, greedy_obj,
-                     steps)
+    return _finished(inst, settings, roster, None if bound is None else float(bound), False,
+                     _Search(t0, first, greedy_obj, steps))
+
+
+@dataclass(frozen=True)
+class _Search:
+    """How a solve went: its start (``time.monotonic()``), seconds to the first roster, the greedy hint's
+    objective (None without one) and the LNS steps taken."""
+
+    t0: float
+    first: float | None
+    greedy_obj: int | None
+    steps: int
 
 
 def _finished(
-    inst: RosterInstance, settings: RosterSettings, roster: Roster, bound: float | None, proven: bool, t0: float,
-    first: float | None, greedy_obj: int | None, steps: int,
+    inst: RosterInstance, settings: RosterSettings, roster: Roster, bound: float | None, proven: bool,
+    search: _Search,
 ) -> RosterPlan:
     """The plan of ``roster`` as the validator sees it; optimal when ``proven`` or when it meets ``bound``."""
     report = check_roster(inst, roster)
@@ -285,12 +296,12 @@ def _finished(
         objective=report.objective,
         bound=float(report.objective) if proven else bound,
         gap=0.0 if proven else None if bound is None else (report.objective - bound) / max(1, report.objective),
-        solve_seconds=time.monotonic() - t0,
-        first_feasible_seconds=first,
+        solve_seconds=time.monotonic() - search.t0,
+        first_feasible_seconds=search.first,
         roster=roster,
         breakdown=report.breakdown,
         violations=[v.message for v in report.violations],
-        greedy_objective=greedy_obj,
-        lns_steps=steps,
+        greedy_objective=search.greedy_obj,
+        lns_steps=search.steps,
         seed=settings.seed,
     )
