@@ -195,3 +195,18 @@ def test_yaml_syntax_errors_say_line_column_and_problem_in_each_language(text: s
     assert bad.value.text("es").startswith("s.yaml: ") and es in bad.value.text("es"), bad.value.text("es")
     assert en in bad.value.text("en"), bad.value.text("en")
     assert "found" not in bad.value.text("es") and "expected" not in bad.value.text("es")  # no PyYAML English
+
+
+def test_choice_lists_show_enum_labels_with_their_codes_in_each_language() -> None:
+    """A choice among catalogue enums names each choice as the user knows it, and its code (what the API takes)."""
+    from optimizer.i18n import Msg
+
+    with pytest.raises(ScenarioError) as bad:
+        parse_scenario("name: x\nmodels: [capacity, teleport]\ndeployment:\n  objective_mode: fast\n", source="s.yaml")
+    es, en = bad.value.text("es").splitlines(), bad.value.text("en").splitlines()
+    assert es[0].startswith("s.yaml: línea 2: models.1: Valor no válido; opciones: Despliegue de especialistas "
+                            "(deployment), Capacidad 24/7 (capacity),"), es
+    assert en[0].startswith("s.yaml: line 2: models.1: Not a valid value; choices: Specialist deployment "
+                            "(deployment), 24/7 capacity (capacity),"), en
+    assert "opciones: 'weighted', 'lexicographic'." in es[1]  # no labels in the catalogue: the codes as written
+    assert Msg.loads(bad.value.msg.dumps()).text("es") == bad.value.text("es")  # stored and read later

@@ -186,11 +186,18 @@ def render_stored(stored: str | None, lang: str | None = None) -> str | None:
 
 
 def _render(value: Any, lang: str | None) -> Any:
+    """A parameter as text: a message in ``lang``; a list one item per line; a tuple on one line, comma-separated."""
     if isinstance(value, Msg):
         return value.text(lang)
     if isinstance(value, list):
         return "\n".join(str(_render(v, lang)) for v in value)
+    if isinstance(value, tuple):
+        return ", ".join(str(_render(v, lang)) for v in value)
     return value
+
+
+#: The JSON form of a tuple parameter (a list is kept as a JSON list).
+_INLINE = "i18n_inline"
 
 
 def _to_json(value: Any) -> Any:
@@ -198,12 +205,16 @@ def _to_json(value: Any) -> Any:
         return {_STORED: value.to_json()}
     if isinstance(value, list):
         return [_to_json(v) for v in value]
+    if isinstance(value, tuple):
+        return {_INLINE: [_to_json(v) for v in value]}
     return value if isinstance(value, int | float | str | bool) or value is None else str(value)
 
 
 def _from_json(value: Any) -> Any:
     if isinstance(value, dict) and _STORED in value:
         return Msg.from_json(value[_STORED])
+    if isinstance(value, dict) and _INLINE in value:
+        return tuple(_from_json(v) for v in value[_INLINE])
     if isinstance(value, list):
         return [_from_json(v) for v in value]
     return value
@@ -213,9 +224,9 @@ def validation_msg(err: dict[str, Any]) -> Msg:
     """A pydantic error (one item of ``ValidationError.errors()``) as a message: ``validation.<type>`` with its
     context (limits, choices; whole numbers shown without decimals), else pydantic's English text as it is."""
     key = f"validation.{err.get('type', '')}"
-    ctx = {k: _shown(v) for k, v in (err.get("ctx") or {}).items() if isinstance(v, int | float | str)}
+    ctx: dict[str, Any] = {k: _shown(v) for k, v in (err.get("ctx") or {}).items() if isinstance(v, int | float | str)}
     if isinstance(ctx.get("expected"), str):  # pydantic lists choices as "'a', 'b' or 'c'": no English word
-        ctx["expected"] = str(ctx["expected"]).replace(" or ", ", ")
+        ctx["expected"] = _choices(str(ctx["expected"]))
     if key in catalog("en") and key in catalog(DEFAULT_LANG):
         try:
             catalog("en")[key].format(**ctx)
@@ -223,6 +234,19 @@ def validation_msg(err: dict[str, Any]) -> Msg:
         except (KeyError, IndexError):
             pass
     return Msg("common.text", {"text": str(err.get("msg", "")).removeprefix("Value error, ")})
+
+
+def _choices(expected: str) -> str | tuple[Msg, ...]:
+    """Pydantic's choice list (``"'a', 'b' or 'c'"``) in the user's terms: when every value has a label in one
+    ``enums.<family>`` of the catalogue, each choice as its label with its code (the code is what the API takes),
+    else the codes as written, comma-separated."""
+    values = [v.strip().strip("'\"") for v in expected.replace(" or ", ", ").split(", ")]
+    labels = catalog(DEFAULT_LANG)
+    families = sorted({key.split(".")[1] for key in labels if key.startswith("enums.")})
+    for family in families:
+        if all(f"enums.{family}.{v}" in labels for v in values):
+            return tuple(msg("validation.choice", label=msg(f"enums.{family}.{v}"), value=v) for v in values)
+    return expected.replace(" or ", ", ")
 
 
 def _shown(value: object) -> object:
