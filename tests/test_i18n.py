@@ -210,3 +210,85 @@ def test_choice_lists_show_enum_labels_with_their_codes_in_each_language() -> No
                             "(deployment), 24/7 capacity (capacity),"), en
     assert "opciones: 'weighted', 'lexicographic'." in es[1]  # no labels in the catalogue: the codes as written
     assert Msg.loads(bad.value.msg.dumps()).text("es") == bad.value.text("es")  # stored and read later
+
+
+def test_a_models_explanation_is_english_text_that_renders_in_the_readers_language() -> None:
+    """``explanation: str | None`` holds: a :class:`Said` is the English text and carries its message."""
+    from optimizer.i18n import Said, in_lang, joined, said
+
+    why = said("models.time_limit_feasible", seconds="5")
+    assert isinstance(why, str) and why == "time limit of 5 s reached; the plan is feasible, not proven optimal"
+    assert in_lang(why, "es") == ("se alcanzó el límite de tiempo de 5 s; el plan es factible, sin prueba de que sea "
+                                  "óptimo")
+    both = joined(why, "a solver's own words", said("models.highs_no_solution"))
+    assert in_lang(both, "es").endswith("; a solver's own words; HiGHS no encontró una solución dentro del límite "
+                                        "de tiempo")
+    back = pickle.loads(pickle.dumps(both))  # plans cross processes (rostering pool, the demo's third process)
+    assert type(back) is Said and in_lang(back, "es") == in_lang(both, "es") and back == both
+    assert in_lang("plain text", "es") == "plain text" and joined(None, "") is None
+
+
+def test_real_model_explanations_are_spanish_first() -> None:
+    """One explanation per package family, made by the model itself, read in each language."""
+    import numpy as np
+
+    from optimizer.access.pmedian import solve_pmedian
+    from optimizer.access.settings import AccessSettings
+    from optimizer.access.where_next import WhereNextInput
+    from optimizer.i18n import in_lang
+    from optimizer.rostering.hospital import HospitalRules, _cover
+
+    rng = np.random.default_rng(6)
+    inp = WhereNextInput(demand_ids=[f"m{i}" for i in range(4)], candidate_ids=["c0"],
+                         minutes=rng.uniform(10, 90, (4, 1)), existing_minutes=np.full(4, np.inf),
+                         population=np.full(4, 100), weight=np.full(4, 1.0), site_cost=np.zeros(1), k=0,
+                         minutes_limit=60.0)
+    plan = solve_pmedian(inp, AccessSettings(time_limit_s=5))
+    assert plan.status == "infeasible" and "K = 0" in plan.explanation
+    assert in_lang(plan.explanation, "es").startswith("el punto de demanda m0 no tiene hospital 24/7 y K = 0")
+    _, notes = _cover({"anaesthesiology": 2}, {"anaesthesiology": 100.0}, set(), 7, HospitalRules())
+    assert in_lang(notes[0], "es").startswith("Anestesiología: 100 h/semana de contrato para 2 plaza(s)")
+    assert notes[0].startswith("Anaesthesiology: 100 contract h/week for 2 place(s)")
+
+
+def test_report_stage_notes_and_the_stage_cache_keep_the_message(tmp_path: Path) -> None:
+    from optimizer.i18n import in_lang, said
+    from optimizer.reports.html import _stage_notes
+    from optimizer.scenarios import cache
+    from optimizer.scenarios.runner import _stage_notes as run_notes
+    from optimizer.scenarios.stage import StageOutput
+
+    outputs = {"capacity": StageOutput("feasible", {}, {}, [], said("models.time_limit_feasible", seconds="3"), []),
+               "access": StageOutput("error", {}, {}, ["K = 2 exceeded"], None, [])}
+    notes = run_notes(outputs)
+    run = {"stage_notes": {k: str(v) for k, v in notes.items()},
+           "stage_notes_i18n": {k: v.to_json() for k, v in notes.items()}}
+    assert _stage_notes(run, "es") == {"capacity": "se alcanzó el límite de tiempo de 3 s; el plan es factible, sin "
+                                                   "prueba de que sea óptimo", "access": "validador: K = 2 exceeded"}
+    assert _stage_notes(run, "en")["capacity"].startswith("time limit of 3 s reached")
+    assert _stage_notes({"stage_notes": {"capacity": "older run"}}, "es") == {"capacity": "older run"}
+    run_dir = tmp_path / "r"
+    (run_dir / "plans" / "capacity").mkdir(parents=True)
+    cache.store(tmp_path / "cache", "capacity", "k" * 32, run_dir, outputs["capacity"])
+    out, _, _ = cache.load(tmp_path / "cache", "capacity", "k" * 32)
+    assert in_lang(out.explanation, "es").startswith("se alcanzó el límite de tiempo de 3 s")
+
+
+def refused(scenario_doc: dict, runs_dir: str) -> dict:
+    """A sweep variant whose data file is refused (a catalogue message), on every attempt."""
+    from optimizer.data.rejects import DataFileError
+
+    raise DataFileError(msg("data.file.not_folder", folder="ds"))
+
+
+def test_sweep_failures_are_shown_in_the_readers_language(tmp_path: Path) -> None:
+    from optimizer.scenarios.schema import DatasetSource, GenerateBase, Scenario
+    from optimizer.scenarios.sweep import build_variants, parse_vary, run_sweep
+
+    base = Scenario(name="tiny", seed=1, models=["deployment"],
+                    dataset=DatasetSource(generate=GenerateBase(seed=3, n_records=3_000, program_hospitals=12)))
+    result = run_sweep(build_variants(base, [parse_vary("seed=1")]), tmp_path, workers=1, fn=refused)
+    assert result.table()["error"].tolist() == ["ds: not a folder"]  # sweep.csv: English, for scripts
+    shown = result.shown("es")
+    assert shown["error"].tolist() == ["ds: no es una carpeta"] and shown["status"].tolist() == ["falló"]
+    assert result.shown("en")["error"].tolist() == ["ds: not a folder"]

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 from optimizer.data.generate import GeneratorConfig, generate
+from optimizer.i18n import in_lang
 from optimizer.rostering.hospital import (
     HospitalInstance,
     HospitalRules,
@@ -57,7 +58,9 @@ def test_cover_from_operating_rooms_and_notes() -> None:
     assert need[("anaesthesiology", "N")] == (1, 1)  # 240 h/week >= 1.25 x 168: hard minimum of one
     assert need[("surgical_nursing", "M")] == (2, 0)  # 200 h/week < 1.25 x 168: soft only
     assert need[("general_surgery", "E")] == (1, 0)  # 144 h/week
-    assert any(n.startswith("surgical_nursing: 200 contract h/week for 2 place(s)") for n in hosp.notes)
+    assert any(n.startswith("Surgical nursing: 200 contract h/week for 2 place(s)") for n in hosp.notes)
+    assert any(in_lang(n, "es").startswith("Enfermería quirúrgica: 200 h/semana de contrato para 2 plaza(s)")
+               for n in hosp.notes)  # the HR workbook's model notes, in the reader's language
     assert hosp.units == {"anaesthesiology": [f"A{i:06d}" for i in range(6)],
                           "surgical_nursing": [f"N{i:06d}" for i in range(5)],
                           "general_surgery": [f"G{i:06d}" for i in range(3)]}

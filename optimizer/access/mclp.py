@@ -18,6 +18,7 @@ from scipy import sparse
 from optimizer.access.highs_mip import MipResult, RowwiseMip, solve_mip
 from optimizer.access.settings import AccessSettings
 from optimizer.access.where_next import WhereNextInput, WhereNextPlan, finish, nearest_minutes, work_deadline
+from optimizer.i18n import said
 
 #: Share of the time limit the warm start's swap search may use (each swap is a few sparse products: about
 #: 0.25 s on the national instance without 24/7 hospitals, idle host; 10 swaps at K = 50).
@@ -137,7 +138,7 @@ def solve_mclp(inp: WhereNextInput, settings: AccessSettings | None = None) -> W
     cols, cover, w = _reduce(reach[open_rows], inp.weight[open_rows], inp.site_cost)
     if len(cols) == 0 or inp.k == 0:
         return finish("mclp", inp, "optimal", np.zeros(0, dtype=np.int64), base, base, t0,
-                       explanation="" if len(cols) else "no candidate brings anyone new within the limit")
+                       explanation=None if len(cols) else said("models.access.no_new_coverage"))
     n_x, n_y = len(cols), len(cover)
     # Rows: y_r - sum_{c in cover_r} x_c <= 0 ; sum x <= K ; (sum cost x <= budget).
     starts, index, value = [0], [], []
@@ -170,8 +171,7 @@ def solve_mclp(inp: WhereNextInput, settings: AccessSettings | None = None) -> W
 def _mclp_plan(inp: WhereNextInput, res: MipResult, cols: NDArray[np.int64], base: float, t0: float,
                ) -> WhereNextPlan:
     if res.x is None:
-        why = ("HiGHS found no solution within the time limit" if res.status == "time_limit"
-               else "HiGHS reports the covering model infeasible")
+        why = said("models.highs_no_solution" if res.status == "time_limit" else "models.access.mclp_infeasible")
         return finish("mclp", inp, res.status, np.zeros(0, dtype=np.int64), None, None, t0, explanation=why)
     chosen = cols[res.x[: len(cols)] > 0.5]
     objective = mclp_objective(inp, chosen)

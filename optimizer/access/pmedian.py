@@ -36,6 +36,7 @@ from optimizer.access.where_next import (
     nearest_minutes,
     work_deadline,
 )
+from optimizer.i18n import said
 
 #: Share of a p-median solve's time limit the greedy start and its vertex substitution may use (passes stop
 #: there; on the 13,060 population points x 569 hospitals of a busy host a pass can take a second).
@@ -344,8 +345,7 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     if no_existing.any() and (inp.k == 0 or inp.minutes.shape[1] == 0):
         i = int(np.flatnonzero(no_existing)[0])
         return finish("pmedian", inp, "infeasible", np.zeros(0, dtype=np.int64), None, None, t0,
-                       explanation=f"demand point {inp.demand_ids[i]} has no 24/7 hospital and K = 0 or no "
-                       "candidate site, so its travel time is unbounded")
+                       explanation=said("models.access.unreachable", point=inp.demand_ids[i]))
     incumbent = _pmedian_greedy(inp, t0 + START_SHARE * settings.time_limit_s)
     best_obj = pmedian_objective(inp, incumbent)
     k_eff = _uniform_k(inp)
@@ -363,7 +363,7 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
             return finish("pmedian", inp, "optimal", incumbent, best_obj, lag_bound, t0, 0)
         if time.perf_counter() >= deadline - MIP_SHARE * settings.time_limit_s:
             return finish("pmedian", inp, "feasible", incumbent, best_obj, lag_bound, t0, 0,
-                          explanation="no time left for the MIP; the bound is the Lagrangian relaxation's")
+                          explanation=said("models.access.no_time_for_mip"))
         free, fixed_in = lag.free, lag.fixed_in
         sub = _restrict(inp, free, fixed_in, k_eff - len(fixed_in))
     position = {int(j): p for p, j in enumerate(free)}
@@ -375,8 +375,7 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     cap = np.full(len(sub.demand_ids), np.inf) if small else np.maximum(nearest_minutes(sub, start), radius)
     if lag_bound is not None and _levels_within(sub, cap) > MAX_MIP_LEVELS:
         return finish("pmedian", inp, "feasible", incumbent, best_obj, lag_bound, t0, 0,
-                      explanation="the radius MIP would be too large for the time left; the bound is the "
-                      "Lagrangian relaxation's")
+                      explanation=said("models.access.mip_too_large"))
     chosen_sub, _, status, bound, iterations = _radius_mip(sub, start, pmedian_objective(sub, start), cap,
                                                            settings, deadline)
     chosen = np.sort(np.concatenate([fixed_in, free[chosen_sub]])).astype(np.int64)
@@ -387,6 +386,6 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
         bound = max(bound, lag_bound) if bound is not None else lag_bound
     if status in {"infeasible", "time_limit"} and not len(incumbent) and inp.k > 0:
         return finish("pmedian", inp, status, np.zeros(0, dtype=np.int64), None, None, t0, iterations,
-                       explanation="HiGHS found no solution within the time limit")
+                       explanation=said("models.highs_no_solution"))
     return finish("pmedian", inp, status if status != "time_limit" else "feasible", incumbent, best_obj,
                    bound, t0, iterations)

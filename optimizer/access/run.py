@@ -17,6 +17,7 @@ from optimizer.access.pmedian import solve_pmedian
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
 from optimizer.access.where_next import WhereNextInput, WhereNextPlan
+from optimizer.i18n import said
 from optimizer.plan import Validation
 
 
@@ -64,5 +65,5 @@ def run(inp: WhereNextInput, settings: AccessSettings | None = None) -> WhereNex
     check = validate(inp, plan, settings)
     if not check.ok:
         plan.status = "error"
-        plan.explanation = "plan failed validation: " + "; ".join(check.violations)
+        plan.explanation = said("models.failed_validation", violations="; ".join(check.violations))
     return WhereNextRun(plan, check, kpis(inp, plan, settings), {"sites": plan.sites})

@@ -32,6 +32,7 @@ from optimizer.capacity import lp as caplp
 from optimizer.capacity.inputs import CapacityInput, CapacityInputError, DeployedStaff, Hospital, SurgicalDemand
 from optimizer.capacity.settings import CapacitySettings
 from optimizer.domain import HOURS_PER_WEEK, Specialty
+from optimizer.i18n import said
 from optimizer.plan import Status
 
 #: The input's classes live in :mod:`.inputs` (with the loaders); these names stay importable from here.
@@ -139,7 +140,7 @@ def solve(inp: CapacityInput, settings: CapacitySettings | None = None) -> Capac
     if status not in ("optimal", "time_limit"):
         return CapacityPlan(status="error", objective=0.0, bound=math.inf, gap=math.inf,
                             solve_seconds=time.perf_counter() - t0, hospitals=[], resources=[],
-                            explanation=f"HiGHS stopped with status '{status}' on the procedures LP",
+                            explanation=said("models.capacity.highs_status", status=status),
                             n_cols=len(model.cols), n_rows=len(model.rows))
     sol = h.getSolution()
     x = np.array(sol.col_value) if len(model.cols) else np.zeros(0)
@@ -152,7 +153,7 @@ def solve(inp: CapacityInput, settings: CapacitySettings | None = None) -> Capac
         if h.getInfo().primal_solution_status != _FEASIBLE:
             x = np.zeros(len(model.cols))  # the all-zero plan is always feasible
             objective = 0.0
-        explanation = f"time limit of {settings.time_limit_s:g} s reached; the plan is feasible, not proven optimal"
+        explanation = said("models.time_limit_feasible", seconds=f"{settings.time_limit_s:g}")
     bound = float(model.rhs @ duals) if status == "optimal" else math.inf
     gap = abs(bound - objective) / max(1.0, abs(objective)) if status == "optimal" else math.inf
     return CapacityPlan(

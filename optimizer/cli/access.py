@@ -17,6 +17,7 @@ from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_report
 from optimizer.access.where_next import WhereNextInput
 from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, print_json, resolve_inputs, table
+from optimizer.i18n import in_lang
 
 
 def register(app: typer.Typer) -> None:
@@ -189,7 +190,7 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
     result = run_where_next(inp, settings)
     plan, check = result.plan, result.validation
     if plan.status in {"infeasible", "time_limit", "error"}:
-        fail(f"{model}: {plan.status}: {plan.explanation}", as_json)
+        fail(f"{model}: {plan.status}: {in_lang(plan.explanation)}", as_json)
     names = dict(zip(scope.hospitals["clues"], scope.hospitals["name"], strict=True))
     names |= dict(zip(scope.municipalities["cvegeo"], scope.municipalities["name"], strict=True))
     sites = plan.sites.assign(name=plan.sites["site"].map(names))

@@ -19,6 +19,7 @@ from optimizer.deployment.access_term import TeamMoveEffect, team_effects
 from optimizer.deployment.export import write_plan
 from optimizer.deployment.inputs import DeploymentInputError, from_dataset
 from optimizer.deployment.settings import DeploymentSettings
+from optimizer.i18n import in_lang
 from optimizer.paths import default_dataset_dir, home_dir
 from optimizer.plan import Run
 
@@ -131,7 +132,7 @@ def _fail_without_plan(plan: deployment.Plan, as_json: bool) -> None:
         print_json({"status": plan.status, "objective": None, "gap": None, "solve_seconds": plan.solve_seconds,
                     "explanation": plan.explanation, "kpis": None, "assignments": []})
         raise typer.Exit(1)
-    fail(plan.explanation or plan.status)
+    fail(in_lang(plan.explanation) or plan.status)
 
 
 def _json_doc(result: Run[deployment.Plan], effects: list[TeamMoveEffect], paths: list[Path]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from optimizer.distribution.kpis import routing_kpis
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings, RoutingSettings
 from optimizer.distribution.validate import validate_routes
+from optimizer.i18n import in_lang
 from optimizer.jsonio import plain
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def route(
         fail(exc, as_json)
     plan = solve_routes(problem, RoutingSettings(engine=engine, time_limit_s=time_limit, seed=seed))
     if plan.status not in {"optimal", "feasible"}:
-        fail(f"{problem.name}: {plan.status}: {plan.explanation}", as_json)
+        fail(f"{problem.name}: {plan.status}: {in_lang(plan.explanation)}", as_json)
     check = validate_routes(problem, plan)
     if not check.ok:
         fail(f"{problem.name}: the {engine} plan failed validation: {'; '.join(check.violations[:5])}", as_json)
@@ -142,7 +143,7 @@ def _print_distribution(result: Run[DistributionResult], day: str) -> None:
                   f"{k['fill_rate']:.1%}, min facility fill {k['min_facility_fill']:.1%}, "
                   f"{k['units_short']:,} units short")
     if plan.explanation:
-        console.print(f"[yellow]{plan.explanation}[/]", highlight=False)
+        console.print(f"[yellow]{in_lang(plan.explanation)}[/]", highlight=False)
     console.print(table("Fill rate by criticality", ["criticality", "fill rate", "units short"],
                         [(c, f"{v['fill_rate']:.1%}", v["units_short"]) for c, v in k["by_criticality"].items()]))
     console.print(table("Fill rate by state", ["state", "fill rate", "units short"],

@@ -9,6 +9,7 @@ import typer
 
 from optimizer import rostering
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.i18n import in_lang
 from optimizer.paths import home_dir
 from optimizer.rostering.export import grid_text, write_csv, write_xlsx
 from optimizer.rostering.instance import Roster, RosterInstance
@@ -97,7 +98,7 @@ def _report(inst: RosterInstance, plan: RosterPlan, units: dict[str, list[str]],
     console.print(table("per unit", ["unit", "people", "cover filled", "short lines", "hours", "contract h",
                                      "nights", "weekends"], rows))
     for note in notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {in_lang(note)}")
     console.print(grid_text(inst, plan.roster, units), highlight=False, markup=False)
 
 
@@ -178,7 +179,7 @@ def roster(
     else:
         plan = rostering.run(inst, settings).plan
     if plan.status in ("infeasible", "time_limit"):
-        fail(f"{inst.name}: {plan.status}: " + (plan.explanation or ""), as_json, code=1)
+        fail(f"{inst.name}: {plan.status}: " + (in_lang(plan.explanation) or ""), as_json, code=1)
     written: list[str] = []
     if out is not None or hospital is not None:
         folder = out or home_dir() / "rosters" / hospital

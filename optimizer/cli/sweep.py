@@ -58,7 +58,7 @@ def sweep(
         return
     shown = [c for c in frame.columns if c not in {"run_dir", "trace"}][:12]
     console.print(table(f"sweep — {len(variants)} variants, {result.seconds:.1f} s", shown,
-                        frame[shown].itertuples(index=False)))
+                        result.shown()[shown].itertuples(index=False)))
     if result.failed:
         console.print(f"[red]{len(result.failed)} variant(s) failed twice: {result.failed}[/]")
     console.print(f"table written to {out / 'sweep.csv'}")

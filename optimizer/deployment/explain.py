@@ -18,6 +18,7 @@ from optimizer.deployment.settings import DeploymentSettings
 from optimizer.deployment.solver.formulation import build, in_post_hours, person_bonus_mxn, slot_curves
 from optimizer.deployment.solver.mip import solve_mip
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
+from optimizer.i18n import Msg, Said, msg, said
 
 
 class _Pool:
@@ -158,41 +159,41 @@ def _next_slot_reason(
     return "cost", "the next team's weighted coverage is worth less than its km and incentive cost at these weights"
 
 
-def explain_infeasible(inp: DeploymentInput, s: DeploymentSettings) -> str:
-    """Name the rules that cannot all hold: elastic re-solve, then list the rules that needed slack."""
+def explain_infeasible(inp: DeploymentInput, s: DeploymentSettings) -> Said:
+    """Name the rules that cannot all hold: elastic re-solve, then list the rules that needed slack (an English
+    text carrying its catalogue message, shown in the reader's language)."""
     form = build(inp, s, elastic=True)
     res = solve_mip(form.mip, "highs", max(5.0, s.time_limit_s), s.seed, s.threads, 1e-6)
     if res.x is None:
-        return "no plan satisfies the rules (pinned people, budget and equity rules together cannot hold)"
+        return said("models.deployment.no_plan")
     slack = res.x[form.slack_col0 :]
     idx = inp.hospital_index()
     curves = slot_curves(inp, s)
     pool = _Pool(inp)
-    lines: list[str] = []
+    lines: list[Msg] = []
     for (kind, what), val in zip(form.slack_labels, slack, strict=True):
         if val <= 1e-6:
             continue
         if kind == "budget":
-            lines.append(f"budget: the pinned current deployment needs {val:,.0f} MXN/month more than the budget")
+            lines.append(msg("models.deployment.budget", amount=f"{val:,.0f}"))
         elif kind == "hospitals_24_7":
-            lines.append(
-                f"hospitals reaching 24/7: at most {int(round(s.min_hospitals_24_7 - val))} can, {what} required"
-            )
+            lines.append(msg("models.deployment.hospitals_24_7", possible=int(round(s.min_hospitals_24_7 - val)),
+                             required=what))
         elif kind == "state_share":
             name = inp.state_names.get(what, what)
-            lines.append(f"state {what} ({name}): minimum coverage share {s.min_state_share:.0%} not reachable "
-                         f"(short by {val:.1f} procedures/week)")
+            lines.append(msg("models.deployment.state_share", state=what, name=name, share=f"{s.min_state_share:.0%}",
+                             short=f"{val:.1f}"))
         else:
             h = idx[what]
-            lines.append(f"hospital {what} ({inp.hospitals[h].name}, state {inp.hospitals[h].cve_ent}): minimum "
-                         f"coverage share {s.min_hospital_share:.0%} not reachable (short by {val:.1f} "
-                         f"procedures/week): {_hospital_limit(inp, s, pool, curves, h)}")
+            lines.append(msg("models.deployment.hospital_share", clues=what, name=inp.hospitals[h].name,
+                             state=inp.hospitals[h].cve_ent, share=f"{s.min_hospital_share:.0%}", short=f"{val:.1f}",
+                             limit=_hospital_limit(inp, s, pool, curves, h)))
     if not lines:
-        return "no plan satisfies the rules (the solver proved infeasibility; the elastic check found no single cause)"
-    head = f"infeasible: {len(lines)} rule(s) cannot be met"
-    return head + "\n" + "\n".join(f"- {line}" for line in lines[:50]) + (
-        f"\n- ... and {len(lines) - 50} more" if len(lines) > 50 else ""
-    )
+        return said("models.deployment.no_single_cause")
+    items = [msg("models.item", text=line) for line in lines[:50]]
+    if len(lines) > 50:
+        items.append(msg("models.item_more", count=len(lines) - 50))
+    return said("models.deployment.infeasible", count=len(lines), lines=items)
 
 
 def _hospital_limit(inp: DeploymentInput, s: DeploymentSettings, pool: _Pool, curves: dict, h: int) -> str:

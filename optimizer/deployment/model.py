@@ -26,6 +26,7 @@ from optimizer.deployment.solver.greedy import greedy_start
 from optimizer.deployment.solver.lagrangian import lagrangian_bound, role_price_duals
 from optimizer.deployment.solver.mip import Mip, MipResult, is_feasible
 from optimizer.deployment.solver.pricing import MipOptions, PricingHooks, solve_priced
+from optimizer.i18n import said
 
 #: Seconds of the time limit kept per 282 hospitals for disaggregation, plan assembly and the short-hospital
 #: explanations (about 0.3 s on the 282-hospital instance, 2.5 s on the 1,410-hospital one), so the whole
@@ -247,7 +248,8 @@ def solve(inp: DeploymentInput, settings: DeploymentSettings | None = None) -> D
         if res.status == "infeasible":
             explanation = explain_infeasible(inp, s)
         else:
-            explanation = f"no feasible plan found within {s.time_limit_s:g} s ({res.solver}: {res.message})"
+            explanation = said("models.no_plan_in_time", seconds=f"{s.time_limit_s:g}", solver=res.solver,
+                               detail=res.message)
         bound = res.bound if res.bound is not None and np.isfinite(res.bound) else None
         return DeploymentPlan(res.status, None, bound, None, time.perf_counter() - t0,
                               explanation=explanation, **base)

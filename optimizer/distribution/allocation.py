@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings
+from optimizer.i18n import joined, said
 from optimizer.solvers.lexicographic import Tier, TierPolicy, solve_tiers
 from optimizer.solvers.silence import quiet_highs
 
@@ -396,10 +397,10 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
     out = _LexResult(np.zeros(n) if run.solution is None else run.solution[:n], run.values, run.seconds,
                      run.status)
     if run.reason == "budget":
-        out.explanation = f"tier '{run.stopped}' not started: the allocation's time budget was spent"
+        out.explanation = said("models.distribution.tier_not_started", tier=run.stopped)
     elif run.stopped is not None:
-        out.explanation = (f"tier '{run.stopped}' stopped after {run.seconds[run.stopped]:.1f} s with HiGHS status "
-                           f"{run.reason}")
+        out.explanation = said("models.distribution.tier_stopped", tier=run.stopped,
+                               seconds=f"{run.seconds[run.stopped]:.1f}", status=run.reason)
     return out
 
 
@@ -471,7 +472,7 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     explanation = result.explanation
     binding = dispatch_binding(dispatch)
     if binding:
-        explanation = (explanation + "; " if explanation else "") + binding
+        explanation = joined(explanation, binding)
     return AllocationPlan(
         status=result.status, shipments=ship.drop(columns="line"), lines=lines,
         objective=result.tiers.get("total_fill", 0.0), tiers=result.tiers, tier_seconds=result.tier_seconds,

@@ -23,6 +23,7 @@ from optimizer.distribution.problem import (
     plan_objective,
     simulate,
 )
+from optimizer.i18n import said
 
 _HORIZON_CAP = 2**40
 
@@ -56,8 +57,8 @@ def solve_ortools(problem: RoutingProblem, time_limit_s: float, seed: int = 1) -
         return RoutingPlan(
             "ortools", "time_limit", [], unserved=list(range(len(problem.stops))), time_limit=time_limit_s,
             seed=seed, solve_seconds=time.perf_counter() - t0,
-            explanation=f"OR-Tools found no feasible plan in {time_limit_s:g} s "
-            f"(fleet of {len(m.vehicles)} vehicles, {len(active)} stops); status {m.routing.status()}",
+            explanation=said("models.distribution.ortools_none", seconds=f"{time_limit_s:g}",
+                             vehicles=len(m.vehicles), stops=len(active), status=m.routing.status()),
         )
     routes = _routes(m, solution)
     served = {i for r in routes for i in r.stops}

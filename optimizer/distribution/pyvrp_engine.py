@@ -19,6 +19,7 @@ from optimizer.distribution.problem import (
     plan_objective,
     simulate,
 )
+from optimizer.i18n import joined, msg, said
 
 _BIG = 2**40
 
@@ -111,23 +112,20 @@ def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 1) -> 
     reasons = {**bad, **dropped}
     for i in unserved:
         reasons.setdefault(i, "left out by the search: no vehicle had room or time for it today")
-    explanation = ""
+    explanation: str = ""
     if not feasible:
         parts = []
         if best.has_excess_load():
-            parts.append(f"excess load {list(best.excess_load())}")
+            parts.append(msg("models.distribution.excess_load", load=str(list(best.excess_load()))))
         if best.has_time_warp():
-            parts.append(f"time-window violation of {best.time_warp()} time units")
+            parts.append(msg("models.distribution.time_warp", units=best.time_warp()))
         missing = [problem.stops[i].stop_id for i in unserved if problem.stops[i].required]
         if missing:
-            parts.append(f"{len(missing)} required stops unrouted (e.g. {', '.join(missing[:5])})")
-        explanation = (
-            f"PyVRP found no feasible plan in {time_limit_s:g} s: " + "; ".join(parts)
-            + f" with a fleet of {problem.num_vehicles} vehicles"
-        )
+            parts.append(msg("models.distribution.unrouted", count=len(missing), stops=", ".join(missing[:5])))
+        explanation = said("models.distribution.pyvrp_none", seconds=f"{time_limit_s:g}", why=joined(*parts) or "",
+                           vehicles=problem.num_vehicles)
     if dropped:
-        explanation = (f"PyVRP's best plan in {time_limit_s:g} s broke a rule; {len(dropped)} optional stops were "
-                       "taken off their routes to make it deliverable (see unserved_reasons)")
+        explanation = said("models.distribution.pyvrp_dropped", seconds=f"{time_limit_s:g}", count=len(dropped))
     plan = RoutingPlan(
         engine="pyvrp", status="feasible" if feasible else "time_limit", routes=routes, unserved=unserved,
         distance=sum(r.distance for r in routes), time_limit=time_limit_s, seed=seed, explanation=explanation,

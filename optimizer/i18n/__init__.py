@@ -142,6 +142,53 @@ def msg(key: str, /, **params: Any) -> Msg:
     return Msg(key, params)
 
 
+class Said(str):
+    """A model's explanation built from a catalogue message: the English text (a ``str``, so the model contract's
+    ``explanation: str | None``, logs and older readers are unchanged) that carries its :class:`Msg`, so where a
+    person reads it (the report's stage notes, the CLI, a sweep table) it is shown in their language
+    (:func:`in_lang`; :func:`msg_of` keeps it across files and processes)."""
+
+    msg: Msg
+
+    def __new__(cls, message: Msg) -> Said:
+        text = super().__new__(cls, message.text("en"))
+        text.msg = message
+        return text
+
+    def __reduce__(self) -> tuple:
+        return (Said, (self.msg,))
+
+
+def said(key: str, /, **params: Any) -> Said:
+    """An explanation from catalogue message ``key`` (shorthand for ``Said(msg(key, **params))``)."""
+    return Said(Msg(key, params))
+
+
+def msg_of(text: str | Msg) -> Msg:
+    """The message behind an explanation: a :class:`Said`'s own, any other text as it is (``common.text``)."""
+    if isinstance(text, Msg):
+        return text
+    return text.msg if isinstance(text, Said) else Msg("common.text", {"text": str(text)})
+
+
+def joined(*parts: str | Msg | None) -> Said | None:
+    """Explanations one after another (``a; b``), each in the reader's language when it is a :class:`Said`."""
+    kept = [msg_of(p) for p in parts if p]
+    if not kept:
+        return None
+    return Said(kept[0]) if len(kept) == 1 else said("common.joined", items=_Semicolons(kept))
+
+
+def in_lang(text: str | None, lang: str | None = None) -> str | None:
+    """An explanation as a person reads it: a :class:`Said` in ``lang`` (default :func:`resolve_lang`), any other
+    text as it is."""
+    return text.msg.text(lang) if isinstance(text, Said) else text
+
+
+class _Semicolons(list):
+    """A parameter rendered ``a; b; c`` (a plain list renders one item per line)."""
+
+
 class MsgError(ValueError):
     """An error a person reads (a bad file, row or scenario key): one catalogue message per problem.
 
@@ -187,8 +234,10 @@ def render_stored(stored: str | None, lang: str | None = None) -> str | None:
 
 def _render(value: Any, lang: str | None) -> Any:
     """A parameter as text: a message in ``lang``; a list one item per line; a tuple on one line, comma-separated."""
-    if isinstance(value, Msg):
-        return value.text(lang)
+    if isinstance(value, Msg | Said):
+        return (value if isinstance(value, Msg) else value.msg).text(lang)
+    if isinstance(value, _Semicolons):
+        return "; ".join(str(_render(v, lang)) for v in value)
     if isinstance(value, list):
         return "\n".join(str(_render(v, lang)) for v in value)
     if isinstance(value, tuple):
@@ -196,13 +245,16 @@ def _render(value: Any, lang: str | None) -> Any:
     return value
 
 
-#: The JSON form of a tuple parameter (a list is kept as a JSON list).
+#: The JSON forms of a tuple parameter and of a ``_Semicolons`` one (a list is kept as a JSON list).
 _INLINE = "i18n_inline"
+_SEMICOLONS = "i18n_semicolons"
 
 
 def _to_json(value: Any) -> Any:
-    if isinstance(value, Msg):
-        return {_STORED: value.to_json()}
+    if isinstance(value, Msg | Said):
+        return {_STORED: (value if isinstance(value, Msg) else value.msg).to_json()}
+    if isinstance(value, _Semicolons):
+        return {_SEMICOLONS: [_to_json(v) for v in value]}
     if isinstance(value, list):
         return [_to_json(v) for v in value]
     if isinstance(value, tuple):
@@ -215,6 +267,8 @@ def _from_json(value: Any) -> Any:
         return Msg.from_json(value[_STORED])
     if isinstance(value, dict) and _INLINE in value:
         return tuple(_from_json(v) for v in value[_INLINE])
+    if isinstance(value, dict) and _SEMICOLONS in value:
+        return _Semicolons(_from_json(v) for v in value[_SEMICOLONS])
     if isinstance(value, list):
         return [_from_json(v) for v in value]
     return value

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.i18n import t
+from optimizer.i18n import render_stored, t
 from optimizer.reports.figures import read_plan
 from optimizer.reports.roster_grid import write_roster_grid
 from optimizer.reports.rundata import RunData
@@ -114,6 +114,9 @@ def _roster_sheets(book: Book, run: RunData, roster: pd.DataFrame, lang: str) ->
         s = _hospital_rows(run, summary, lang)
         s["status_label"] = s["status"].map(lambda v: t(f"common.status.{v}", lang))
         s["objective"] = s["objective"].round()
+        if "notes_i18n" in s:  # the model's notes in the book's language (older runs: as written)
+            s["notes"] = [render_stored(str(stored), lang) if isinstance(stored, str) and stored else note
+                          for stored, note in zip(s["notes_i18n"], s["notes"], strict=True)]
         book.table(t("workbooks.sheet.roster_summary", lang), s,
                    [*_HOSPITAL[:4], Col("staff", "people", "int"), Col("status_label", "solve_status"),
                     Col("objective", "penalty", "int"), Col("gap", "gap", "share"),

@@ -131,8 +131,15 @@ def status_text(status: str, lang: str) -> str:
     return status
 
 
+def _stage_notes(run: dict, lang: str) -> dict[str, str]:
+    """Each stage's note in ``lang`` (``stage_notes_i18n``; run folders written before it: ``stage_notes``)."""
+    notes = dict(run.get("stage_notes", {}))
+    notes.update({stage: Msg.from_json(doc).text(lang) for stage, doc in (run.get("stage_notes_i18n") or {}).items()})
+    return notes
+
+
 def _stage_table(run: dict, lang: str) -> str:
-    notes = run.get("stage_notes", {})
+    notes = _stage_notes(run, lang)
     order = ["demand", *MODEL_ORDER]
     stages = sorted(run.get("stage_status", {}).items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
     rows = "".join(f"<tr><td>{html.escape(enum_label('stage', s, lang))}</td>"

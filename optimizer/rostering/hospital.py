@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from optimizer.data.dataset import Dataset, load_dataset
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty, TeamTemplate
+from optimizer.i18n import Msg, has, msg, said
 from optimizer.rostering.instance import CoverLine, FairnessRule, RosterInstance, ShiftType, Staff
 
 SLOTS = ("M", "E", "N")
@@ -192,6 +193,12 @@ def _places(hours: dict[str, float], surgical: dict[str, float], operating_rooms
     return need
 
 
+def _role_label(role: str) -> Msg | str:
+    """A role as people name it (``enums.specialty.*``), its code where the catalogue has no label."""
+    key = f"enums.specialty.{role}"
+    return msg(key) if has(key, "en") else role
+
+
 def _cover(need: dict[str, int], hours: dict[str, float], surgical: set[str], horizon: int,
            rules: HospitalRules) -> tuple[list[CoverLine], list[str]]:
     """Cover lines (every day x slot x role) and notes on roles whose contract hours cannot fill their places
@@ -203,10 +210,8 @@ def _cover(need: dict[str, int], hours: dict[str, float], surgical: set[str], ho
         have = hours.get(role, 0.0)
         hard = 1 if have >= rules.hard_minimum_share * HOURS_PER_WEEK else 0
         if have < n * HOURS_PER_WEEK:
-            notes.append(
-                f"{role}: {have:g} contract h/week for {n} place(s) on every shift ({n * HOURS_PER_WEEK:g} h/week)"
-                + ("" if hard else "; no hard minimum, 24/7 presence cannot be guaranteed")
-            )
+            notes.append(said("models.rostering.short_hours" if hard else "models.rostering.short_hours_soft",
+                              role=_role_label(role), have=f"{have:g}", places=n, need=f"{n * HOURS_PER_WEEK:g}"))
         wu = rules.weight_under_surgical if role in team_roles else rules.weight_under_other
         for d in range(horizon):
             for slot in SLOTS:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from optimizer.i18n import joined, said
 from optimizer.plan import Status
 from optimizer.rostering import colgen
 from optimizer.rostering.cpsat import build_model
@@ -200,7 +201,7 @@ def _solve_part(
 
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
         why = explain_infeasibility(inst, settings.explain_time_limit_s, settings.seed)
-        return RosterPlan("infeasible", None, None, None, time.monotonic() - t0, None, explanation="; ".join(why),
+        return RosterPlan("infeasible", None, None, None, time.monotonic() - t0, None, explanation=joined(*why),
                           conflict=why,
                           greedy_objective=greedy_obj, seed=settings.seed)
     first = constructed_at if constructed_at is not None else callback.first
@@ -212,10 +213,8 @@ def _solve_part(
     else:
         return RosterPlan(
             "time_limit", None, None, None, time.monotonic() - t0, None,
-            explanation=(
-                f"{inst.name or 'roster'}: no roster satisfying every hard rule was found within "
-                f"{deadline - t0:.0f} s (a longer --time-limit may find one; if not, the rules may conflict)"
-            ),
+            explanation=said("models.rostering.no_roster_in_time", name=inst.name or "roster",
+                             seconds=f"{deadline - t0:.0f}"),
             greedy_objective=greedy_obj, seed=settings.seed,
         )
     bound = max(0.0, solver.BestObjectiveBound())
@@ -239,11 +238,8 @@ def _rolling_part(
     if start is None or not check_roster(inst, start).feasible:
         return RosterPlan(
             "time_limit", None, None, None, time.monotonic() - t0, None,
-            explanation=(
-                f"{inst.name or 'roster'}: the block-by-block construction ({settings.rolling_block_days}-day "
-                f"blocks) did not finish a roster keeping every hard rule within {deadline - t0:.0f} s (a longer "
-                "--time-limit may; if not, a person's rules may conflict with their days off)"
-            ),
+            explanation=said("models.rostering.rolling_unfinished", name=inst.name or "roster",
+                             days=settings.rolling_block_days, seconds=f"{deadline - t0:.0f}"),
             seed=settings.seed,
         )
     first = time.monotonic() - t0

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 import optimizer
+from optimizer.i18n import Msg, Said, msg_of
 from optimizer.jsonio import write_json
 from optimizer.paths import private_temp, publish
 from optimizer.scenarios.schema import Scenario
@@ -115,7 +116,10 @@ def load(cache_dir: Path, stage: str, key: str) -> tuple[StageOutput, str, Path]
             tables[p.stem] = pd.read_csv(p, dtype=_text_columns(doc.get("dtypes", {}).get(p.stem)))
         except pd.errors.EmptyDataError:
             tables[p.stem] = pd.DataFrame()
-    out = StageOutput(doc["status"], doc["kpis"], tables, doc["violations"], doc["explanation"], doc["log"])
+    why = doc["explanation"]
+    if doc.get("explanation_i18n"):  # the model's own words, shown later in a reader's language
+        why = Said(Msg.from_json(doc["explanation_i18n"]))
+    out = StageOutput(doc["status"], doc["kpis"], tables, doc["violations"], why, doc["log"])
     return out, doc["source_run"], folder
 
 
@@ -148,6 +152,7 @@ def store(cache_dir: Path, stage: str, key: str, run_dir: Path, out: StageOutput
     dtypes = {name: {str(col): str(kind) for col, kind in frame.dtypes.items()} for name, frame in out.tables.items()}
     write_json(tmp / "stage.json", {"status": out.status, "kpis": out.kpis, "violations": out.violations,
                                     "explanation": out.explanation, "log": out.log, "source_run": run_dir.name,
+                                    "explanation_i18n": msg_of(out.explanation).to_json() if out.explanation else None,
                                     "dtypes": dtypes})
     publish(tmp, folder)
 

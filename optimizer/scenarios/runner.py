@@ -32,7 +32,7 @@ from rich.status import Status
 
 import optimizer
 from optimizer.data.dataset import load_dataset
-from optimizer.i18n import Msg, MsgError, msg
+from optimizer.i18n import Msg, MsgError, msg, msg_of
 from optimizer.jsonio import plain, write_json
 from optimizer.scenarios import cache, registry
 from optimizer.scenarios.basedata import resolve_base
@@ -265,7 +265,9 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
     notes = _stage_notes(ctx.outputs)
     write_json(run_dir / "run.json", {"run_id": run_id, "scenario": scenario.name, "status": status,
                                       "timings_s": timings, "stage_status": stage_status, **_message(message),
-                                      "stage_notes": notes, "plans_digest": digest,
+                                      "stage_notes": {k: str(v) for k, v in notes.items()},
+                                      "stage_notes_i18n": {k: v.to_json() for k, v in notes.items()},
+                                      "plans_digest": digest,
                                       "finished": datetime.now(UTC).isoformat()})
     _forget_attempt(cache_dir, attempt_keys)
     return result
@@ -277,11 +279,12 @@ def _message(message: Msg | None) -> dict[str, Any]:
     return {"message": str(message) if message else None, "message_i18n": message.to_json() if message else None}
 
 
-def _stage_notes(outputs: dict[str, StageOutput]) -> dict[str, str]:
-    """Per stage, why its plan is what it is: the model's explanation, or the validator's first objections."""
-    notes = {name: out.explanation for name, out in outputs.items() if out.explanation}
-    notes.update({name: f"validator: {'; '.join(out.violations[:5])}" for name, out in outputs.items()
-                  if out.violations})
+def _stage_notes(outputs: dict[str, StageOutput]) -> dict[str, Msg]:
+    """Per stage, why its plan is what it is: the model's explanation, or the validator's first objections (as
+    messages: ``run.json`` keeps the English text and the catalogue form the report renders in its language)."""
+    notes = {name: msg_of(out.explanation) for name, out in outputs.items() if out.explanation}
+    notes.update({name: msg("run.validator_note", violations="; ".join(out.violations[:5]))
+                  for name, out in outputs.items() if out.violations})
     return notes
 
 

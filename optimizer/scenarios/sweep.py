@@ -23,6 +23,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import ValidationError
 
+from optimizer.i18n import Msg, has, t
 from optimizer.scenarios.schema import Scenario
 
 #: Short names planners use for the most varied settings.
@@ -145,14 +146,31 @@ class SweepResult:
     failed: list[int] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows)
+        """One row per variant (``error`` in English; ``error_i18n`` is for :meth:`shown`)."""
+        return pd.DataFrame(self.rows).drop(columns=["error_i18n"], errors="ignore")
+
+    def shown(self, lang: str | None = None) -> pd.DataFrame:
+        """:meth:`table` as a person reads it: statuses and failures in ``lang`` (default ``BIENESTAR_LANG``)."""
+        frame = self.table()
+        if "status" in frame:
+            frame["status"] = [t(f"common.status.{s}", lang) if has(f"common.status.{s}", lang) else s
+                               for s in frame["status"]]
+        if "error" in frame:
+            frame["error"] = [Msg.from_json(r["error_i18n"]).text(lang) if r.get("error_i18n") else r.get("error") or ""
+                              for r in self.rows]
+        return frame
 
 
 def _attempt(fn: Callable[..., dict[str, Any]], variant: Variant, runs_dir: str) -> dict[str, Any]:
+    """One variant's outcome; a failure keeps its English text (``error``, for scripts and logs) and its message
+    (``error_i18n``, JSON: it crosses processes and Ray) that the sweep table shows in the reader's language."""
+    from optimizer.scenarios.runner import failure
+
     try:
         return {"ok": True, "row": fn(variant.scenario, runs_dir)}
     except Exception as exc:  # a failed variant is reported, never lost
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}",
+        why = failure(exc)
+        return {"ok": False, "error": str(why), "error_i18n": why.to_json(),
                 "trace": traceback.format_exc(limit=3)}
 
 
@@ -176,7 +194,7 @@ def run_sweep(variants: list[Variant], runs_dir: Path, executor: Executor = "pro
         if o["ok"]:
             row.update(o["row"])
         else:
-            row.update({"status": "failed", "error": o["error"]})
+            row.update({"status": "failed", "error": o["error"], "error_i18n": o.get("error_i18n")})
             failed.append(v.index)
         rows.append(row)
     return SweepResult(rows, executor, workers, time.perf_counter() - t0, failed)

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import pandas as pd
 
 from optimizer import rostering
+from optimizer.i18n import joined, msg_of, said
 from optimizer.plan import Run
 from optimizer.rostering.hospital import HospitalInstance, from_dataset
 from optimizer.rostering.model import RosterPlan
@@ -39,7 +40,8 @@ def _solve(inst: HospitalInstance, settings: RosterSettings) -> Run[RosterPlan]:
         return rostering.run(inst.instance, settings)
     except Exception as exc:  # one hospital's failure must not lose the other rosters
         plan = RosterPlan("error", None, None, None, 0.0, None,
-                          explanation=f"roster solve failed: {type(exc).__name__}: {exc}", seed=settings.seed)
+                          explanation=said("models.rostering.solve_failed", type=type(exc).__name__, detail=str(exc)),
+                          seed=settings.seed)
         check = validate(inst.instance, plan, settings)
         return Run(plan, check, kpis(inst.instance, plan, settings, check), run_tables(inst.instance, plan))
 
@@ -83,13 +85,13 @@ def run(ctx: RunContext) -> StageOutput:
         rosters.append(out.tables["roster"].assign(hospital=c))
         role_tables.append(out.tables["by_role"].assign(hospital=c))
         summary.append((c, len(h.instance.staff), plan.status, plan.objective, plan.gap,
-                        out.kpis["cover_fill_rate"], "; ".join(h.notes)))
+                        out.kpis["cover_fill_rate"], joined(*h.notes) or "", _stored(joined(*h.notes))))
         if plan.explanation:  # in the log and run.json, not the plan (it quotes solve seconds)
-            why.append(f"{c}: {plan.explanation}")
+            why.append(said("models.for_hospital", clues=c, text=msg_of(plan.explanation)))
         violations.extend(f"{c}: {v}" for v in plan.violations)
     roster = _concat(rosters, ["hospital", "staff_id", "role", "day", "shift"])
     summ = pd.DataFrame(summary, columns=["hospital", "staff", "status", "objective", "gap", "cover_fill_rate",
-                                          "notes"])
+                                          "notes", "notes_i18n"])
     by_role = _concat(role_tables, ["hospital", "role", "people", "required_places", "filled_places",
                                     "fill_rate", "hours_worked", "contract_hours"])
     statuses = [plans[c].plan.status for c in chosen]
@@ -100,7 +102,12 @@ def run(ctx: RunContext) -> StageOutput:
             "cover_fill_rate_mean": float(fills.mean()) if len(fills) else None}
     log = [f"rostering: {len(chosen)} hospitals, statuses {({s: statuses.count(s) for s in sorted(set(statuses))})}"]
     return StageOutput(status_of(statuses), kpis, {"roster": roster, "summary": summ, "by_role": by_role},
-                       violations, "; ".join(why) or None, log)
+                       violations, joined(*why), log)
+
+
+def _stored(note: str | None) -> str:
+    """A note's catalogue form for the summary table (``notes_i18n``: the workbook shows it in its language)."""
+    return msg_of(note).dumps() if note else ""
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
