@@ -10,6 +10,8 @@ than its km and incentive cost at the planner's weights).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from optimizer.deployment.inputs import DeploymentInput, haversine_km
@@ -65,25 +67,13 @@ def _roles(s: DeploymentSettings, spec: Specialty) -> dict[Specialty, int]:
 
 def explain_short(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPlan) -> list[ShortHospital]:
     """One :class:`ShortHospital` per hospital x specialty whose demand is not fully covered."""
-    pool = _Pool(inp)
     curves = slot_curves(inp, s)
-    inpost = in_post_hours(inp)
     idx = inp.hospital_index()
     slots = {(idx[t.hospital], t.specialty): t.slots for t in plan.teams}
     slots_at = {h: 0 for h in range(len(inp.hospitals))}
     for (h, _), n in slots.items():
         slots_at[h] += n
-    assigned_h: dict[tuple[int, Specialty], float] = {}
-    deployed = set()
-    pos = {sid: i for i, sid in enumerate(pool.ids)}
-    for a in plan.assignments:
-        key = (idx[a.hospital], a.role)
-        assigned_h[key] = assigned_h.get(key, 0.0) + pool.hours[pos[a.specialist]]
-        deployed.add(pos[a.specialist])
-    free = np.ones(len(pool.ids), dtype=bool)
-    free[list(deployed)] = False
-    bonus = person_bonus_mxn(inp, s)
-    spent = sum(a.incentive_mxn for a in plan.assignments)
+    st = _staffed(inp, s, plan)
     out: list[ShortHospital] = []
     all_demand = {}
     for (clues, spec), d in inp.demand.items():
@@ -102,27 +92,46 @@ def explain_short(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentP
                 "no operating room" if rooms == 0 else f"all {rooms} operating rooms already staffed 24/7"
             )
         else:
-            reason, detail = _next_slot_reason(inp, s, pool, h, spec, n, slots_at[h], inpost, assigned_h, free,
-                                               bonus, spent)
+            reason, detail = _next_slot_reason(inp, s, st, h, spec, n, slots_at[h])
         out.append(ShortHospital(hosp.clues, spec, dem, covered, reason, detail))
     return out
 
 
+@dataclass
+class _Staffed:
+    """What a plan has used: the recruit pool, hours/week in post and deployed per (hospital, role), which
+    recruits are still free, each hospital's bonus (MXN/month per person) and the pay spent (MXN/month)."""
+
+    pool: _Pool
+    inpost: dict[tuple[int, Specialty], float]
+    assigned_h: dict[tuple[int, Specialty], float]
+    free: np.ndarray
+    bonus: np.ndarray
+    spent: float
+
+
+def _staffed(inp: DeploymentInput, s: DeploymentSettings, plan: DeploymentPlan) -> _Staffed:
+    """The plan's use of people and money, as :func:`_next_slot_reason` reads it."""
+    pool = _Pool(inp)
+    idx = inp.hospital_index()
+    assigned_h: dict[tuple[int, Specialty], float] = {}
+    deployed = set()
+    pos = {sid: i for i, sid in enumerate(pool.ids)}
+    for a in plan.assignments:
+        key = (idx[a.hospital], a.role)
+        assigned_h[key] = assigned_h.get(key, 0.0) + pool.hours[pos[a.specialist]]
+        deployed.add(pos[a.specialist])
+    free = np.ones(len(pool.ids), dtype=bool)
+    free[list(deployed)] = False
+    return _Staffed(pool, in_post_hours(inp), assigned_h, free, person_bonus_mxn(inp, s),
+                    sum(a.incentive_mxn for a in plan.assignments))
+
+
 def _next_slot_reason(
-    inp: DeploymentInput,
-    s: DeploymentSettings,
-    pool: _Pool,
-    h: int,
-    spec: Specialty,
-    n_spec: int,
-    n_all: int,
-    inpost: dict[tuple[int, Specialty], float],
-    assigned_h: dict[tuple[int, Specialty], float],
-    free: np.ndarray,
-    bonus: np.ndarray,
-    spent: float,
+    inp: DeploymentInput, s: DeploymentSettings, st: _Staffed, h: int, spec: Specialty, n_spec: int, n_all: int,
 ) -> tuple[str, str]:
     """Binding reason for the next 24/7 slot of ``spec`` at hospital ``h``."""
+    pool, inpost, assigned_h, free, bonus, spent = st.pool, st.inpost, st.assigned_h, st.free, st.bonus, st.spent
     cost_mxn = 0.0
     competition: list[str] = []
     for role, n_r in _roles(s, spec).items():
