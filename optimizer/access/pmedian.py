@@ -71,8 +71,10 @@ def pmedian_objective(inp: WhereNextInput, chosen: NDArray[np.int64]) -> float:
 
 
 def _pmedian_greedy(inp: WhereNextInput, deadline: float = np.inf) -> NDArray[np.int64]:
-    """Greedy add (largest drop of weighted minutes per cost, within budget), then vertex substitution; after
-    ``deadline`` (wall clock) it adds no more sites once it has one, and substitution stops between passes.
+    """Greedy add (largest drop of weighted minutes per cost, within budget), then vertex substitution, which
+    stops between passes after ``deadline`` (wall clock). The greedy always adds its K sites: a start cut at the
+    deadline on a busy host (national instance, K = 10) ended 10 % above the best plan of the other seeds, and
+    the later phases did not recover it.
 
     Lazy evaluation (Minoux's accelerated greedy): a site's drop only shrinks as sites are added, so a drop
     computed earlier bounds it from above and only the candidate on top of the queue is recomputed, O(demands)
@@ -85,7 +87,7 @@ def _pmedian_greedy(inp: WhereNextInput, deadline: float = np.inf) -> NDArray[np
     heapq.heapify(queue)
     chosen: list[int] = []
     spent = 0.0
-    while queue and len(chosen) < inp.k and not (chosen and time.perf_counter() >= deadline):
+    while queue and len(chosen) < inp.k:
         _, j = heapq.heappop(queue)
         if not budget_allows(inp, spent, j):
             continue  # the budget left only shrinks: j never fits again
