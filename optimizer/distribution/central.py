@@ -212,15 +212,13 @@ def solve_central(ci: CentralInput, settings: AllocationSettings | None = None) 
     n = len(cols)
     vol = cols["sku"].map(med["volume_l"]).to_numpy(float) / 1000.0
     cold = cols["sku"].map(med["cold_chain"]).astype(bool).to_numpy()
-    lot_units = ci.lots["units"].to_numpy(float)
-    room = ci.depots.set_index("depot_id")
     status, explanation, tiers = "optimal", "", {}
     x = np.zeros(n)
     if n:
         x, status, explanation, tiers = _lexicographic(ci, cols, need, vol, cold, settings)
     if status != "optimal":
         x = np.zeros(n)
-    x = _whole_units(x, cols, need, vol, cold, lot_units, room, med)
+    x = _whole_units(x, ci, cols, need, vol, cold)
     split = cols.assign(units=x.astype(int))[["depot_id", "lot_id", "sku", "units", "expiry_date"]]
     split = split[split["units"] > 0].reset_index(drop=True)
     plan = CentralPlan(status, split, _left(ci, split), _by_depot(ci, split), tiers,
@@ -296,13 +294,17 @@ def _lexicographic(ci: CentralInput, cols: pd.DataFrame, need: pd.DataFrame, vol
     return x, "optimal", "", run.values
 
 
-def _whole_units(x_lp: np.ndarray, cols: pd.DataFrame, need: pd.DataFrame, vol: np.ndarray, cold: np.ndarray,
-                 lot_units: np.ndarray, rooms: pd.DataFrame, med: pd.DataFrame) -> np.ndarray:
+def _whole_units(x_lp: np.ndarray, ci: CentralInput, cols: pd.DataFrame, need: pd.DataFrame, vol: np.ndarray,
+                 cold: np.ndarray) -> np.ndarray:
     """LP units rounded down, then one pass (vital first, least filled first) giving each column back the one
-    unit rounding may have cost it, when that unit still fits its lot, its depot's need and its storage."""
+    unit rounding may have cost it, when that unit still fits its lot, its depot's need and its storage
+    (``vol``: m3 per unit of each column; ``cold``: its cold chain)."""
     x = np.floor(np.maximum(x_lp, 0.0) + 1e-6)
     if not len(x):
         return x
+    lot_units = ci.lots["units"].to_numpy(float)
+    rooms = ci.depots.set_index("depot_id")
+    med = ci.medicines.set_index("sku")
     lot_of, line_of = cols["lot"].to_numpy(), cols["line"].to_numpy()
     need_v = need["need"].to_numpy(float)
     lot_left = lot_units.astype(float).copy()
