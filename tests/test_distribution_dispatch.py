@@ -81,8 +81,7 @@ def test_pooled_columns_give_the_per_lot_optimum(seed: int) -> None:
         vol = sku.map(med["volume_l"]).to_numpy(float) / 1000
         kg = sku.map(med["weight_kg"]).to_numpy(float)
         cold = sku.map(med["cold_chain"]).astype(bool).to_numpy()
-        res = A._lexicographic(c.table, c.room, lines, lot_units, c.pool_units, vol, kg, cold, caps, settings,
-                               np.inf)
+        res = A._lexicographic(c, A._Week(lines, lot_units, caps), A._Load(vol, kg, cold), caps, settings, np.inf)
         assert res.status == "optimal"
         x = A._expand(c, res.x, arcs, inp.lots.reset_index(drop=True))
         got = np.bincount(arcs["lot"].to_numpy(), weights=x, minlength=len(lot_units))

@@ -329,11 +329,31 @@ class _LexResult:
     explanation: str = ""
 
 
-def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lot_units: np.ndarray,
-                   pool_units: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,
-                   caps: pd.DataFrame | None, settings: AllocationSettings, deadline: float,
-                   t_upper: pd.Series | None = None) -> _LexResult:
-    """Solve the five tiers over ``cols`` (a subset is fine); ``caps`` None drops the dispatch rows.
+@dataclass
+class _Load:
+    """Per column (or arc): m3 and kg per unit, and whether it needs the cold chain."""
+
+    vol: np.ndarray
+    kg: np.ndarray
+    cold: np.ndarray
+
+    def take(self, i: np.ndarray) -> _Load:
+        return _Load(self.vol[i], self.kg[i], self.cold[i])
+
+
+@dataclass
+class _Week:
+    """What every part of one allocation reads: the order lines (need, criticality), units per lot and each
+    depot's weekly dispatch capacity (m3, kg; cold-chain m3, kg)."""
+
+    lines: pd.DataFrame
+    lot_units: np.ndarray
+    caps: pd.DataFrame
+
+
+def _lexicographic(c: _Columns, wk: _Week, load: _Load, caps: pd.DataFrame | None, settings: AllocationSettings,
+                   deadline: float, t_upper: pd.Series | None = None) -> _LexResult:
+    """Solve the five tiers over the columns ``c`` (a subset is fine); ``caps`` None drops the dispatch rows.
 
     ``t_upper`` (by SKU) bounds each SKU's minimum line fill from above: valid bounds (the SKU's max-min fill
     without dispatch rows) cut nothing feasible and spare the simplex most of the max-min tiers' degeneracy.
@@ -345,6 +365,8 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
     Each tier gets ``settings.time_limit_s`` seconds but never past ``deadline`` (``time.perf_counter``). A tier
     that stops at its limit ends the run: ``x`` is then the last finished tier's optimum (status
     ``feasible``), or nothing when no tier finished (status ``time_limit``)."""
+    cols, room, pool_units, lines, lot_units = c.table, c.room, c.pool_units, wk.lines, wk.lot_units
+    vol, kg, cold = load.vol, load.kg, load.cold
     n = len(cols)
     need = lines["need"].to_numpy(float)
     line_of = cols["line"].to_numpy()
@@ -370,11 +392,11 @@ def _lexicographic(cols: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame, lo
     _fefo_rows(rows, cols, room, need)
     if caps is not None:  # depot dispatch capacity per week (all SKUs; cold-chain SKUs alone)
         dep_codes, dep_of = np.unique(cols["depot_id"].to_numpy(), return_inverse=True)
-        c = caps.loc[dep_codes]
-        rows.group(dep_of, ar, vol, c["dispatch_m3"].to_numpy(float))
-        rows.group(dep_of, ar, kg, c["dispatch_kg"].to_numpy(float))
-        rows.group(dep_of[cold], ar[cold], vol[cold], c["cold_dispatch_m3"].to_numpy(float))
-        rows.group(dep_of[cold], ar[cold], kg[cold], c["cold_dispatch_kg"].to_numpy(float))
+        cap = caps.loc[dep_codes]
+        rows.group(dep_of, ar, vol, cap["dispatch_m3"].to_numpy(float))
+        rows.group(dep_of, ar, kg, cap["dispatch_kg"].to_numpy(float))
+        rows.group(dep_of[cold], ar[cold], vol[cold], cap["cold_dispatch_m3"].to_numpy(float))
+        rows.group(dep_of[cold], ar[cold], kg[cold], cap["cold_dispatch_kg"].to_numpy(float))
     # Max-min rows, one per line l reached by a column, SKU s: t[s] - sum(x into l) / need[l] <= 0.
     fill_coef = 1.0 / need[line_of]
     t_of_line = np.zeros(len(lines), dtype=np.int64)
@@ -444,10 +466,11 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     cvol = csku.map(med["volume_l"]).to_numpy(float) / 1000.0
     ckg = csku.map(med["weight_kg"]).to_numpy(float)
     ccold = csku.map(med["cold_chain"]).astype(bool).to_numpy()
+    wk, cload = _Week(lines, lot_units, caps), _Load(cvol, ckg, ccold)
 
     method = "per-SKU decomposition (dispatch capacity not binding)"
     t_dec = time.perf_counter()
-    result = _per_sku(c, lines, lot_units, cvol, ckg, ccold, None, settings) if settings.decompose else None
+    result = _per_sku(c, wk, cload, None, settings) if settings.decompose else None
     t_dec = time.perf_counter() - t_dec
     y = result.x if result is not None else np.zeros(len(c.table))
     use = dispatch_use(c.table, y, cvol, ckg, ccold, caps)
@@ -457,12 +480,11 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
         t_upper = _sku_min_fill(c.table, y, need) + 1e-7 if exact_parts else None
         # Keep time for the per-SKU completion should the full LP stop early (it costs about a decomposition).
         reserve = 1.5 * t_dec + 5.0 if settings.decompose else 0.0
-        full = _lexicographic(c.table, c.room, lines, lot_units, c.pool_units, cvol, ckg, ccold, caps, settings,
-                              deadline - reserve, t_upper)
+        full = _lexicographic(c, wk, cload, caps, settings, deadline - reserve, t_upper)
         if full.status in ("feasible", "time_limit"):
-            full = _best_at_hand(full, y, use, c, lines, lot_units, cvol, ckg, ccold, caps, settings)
+            full = _best_at_hand(full, y, use, c, wk, cload, settings)
         result = full
-    x = _round_units(_expand(c, result.x, arcs, lots), arcs, room, lines, lots, vol, kg, cold, caps)
+    x = _round_units(_expand(c, result.x, arcs, lots), arcs, room, lots, wk, _Load(vol, kg, cold))
     ship = arcs.assign(units=x)[["depot_id", "lot_id", "clues", "sku", "units", "line"]]
     ship = ship[ship["units"] > 1e-7].reset_index(drop=True)
     shipped = np.bincount(ship["line"].to_numpy(), weights=ship["units"].to_numpy(), minlength=len(lines))
@@ -481,12 +503,12 @@ def solve_allocation(inp: AllocationInput, settings: AllocationSettings | None =
     )
 
 
-def _round_units(x_lp: np.ndarray, arcs: pd.DataFrame, room: np.ndarray, lines: pd.DataFrame,
-                 lots: pd.DataFrame, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,
-                 caps: pd.DataFrame) -> np.ndarray:
+def _round_units(x_lp: np.ndarray, arcs: pd.DataFrame, room: np.ndarray, lots: pd.DataFrame, wk: _Week,
+                 load: _Load) -> np.ndarray:
     """Whole units: round the LP optimum down (keeps every constraint, all coefficients being non-negative),
     then round up, one arc at a time, the fractional arcs whose extra unit still fits every constraint,
     vital lines first and, within them, the least-filled lines first (the LP's priorities)."""
+    lines, caps, vol, kg, cold = wk.lines, wk.caps, load.vol, load.kg, load.cold
     x = np.floor(np.clip(x_lp, 0.0, None) + 1e-5)
     frac = x_lp - x
     cand = np.flatnonzero(frac > 1e-5)
@@ -578,8 +600,8 @@ def dispatch_binding(use: pd.DataFrame) -> str:
             "more this week, so facilities they serve stay short even where stock is left")
 
 
-def _per_sku(c: _Columns, lines: pd.DataFrame, lot_units: np.ndarray, vol: np.ndarray, kg: np.ndarray,
-             cold: np.ndarray, shares: pd.DataFrame | None, settings: AllocationSettings) -> _LexResult:
+def _per_sku(c: _Columns, wk: _Week, load: _Load, shares: pd.DataFrame | None, settings: AllocationSettings
+             ) -> _LexResult:
     """The five tiers for each SKU on its own (columns of other SKUs do not enter its rows); ``shares`` (one
     row per (sku, depot_id) with the four dispatch columns) gives each SKU its own slice of every depot's
     dispatch capacity, None drops the dispatch rows. Tier values and times are summed over SKUs."""
@@ -589,8 +611,8 @@ def _per_sku(c: _Columns, lines: pd.DataFrame, lot_units: np.ndarray, vol: np.nd
     for s, idx in pd.Series(np.arange(len(c.table))).groupby(sku):
         i = idx.to_numpy()
         caps = None if shares is None else shares.xs(s, level="sku")
-        part = _lexicographic(c.table.iloc[i].reset_index(drop=True), c.room[i], lines, lot_units, c.pool_units,
-                              vol[i], kg[i], cold[i], caps, settings, math.inf)
+        sub = _Columns(c.table.iloc[i].reset_index(drop=True), c.room[i], c.pool_units, c.arc_col)
+        part = _lexicographic(sub, wk, load.take(i), caps, settings, math.inf)
         y[i] = part.x
         for k, v in part.tiers.items():
             out.tiers[k] = out.tiers.get(k, 0.0) + v
@@ -601,10 +623,10 @@ def _per_sku(c: _Columns, lines: pd.DataFrame, lot_units: np.ndarray, vol: np.nd
     return out
 
 
-def _shares(c: _Columns, y: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray,
-            caps: pd.DataFrame) -> pd.DataFrame:
+def _shares(c: _Columns, y: np.ndarray, load: _Load, caps: pd.DataFrame) -> pd.DataFrame:
     """Each SKU's slice of each depot's weekly dispatch capacity: what plan ``y`` uses, plus the capacity ``y``
     leaves unused split in proportion to use (equally when nothing is used); slices sum to the capacity."""
+    vol, kg, cold = load.vol, load.kg, load.cold
     per_unit = {"dispatch_m3": vol, "dispatch_kg": kg, "cold_dispatch_m3": vol * cold, "cold_dispatch_kg": kg * cold}
     frame = pd.DataFrame({"sku": c.table["sku"].to_numpy(), "depot_id": c.table["depot_id"].to_numpy(),
                           **{k: y * v for k, v in per_unit.items()}})
@@ -619,8 +641,7 @@ def _shares(c: _Columns, y: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: n
     return used
 
 
-def _best_at_hand(full: _LexResult, y_dec: np.ndarray, use_dec: pd.DataFrame, c: _Columns, lines: pd.DataFrame,
-                  lot_units: np.ndarray, vol: np.ndarray, kg: np.ndarray, cold: np.ndarray, caps: pd.DataFrame,
+def _best_at_hand(full: _LexResult, y_dec: np.ndarray, use_dec: pd.DataFrame, c: _Columns, wk: _Week, load: _Load,
                   settings: AllocationSettings) -> _LexResult:
     """A feasible plan when the full LP stopped early, completed SKU by SKU.
 
@@ -641,19 +662,19 @@ def _best_at_hand(full: _LexResult, y_dec: np.ndarray, use_dec: pd.DataFrame, c:
             factor = np.minimum(factor, np.clip(ratio, 0.0, 1.0))
         y = y_dec * pd.Series(factor, index=u.index).reindex(c.table["depot_id"]).to_numpy(float) * (1 - 1e-9)
         source = "the per-SKU plan scaled down to each depot's dispatch capacity"
-    done = _per_sku(c, lines, lot_units, vol, kg, cold, _shares(c, y, vol, kg, cold, caps) * (1 - 1e-9), settings)
+    done = _per_sku(c, wk, load, _shares(c, y, load, wk.caps) * (1 - 1e-9), settings)
     if done.status == "optimal":
         y, source = done.x, source + ", completed SKU by SKU within per-SKU slices of dispatch capacity"
-    y = _top_up(y, c, lines, lot_units, vol, kg, cold, caps)
+    y = _top_up(y, c, wk, load)
     note = (f"{full.explanation}; plan = {source}, topped up greedily (feasible; tiers after the stopped one "
             "not proven optimal)")
     return _LexResult(y, full.tiers, full.tier_seconds, "feasible", note)
 
 
-def _top_up(y: np.ndarray, c: _Columns, lines: pd.DataFrame, lot_units: np.ndarray, vol: np.ndarray,
-            kg: np.ndarray, cold: np.ndarray, caps: pd.DataFrame) -> np.ndarray:
+def _top_up(y: np.ndarray, c: _Columns, wk: _Week, load: _Load) -> np.ndarray:
     """Add units where every row still holds, in two passes (lines up to half their need, then to all of it),
     vital lines first, nearer depots first: more fill without undoing the plan's priorities."""
+    lines, lot_units, caps, vol, kg, cold = wk.lines, wk.lot_units, wk.caps, load.vol, load.kg, load.cold
     y = np.clip(y, 0.0, None).copy()
     t = c.table
     need = lines["need"].to_numpy(float)
