@@ -37,7 +37,7 @@ from optimizer.data.store import (
     upsert,
 )
 from optimizer.domain import Facility, Specialist, State
-from optimizer.i18n import msg
+from optimizer.i18n import msg, said
 
 #: Accepted upload suffixes.
 ENTITY_SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -110,8 +110,8 @@ def _drop_identity_clashes(engine: Engine, load: EntityLoad, rows: list[dict]) -
     for row, row_no in zip(rows, load.row_numbers, strict=True):
         other = owner.get(row["hid"])
         if other is not None and other != row["specialist_id"]:
-            load.rejects.append(Reject(load.file, row_no, "curp", "",
-                                       f"same person as stored specialist {other} (duplicate curp)"))
+            load.rejects.append(Reject(load.file, row_no, "curp", "", said("data.reject.same_stored_person",
+                                                                         other=other)))
         else:
             kept.append(row)
     return kept
@@ -181,7 +181,7 @@ def ingest_records(engine: Engine, records_dir: Path, encounters: Path, prescrip
             con.execute("CREATE OR REPLACE TEMP TABLE known_ids (record_id BIGINT)")
         dup = con.execute("SELECT record_id FROM valid_encounters WHERE record_id IN (SELECT record_id FROM known_ids)"
                           " ORDER BY record_id LIMIT 1000").fetchall()
-        rejects += [Reject(encounters.name, 0, "record_id", str(r[0]), "record_id already ingested")
+        rejects += [Reject(encounters.name, 0, "record_id", str(r[0]), said("data.reject.already_ingested"))
                     for r in dup[:max(MAX_LISTED_REJECTS - len(rejects), 0)]]
         n_dup = sum(int(con.execute(f"SELECT count(*) FROM valid_{t} WHERE record_id IN "
                                     "(SELECT record_id FROM known_ids)").fetchall()[0][0])

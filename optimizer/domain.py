@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 # --- identifiers -------------------------------------------------------------------------------------------
 
@@ -172,9 +173,11 @@ class _Entity(BaseModel):
 
 def _check_lat_lon(lat: float, lon: float) -> None:
     if not (MEXICO_LAT[0] <= lat <= MEXICO_LAT[1]):
-        raise ValueError(f"latitude {lat} is outside Mexico ({MEXICO_LAT[0]}..{MEXICO_LAT[1]})")
+        raise PydanticCustomError("latitude", "latitude {lat} is outside Mexico ({low}..{high})",
+                                  {"lat": lat, "low": MEXICO_LAT[0], "high": MEXICO_LAT[1]})
     if not (MEXICO_LON[0] <= lon <= MEXICO_LON[1]):
-        raise ValueError(f"longitude {lon} is outside Mexico ({MEXICO_LON[0]}..{MEXICO_LON[1]})")
+        raise PydanticCustomError("longitude", "longitude {lon} is outside Mexico ({low}..{high})",
+                                  {"lon": lon, "low": MEXICO_LON[0], "high": MEXICO_LON[1]})
 
 
 # --- entities ----------------------------------------------------------------------------------------------
@@ -222,16 +225,18 @@ class Facility(_Entity):
     @classmethod
     def _clues(cls, v: str) -> str:
         if not CLUES_RE.match(v):
-            raise ValueError(f"'{v}' is not a CLUES key (2-letter entity, 3-letter institution, 6 digits)")
+            raise PydanticCustomError("clues_key", "'{value}' is not a CLUES key (2-letter entity, 3-letter "
+                                      "institution, 6 digits)", {"value": v})
         return v
 
     @model_validator(mode="after")
     def _geo(self) -> Facility:
         _check_lat_lon(self.lat, self.lon)
         if not self.cvegeo.startswith(self.cve_ent):
-            raise ValueError(f"cvegeo {self.cvegeo} is not in state {self.cve_ent}")
+            raise PydanticCustomError("cvegeo_state", "cvegeo {cvegeo} is not in state {state}",
+                                      {"cvegeo": self.cvegeo, "state": self.cve_ent})
         if self.open_minute >= self.close_minute:
-            raise ValueError("open_minute must be before close_minute")
+            raise PydanticCustomError("open_before_close", "open_minute must be before close_minute")
         return self
 
 
@@ -258,9 +263,11 @@ class Specialist(_Entity):
     @classmethod
     def _curp(cls, v: str) -> str:
         if not CURP_RE.match(v):
-            raise ValueError(f"'{v}' does not match the CURP pattern (18 characters, RENAPO format)")
+            raise PydanticCustomError("curp_pattern", "does not match the CURP pattern (18 characters, RENAPO "
+                                      "format)")  # no value: a national ID never reaches a message
         if curp_check_digit(v[:17]) != v[17]:
-            raise ValueError(f"'{v}' has a wrong CURP check digit (expected {curp_check_digit(v[:17])})")
+            raise PydanticCustomError("curp_digit", "wrong CURP check digit (expected {expected})",
+                                      {"expected": curp_check_digit(v[:17])})
         return v
 
     @field_validator("willing_states")
@@ -268,13 +275,13 @@ class Specialist(_Entity):
     def _states(cls, v: list[str]) -> list[str]:
         for code in v:
             if code not in RENAPO_CODES:
-                raise ValueError(f"'{code}' is not a state code 01..32")
+                raise PydanticCustomError("state_code", "'{value}' is not a state code 01..32", {"value": code})
         return v
 
     @model_validator(mode="after")
     def _post(self) -> Specialist:
         if self.status == StaffStatus.IN_POST and not self.facility_clues:
-            raise ValueError("an in_post specialist needs facility_clues")
+            raise PydanticCustomError("in_post_clues", "an in_post specialist needs facility_clues")
         return self
 
 

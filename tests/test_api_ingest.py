@@ -54,8 +54,8 @@ def test_staff_upload_keeps_valid_rows_and_reports_the_rest(client: TestClient, 
     by_row = {(x["row"], x["field"]): x for x in report["rejects"]}
     assert set(by_row) == {(6, "curp"), (7, "facility_clues"), (8, "specialty"), (9, "curp")}
     assert all(x["file"] == "new_staff.csv" for x in report["rejects"])
-    assert "check digit" in by_row[(6, "curp")]["reason"] and "*" in by_row[(6, "curp")]["value"]
-    assert "same person" in by_row[(9, "curp")]["reason"]
+    assert "dígito verificador" in by_row[(6, "curp")]["reason"] and "*" in by_row[(6, "curp")]["value"]
+    assert by_row[(9, "curp")]["reason"].startswith("la misma persona que el especialista guardado")  # Spanish first
     assert client.get("/staff?limit=1", headers=bearer(keys["hr"])).json()["total"] == before + 4
     for i, curp in enumerate(good_curps):
         person = client.get(f"/staff/Z{900000 + i}", headers=bearer(keys["hr"])).json()
@@ -119,7 +119,9 @@ def test_records_upload_is_pseudonymised_and_updates_demand(client: TestClient, 
 
     assert busiest_total(demand_after) > busiest_total(demand_before) > 0
     again = client.post("/ingest/records", files=files, headers=h).json()
-    assert again["accepted"] == 0 and any(x["reason"] == "record_id already ingested" for x in again["rejects"])
+    assert again["accepted"] == 0 and any(x["reason"] == "record_id ya cargado" for x in again["rejects"])
+    again = client.post("/ingest/records?lang=en", files=files, headers=h).json()
+    assert any(x["reason"] == "record_id already ingested" for x in again["rejects"])
 
 
 def test_unusable_files_get_a_clear_400(client: TestClient, keys: dict[str, str]) -> None:

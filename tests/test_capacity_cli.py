@@ -95,7 +95,8 @@ def test_wisn_cli_and_csv(dataset: Path, tmp_path: Path) -> None:
     assert pd.read_csv(out).shape[0] == len(rows)
 
 
-def test_rejected_rows_are_announced(dataset: Path, tmp_path: Path) -> None:
+def test_rejected_rows_are_announced(dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BIENESTAR_LANG", raising=False)  # the rejected row named in Spanish, the default
     copy = tmp_path / "ds"
     shutil.copytree(dataset, copy)
     sp = pd.read_csv(copy / "specialists.csv", dtype=str, keep_default_na=False)
@@ -104,7 +105,7 @@ def test_rejected_rows_are_announced(dataset: Path, tmp_path: Path) -> None:
     sp.to_csv(copy / "specialists.csv", index=False)
     res = runner.invoke(app, ["wisn", "--facility", sp.loc[row, "facility_clues"], "--dataset", str(copy)])
     assert res.exit_code == 0, res.output
-    assert "1 row(s) rejected" in res.stderr and f"row {row + 2}" in res.stderr and "weekly_hours" in res.stderr
+    assert "1 row(s) rejected" in res.stderr and f"fila {row + 2}" in res.stderr and "weekly_hours" in res.stderr
 
 
 def test_cli_errors_are_messages_not_tracebacks(dataset: Path, tmp_path: Path) -> None:

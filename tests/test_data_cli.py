@@ -31,7 +31,9 @@ def test_db_init_json(home: Path) -> None:
     assert {"facilities", "specialists", "surgical_demand", "medicine_demand", "runs"} <= set(out["tables"])
 
 
-def test_data_load_counts_rejects_and_is_idempotent(home: Path, tmp_path: Path) -> None:
+def test_data_load_counts_rejects_and_is_idempotent(home: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BIENESTAR_LANG", raising=False)  # rejects in Spanish, the default
     ds = write_sample_dataset(tmp_path / "ds", n_records=100)
     stock = pd.read_csv(ds / "stock.csv", dtype=str)
     stock.loc[1, "units"] = "-4"
@@ -45,9 +47,8 @@ def test_data_load_counts_rejects_and_is_idempotent(home: Path, tmp_path: Path) 
     assert out["counts"]["stock"] == {"read": 3, "kept": 2, "rejected": 1}
     assert out["n_rejects"] == 1
     assert out["first_rejects"] == [
-        "stock.csv row 3, field 'units': Input should be greater than or equal to 0 (value '-4')"]
-    assert Path(out["rejects_path"]).read_text().splitlines()[1] == \
-        "stock.csv,3,units,-4,Input should be greater than or equal to 0"
+        "stock.csv fila 3, campo 'units': Debe ser mayor o igual a 0. (valor '-4')"]
+    assert Path(out["rejects_path"]).read_text().splitlines()[1] == "stock.csv,3,units,-4,Debe ser mayor o igual a 0."
     assert outs[0]["counts"] == outs[1]["counts"]
     human = runner.invoke(app, ["data", "load", str(ds)])
     assert human.exit_code == 0 and "1 problem(s)" in human.stdout and "rejected" in human.stdout

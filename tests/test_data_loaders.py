@@ -14,6 +14,12 @@ from optimizer.data.rejects import REJECT_COLUMNS, DataFileError, Reject, write_
 from optimizer.domain import Facility, curp_check_digit
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These cases read the rejects in English (``BIENESTAR_LANG=en``); tests/test_i18n.py reads them in Spanish."""
+    monkeypatch.setenv("BIENESTAR_LANG", "en")
+
+
 @pytest.fixture()
 def ds(tmp_path: Path) -> Path:
     return write_sample_dataset(tmp_path / "ds", n_records=20)
@@ -40,15 +46,14 @@ CASES = [
     ("facilities", 0, {"lat": "40.5"},
      "facilities.csv row 2, field 'lat': latitude 40.5 is outside Mexico (14.5..32.75) (value '40.5')"),
     ("facilities", 0, {"lon": "-80.0"},
-     "facilities.csv row 2, field 'lon': longitude -80.0 is outside Mexico (-118.5..-86.7) (value '-80.0')"),
+     "facilities.csv row 2, field 'lon': longitude -80 is outside Mexico (-118.5..-86.7) (value '-80.0')"),
     ("facilities", 2, {"beds": "-3"},
-     "facilities.csv row 4, field 'beds': Input should be greater than or equal to 0 (value '-3')"),
+     "facilities.csv row 4, field 'beds': Must be greater than or equal to 0. (value '-3')"),
     ("facilities", 2, {"operating_rooms": "two"},
-     "facilities.csv row 4, field 'operating_rooms': Input should be a valid integer, unable to parse string "
-     "as an integer (value 'two')"),
+     "facilities.csv row 4, field 'operating_rooms': Enter a whole number. (value 'two')"),
     ("facilities", 3, {"kind": "clinic"},
-     "facilities.csv row 5, field 'kind': Input should be 'hospital', 'umf', 'pharmacy' or "
-     "'distribution_centre' (value 'clinic')"),
+     "facilities.csv row 5, field 'kind': Not a valid value; choices: Hospital (hospital), Family medicine unit "
+     "(UMF) (umf), Farmacia del Bienestar (pharmacy), Distribution centre (distribution_centre). (value 'clinic')"),
     ("facilities", 0, {"cvegeo": "07101"},
      "facilities.csv row 2, field 'cvegeo': cvegeo 07101 is not in state 20 (value '07101')"),
     ("facilities", 0, {"cvegeo": "20999"},
@@ -58,11 +63,11 @@ CASES = [
     ("facilities", 1, {"clues": CLUES[0]},
      f"facilities.csv row 3, field 'clues': duplicate clues, first seen at row 2 (value '{CLUES[0]}')"),
     ("specialists", 0, {"curp": "GOMA850101MOCRRN0X"},
-     "specialists.csv row 2, field 'curp': 'GOMA**************' does not match the CURP pattern (18 "
+     "specialists.csv row 2, field 'curp': does not match the CURP pattern (18 "
      "characters, RENAPO format) (value 'GOMA**************')"),
     ("specialists", 1, {"curp": SPECIALIST_CURPS[1][:17] + str((int(curp_check_digit(SPECIALIST_CURPS[1][:17]))
                                                                  + 1) % 10)},
-     "specialists.csv row 3, field 'curp': 'PELJ**************' has a wrong CURP check digit (expected "
+     "specialists.csv row 3, field 'curp': wrong CURP check digit (expected "
      f"{curp_check_digit(SPECIALIST_CURPS[1][:17])}) (value 'PELJ**************')"),
     ("specialists", 1, {"curp": SPECIALIST_CURPS[0]},
      "specialists.csv row 3, field 'curp': same person as row 2 (duplicate curp) (value 'GOMA**************')"),
@@ -74,39 +79,40 @@ CASES = [
     ("specialists", 0, {"willing_states": "20;33"},
      "specialists.csv row 2, field 'willing_states': '33' is not a state code 01..32 (value '20;33')"),
     ("specialists", 0, {"specialty": "dermatology"},
-     "specialists.csv row 2, field 'specialty': Input should be 'general_surgery', 'gyn_obstetrics', "
-     "'orthopaedics', 'paediatric_surgery', 'anaesthesiology', 'surgical_nursing', 'internal_medicine', "
-     "'paediatrics' or 'emergency_medicine' (value 'dermatology')"),
+     "specialists.csv row 2, field 'specialty': Not a valid value; choices: General surgery (general_surgery), "
+     "Gynaecology and obstetrics (gyn_obstetrics), Orthopaedics (orthopaedics), Paediatric surgery "
+     "(paediatric_surgery), Anaesthesiology (anaesthesiology), Surgical nursing (surgical_nursing), Internal "
+     "medicine (internal_medicine), Paediatrics (paediatrics), Emergency medicine (emergency_medicine). "
+     "(value 'dermatology')"),
     ("specialists", 0, {"weekly_hours": "90"},
-     "specialists.csv row 2, field 'weekly_hours': Input should be less than or equal to 80 (value '90')"),
+     "specialists.csv row 2, field 'weekly_hours': Must be less than or equal to 80. (value '90')"),
     ("specialists", 1, {"max_km": "-5"},
-     "specialists.csv row 3, field 'max_km': Input should be greater than or equal to 0 (value '-5')"),
+     "specialists.csv row 3, field 'max_km': Must be greater than or equal to 0. (value '-5')"),
     ("medicines", 0, {"sku": "010.0104"},
-     "medicines.csv row 2, field 'sku': String should match pattern '^\\d{3}\\.\\d{3}\\.\\d{4}\\.\\d{2}$' "
+     "medicines.csv row 2, field 'sku': does not match the pattern ^\\d{3}\\.\\d{3}\\.\\d{4}\\.\\d{2}$ "
      "(value '010.0104')"),
     ("medicines", 1, {"volume_l": "0"},
-     "medicines.csv row 3, field 'volume_l': Input should be greater than 0 (value '0')"),
+     "medicines.csv row 3, field 'volume_l': Must be greater than 0. (value '0')"),
     ("medicines", 2, {"criticality": "urgent"},
-     "medicines.csv row 4, field 'criticality': Input should be 'vital', 'essential' or 'other' "
-     "(value 'urgent')"),
+     "medicines.csv row 4, field 'criticality': Not a valid value; choices: Vital (vital), Essential "
+     "(essential), Other (other). (value 'urgent')"),
     ("depots", 0, {"capacity_m3": "-1"},
-     "depots.csv row 2, field 'capacity_m3': Input should be greater than or equal to 0 (value '-1')"),
+     "depots.csv row 2, field 'capacity_m3': Must be greater than or equal to 0. (value '-1')"),
     ("vehicles", 0, {"depot_id": "D009"},
      "vehicles.csv row 2, field 'depot_id': unknown depot (not in depots) (value 'D009')"),
     ("vehicles", 0, {"shift_end_min": "300"},
      "vehicles.csv row 2, field 'shift_end_min': shift_end_min must be after shift_start_min (value '300')"),
     ("vehicles", 0, {"cold_chain": "maybe"},
-     "vehicles.csv row 2, field 'cold_chain': Input should be a valid boolean, unable to interpret input "
-     "(value 'maybe')"),
+     "vehicles.csv row 2, field 'cold_chain': Must be yes or no. (value 'maybe')"),
     ("stock", 0, {"location": "D777"},
      "stock.csv row 2, field 'location': unknown location (neither a depot_id nor a CLUES in facilities) "
      "(value 'D777')"),
     ("stock", 1, {"sku": "999.000.0000.00"},
      "stock.csv row 3, field 'sku': unknown medicine (SKU not in medicines) (value '999.000.0000.00')"),
     ("stock", 2, {"units": "-10"},
-     "stock.csv row 4, field 'units': Input should be greater than or equal to 0 (value '-10')"),
+     "stock.csv row 4, field 'units': Must be greater than or equal to 0. (value '-10')"),
     ("stock", 2, {"expiry_date": "31/03/2026"},
-     "stock.csv row 4, field 'expiry_date': String should match pattern '^\\d{4}-\\d{2}-\\d{2}$' "
+     "stock.csv row 4, field 'expiry_date': does not match the pattern ^\\d{4}-\\d{2}-\\d{2}$ "
      "(value '31/03/2026')"),
 ]
 
@@ -191,10 +197,10 @@ def test_rejects_report_contents(ds: Path, tmp_path: Path) -> None:
         rows = list(csv.reader(fh))
     assert tuple(rows[0]) == REJECT_COLUMNS
     assert rows[1:] == [
-        ["facilities.csv", "4", "beds", "-3", "Input should be greater than or equal to 0"],
+        ["facilities.csv", "4", "beds", "-3", "Must be greater than or equal to 0."],
         ["specialists.csv", "2", "curp", "GOMA**************",
-         "'GOMA**************' does not match the CURP pattern (18 characters, RENAPO format)"],
-        ["specialists.csv", "2", "weekly_hours", "0", "Input should be greater than 0"],
+         "does not match the CURP pattern (18 characters, RENAPO format)"],
+        ["specialists.csv", "2", "weekly_hours", "0", "Must be greater than 0."],
     ]
     assert "GOMA850101" not in path.read_text()  # the raw ID never reaches the report
     assert tables.counts()["specialists"] == {"read": 4, "kept": 3, "rejected": 1}

@@ -292,3 +292,33 @@ def test_sweep_failures_are_shown_in_the_readers_language(tmp_path: Path) -> Non
     shown = result.shown("es")
     assert shown["error"].tolist() == ["ds: no es una carpeta"] and shown["status"].tolist() == ["falló"]
     assert result.shown("en")["error"].tolist() == ["ds: not a folder"]
+
+
+def test_rejected_rows_are_said_in_each_language_with_file_row_field_and_value(tmp_path: Path) -> None:
+    """A rejected row's reason (pydantic's typed errors, the entities' own rules, the loaders' cross-file checks)
+    is a catalogue message: the rejects report, the CLI and the upload answer read it in the reader's language."""
+    import pandas as pd
+    from test_data_sample import write_sample_dataset
+
+    from optimizer.data.loaders import load_dataset_files
+    from optimizer.data.rejects import write_rejects
+
+    ds = write_sample_dataset(tmp_path / "ds", n_records=10)
+    medicines = pd.read_csv(ds / "medicines.csv", dtype=str, keep_default_na=False)
+    medicines.loc[0, "volume_l"], medicines.loc[1, "criticality"] = "0", "urgent"
+    medicines.to_csv(ds / "medicines.csv", index=False)
+    facilities = pd.read_csv(ds / "facilities.csv", dtype=str, keep_default_na=False)
+    facilities.loc[0, "clues"] = "ZZIMB000001"
+    facilities.to_csv(ds / "facilities.csv", index=False)
+    rejects = load_dataset_files(ds).rejects
+    es = [r.message("es") for r in rejects]
+    assert "medicines.csv fila 2, campo 'volume_l': Debe ser mayor que 0. (valor '0')" in es, es
+    assert ("medicines.csv fila 3, campo 'criticality': Valor no válido; opciones: Vital (vital), Esencial "
+            "(essential), Otro (other). (valor 'urgent')") in es, es
+    assert any(m.startswith("facilities.csv fila 2, campo 'clues': 'ZZIMB000001' no es una clave CLUES")
+               for m in es), es
+    assert "medicines.csv row 2, field 'volume_l': Must be greater than 0. (value '0')" in \
+        [r.message("en") for r in rejects]
+    report = tmp_path / "rejects.csv"
+    write_rejects(report, rejects, lang="es")
+    assert "Debe ser mayor que 0." in report.read_text(encoding="utf-8")

@@ -11,11 +11,11 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Scope, require
-from api.errors import AUTH_RESPONSES, BAD_REQUEST, ApiError
+from api.errors import AUTH_RESPONSES, BAD_REQUEST, ApiError, request_lang
 from api.ingest import ENTITY_SUFFIXES, RECORD_SUFFIXES, IngestReport, ingest_entities, ingest_records, safe_name
 from api.inputs import InputTooLarge, check_upload
 from optimizer.data.rejects import DataFileError
-from optimizer.i18n import msg
+from optimizer.i18n import in_lang, msg
 from optimizer.paths import home_dir
 
 router = APIRouter(prefix="/ingest", tags=["ingestion"], responses={**AUTH_RESPONSES, **BAD_REQUEST},
@@ -42,10 +42,12 @@ class IngestResult(BaseModel):
     rejects_truncated: bool
 
 
-def _result(report: IngestReport) -> IngestResult:
+def _result(report: IngestReport, lang: str) -> IngestResult:
+    """The report as answered: each reject's reason in the caller's language."""
     return IngestResult(kind=report.kind, files=report.files, rows_read=report.rows_read, accepted=report.accepted,
                         rejected_rows=report.rejected_rows,
-                        rejects=[RejectOut(**r.__dict__) for r in report.rejects],
+                        rejects=[RejectOut(**{**r.__dict__, "reason": in_lang(r.reason, lang)})
+                                 for r in report.rejects],
                         rejects_truncated=report.rejects_truncated)
 
 
@@ -80,7 +82,7 @@ async def ingest_record_files(request: Request, encounters: UploadFile = File(..
             report = await run_in_threadpool(ingest_records, request.app.state.engine, home_dir() / "records", enc, rx)
         except DataFileError as exc:
             raise ApiError(400, exc.msg) from None
-    return _result(report)
+    return _result(report, request_lang(request))
 
 
 @router.post("/{kind}", response_model=IngestResult, summary="Upload a facilities or staff file (CSV/Parquet/XLSX)")
@@ -92,4 +94,4 @@ async def ingest_table(request: Request, kind: Literal["facilities", "staff"],
             report = await run_in_threadpool(ingest_entities, request.app.state.engine, kind, path)
         except DataFileError as exc:
             raise ApiError(400, exc.msg) from None
-    return _result(report)
+    return _result(report, request_lang(request))

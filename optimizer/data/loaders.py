@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from optimizer.data.rejects import FIRST_DATA_ROW, DataFileError, Reject, mask_value
 from optimizer.domain import Depot, Facility, Medicine, Specialist, State, Stock, Vehicle
-from optimizer.i18n import msg
+from optimizer.i18n import Said, msg, said, validation_msg
 from optimizer.paths import REFERENCE_DIR
 
 #: Entity tables of a dataset folder: file stem -> (entity, natural key columns). Order = load order.
@@ -123,7 +123,7 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]
                 continue  # blank line
             row: dict[str, Any] = dict(zip(header, values, strict=False))
             if len(values) != len(header):
-                row["__width__"] = f"row has {len(values)} fields, the header has {len(header)}"
+                row["__width__"] = said("data.reject.width", fields=len(values), header=len(header))
             yield i + FIRST_DATA_ROW, row
 
     return header, gen()
@@ -195,12 +195,19 @@ def _field_of(message: str, model: type[BaseModel]) -> str:
     return "(row)"
 
 
-def _reason(err: dict[str, Any]) -> str:
+def _reason(err: dict[str, Any], raw: str, shown: str) -> str:
+    """Why a row's field was refused: the catalogue's words for pydantic's typed errors, the entity's own
+    (English) text for its validators; a masked identity value never appears in either."""
+    if err.get("type") == "string_pattern_mismatch":  # the pattern of an identifier (SKU, date), said as it is
+        return said("data.reject.pattern", pattern=str((err.get("ctx") or {}).get("pattern", "")))
+    explained = validation_msg(err)
+    if explained.key != "common.text":
+        return Said(explained)
     text = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if text.startswith(prefix):
-            return text[len(prefix):]
-    return text
+            text = text[len(prefix):]
+    return text.replace(raw, shown) if raw and shown != raw else text
 
 
 def validate_rows(
@@ -221,13 +228,10 @@ def validate_rows(
         except ValidationError as exc:
             for err in exc.errors():
                 loc = err.get("loc") or ()
-                reason = _reason(err)
-                name = str(loc[0]) if loc else _field_of(reason, model)
+                name = str(loc[0]) if loc else _field_of(str(err["msg"]), model)
                 value = raw.get(name, "")
                 shown = mask_value(name, value)
-                if shown != str(value) and str(value):
-                    reason = reason.replace(str(value).strip(), shown)  # no raw ID in the reason either
-                load.rejects.append(Reject(file, row_no, name, shown, reason))
+                load.rejects.append(Reject(file, row_no, name, shown, _reason(err, str(value).strip(), shown)))
 
 
 def _check_unique(load: EntityLoad) -> None:
@@ -238,7 +242,7 @@ def _check_unique(load: EntityLoad) -> None:
         if key in first:
             dup_rows.add(row_no)
             load.rejects.append(Reject(load.file, row_no, load.key[-1], "/".join(map(str, key)),
-                                       f"duplicate {'+'.join(load.key)}, first seen at row {first[key]}"))
+                                       said("data.reject.duplicate", key="+".join(load.key), row=first[key])))
         else:
             first[key] = row_no
     load.drop_rows(dup_rows)
@@ -285,12 +289,13 @@ def find_table(folder: Path, stem: str) -> Path | None:
 
 
 def _fk(load: EntityLoad, attr: str, allowed: set[str] | frozenset[str], what: str) -> None:
+    """Reject rows whose ``attr`` is not in ``allowed``; ``what`` names the reference (``data.reject.unknown.*``)."""
     bad: set[int] = set()
     for ent, row_no in zip(load.entities, load.row_numbers, strict=True):
         value = getattr(ent, attr)
         if value is not None and value not in allowed:
             bad.add(row_no)
-            load.rejects.append(Reject(load.file, row_no, attr, str(value), f"unknown {what}"))
+            load.rejects.append(Reject(load.file, row_no, attr, str(value), said(f"data.reject.unknown.{what}")))
     load.drop_rows(bad)
 
 
@@ -311,21 +316,21 @@ def check_foreign_keys(loads: dict[str, EntityLoad]) -> None:
     munis = reference_municipalities()
     if "facilities" in loads:
         if "states" in loads:
-            _fk(loads["facilities"], "cve_ent", _keys(loads["states"], "cve_ent"), "state (not in states)")
-        _fk(loads["facilities"], "cvegeo", munis, "municipality (not an INEGI 2020 cvegeo)")
+            _fk(loads["facilities"], "cve_ent", _keys(loads["states"], "cve_ent"), "state")
+        _fk(loads["facilities"], "cvegeo", munis, "municipality")
     if "depots" in loads and "states" in loads:
-        _fk(loads["depots"], "cve_ent", _keys(loads["states"], "cve_ent"), "state (not in states)")
+        _fk(loads["depots"], "cve_ent", _keys(loads["states"], "cve_ent"), "state")
     if "vehicles" in loads:
-        _fk(loads["vehicles"], "depot_id", _keys(loads["depots"], "depot_id"), "depot (not in depots)")
+        _fk(loads["vehicles"], "depot_id", _keys(loads["depots"], "depot_id"), "depot")
     if "specialists" in loads:
         spec = loads["specialists"]
-        _fk(spec, "home_cvegeo", munis, "municipality (not an INEGI 2020 cvegeo)")
-        _fk(spec, "facility_clues", _keys(loads["facilities"], "clues"), "facility (CLUES not in facilities)")
+        _fk(spec, "home_cvegeo", munis, "municipality")
+        _fk(spec, "facility_clues", _keys(loads["facilities"], "clues"), "facility")
         _unique_attr(spec, "curp")
     if "stock" in loads:
         places = _keys(loads["facilities"], "clues") | _keys(loads["depots"], "depot_id")
-        _fk(loads["stock"], "location", places, "location (neither a depot_id nor a CLUES in facilities)")
-        _fk(loads["stock"], "sku", _keys(loads["medicines"], "sku"), "medicine (SKU not in medicines)")
+        _fk(loads["stock"], "location", places, "location")
+        _fk(loads["stock"], "sku", _keys(loads["medicines"], "sku"), "medicine")
 
 
 def _unique_attr(load: EntityLoad, attr: str) -> None:
@@ -336,7 +341,7 @@ def _unique_attr(load: EntityLoad, attr: str) -> None:
         if value in seen:
             bad.add(row_no)
             load.rejects.append(Reject(load.file, row_no, attr, mask_value(attr, value),
-                                       f"same person as row {seen[value]} (duplicate {attr})"))
+                                       said("data.reject.same_person", row=seen[value], field=attr)))
         else:
             seen[value] = row_no
     load.drop_rows(bad)

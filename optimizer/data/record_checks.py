@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from optimizer import domain
 from optimizer.data.rejects import FIRST_DATA_ROW, DataFileError, Reject
-from optimizer.i18n import msg
+from optimizer.i18n import Said, msg, said
 from optimizer.paths import REFERENCE_DIR
 
 ENCOUNTER_COLUMNS: tuple[str, ...] = ("record_id", "curp", "clues", "date", "age", "sex", "icd10", "procedure")
@@ -120,7 +120,7 @@ class _Rule:
     field: str
     ok: str  # SQL boolean, true when the row passes
     value: str  # SQL text shown in the report
-    reason: str
+    reason: Said  # English in the SQL; its message says it in the reader's language
 
 
 def _encounter_rules(rules: RecordRules) -> list[_Rule]:
@@ -128,24 +128,24 @@ def _encounter_rules(rules: RecordRules) -> list[_Rule]:
     curp_ok = f"regexp_full_match(curp, '{_re(domain.CURP_RE.pattern)}')"
     return [
         _Rule("ok_id", "record_id", "record_id IS NOT NULL AND dup_of IS NULL", "CAST(record_id AS VARCHAR)",
-              "missing or duplicate record_id (a duplicate repeats an earlier row's id)"),
+              said("data.rule.record_id")),
         _Rule("ok_curp", "curp", curp_ok, _mask("curp"),
-              "does not match the CURP pattern (18 characters, RENAPO format)"),
+              said("data.rule.curp")),
         _Rule("ok_curp_digit", "curp", f"curp IS NULL OR NOT ({curp_ok}) OR curp_digit_ok(curp)",
-              _mask("curp"), "wrong CURP check digit"),
+              _mask("curp"), said("data.rule.curp_digit")),
         _Rule("ok_clues", "clues", f"regexp_full_match(clues, '{_re(domain.CLUES_RE.pattern)}')", "clues",
-              "is not a CLUES key (2-letter entity, 3-letter institution, 6 digits)"),
+              said("data.rule.clues")),
         _Rule("ok_clues_fk", "clues", f"NOT regexp_full_match(clues, '{_re(domain.CLUES_RE.pattern)}') "
-              "OR clues IN (SELECT clues FROM ref_facilities)", "clues", "unknown facility (CLUES not in facilities)"),
+              "OR clues IN (SELECT clues FROM ref_facilities)", "clues", said("data.reject.unknown.facility")),
         _Rule("ok_date", "date", f"date BETWEEN DATE '{d0}' AND DATE '{d1}'", "CAST(date AS VARCHAR)",
-              f"date missing or outside {d0}..{d1}"),
+              said("data.rule.date", first=d0, last=d1)),
         _Rule("ok_age", "age", f"age BETWEEN 0 AND {MAX_AGE}", "CAST(age AS VARCHAR)",
-              f"age missing or outside 0..{MAX_AGE} years"),
-        _Rule("ok_sex", "sex", "sex IN ('F', 'M')", "sex", "sex must be F or M"),
+              said("data.rule.age", max=MAX_AGE)),
+        _Rule("ok_sex", "sex", "sex IN ('F', 'M')", "sex", said("data.rule.sex")),
         _Rule("ok_icd10", "icd10", f"regexp_full_match(icd10, '{_re(domain.ICD10_RE.pattern)}')", "icd10",
-              "is not an ICD-10 code (letter, 2 characters, optional .subcategory)"),
+              said("data.rule.icd10")),
         _Rule("ok_procedure", "procedure", "procedure IS NULL OR procedure IN (SELECT code FROM ref_procedures)",
-              "procedure", "unknown CIE-9-MC procedure code (not in data/reference/procedures.csv)"),
+              "procedure", said("data.rule.procedure")),
     ]
 
 
@@ -153,14 +153,14 @@ def _prescription_rules(rules: RecordRules) -> list[_Rule]:
     d0, d1 = rules.date_min.isoformat(), rules.date_max.isoformat()
     return [
         _Rule("ok_id", "record_id", "record_id IN (SELECT record_id FROM valid_encounter_ids)",
-              "CAST(record_id AS VARCHAR)", "no valid encounter with this record_id"),
+              "CAST(record_id AS VARCHAR)", said("data.rule.no_encounter")),
         _Rule("ok_clues", "clues", "clues IN (SELECT clues FROM ref_facilities)", "clues",
-              "unknown facility (CLUES not in facilities)"),
+              said("data.reject.unknown.facility")),
         _Rule("ok_date", "date", f"date BETWEEN DATE '{d0}' AND DATE '{d1}'", "CAST(date AS VARCHAR)",
-              f"date missing or outside {d0}..{d1}"),
+              said("data.rule.date", first=d0, last=d1)),
         _Rule("ok_sku", "sku", "sku IN (SELECT sku FROM ref_medicines)", "sku",
-              "unknown medicine (SKU not in medicines)"),
-        _Rule("ok_units", "units", "units > 0", "CAST(units AS VARCHAR)", "units missing or not positive"),
+              said("data.reject.unknown.medicine")),
+        _Rule("ok_units", "units", "units > 0", "CAST(units AS VARCHAR)", said("data.rule.units")),
     ]
 
 
@@ -176,6 +176,8 @@ class RecordsCheck:
     con: duckdb.DuckDBPyConnection
     counts: dict[str, dict[str, int]]
     _reject_sql: str
+    #: Each rule's English reason (as DuckDB returns it) -> the reason with its message.
+    _reasons: dict[str, Said] = field(default_factory=dict)
 
     @property
     def n_rejects(self) -> int:
@@ -188,7 +190,7 @@ class RecordsCheck:
         cur = self.con.execute(sql)
         while rows := cur.fetchmany(batch):
             for f, r, fld, v, reason in rows:
-                yield Reject(f, int(r), fld, "" if v is None else str(v), reason)
+                yield Reject(f, int(r), fld, "" if v is None else str(v), self._reasons.get(reason, reason))
 
 
 def _check_columns(con: duckdb.DuckDBPyConnection, source: str, table: str, needed: tuple[str, ...]) -> None:
@@ -285,4 +287,4 @@ def validate_records(records_dir: Path, facility_clues: pd.Series | list[str], s
         bad = int(con.execute(f"SELECT count(*) FROM {table}_bad").fetchall()[0][0])
         counts[table] = {"read": read, "kept": read - bad, "rejected": bad}
     reject_sql = f"{_reject_union('encounters', enc_rules)} UNION ALL {_reject_union('prescriptions', rx_rules)}"
-    return RecordsCheck(records_dir, con, counts, reject_sql)
+    return RecordsCheck(records_dir, con, counts, reject_sql, {str(r.reason): r.reason for r in enc_rules + rx_rules})

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.i18n import MsgError
+from optimizer.i18n import Msg, MsgError, in_lang, msg_of
 
 #: Columns of the rejects report CSV.
 REJECT_COLUMNS: tuple[str, ...] = ("file", "row", "field", "value", "reason")
@@ -46,11 +46,17 @@ class Reject:
     value: str
     reason: str
 
-    def message(self) -> str:
-        """A planner-readable sentence naming file, row, field and reason."""
-        where = f"{self.file} row {self.row}" if self.row else self.file
-        shown = f" (value '{self.value}')" if self.value != "" else ""
-        return f"{where}, field '{self.field}': {self.reason}{shown}"
+    def message(self, lang: str | None = None) -> str:
+        """A planner-readable sentence naming file, row, field, reason and value, in ``lang`` (default
+        :func:`optimizer.i18n.resolve_lang`; a reason built from the catalogue, a :class:`~optimizer.i18n.Said`,
+        is said in that language too)."""
+        return self.as_msg().text(lang)
+
+    def as_msg(self) -> Msg:
+        """The sentence as a catalogue message (kept in a run's error, read later in any language)."""
+        key = "data.reject." + ("row" if self.row else "file") + ("_value" if self.value != "" else "")
+        return Msg(key, {"file": self.file, "row": self.row, "field": self.field, "value": self.value,
+                         "reason": msg_of(self.reason)})
 
 
 class DataFileError(MsgError):
@@ -58,8 +64,9 @@ class DataFileError(MsgError):
     message names the file (and row 1 for a header), in a reader's language (:class:`optimizer.i18n.MsgError`)."""
 
 
-def write_rejects(path: Path, rejects: Iterable[Reject], append: bool = False) -> int:
-    """Write (or append) ``rejects`` to the CSV report at ``path``; returns how many lines were written."""
+def write_rejects(path: Path, rejects: Iterable[Reject], append: bool = False, lang: str | None = None) -> int:
+    """Write (or append) ``rejects`` to the CSV report at ``path`` (reasons in ``lang``, default
+    :func:`optimizer.i18n.resolve_lang`); returns how many lines were written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     new_file = not append or not path.exists()
@@ -69,6 +76,6 @@ def write_rejects(path: Path, rejects: Iterable[Reject], append: bool = False) -
         if new_file:
             writer.writerow(REJECT_COLUMNS)
         for r in rejects:
-            writer.writerow((r.file, r.row, r.field, r.value, r.reason))
+            writer.writerow((r.file, r.row, r.field, r.value, in_lang(r.reason, lang)))
             n += 1
     return n

@@ -152,7 +152,7 @@ def prepare(scenario: Scenario, scenario_text: str, run_dir: Path, scenario_file
     t0 = time.perf_counter()
     ds = load_dataset(data_dir)
     if ds.rejects:
-        raise ScenarioError(msg("scenario.dataset.rejects", count=len(ds.rejects), first=str(ds.rejects[0])))
+        raise ScenarioError(msg("scenario.dataset.rejects", count=len(ds.rejects), first=ds.rejects[0].as_msg()))
     demand = build_demand(ds.records_dir, ds.facilities, tables["facilities"].assign(
         lat=lambda f: f["lat"].astype(float), lon=lambda f: f["lon"].astype(float)), ds.medicines, scenario, opened)
     demand.write(run_dir / "inputs" / "demand")
