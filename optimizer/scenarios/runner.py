@@ -222,15 +222,9 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
             report(name, "pending", 0, 1, None)
         for name in scenario.models:
             report(name, "running", 0, 1, None)
-
-            def tick(done: int, total: int, _name: str = name, _task: Any = tasks.get(name)) -> None:
-                if bar is not None:
-                    bar.update(_task, completed=done, total=total)
-                report(_name, "running", done, total, None)
-
             if bar is not None:
                 bar.update(tasks[name], status="running")
-            ctx.progress = tick
+            ctx.progress = _ticker(bar, tasks.get(name), name, report)
             t0 = time.perf_counter()
             try:
                 out = _solve_stage(name, ctx, cache_dir, lineage, attempt_keys)
@@ -245,14 +239,7 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
                 report(name, "error", 0, 1, timings[name])
                 break
             timings[name] = time.perf_counter() - t0
-            ctx.outputs[name] = out
-            stage_status[name] = out.status
-            kpis[name] = out.kpis
-            log.extend(out.log)
-            if out.violations:
-                log.append(f"{name}: VALIDATOR found {len(out.violations)} violations: {out.violations[:5]}")
-            if out.explanation:
-                log.append(f"{name}: {out.explanation}")
+            _keep_stage(name, out, ctx, stage_status, kpis, log)
             if bar is not None:
                 bar.update(tasks[name], completed=bar.tasks[tasks[name]].total, status=out.status)
             report(name, out.status, 1, 1, timings[name])
@@ -271,6 +258,28 @@ def execute(run_dir: Path, run_id: str, progress: bool = True, demand_seconds: f
                                       "finished": datetime.now(UTC).isoformat()})
     _forget_attempt(cache_dir, attempt_keys)
     return result
+
+
+def _ticker(bar: Any, task: Any, name: str, report: ProgressCallback) -> Callable[[int, int], None]:
+    """The stage's progress callback: moves its bar (when one is shown) and reports ``running done/total``."""
+    def tick(done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(task, completed=done, total=total)
+        report(name, "running", done, total, None)
+    return tick
+
+
+def _keep_stage(name: str, out: StageOutput, ctx: RunContext, stage_status: dict[str, str],
+                kpis: dict[str, dict[str, Any]], log: list[str]) -> None:
+    """A finished stage's output, status, KPIs and log lines (its validator objections and explanation too)."""
+    ctx.outputs[name] = out
+    stage_status[name] = out.status
+    kpis[name] = out.kpis
+    log.extend(out.log)
+    if out.violations:
+        log.append(f"{name}: VALIDATOR found {len(out.violations)} violations: {out.violations[:5]}")
+    if out.explanation:
+        log.append(f"{name}: {out.explanation}")
 
 
 def _message(message: Msg | None) -> dict[str, Any]:
