@@ -81,10 +81,11 @@ def test_clear_errors(dataset: Path, tmp_path: Path) -> None:
     assert two.exit_code == 2 and "one --minutes value" in json.loads(two.stdout)["error"]
 
 
-def test_od_matrix_rejects_reported(dataset: Path, tmp_path: Path) -> None:
+def test_od_matrix_rejects_reported(dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BIENESTAR_LANG", raising=False)  # the rejected row said in Spanish, the default
     fac = pd.read_csv(dataset / "facilities.csv", dtype=str)
     clues = fac.loc[(fac["kind"] == "hospital") & (fac["status"] == "open"), "clues"].iloc[0]
     (tmp_path / "od.csv").write_text(f"origin,destination,minutes\n20001,{clues},12.5\n20002,{clues},abc\n")
     doc = _json(["access", "--dataset", str(dataset), "--states", "20", "--od-matrix", str(tmp_path / "od.csv"),
                  "--json"])
-    assert doc["od_rejects"] == [f"{tmp_path / 'od.csv'}, row 2, field 'minutes': 'abc' is not a number"]
+    assert doc["od_rejects"] == [f"{tmp_path / 'od.csv'}, fila 2, campo 'minutes': 'abc' no es un número"]

@@ -249,6 +249,13 @@ def test_real_model_explanations_are_spanish_first() -> None:
     _, notes = _cover({"anaesthesiology": 2}, {"anaesthesiology": 100.0}, set(), 7, HospitalRules())
     assert in_lang(notes[0], "es").startswith("Anestesiología: 100 h/semana de contrato para 2 plaza(s)")
     assert notes[0].startswith("Anaesthesiology: 100 contract h/week for 2 place(s)")
+    import pandas as pd
+
+    from optimizer.distribution.allocation import dispatch_binding
+
+    why = dispatch_binding(pd.DataFrame({"depot_id": ["D1", "D2"], "binding": ["m3", ""], "m3_use": [1.0, 0.3]}))
+    assert why.startswith("depot dispatch capacity binds at 1 of 2 depots: D1 (m3; m3 100% used)")
+    assert in_lang(why, "es").startswith("la capacidad de despacho limita en 1 de 2 almacenes: D1 (m3; m3 100% usado)")
 
 
 def test_report_stage_notes_and_the_stage_cache_keep_the_message(tmp_path: Path) -> None:
@@ -322,3 +329,20 @@ def test_rejected_rows_are_said_in_each_language_with_file_row_field_and_value(t
     report = tmp_path / "rejects.csv"
     write_rejects(report, rejects, lang="es")
     assert "Debe ser mayor que 0." in report.read_text(encoding="utf-8")
+
+
+def test_od_matrix_rejects_and_refusals_in_each_language(tmp_path: Path) -> None:
+    from optimizer.access.odmatrix import OdMatrixError, load_od_matrix
+
+    od = tmp_path / "od.csv"
+    od.write_text("origin,destination,minutes\n20001,H1,12.5\n20002,H1,abc\n")
+    with pytest.raises(OdMatrixError) as bad:
+        load_od_matrix(od, ["20001", "20002"], ["H1"])
+    assert bad.value.text("es") == (f"{od}: faltan 1 pares origen-destino (p. ej. 20002 -> H1) y no se dio una "
+                                    "estimación")
+    assert str(bad.value).startswith(f"{od}: 1 origin-destination pairs are missing")
+    od.write_text("origin,destination,minutes\n20002,H1,abc\n")
+    with pytest.raises(OdMatrixError) as bad:
+        load_od_matrix(od, ["20001", "20002"], ["H1"])
+    assert bad.value.text("es") == f"{od}: ninguna fila válida (primeros problemas: {od}, fila 1, campo 'minutes': " \
+        "'abc' no es un número)"

@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from optimizer.i18n import MsgError, joined, msg, msg_of, said
+
 REQUIRED_COLUMNS = ("origin", "destination", "minutes")
 
 
-class OdMatrixError(ValueError):
-    """The file cannot be used at all (unreadable, a column missing, no valid row)."""
+class OdMatrixError(MsgError):
+    """The file cannot be used at all (unreadable, a column missing, no valid row); said in a reader's language."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,11 @@ class RowReject:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}, row {self.row}, field '{self.field}': {self.message}"
+        return self.text("en")
+
+    def text(self, lang: str | None = None) -> str:
+        """The reject in ``lang`` (default :func:`optimizer.i18n.resolve_lang`): file, row, field and why."""
+        return msg("data.cell", file=self.file, row=self.row, field=self.field, problem=msg_of(self.message)).text(lang)
 
 
 @dataclass
@@ -55,15 +61,15 @@ def _read_table(path: Path) -> pd.DataFrame:
             df = pd.read_csv(path, dtype={"origin": str, "destination": str, "minutes": str},
                              keep_default_na=False)
         else:
-            raise OdMatrixError(f"{path}: unsupported format '{suffix}' (use .csv or .parquet)")
+            raise OdMatrixError(msg("data.file.format", file=str(path), suffix=suffix, allowed=".csv, .parquet"))
     except (OSError, ValueError) as exc:
         if isinstance(exc, OdMatrixError):
             raise
-        raise OdMatrixError(f"{path}: cannot read the file ({exc})") from exc
+        raise OdMatrixError(msg("data.od.unreadable", file=str(path), detail=str(exc).strip())) from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
-        raise OdMatrixError(f"{path}: missing column(s) {', '.join(missing)}; "
-                            f"expected {', '.join(REQUIRED_COLUMNS)}")
+        raise OdMatrixError(msg("data.records.columns_of", file=str(path), missing=", ".join(missing),
+                                expected=", ".join(REQUIRED_COLUMNS)))
     return df
 
 
@@ -86,34 +92,35 @@ def load_od_matrix(path: str | Path, origins: list[str], destinations: list[str]
     for row, (o, d, m) in enumerate(zip(df["origin"], df["destination"], df["minutes"], strict=True), start=1):
         o_key, d_key = str(o).strip(), str(d).strip()
         if o_key not in o_index:
-            rejects.append(RowReject(name, row, "origin", f"'{o_key}' is not a municipality in scope"))
+            rejects.append(RowReject(name, row, "origin", said("data.od.origin", value=o_key)))
             continue
         if d_key not in d_index:
-            rejects.append(RowReject(name, row, "destination", f"'{d_key}' is not a destination in scope"))
+            rejects.append(RowReject(name, row, "destination", said("data.od.destination", value=d_key)))
             continue
         try:
             value = float(m)
         except (TypeError, ValueError):
-            rejects.append(RowReject(name, row, "minutes", f"'{m}' is not a number"))
+            rejects.append(RowReject(name, row, "minutes", said("data.od.not_number", value=str(m))))
             continue
         if not np.isfinite(value) or value < 0:
-            rejects.append(RowReject(name, row, "minutes", f"{value} is not a finite number of minutes >= 0"))
+            rejects.append(RowReject(name, row, "minutes", said("data.od.minutes", value=str(value))))
             continue
         i, j = o_index[o_key], d_index[d_key]
         if not np.isnan(minutes[i, j]):
-            rejects.append(RowReject(name, row, "destination", f"pair {o_key} -> {d_key} given twice"))
+            rejects.append(RowReject(name, row, "destination", said("data.od.twice", origin=o_key, destination=d_key)))
             continue
         minutes[i, j] = value
         loaded += 1
     if loaded == 0:
-        raise OdMatrixError(f"{path}: no valid row (first problems: "
-                            f"{'; '.join(str(r) for r in rejects[:3]) or 'the file is empty'})")
+        first = [msg("data.cell", file=r.file, row=r.row, field=r.field, problem=msg_of(r.message))
+                 for r in rejects[:3]]
+        raise OdMatrixError(msg("data.od.no_valid_row", file=str(path), first=joined(*first) or msg("data.od.empty")))
     gaps = np.isnan(minutes)
     n_gaps = int(gaps.sum())
     if n_gaps:
         if estimate is None:
             i, j = np.argwhere(gaps)[0]
-            raise OdMatrixError(f"{path}: {n_gaps} origin-destination pairs are missing "
-                                f"(e.g. {origins[i]} -> {destinations[j]}) and no estimate was given")
+            raise OdMatrixError(msg("data.od.gaps", file=str(path), count=n_gaps, origin=origins[i],
+                                    destination=destinations[j]))
         minutes[gaps] = estimate[gaps]
     return OdMatrix(minutes=minutes, rejects=rejects, rows_loaded=loaded, pairs_estimated=n_gaps)

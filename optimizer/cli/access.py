@@ -102,7 +102,7 @@ def access(
         fail(f"--candidates: '{candidates}' is not hospitals or municipalities", as_json)
     scope = _scope(dataset, states, od_matrix, resolution, as_json)
     h24 = _hospital_set(hospitals_24_7, dataset, scope, as_json)
-    rejects = [str(r) for r in scope.od_matrix.rejects] if scope.od_matrix else []
+    rejects = [r.text() for r in scope.od_matrix.rejects] if scope.od_matrix else []
     if where_next is not None:
         if len(thresholds) != 1:
             fail("--where-next needs one --minutes value (the coverage radius), e.g. --minutes 120", as_json)

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.distribution.settings import AllocationSettings
-from optimizer.i18n import joined, said
+from optimizer.i18n import joined, msg, said
 from optimizer.solvers.lexicographic import Tier, TierPolicy, solve_tiers
 from optimizer.solvers.silence import quiet_highs
 
@@ -589,15 +589,14 @@ def dispatch_use(table: pd.DataFrame, x: np.ndarray, vol: np.ndarray, kg: np.nda
     return out.drop(columns=["lp_" + d for d, _ in DISPATCH_DIMS]).reset_index()
 
 
-def dispatch_binding(use: pd.DataFrame) -> str:
+def dispatch_binding(use: pd.DataFrame) -> str:  # a Said, or '' when no depot binds
     """One sentence naming the depots whose weekly dispatch capacity binds ('' when none does)."""
     b = use[use["binding"] != ""]
     if b.empty:
         return ""
-    shown = ", ".join(f"{d} ({what}; m3 {u:.0%} used)" for d, what, u in
-                      b[["depot_id", "binding", "m3_use"]].itertuples(index=False))
-    return (f"depot dispatch capacity binds at {len(b)} of {len(use)} depots: {shown}; their fleets cannot carry "
-            "more this week, so facilities they serve stay short even where stock is left")
+    shown = tuple(msg("models.distribution.dispatch_depot", depot=d, what=what, use=f"{u:.0%}")
+                  for d, what, u in b[["depot_id", "binding", "m3_use"]].itertuples(index=False))
+    return said("models.distribution.dispatch_binds", count=len(b), total=len(use), depots=shown)
 
 
 def _per_sku(c: _Columns, wk: _Week, load: _Load, shares: pd.DataFrame | None, settings: AllocationSettings

@@ -8,27 +8,30 @@ its depot by the shift end.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from optimizer.distribution.problem import RoutingPlan, RoutingProblem, Stop, VehicleType
+from optimizer.i18n import joined, msg, msg_of, said
 
 
 def _reason(problem: RoutingProblem, stop: Stop, vt: VehicleType) -> str | None:
     if stop.cold and not vt.cold:
-        return "needs a cold-chain vehicle"
+        return said("models.distribution.needs_cold")
     for dim, d, c in zip(problem.dimensions, stop.demand, vt.capacity, strict=True):
         if d > c + 1e-9:
-            return f"{dim} {d:g} exceeds the vehicle capacity {c:g}"
+            return said("models.distribution.over_capacity", dim=dim, demand=f"{d:g}", capacity=f"{c:g}")
     depot = problem.depots[vt.depot]
     dur = problem.durations[vt.profile]
     leave = max(vt.tw_early, depot.tw_early)
     arrive = leave + int(dur[depot.location, stop.location])
     start = max(arrive, stop.tw_early)
     if start > stop.tw_late:
-        return f"earliest arrival {arrive} is after the window end {stop.tw_late}"
+        return said("models.distribution.after_window", arrive=arrive, end=stop.tw_late)
     back = start + stop.service + int(dur[stop.location, depot.location])
     if back > min(vt.tw_late, depot.tw_late):
-        return f"cannot be back at depot {depot.depot_id} by {min(vt.tw_late, depot.tw_late)} (earliest {back})"
+        return said("models.distribution.not_back", depot=depot.depot_id, by=min(vt.tw_late, depot.tw_late),
+                    back=back)
     return None
 
 
@@ -41,17 +44,21 @@ def impossible_stops(problem: RoutingProblem) -> dict[int, str]:
             r = _reason(problem, stop, vt)
             if r is None:
                 break
-            reasons.append(f"{vt.type_id}: {r}")
+            reasons.append(said("models.for_hospital", clues=vt.type_id, text=r))
         else:
-            out[i] = "; ".join(reasons[:3]) + (f"; ... ({len(reasons)} vehicle types)" if len(reasons) > 3 else "")
+            more = said("models.distribution.more_types", count=len(reasons)) if len(reasons) > 3 else None
+            out[i] = joined(*reasons[:3], more) or ""
     return out
 
 
 def explain_impossible(problem: RoutingProblem, bad: dict[int, str]) -> str:
     """One sentence per impossible required stop (at most ten), for ``RoutingPlan.explanation``."""
-    lines = [f"stop {problem.stops[i].stop_id}: {why}" for i, why in list(bad.items())[:10]]
-    more = f" (+{len(bad) - 10} more)" if len(bad) > 10 else ""
-    return "no vehicle can serve " + " | ".join(lines) + more
+    lines = [msg("models.distribution.stop", stop=problem.stops[i].stop_id, why=msg_of(why))
+             for i, why in list(bad.items())[:10]]
+    stops = functools.reduce(lambda a, b: msg("models.distribution.bar", first=a, second=b), lines)
+    if len(bad) > 10:
+        return said("models.distribution.impossible_more", stops=stops, more=len(bad) - 10)
+    return said("models.distribution.impossible", stops=stops)
 
 
 def screen(problem: RoutingProblem, engine: str, time_limit_s: float, seed: int,
