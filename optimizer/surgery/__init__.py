@@ -6,9 +6,11 @@ Modules (one job each):
 * ``io``        the official JSON: ``read_instance``, ``read_solution``, ``write_solution`` (what the official
   ``IHTP_Validator.cc`` reads), with errors naming the file and field;
 * ``validate``  the independent validator: every hard counter and soft term as the official validator defines it;
-* ``days``      CP-SAT day plan (surgeon minutes exact, theatres and beds by gender aggregated) and room plan;
+* ``days``      CP-SAT day plan (surgeon minutes exact, theatres and beds by gender aggregated; a greedy plan as
+  its complete hint) and room plan;
 * ``construct`` feasible construction from those plans (mandatory patients first) with an ejection repair;
 * ``state``     the incremental cost state; ``search`` simulated annealing over patients and nurses;
+* ``lns``       CP-SAT large-neighbourhood search: a few dozen patients re-inserted exactly, the rest fixed;
 * ``nurses``    exact CP-SAT nurse re-assignment, one shift at a time;
 * ``solver``    ``solve(input, settings)``; ``kpis``; ``run`` (plan + validation + KPIs).
 """
