@@ -102,16 +102,27 @@ def test_cli_bad_supply_row_names_file_row_and_field(dataset: Path, tmp_path: Pa
         (f"sku,units,expiry_date\n{sku},2.5,2026-01-01\n", "row 2, field 'units'"),
         ("sku,units,expiry_date\nNOPE,3,2026-01-01\n", "row 2, field 'sku'"),
         (f"sku,units,expiry_date\n{sku},3,2026-01-01\n{sku},3,01/02/2026\n", "row 3, field 'expiry_date'"),
-        (f"sku,units\n{sku},3\n", "['expiry_date'] missing"),
+        (f"sku,units\n{sku},3\n", "column(s) expiry_date missing"),
     ]
     for k, (text, expected) in enumerate(cases):
         path = tmp_path / f"supply{k}.csv"
         path.write_text(text)
         res = CliRunner().invoke(app, ["distribute", "--dataset", str(dataset), "--day", "2025-03-03",
-                                       "--central-supply", str(path), "--json"])
+                                       "--central-supply", str(path), "--json"], env={"BIENESTAR_LANG": "en"})
         assert res.exit_code != 0
         error = json.loads(res.output)["error"]
         assert str(path) in error and expected in error, error
+
+
+def test_cli_bad_supply_row_is_said_in_spanish_by_default(dataset: Path, tmp_path: Path) -> None:
+    sku = pd.read_csv(dataset / "medicines.csv")["sku"].iloc[0]
+    path = tmp_path / "supply.csv"
+    path.write_text(f"sku,units,expiry_date\n{sku},10,2026-01-01\n{sku},-4,2026-01-01\n")
+    res = CliRunner().invoke(app, ["distribute", "--dataset", str(dataset), "--day", "2025-03-03",
+                                   "--central-supply", str(path), "--json"], env={"BIENESTAR_LANG": "es"})
+    assert res.exit_code != 0
+    error = json.loads(res.output)["error"]
+    assert str(path) in error and "fila 3, campo 'units'" in error, error
 
 
 def test_cli_splits_central_supply_before_the_allocation(dataset: Path, tmp_path: Path) -> None:
