@@ -11,6 +11,7 @@ from optimizer.deployment.model import solve
 from optimizer.deployment.settings import DeploymentSettings
 from optimizer.deployment.synthetic import random_instance
 from optimizer.deployment.validate import validate
+from optimizer.i18n import in_lang
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +108,9 @@ def test_unreachable_minimum_share_is_explained(small):
     plan = solve(small, s)
     assert plan.status == "infeasible"
     assert plan.explanation and "hospital" in plan.explanation and "minimum coverage share" in plan.explanation
+    spanish = in_lang(plan.explanation, "es")  # the report's stage note, Spanish first
+    assert spanish.startswith("infactible: ") and "la proporción mínima de cobertura de 100%" in spanish, spanish
+    assert "minimum" not in spanish and "h/week" not in spanish
 
 
 @pytest.mark.parametrize("solver", ["cbc", "cpsat"])

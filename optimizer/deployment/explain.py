@@ -20,7 +20,7 @@ from optimizer.deployment.settings import DeploymentSettings
 from optimizer.deployment.solver.formulation import build, in_post_hours, person_bonus_mxn, slot_curves
 from optimizer.deployment.solver.mip import solve_mip
 from optimizer.domain import HOURS_PER_WEEK, SURGICAL_SPECIALTIES, Specialty
-from optimizer.i18n import Msg, Said, msg, said
+from optimizer.i18n import Msg, Said, joined, msg, said
 
 
 class _Pool:
@@ -205,11 +205,11 @@ def explain_infeasible(inp: DeploymentInput, s: DeploymentSettings) -> Said:
     return said("models.deployment.infeasible", count=len(lines), lines=items)
 
 
-def _hospital_limit(inp: DeploymentInput, s: DeploymentSettings, pool: _Pool, curves: dict, h: int) -> str:
+def _hospital_limit(inp: DeploymentInput, s: DeploymentSettings, pool: _Pool, curves: dict, h: int) -> Said:
     """What limits one hospital on its own: rooms, or roles nobody willing can fill."""
     hosp = inp.hospitals[h]
     if hosp.operating_rooms == 0:
-        return "it has no operating room"
+        return said("models.deployment.no_room")
     inpost = in_post_hours(inp)
     limits = []
     for (hh, spec), _cv in curves.items():
@@ -219,7 +219,8 @@ def _hospital_limit(inp: DeploymentInput, s: DeploymentSettings, pool: _Pool, cu
             willing = pool.willing(h, role)
             avail = float(pool.hours[willing].sum()) + inpost.get((h, role), 0.0)
             if avail < HOURS_PER_WEEK * n_r - 1e-9:
-                limits.append(f"{role.value}: {avail:.0f} h/week willing or in post, {HOURS_PER_WEEK * n_r:.0f} needed")
+                limits.append(said("models.deployment.role_hours", role=msg(f"enums.specialty.{role.value}"),
+                                   hours=f"{avail:.0f}", needed=f"{HOURS_PER_WEEK * n_r:.0f}"))
     if limits:
-        return "; ".join(sorted(set(limits)))
-    return "its willing recruits are needed by other hospitals' rules, or the budget runs out"
+        return joined(*sorted(set(limits)))
+    return said("models.deployment.recruits_elsewhere")
