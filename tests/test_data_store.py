@@ -152,7 +152,9 @@ def test_loading_twice_does_not_duplicate(db: str, tmp_path: Path) -> None:
         assert s.scalar(select(func.count()).select_from(LoadRow)) == 2  # the audit trail grows, nothing else
 
 
-def test_reload_updates_by_natural_key_and_skips_bad_rows(db: str, tmp_path: Path) -> None:
+def test_reload_updates_by_natural_key_and_skips_bad_rows(db: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BIENESTAR_LANG", raising=False)  # the first rejects said in Spanish, the default
     ds = write_sample_dataset(tmp_path / "ds", n_records=50)
     load_dataset_into_store(ds)
     fac = pd.read_csv(ds / "facilities.csv", dtype=str, keep_default_na=False)
@@ -161,8 +163,7 @@ def test_reload_updates_by_natural_key_and_skips_bad_rows(db: str, tmp_path: Pat
     fac.to_csv(ds / "facilities.csv", index=False)
     report = load_dataset_into_store(ds, rejects_path=tmp_path / "rej.csv")
     assert report.counts["facilities"] == {"read": 4, "kept": 3, "rejected": 1}
-    assert report.first_rejects[0] == ("facilities.csv row 3, field 'beds': Input should be greater than or "
-                                       "equal to 0 (value '-1')")
+    assert report.first_rejects[0] == "facilities.csv fila 3, campo 'beds': Debe ser mayor o igual a 0. (valor '-1')"
     assert report.n_rejects >= 1 and (tmp_path / "rej.csv").read_text().count("\n") == report.n_rejects + 1
     with Session(get_engine(db)) as s:
         rows = {r.clues: r for r in s.scalars(select(FacilityRow))}

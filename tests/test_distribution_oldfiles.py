@@ -102,17 +102,17 @@ def test_blank_storage_cell_is_unlimited_for_that_depot_only(new_format: Path, t
 
 
 @pytest.mark.parametrize("value, reason", [
-    ("abc", "Input should be a valid number"),
-    ("-3", "Input should be greater than or equal to 0"),
+    ("abc", "Escriba un número."),
+    ("-3", "Debe ser mayor o igual a 0."),
 ])
 def test_malformed_storage_value_names_file_row_and_field(new_format: Path, tmp_path: Path, value: str,
                                                           reason: str) -> None:
     depots = pd.read_csv(new_format / "depots.csv", dtype=str)
     depots.loc[1, "capacity_m3"] = value
     root = _with_depots(new_format, tmp_path / "ds", depots.to_csv(index=False))
-    messages = [r.message() for r in load_dataset(root).rejects if r.file == "depots.csv"]
-    assert len(messages) == 1 and messages[0].startswith(f"depots.csv row 3, field 'capacity_m3': {reason}")
-    assert f"(value '{value}')" in messages[0]
+    messages = [r.message("es") for r in load_dataset(root).rejects if r.file == "depots.csv"]
+    assert len(messages) == 1 and messages[0].startswith(f"depots.csv fila 3, campo 'capacity_m3': {reason}")
+    assert f"(valor '{value}')" in messages[0]
 
 
 def test_old_depots_file_goes_into_the_store(old_format: Path, tmp_path: Path) -> None:
