@@ -346,3 +346,22 @@ def test_od_matrix_rejects_and_refusals_in_each_language(tmp_path: Path) -> None
         load_od_matrix(od, ["20001", "20002"], ["H1"])
     assert bad.value.text("es") == f"{od}: ninguna fila válida (primeros problemas: {od}, fila 1, campo 'minutes': " \
         "'abc' no es un número)"
+
+
+def test_urgent_order_explanation_is_spanish_first() -> None:
+    """Why no vehicle takes an urgent order: each depot's closest vehicle and the tally, in each language."""
+    from optimizer.distribution.urgent import Blocker, summarise
+    from optimizer.i18n import in_lang
+
+    blockers = [("D1", 12.4, Blocker(2, 0.5, "capacity m3", msg("models.urgent.capacity", vehicle="V1", free="1.5",
+                                                                 dim="m3", need="2"))),
+                ("D1", 12.4, Blocker(1, 0.0, "cold chain", msg("models.urgent.not_cold", vehicle="V2"))),
+                ("D2", 40.0, Blocker(0, 0.0, "stock", msg("models.urgent.no_stock", items=(
+                    msg("models.urgent.short", sku="S1", left=0, asked=3),))))]
+    binding, why = summarise(blockers)
+    assert binding == "capacity m3"
+    assert why == ("depot D1 (12 km): V1 has 1.5 m3 free, the order needs 2; depot D2 (40 km): no stock (S1: 0 units "
+                   "left, 3 asked) (2 depots tried; vehicles stopped: 1 by capacity m3, 1 by cold chain, 1 by stock)")
+    assert in_lang(why, "es") == ("almacén D1 (12 km): V1 tiene 1.5 m3 libres, el pedido necesita 2; almacén D2 "
+                                  "(40 km): sin existencias (S1: quedan 0 unidades, se piden 3) (2 almacenes probados; "
+                                  "vehículos detenidos: 1 por capacidad m3, 1 por cadena de frío, 1 por existencias)")

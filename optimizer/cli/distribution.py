@@ -268,7 +268,7 @@ def urgent(
             err_console.print(f"[bold red]not inserted:[/] no vehicle can take {outcome.stop_id} "
                               f"({outcome.m3:g} m3, {outcome.kg:g} kg{', cold chain' if outcome.cold else ''}, "
                               f"window {outcome.window}); binding constraint: {outcome.binding}. "
-                              f"{outcome.explanation}")
+                              f"{in_lang(outcome.explanation)}")
         raise typer.Exit(1)
 
 

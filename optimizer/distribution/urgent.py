@@ -27,6 +27,7 @@ from optimizer.distribution.outputs import clock
 from optimizer.distribution.planfile import DayPlan, DepotDay
 from optimizer.distribution.problem import ManifestLine, RoutingProblem, Stop, simulate
 from optimizer.distribution.validate import validate_routes
+from optimizer.i18n import Msg, Said, joined, msg, said
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _ITEM = re.compile(r"^\s*([^=\s]+)\s*=\s*(\d+)\s*$")
@@ -102,7 +103,7 @@ class UrgentOutcome:
     new_vehicle: bool = False  # an idle vehicle was sent out
     route_stops: int = 0  # stops on the receiving route afterwards
     binding: str = ""  # the constraint that stopped every vehicle (not inserted)
-    explanation: str = ""
+    explanation: str = ""  # a Said when not inserted: shown in the reader's language
     violations: list[str] = field(default_factory=list)  # independent validator on the new plan
     changed_files: list[str] = field(default_factory=list)
     solve_seconds: float = 0.0
@@ -182,7 +183,7 @@ class Blocker:
     stage: int  # 0 stock, 1 cold chain, 2 capacity, 3 time (window / shift end / route under way)
     shortfall: float  # by how much (m3 or kg short, minutes late; 0 for cold chain / stock)
     constraint: str  # stock | cold chain | capacity m3 | capacity kg | window | shift end | route under way
-    text: str
+    text: Msg  # the rule broken, in the reader's language when shown
 
 
 def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int, now: int | None = None) -> list[Blocker]:
@@ -201,7 +202,7 @@ def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int, now: i
         r = routes.get(vid)
         stops = list(r.stops) if r is not None else []
         if s.cold and not vt.cold:
-            out.append(Blocker(1, 0.0, "cold chain", f"{vid} is not refrigerated"))
+            out.append(Blocker(1, 0.0, "cold chain", msg("models.urgent.not_cold", vehicle=vid)))
             continue
         load = [sum(problem.stops[i].demand[k] for i in stops) for k in range(len(problem.dimensions))]
         over = [(dim, cap - used, need) for dim, used, cap, need in
@@ -209,7 +210,8 @@ def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int, now: i
         if over:
             dim, free, need = over[0]
             out.append(Blocker(2, need - max(free, 0.0), f"capacity {dim}",
-                               f"{vid} has {max(free, 0.0):.3g} {dim} free, the order needs {need:.3g}"))
+                               msg("models.urgent.capacity", vehicle=vid, free=f"{max(free, 0.0):.3g}", dim=dim,
+                                   need=f"{need:.3g}")))
             continue
         depot = problem.depots[vt.depot]
         end = min(vt.tw_late, depot.tw_late)
@@ -217,7 +219,7 @@ def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int, now: i
         if departure is None:
             departure = max(vt.tw_early, depot.tw_early, now or 0)
         if fixed > len(stops):
-            out.append(Blocker(3, math.inf, "route under way", f"{vid} has made all its stops and is driving back"))
+            out.append(Blocker(3, math.inf, "route under way", msg("models.urgent.driving_back", vehicle=vid)))
             continue
         best: Blocker | None = None
         for pos in range(fixed, len(stops) + 1):
@@ -227,13 +229,14 @@ def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int, now: i
                     if start > problem.stops[i].tw_late]
             if late:
                 amount, i = max(late)
-                who = "the order's window" if i == stop_index else f"the window of {problem.stops[i].stop_id}"
-                item = Blocker(3, amount / 60, "window",
-                               f"{vid} would start unloading {math.ceil(amount / 60)} min after {who} closes")
+                who = msg("models.urgent.own_window") if i == stop_index else \
+                    msg("models.urgent.stop_window", stop=problem.stops[i].stop_id)
+                item = Blocker(3, amount / 60, "window", msg("models.urgent.late", vehicle=vid,
+                                                             minutes=math.ceil(amount / 60), window=who))
             elif sim.return_time > end:
                 amount = sim.return_time - end
-                item = Blocker(3, amount / 60, "shift end", f"{vid} would be back {math.ceil(amount / 60)} min "
-                               f"after its shift ends ({clock(end)})")
+                item = Blocker(3, amount / 60, "shift end", msg("models.urgent.shift_end", vehicle=vid,
+                                                                minutes=math.ceil(amount / 60), end=clock(end)))
             else:
                 continue
             if best is None or item.shortfall < best.shortfall:
@@ -243,7 +246,7 @@ def diagnose(problem: RoutingProblem, plan_routes: list, stop_index: int, now: i
     return sorted(out, key=lambda b: (-b.stage, b.shortfall))
 
 
-def summarise(blockers: list[tuple[str, float, Blocker]]) -> tuple[str, str]:
+def summarise(blockers: list[tuple[str, float, Blocker]]) -> tuple[str, Said]:
     """(binding constraint, explanation) from (depot, depot-to-facility km, blocker) of every vehicle tried.
 
     The binding constraint is the one that stopped the closest-to-feasible vehicle of the nearest depot that
@@ -251,7 +254,7 @@ def summarise(blockers: list[tuple[str, float, Blocker]]) -> tuple[str, str]:
     three depots, nearest first, and counts the vehicles stopped by each rule.
     """
     if not blockers:
-        return "fleet", "no depot of the plan has a vehicle"
+        return "fleet", said("models.urgent.no_vehicle")
     best: dict[str, tuple[float, Blocker]] = {}
     for depot, km, b in blockers:
         if depot not in best or (-b.stage, b.shortfall) < (-best[depot][1].stage, best[depot][1].shortfall):
@@ -260,11 +263,12 @@ def summarise(blockers: list[tuple[str, float, Blocker]]) -> tuple[str, str]:
     counts: dict[str, int] = {}
     for _, _, b in blockers:
         counts[b.constraint] = counts.get(b.constraint, 0) + 1
-    parts = "; ".join(f"depot {d} ({km:.0f} km): {b.text}" for d, (km, b) in nearest[:3])
-    tally = ", ".join(f"{n} by {c}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    parts = joined(*(msg("models.urgent.depot", depot=d, km=f"{km:.0f}", why=b.text) for d, (km, b) in nearest[:3]))
+    tally = tuple(msg("models.urgent.stopped_by", count=n, rule=msg(f"models.urgent.rule.{c.replace(' ', '_')}"))
+                  for c, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     stocked = [b for _, (_, b) in nearest if b.stage > 0]
     binding = stocked[0].constraint if stocked else "stock"
-    return binding, f"{parts} ({len(best)} depots tried; vehicles stopped: {tally})"
+    return binding, said("models.urgent.summary", depots=parts, tried=len(best), tally=tally)
 
 
 def place_urgent(day: DayPlan, order: UrgentOrder, facilities: pd.DataFrame, medicines: pd.DataFrame,
@@ -285,19 +289,19 @@ def place_urgent(day: DayPlan, order: UrgentOrder, facilities: pd.DataFrame, med
     out = UrgentOutcome(False, order.clues, stop.stop_id, round(m3, 4), round(kg, 2), cold,
                         f"{clock(early * 60)}-{clock(late * 60)}")
     if not day.depots:
-        out.binding, out.explanation = "fleet", f"the plan of {day.day} has no routed depot"
+        out.binding, out.explanation = "fleet", said("models.urgent.no_depot", day=day.day.isoformat())
         out.solve_seconds = time.perf_counter() - t0
         return day, out
     best = None
     blockers: list[tuple[str, float, Blocker]] = []  # (depot, km to the facility, why a vehicle cannot take it)
     for dd in day.depots:
-        short = [f"{sku}: {dd.stock_left.get(sku, 0)} units left, {units} asked"
-                 for sku, units in order.items if dd.stock_left.get(sku, 0) < units]
+        short = joined(*(msg("models.urgent.short", sku=sku, left=dd.stock_left.get(sku, 0), asked=units)
+                         for sku, units in order.items if dd.stock_left.get(sku, 0) < units))
         prob, loc = _with_location(day, dd, order.clues, float(fac["lat"]), float(fac["lon"]))
         new_stop = dataclasses.replace(stop, location=loc)
         km = float(prob.distance[prob.depots[0].location, loc]) * prob.distance_unit
         if short:
-            blockers.append((dd.depot_id, km, Blocker(0, 0.0, "stock", f"no stock ({'; '.join(short)})")))
+            blockers.append((dd.depot_id, km, Blocker(0, 0.0, "stock", msg("models.urgent.no_stock", items=short))))
             continue
         now = None if order.now is None else order.now * 60
         p2, plan2, res = insert_urgent(prob, dd.plan, new_stop, reopt_seconds, now)
