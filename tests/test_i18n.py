@@ -365,3 +365,26 @@ def test_urgent_order_explanation_is_spanish_first() -> None:
     assert in_lang(why, "es") == ("almacén D1 (12 km): V1 tiene 1.5 m3 libres, el pedido necesita 2; almacén D2 "
                                   "(40 km): sin existencias (S1: quedan 0 unidades, se piden 3) (2 almacenes probados; "
                                   "vehículos detenidos: 1 por capacidad m3, 1 por cadena de frío, 1 por existencias)")
+
+
+def test_rule_names_built_into_keys_have_both_languages() -> None:
+    """Keys made from a rule's name (rostering's conflict lines, the urgent order's tally) exist in es and en."""
+    cpsat = (ROOT / "optimizer/rostering/cpsat.py").read_text(encoding="utf-8")
+    urgent = (ROOT / "optimizer/distribution/urgent.py").read_text(encoding="utf-8")
+    keys = {"models.rostering.rule." + name.replace(" ", "_") for name in re.findall(r'guard\("\d+ ([a-z ]+)"', cpsat)}
+    keys |= {"models.urgent.rule." + name.replace(" ", "_")
+             for name in re.findall(r'Blocker\(\d, [^,]+, (?:f)?"([a-z ]+)', urgent)}
+    keys |= {f"models.urgent.rule.capacity_{dim}" for dim in ("m3", "kg")}
+    assert len(keys) >= 15, keys
+    for lang in LANGS:
+        assert not sorted(k for k in keys if k not in catalog(lang)), lang
+
+
+def test_rostering_conflict_lines_are_spanish_first() -> None:
+    from optimizer.i18n import in_lang
+    from optimizer.rostering.explain import conflict_line
+
+    line = conflict_line("11 published cell", msg("models.rostering.rule_text.published", person="ANA",
+                                                  cell=msg("models.rostering.day_off"), day=4))
+    assert line == "rule 11 published cell: ANA keeps the published day off on day 4"
+    assert in_lang(line, "es") == "regla 11 celda publicada: ANA conserva lo publicado (descanso) el día 4"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from ortools.sat.python import cp_model
 
+from optimizer.i18n import in_lang
 from optimizer.rostering.cpsat import build_model, identical_groups
 from optimizer.rostering.greedy import greedy_roster
 from optimizer.rostering.instance import (
@@ -143,9 +144,13 @@ def test_infeasible_names_rule_person_and_day() -> None:
     )
     plan = solve(inst, FAST)
     assert plan.status == "infeasible" and plan.objective is None
-    text = " | ".join(plan.conflict)
-    assert "rule 9 days off: ANA is off on days [3]" in text
+    text = " | ".join(plan.conflict)  # English text (logs, --json)
+    assert "rule 9 days off: ANA is off on days 3" in text
     assert "rule 10 minimum cover: at least 1 of anaesthesiology on D on day 3" in text
+    shown = " | ".join(in_lang(c, "es") for c in plan.conflict)  # what HR reads, Spanish first
+    assert "regla 9 días de descanso: ANA descansa los días 3" in shown
+    assert "regla 10 cobertura mínima: al menos 1 de anaesthesiology en D el día 3" in shown
+    assert in_lang(plan.explanation, "es") == "; ".join(in_lang(c, "es") for c in plan.conflict)
     assert len(plan.conflict) == 2  # the deletion pass leaves only the two rules in conflict
 
 

@@ -41,6 +41,7 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model
 
+from optimizer.i18n import Msg
 from optimizer.rostering.cpsat import WorkVars, XVars, _changes, _person_rules, add_person_vars
 from optimizer.rostering.instance import Roster, RosterInstance, Staff
 from optimizer.rostering.lns import sub_solve
@@ -117,7 +118,7 @@ class _Collect(cp_model.CpSolverSolutionCallback):
         self.rows.append((self.pricer.row(self, self.horizon), self.ObjectiveValue()))
 
 
-def _no_guard(rule: str, staff: str | None, day: int | None, text: str) -> list[cp_model.IntVar]:
+def _no_guard(rule: str, staff: str | None, day: int | None, text: Msg) -> list[cp_model.IntVar]:
     return []
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from optimizer.i18n import Msg, msg
 from optimizer.rostering.instance import Roster, RosterInstance, Staff
 from optimizer.rostering.validate import fairness_members, pinned_cell
 
@@ -41,8 +42,9 @@ Key = tuple[str, int, str]
 XVars = dict[Key, cp_model.IntVar]
 WorkVars = dict[tuple[str, int], cp_model.IntVar]
 Terms = dict[str, cp_model.LinearExprT]
-#: ``guard(rule, staff, day, text)`` -> enforcement literals of one rule group (empty unless explaining).
-Guard = Callable[[str, str | None, int | None, str], list[cp_model.IntVar]]
+#: ``guard(rule, staff, day, text)`` -> enforcement literals of one rule group (empty unless explaining); ``text``
+#: is the catalogue message HR reads when the rule is part of a conflict (``explain.py``).
+Guard = Callable[[str, str | None, int | None, Msg], list[cp_model.IntVar]]
 
 
 @dataclass
@@ -120,9 +122,9 @@ def build_model(
     enters cover, fairness, requests and changes as constants.
     """
     m = cp_model.CpModel()
-    guards: dict[int, tuple[str, str | None, int | None, str]] = {}
+    guards: dict[int, tuple[str, str | None, int | None, Msg]] = {}
 
-    def guard(rule: str, staff: str | None, day: int | None, text: str) -> list[cp_model.IntVar]:
+    def guard(rule: str, staff: str | None, day: int | None, text: Msg) -> list[cp_model.IntVar]:
         """Enforcement literal list for a rule group (empty when not explaining)."""
         if not explain:
             return []
@@ -223,7 +225,8 @@ def add_person_vars(
         m.Add(wv == sum(day_vars))
         work[(e.id, d)] = wv
         if pin is not None:
-            g = guard("11 published cell", e.id, d, f"{e.id} keeps the published {pin or 'day off'} on day {d}")
+            g = guard("11 published cell", e.id, d, msg("models.rostering.rule_text.published", person=e.id,
+                                                            cell=pin or msg("models.rostering.day_off"), day=d))
             if pin:
                 m.Add(x[(e.id, d, pin)] == 1).OnlyEnforceIf(g)
             else:
@@ -238,13 +241,15 @@ def _guarded_bans(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars,
     under a guard, so a conflict can name them (otherwise those variables are simply not created)."""
     H = inst.horizon
     if off:
-        g = guard("9 days off", e.id, None, f"{e.id} is off on days {sorted(off)}")
+        g = guard("9 days off", e.id, None, msg("models.rostering.rule_text.days_off", person=e.id,
+                                                      days=tuple(sorted(off))))
         for d in off:
             if d < H:
                 m.Add(work[(e.id, d)] == 0).OnlyEnforceIf(g)
     for s in inst.shift_ids:
         if e.max_shifts.get(s, 0) == 0:
-            g = guard("3 max shifts per type", e.id, None, f"{e.id} may not work {s}")
+            banned = msg("models.rostering.rule_text.banned", person=e.id, shift=s)
+            g = guard("3 max shifts per type", e.id, None, banned)
             for d in range(H):
                 m.Add(x[(e.id, d, s)] == 0).OnlyEnforceIf(g)
 
@@ -259,13 +264,13 @@ def _person_rules(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars,
 def _rotation_and_caps(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, guard: Guard) -> None:
     """Rule 2 (no forbidden shift the next day) and rule 3 (at most the person's shifts of each type)."""
     H = inst.horizon
-    g = guard("2 shift rotation", e.id, None, f"{e.id}'s rest between shifts")
+    g = guard("2 shift rotation", e.id, None, msg("models.rostering.rule_text.rotation", person=e.id))
     for s in inst.shifts:
         for t in s.forbidden_next:
             for d in range(H - 1):
                 if (e.id, d, s.id) in x and (e.id, d + 1, t) in x:
                     m.AddBoolOr([x[(e.id, d, s.id)].Not(), x[(e.id, d + 1, t)].Not()]).OnlyEnforceIf(g)
-    g = guard("3 max shifts per type", e.id, None, f"{e.id}'s maximum shifts of each type")
+    g = guard("3 max shifts per type", e.id, None, msg("models.rostering.rule_text.max_shifts", person=e.id))
     for s in inst.shift_ids:
         cap = e.max_shifts.get(s, 0)
         vars_s = [x[(e.id, d, s)] for d in range(H) if (e.id, d, s) in x]
@@ -278,10 +283,12 @@ def _minutes(m: cp_model.CpModel, inst: RosterInstance, e: Staff, x: XVars, guar
     H, shift_ids = inst.horizon, inst.shift_ids
     lengths = {s.id: s.length for s in inst.shifts}
     minutes = sum(lengths[s] * x[(e.id, d, s)] for d in range(H) for s in shift_ids if (e.id, d, s) in x)
-    g = guard("4 max total minutes", e.id, None, f"{e.id} works at most {e.max_total_minutes} min")
+    g = guard("4 max total minutes", e.id, None, msg("models.rostering.rule_text.max_minutes", person=e.id,
+                                                                  minutes=e.max_total_minutes))
     m.Add(minutes <= e.max_total_minutes).OnlyEnforceIf(g)
     if e.min_total_minutes > 0:
-        g = guard("4 min total minutes", e.id, None, f"{e.id} works at least {e.min_total_minutes} min")
+        g = guard("4 min total minutes", e.id, None, msg("models.rostering.rule_text.min_minutes", person=e.id,
+                                                                      minutes=e.min_total_minutes))
         m.Add(minutes >= e.min_total_minutes).OnlyEnforceIf(g)
 
 
@@ -291,22 +298,24 @@ def _runs_and_weekends(m: cp_model.CpModel, inst: RosterInstance, e: Staff, w: l
     least their minimum, at most the person's weekends."""
     H = inst.horizon
     k = e.max_consecutive_shifts
-    g = guard("5 max consecutive shifts", e.id, None, f"{e.id} works at most {k} days in a row")
+    g = guard("5 max consecutive shifts", e.id, None, msg("models.rostering.rule_text.max_run", person=e.id, days=k))
     for d in range(H - k):
         m.Add(sum(w[d : d + k + 1]) <= k).OnlyEnforceIf(g)
     run = e.min_consecutive_shifts
-    g = guard("6 min consecutive shifts", e.id, None, f"{e.id} works at least {run} days in a row")
+    g = guard("6 min consecutive shifts", e.id, None, msg("models.rostering.rule_text.min_run", person=e.id, days=run))
     for a in range(1, H):
         for j in range(1, min(run, H - a)):
             m.AddBoolOr([w[a - 1], w[a].Not(), w[a + j]]).OnlyEnforceIf(g)
     rest = e.min_consecutive_days_off
-    g = guard("7 min consecutive days off", e.id, None, f"{e.id} rests at least {rest} days in a row")
+    g = guard("7 min consecutive days off", e.id, None,
+              msg("models.rostering.rule_text.min_rest", person=e.id, days=rest))
     for a in range(1, H):
         for j in range(1, min(rest, H - a)):
             m.AddBoolOr([w[a - 1].Not(), w[a], w[a + j].Not()]).OnlyEnforceIf(g)
     weekends = weekend_vars(m, w, H, e.id)
     if e.max_weekends < len(weekends):
-        g = guard("8 max weekends", e.id, None, f"{e.id} works at most {e.max_weekends} weekends")
+        g = guard("8 max weekends", e.id, None, msg("models.rostering.rule_text.max_weekends", person=e.id,
+                                                             weekends=e.max_weekends))
         m.Add(sum(weekends) <= e.max_weekends).OnlyEnforceIf(g)
 
 
@@ -360,8 +369,9 @@ def _cover(m: cp_model.CpModel, inst: RosterInstance, x: XVars, rows: Roster, te
         under_terms.append(c.weight_under * under)
         over_terms.append(c.weight_over * over)
         if c.minimum > have:
-            who = "anybody" if c.role is None else c.role
-            g = guard("10 minimum cover", c.role, c.day, f"at least {c.minimum} of {who} on {c.slot} on day {c.day}")
+            who = msg("models.rostering.anybody") if c.role is None else c.role
+            g = guard("10 minimum cover", c.role, c.day, msg("models.rostering.rule_text.min_cover", minimum=c.minimum,
+                                                              who=who, slot=c.slot, day=c.day))
             m.Add(n >= c.minimum - have).OnlyEnforceIf(g)
     terms["cover_under"] = sum(under_terms)
     terms["cover_over"] = sum(over_terms)

@@ -12,6 +12,7 @@ import time
 
 from ortools.sat.python import cp_model
 
+from optimizer.i18n import Msg, Said, msg, said
 from optimizer.rostering.cpsat import build_model
 from optimizer.rostering.instance import RosterInstance
 from optimizer.solvers.cpsat import found, solve_cpsat
@@ -32,8 +33,9 @@ def _infeasible_with(model: cp_model.CpModel, lits: list[int], limit: float, see
     return None
 
 
-def explain_infeasibility(inst: RosterInstance, time_limit_s: float = 20.0, seed: int = 0) -> list[str]:
-    """Messages ``"<rule>: <person/day detail>"`` for a small set of rules that conflict."""
+def explain_infeasibility(inst: RosterInstance, time_limit_s: float = 20.0, seed: int = 0) -> list[Said]:
+    """Messages ``"rule <number> <rule>: <person/day detail>"`` for a small set of rules that conflict (English
+    text carrying its catalogue message: HR reads them in their language)."""
     t0 = time.monotonic()
     built = build_model(inst, symmetry_breaking=False, explain=True)
     model = built.model
@@ -41,7 +43,7 @@ def explain_infeasibility(inst: RosterInstance, time_limit_s: float = 20.0, seed
     all_lits = list(built.guards)
     solver, status = solve_cpsat(model, time_limit_s / 2, seed)
     if status != cp_model.INFEASIBLE:
-        return ["the hard rules could not be proven infeasible in the time given; try a longer time limit"]
+        return [said("models.rostering.not_proven")]
     core = list(solver.SufficientAssumptionsForInfeasibility()) or all_lits
     i = 0
     steps = 0
@@ -55,4 +57,12 @@ def explain_infeasibility(inst: RosterInstance, time_limit_s: float = 20.0, seed
             core = trial
         else:
             i += 1
-    return [f"rule {built.guards[lit][0]}: {built.guards[lit][3]}" for lit in core]
+    return [conflict_line(built.guards[lit][0], built.guards[lit][3]) for lit in core]
+
+
+def conflict_line(rule: str, text: Msg) -> Said:
+    """``rule 9 days off: ANA is off on days 3``: the rule's number, its name from the catalogue
+    (``models.rostering.rule.<name>``) and the person/day detail."""
+    number, name = rule.split(" ", 1)
+    return said("models.rostering.conflict", number=number, rule=msg(f"models.rostering.rule.{name.replace(' ', '_')}"),
+                detail=text)
