@@ -113,9 +113,13 @@ def test_cli_errors_are_messages_not_tracebacks(dataset: Path, tmp_path: Path) -
     assert res.exit_code == 2 and "OCIMB999999 is not an open hospital" in json.loads(res.stdout)["error"]
     bad = tmp_path / "deploy.csv"
     bad.write_text("specialist_id,role,weekly_hours,hospital\nS000001,anaesthesiology,forty,OCIMB000001\n")
-    res = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--deployment", str(bad), "--json"])
+    res = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--deployment", str(bad), "--json"],
+                        env={"BIENESTAR_LANG": "en"})
     assert res.exit_code == 2
-    assert "row 2, field weekly_hours" in json.loads(res.stdout)["error"]
+    assert "row 2, field 'weekly_hours': 'forty' is not a number" in json.loads(res.stdout)["error"]
+    res = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--deployment", str(bad), "--json"],
+                        env={"BIENESTAR_LANG": "es"})
+    assert "fila 2, campo 'weekly_hours': 'forty' no es un número" in json.loads(res.stdout)["error"]
 
 
 @pytest.mark.slow

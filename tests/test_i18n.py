@@ -388,3 +388,39 @@ def test_rostering_conflict_lines_are_spanish_first() -> None:
                                                   cell=msg("models.rostering.day_off"), day=4))
     assert line == "rule 11 published cell: ANA keeps the published day off on day 4"
     assert in_lang(line, "es") == "regla 11 celda publicada: ANA conserva lo publicado (descanso) el día 4"
+
+
+def test_plan_deployment_and_capacity_readers_name_file_row_field_value_in_each_language(tmp_path: Path) -> None:
+    """The plan-file, deployment and capacity readers' errors are catalogue messages (MsgError), kept across
+    processes, naming file, row, field and value."""
+    from optimizer.capacity.export import read_deployment
+    from optimizer.capacity.inputs import CapacityInputError
+    from optimizer.deployment.inputs import DeploymentInputError, _current
+    from optimizer.distribution.planfile import PlanFileError, load_day_plan
+
+    (tmp_path / "plan.json").write_text('{"format": "other"}')
+    with pytest.raises(PlanFileError) as bad:
+        load_day_plan(tmp_path / "plan.json")
+    plan = str(tmp_path / "plan.json")
+    assert bad.value.text("en") == f"{plan}: not a day plan (field 'format' should be 'bienestar-day-plan/1')"
+    assert bad.value.text("es") == f"{plan}: no es un plan del día (el campo 'format' debe ser 'bienestar-day-plan/1')"
+    with pytest.raises(PlanFileError) as bad:
+        load_day_plan(tmp_path / "none.json")
+    assert bad.value.text("es").startswith(f"{tmp_path / 'none.json'}: no existe el archivo del plan")
+
+    staff = tmp_path / "deploy.csv"
+    staff.write_text("specialist_id,role,weekly_hours,hospital\nS1,juggler,40,H1\n")
+    with pytest.raises(CapacityInputError) as bad:
+        read_deployment(staff)
+    assert bad.value.text("en") == f"{staff}, row 2, field 'role': 'juggler' is not a specialty"
+    assert bad.value.text("es") == f"{staff}, fila 2, campo 'role': 'juggler' no es una especialidad"
+    back = pickle.loads(pickle.dumps(bad.value))
+    assert type(back) is CapacityInputError and back.text("es") == bad.value.text("es")
+
+    import pandas as pd
+
+    with pytest.raises(DeploymentInputError) as bad:
+        _current(pd.DataFrame({"specialist_id": ["S1"], "hospital": [""]}), {"S1"})
+    assert bad.value.text("en") == "current deployment: row 2 needs fields 'specialist_id' and 'hospital'"
+    assert bad.value.text("es") == "despliegue actual: la fila 2 necesita los campos 'specialist_id' y 'hospital'"
+    assert str(DeploymentInputError("plain text")) == "plain text"  # text not yet in the catalogue, as it is

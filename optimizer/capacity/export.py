@@ -12,6 +12,7 @@ from optimizer.capacity.model import CapacityInput, CapacityInputError, Capacity
 from optimizer.capacity.run import CapacityRun
 from optimizer.capacity.wisn import WisnResult
 from optimizer.domain import Specialty
+from optimizer.i18n import msg
 
 
 def network_table(inp: CapacityInput, plan: CapacityPlan, status: list[HospitalStatus]) -> pd.DataFrame:
@@ -130,17 +131,18 @@ def read_deployment(path: Path) -> list[DeployedStaff]:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in DEPLOYMENT_COLUMNS if c not in df.columns]
     if missing:
-        raise CapacityInputError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise CapacityInputError(msg("data.file.missing_columns", file=str(path), columns=", ".join(missing)))
     out = []
     for i, r in enumerate(df.itertuples(index=False), start=2):  # header is row 1
         try:
             role = Specialty(r.role)
         except ValueError:
-            raise CapacityInputError(f"{path}, row {i}, field role: '{r.role}' is not a specialty") from None
+            raise CapacityInputError(msg("data.cell", file=str(path), row=i, field="role",
+                                         problem=msg("data.problem.not_specialty", value=r.role))) from None
         try:
             hours = float(r.weekly_hours)
         except ValueError:
-            raise CapacityInputError(f"{path}, row {i}, field weekly_hours: '{r.weekly_hours}' is not a number") \
-                from None
+            raise CapacityInputError(msg("data.cell", file=str(path), row=i, field="weekly_hours",
+                                         problem=msg("data.od.not_number", value=r.weekly_hours))) from None
         out.append(DeployedStaff(str(r.specialist_id), role, hours, str(r.hospital)))
     return out

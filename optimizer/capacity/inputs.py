@@ -23,9 +23,10 @@ from optimizer.domain import (
     MarginalisationDegree,
     Specialty,
 )
+from optimizer.i18n import MsgError, msg
 
 
-class CapacityInputError(ValueError):
+class CapacityInputError(MsgError):
     """Input the capacity model cannot use; the message names the hospital/role and the field."""
 
 
@@ -145,13 +146,16 @@ class CapacityInput:
         heads = dict(self.headcount)
         seen: set[str] = set()
         for i, p in enumerate(staff):
-            where = f"{source}, row {first_row + i} ({p.specialist_id})"
+            where = {"file": source, "row": first_row + i, "specialist": p.specialist_id}
             if p.hospital not in known:
-                raise CapacityInputError(f"{where}, field hospital: {p.hospital} is not in the capacity input")
+                raise CapacityInputError(msg("data.staff_cell", **where, field="hospital",
+                                             problem=msg("data.problem.not_in_capacity", value=p.hospital)))
             if not 0 < p.weekly_hours <= 80:
-                raise CapacityInputError(f"{where}, field weekly_hours: must be in (0, 80], got {p.weekly_hours}")
+                raise CapacityInputError(msg("data.staff_cell", **where, field="weekly_hours",
+                                             problem=msg("data.problem.hours_range", value=f"{p.weekly_hours:g}")))
             if p.specialist_id in seen:
-                raise CapacityInputError(f"{where}, field specialist_id: deployed twice")
+                raise CapacityInputError(msg("data.staff_cell", **where, field="specialist_id",
+                                             problem=msg("data.problem.deployed_twice")))
             seen.add(p.specialist_id)
             key = (p.hospital, Specialty(p.role))
             hours[key] = hours.get(key, 0.0) + p.weekly_hours

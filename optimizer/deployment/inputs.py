@@ -21,6 +21,7 @@ from optimizer.domain import (
     StaffStatus,
 )
 from optimizer.geo import distance_matrix_km
+from optimizer.i18n import MsgError, msg
 from optimizer.paths import REFERENCE_DIR
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ TEAM_ROLES: tuple[Specialty, ...] = (
 
 
 
-class DeploymentInputError(ValueError):
-    """Input that cannot feed the model; the message names the file, row and field."""
+class DeploymentInputError(MsgError):
+    """Input that cannot feed the model; the message names the file, row and field (in the reader's language:
+    :class:`optimizer.i18n.MsgError`)."""
 
 
 @dataclass(frozen=True)
@@ -111,18 +113,16 @@ class DeploymentInput:
     def __post_init__(self) -> None:
         clues = {h.clues for h in self.hospitals}
         if len(clues) != len(self.hospitals):
-            raise DeploymentInputError("hospitals: duplicate CLUES keys")
+            raise DeploymentInputError(msg("data.deployment.duplicate_clues"))
         ids = [c.specialist_id for c in self.candidates]
         if len(set(ids)) != len(ids):
-            raise DeploymentInputError("candidates: duplicate specialist_id")
+            raise DeploymentInputError(msg("data.deployment.duplicate_specialist"))
         cand = set(ids)
         for sid, h in self.current.items():
             if sid not in cand:
-                raise DeploymentInputError(f"current deployment: specialist '{sid}' is not in the recruit pool")
+                raise DeploymentInputError(msg("data.deployment.not_in_pool", specialist=sid))
             if h not in clues:
-                raise DeploymentInputError(
-                    f"current deployment: specialist '{sid}' is at '{h}', which is not a program hospital"
-                )
+                raise DeploymentInputError(msg("data.deployment.not_program", specialist=sid, hospital=h))
 
     @classmethod
     def from_dataset(cls, dataset: Any, current: pd.DataFrame | None = None,
@@ -280,7 +280,8 @@ def _people(
                 )
             continue
         if status != StaffStatus.RECRUIT.value:
-            raise DeploymentInputError(f"{source}: row {row_no}, field 'status': unknown value '{status}'")
+            raise DeploymentInputError(msg("data.cell", file=source, row=row_no, field="status",
+                                                   problem=msg("data.problem.unknown_value", value=status)))
         candidates.append(_candidate(r, row_no, source, centroids, availability))
     return candidates, in_post
 
@@ -291,10 +292,8 @@ def _candidate(
     """One recruit, living at their home municipality's seat (an unknown municipality is an error)."""
     cvegeo = _text(r["home_cvegeo"]).zfill(5)
     if cvegeo not in centroids:
-        raise DeploymentInputError(
-            f"{source}: row {row_no}, field 'home_cvegeo': '{cvegeo}' is not a municipality "
-            "in data/reference/municipalities.csv"
-        )
+        raise DeploymentInputError(msg("data.cell", file=source, row=row_no, field="home_cvegeo",
+                                       problem=msg("data.problem.not_municipality", value=cvegeo)))
     lat, lon = centroids[cvegeo]
     return Candidate(
         specialist_id=_text(r["specialist_id"]),
@@ -328,9 +327,7 @@ def _current(current: pd.DataFrame | None, pool: set[str]) -> tuple[dict[str, st
     for row_no, r in enumerate(current.to_dict("records"), start=2):
         sid, h = _text(r.get("specialist_id", r.get("specialist"))), _text(r.get("hospital"))
         if not sid or not h:
-            raise DeploymentInputError(
-                f"current deployment: row {row_no} needs fields 'specialist_id' and 'hospital'"
-            )
+            raise DeploymentInputError(msg("data.deployment.current_row", row=row_no))
         if sid in pool:
             cur[sid] = h
         else:

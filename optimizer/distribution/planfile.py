@@ -26,12 +26,14 @@ from optimizer.distribution.problem import (
     Stop,
     VehicleType,
 )
+from optimizer.i18n import MsgError, msg
 
 FORMAT = "bienestar-day-plan/1"
 
 
-class PlanFileError(ValueError):
-    """A plan file that is missing or not a day plan (names the file and what is wrong)."""
+class PlanFileError(MsgError):
+    """A plan file that is missing or not a day plan (names the file and what is wrong, in the reader's
+    language: :class:`optimizer.i18n.MsgError`)."""
 
 
 @dataclass
@@ -125,11 +127,11 @@ def load_day_plan(path: Path) -> DayPlan:
     try:
         doc = json.loads(path.read_text())
     except FileNotFoundError as exc:
-        raise PlanFileError(f"{path}: no such plan file (run `bienestar distribute --out DIR` first)") from exc
+        raise PlanFileError(msg("data.plan.no_file", file=str(path))) from exc
     except (OSError, json.JSONDecodeError) as exc:
-        raise PlanFileError(f"{path}: cannot read the plan file ({exc})") from exc
+        raise PlanFileError(msg("data.plan.unreadable", file=str(path), detail=str(exc))) from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise PlanFileError(f"{path}: not a day plan (field 'format' should be '{FORMAT}')")
+        raise PlanFileError(msg("data.plan.not_plan", file=str(path), format=FORMAT))
     try:
         depots = [DepotDay(d["depot_id"], _problem_from(d["problem"]), _plan_from(dict(d["plan"])),
                            [float(s) for s in d["speeds_kmh"]], {k: int(v) for k, v in d["stock_left"].items()})
@@ -138,4 +140,5 @@ def load_day_plan(path: Path) -> DayPlan:
                        None if doc["matrix_file"] is None else Path(doc["matrix_file"]),
                        float(doc["service_minutes"]), float(doc["service_minutes_per_m3"]), depots)
     except (KeyError, TypeError, ValueError) as exc:
-        raise PlanFileError(f"{path}: damaged plan file ({type(exc).__name__}: {exc})") from exc
+        raise PlanFileError(msg("data.plan.damaged", file=str(path),
+                                detail=f"{type(exc).__name__}: {exc}")) from exc

@@ -197,8 +197,8 @@ class MsgError(ValueError):
     its messages, so an error raised in a worker process is read in the parent in any language.
     """
 
-    def __init__(self, *problems: Msg) -> None:
-        self.problems = list(problems)
+    def __init__(self, *problems: Msg | str) -> None:
+        self.problems = [msg_of(p) for p in problems]  # a plain text (not yet in the catalogue) is kept as it is
         super().__init__(self.text("en"))
 
     @property
