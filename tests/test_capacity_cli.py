@@ -105,7 +105,11 @@ def test_rejected_rows_are_announced(dataset: Path, tmp_path: Path, monkeypatch:
     sp.to_csv(copy / "specialists.csv", index=False)
     res = runner.invoke(app, ["wisn", "--facility", sp.loc[row, "facility_clues"], "--dataset", str(copy)])
     assert res.exit_code == 0, res.output
-    assert "1 row(s) rejected" in res.stderr and f"fila {row + 2}" in res.stderr and "weekly_hours" in res.stderr
+    assert "aviso:" in res.stderr and "1 fila(s) rechazada(s)" in res.stderr
+    assert f"fila {row + 2}" in res.stderr and "weekly_hours" in res.stderr
+    res = runner.invoke(app, ["wisn", "--facility", sp.loc[row, "facility_clues"], "--dataset", str(copy)],
+                        env={"BIENESTAR_LANG": "en"})
+    assert "warning:" in res.stderr and "1 row(s) rejected" in res.stderr and f"row {row + 2}" in res.stderr
 
 
 def test_cli_errors_are_messages_not_tracebacks(dataset: Path, tmp_path: Path) -> None:

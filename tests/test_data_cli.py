@@ -50,8 +50,10 @@ def test_data_load_counts_rejects_and_is_idempotent(home: Path, tmp_path: Path,
         "stock.csv fila 3, campo 'units': Debe ser mayor o igual a 0. (valor '-4')"]
     assert Path(out["rejects_path"]).read_text().splitlines()[1] == "stock.csv,3,units,-4,Debe ser mayor o igual a 0."
     assert outs[0]["counts"] == outs[1]["counts"]
-    human = runner.invoke(app, ["data", "load", str(ds)])
+    human = runner.invoke(app, ["data", "load", str(ds)], env={"BIENESTAR_LANG": "en"})
     assert human.exit_code == 0 and "1 problem(s)" in human.stdout and "rejected" in human.stdout
+    human = runner.invoke(app, ["data", "load", str(ds)], env={"BIENESTAR_LANG": "es"})
+    assert human.exit_code == 0 and "1 problema(s)" in human.stdout and "los primeros:" in human.stdout
 
 
 def test_data_validate_and_errors(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -179,3 +179,18 @@ def test_published_check_catches_a_stale_manifest(published: Path, tmp_path: Pat
     code, res = _check(out)
     vehicle = path.stem.split("_")[1]
     assert code == 1 and res["violations"] == [f"{path}: lines differ from the plan's route of {vehicle}"]
+
+
+def test_impossible_urgent_order_is_told_in_the_readers_language(published: Path, tmp_path: Path) -> None:
+    """Without --json the planner reads the refusal in Spanish (default) or English (BIENESTAR_LANG=en)."""
+    out = _copy(published, tmp_path)
+    clues = next(s.facility for d in load_day_plan(out / f"plan_{DAY}.json").depots for s in d.problem.stops)
+    args = ["urgent", "--plan", str(out), "--clues", clues, "--m3", "500", "--kg", "10"]
+    es = CliRunner().invoke(app, args, env={"BIENESTAR_LANG": "es"})
+    text = " ".join(es.stderr.split())
+    assert es.exit_code == 1 and "no insertado: ningún vehículo puede llevar" in text
+    assert "restricción que limita: capacidad m3" in text and "el pedido necesita 500" in text
+    en = CliRunner().invoke(app, args, env={"BIENESTAR_LANG": "en"})
+    text = " ".join(en.stderr.split())
+    assert en.exit_code == 1 and "not inserted: no vehicle can take" in text
+    assert "binding constraint: capacity m3" in text and "the order needs 500" in text

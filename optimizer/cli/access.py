@@ -17,7 +17,7 @@ from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_report
 from optimizer.access.where_next import WhereNextInput
 from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, print_json, resolve_inputs, table
-from optimizer.i18n import in_lang
+from optimizer.i18n import in_lang, t
 
 
 def register(app: typer.Typer) -> None:
@@ -138,9 +138,9 @@ def _coverage_rows(df, key: str, thresholds: list[float]) -> list[list[object]]:
     rows = []
     for rec in df.to_dict(orient="records"):
         row = [rec[key], rec["population"]]
-        for t in thresholds:
-            share = rec[f"share_{t:g}"]
-            row += [rec[f"within_{t:g}"], f"{100 * share:.1f}%" if share is not None else "-"]
+        for minutes in thresholds:
+            share = rec[f"share_{minutes:g}"]
+            row += [rec[f"within_{minutes:g}"], f"{100 * share:.1f}%" if share is not None else "-"]
         mean = rec["mean_minutes"]
         rows.append([*row, round(mean, 1) if mean is not None and mean == mean else "-"])
     return rows
@@ -172,11 +172,11 @@ def _print_report(report: AccessReport, rejects: list[str], written: list[str]) 
         f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = -" for k, v in eq.items())
         + "  (share ratio = covered share Muy alto / Muy bajo; Gini of minutes, population-weighted)")
     for r in rejects[:10]:
-        console.print(f"[yellow]od-matrix row rejected:[/] {r}")
+        console.print(f"[yellow]{t('cli.access.od_rejected')}[/] {r}", highlight=False)
     if len(rejects) > 10:
-        console.print(f"[yellow]... {len(rejects) - 10} more rejected rows[/]")
+        console.print(f"[yellow]{t('cli.access.more_rejected', count=len(rejects) - 10)}[/]")
     for p in written:
-        console.print(f"wrote {p}")
+        console.print(t("cli.wrote", None, path=str(p)), highlight=False)
 
 
 def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, model: str, candidates: str,
@@ -214,4 +214,4 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
     console.print(f"People within {limit:g} min: {plan.population_covered_before:,} -> "
                   f"{plan.population_covered_after:,} of {scope.total_population:,}")
     for p in written:
-        console.print(f"wrote {p}")
+        console.print(t("cli.wrote", None, path=str(p)), highlight=False)

@@ -33,6 +33,7 @@ from optimizer.cli.common import (
     table,
 )
 from optimizer.data.dataset import load_dataset
+from optimizer.i18n import t
 
 DatasetOption = typer.Option(..., "--dataset", help="Dataset folder (CSV tables + records/).")
 OutOption = typer.Option(None, "--out", help="Export the tables to this .xlsx (one sheet each) or .csv file.")
@@ -56,8 +57,9 @@ def _input(dataset: Path, all_hospitals: bool, deployment: Path | None, as_json:
     except (FileNotFoundError, CapacityInputError) as exc:
         fail(exc, as_json)
     if ds.rejects:
-        err_console.print(f"[yellow]warning:[/] {len(ds.rejects)} row(s) rejected and left out, e.g. "
-                          + "; ".join(r.message() for r in ds.rejects[:3]))
+        err_console.print(f"[yellow]{t('cli.warning')}[/] "
+                          + t("cli.rows_rejected", count=len(ds.rejects),
+                              examples="; ".join(r.message() for r in ds.rejects[:3])))
     return inp
 
 
@@ -127,7 +129,7 @@ def capacity(
                             list(detail.columns),
                             detail.astype(object).where(detail.notna(), "").itertuples(index=False)))
     for p in written:
-        console.print(f"wrote {p}")
+        console.print(t("cli.wrote", None, path=str(p)), highlight=False)
 
 
 def wisn(
@@ -156,4 +158,4 @@ def wisn(
     console.print(table(f"WISN at {facility} (staff; ratio = existing / required)", cols,
                         df[cols].itertuples(index=False)))
     for p in written:
-        console.print(f"wrote {p}")
+        console.print(t("cli.wrote", None, path=str(p)), highlight=False)

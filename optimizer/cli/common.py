@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from optimizer.i18n import MsgError
+from optimizer.i18n import MsgError, t
 from optimizer.jsonio import plain
 from optimizer.solvers.silence import divert_stdout
 
@@ -71,7 +71,7 @@ def fail(message: str | BaseException, as_json: bool = False, code: int = 2) -> 
     if as_json:
         print_json({"status": "error", "error": message})
     else:
-        err_console.print(f"[bold red]error:[/] {message}")
+        err_console.print(f"[bold red]{t('cli.error')}[/] {message}")
     raise typer.Exit(code)
 
 

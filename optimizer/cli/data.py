@@ -108,9 +108,10 @@ def data_validate(
 
 def _print_rejects(n: int, path: Path, first: list[str]) -> None:
     if n == 0:
-        console.print("no rejected rows")
+        console.print(t("cli.data.no_rejects"))
         return
-    console.print(f"[yellow]{n:,} problem(s)[/] written to {path}; first ones:")
+    console.print(f"[yellow]{t('cli.data.problems', count=f'{n:,}')}[/] " + t("cli.data.written_first", path=str(path)),
+                  highlight=False)
     for msg in first:
         console.print(f"  {msg}", markup=False, highlight=False)
 

@@ -23,7 +23,7 @@ from optimizer.distribution.kpis import routing_kpis
 from optimizer.distribution.routing import solve_routes
 from optimizer.distribution.settings import DistributionSettings, RoutingSettings
 from optimizer.distribution.validate import validate_routes
-from optimizer.i18n import in_lang
+from optimizer.i18n import in_lang, t
 from optimizer.jsonio import plain
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def _print_distribution(result: Run[DistributionResult], day: str) -> None:
     """The console report of ``distribute``: warnings, the central split, the allocation, the day's routes."""
     plan, k = result.plan, result.kpis
     for w in k.get("warnings", []):
-        err_console.print(f"[yellow]warning:[/] {w}")
+        err_console.print(f"[yellow]{t('cli.warning')}[/] {in_lang(w)}")
     if plan.central is not None:
         _print_central(plan, k)
     console.print(f"Allocation {k['allocation_status']} in {plan.allocation.solve_seconds:.1f} s: overall fill "
@@ -156,9 +156,9 @@ def _print_distribution(result: Run[DistributionResult], day: str) -> None:
          for d in depots],
     ))
     for v in result.validation.violations[:5]:
-        err_console.print(f"[bold red]failed validation:[/] {v}")
+        err_console.print(f"[bold red]{t('cli.failed_validation')}[/] {v}")
     for path in plan.files:
-        console.print(f"wrote {path}")
+        console.print(t("cli.wrote", None, path=str(path)), highlight=False)
 
 
 def _print_central(plan: DistributionResult, k: dict[str, Any]) -> None:
@@ -166,7 +166,7 @@ def _print_central(plan: DistributionResult, k: dict[str, Any]) -> None:
     c = plan.central
     assert c is not None
     for w in k.get("central_warnings", []):
-        err_console.print(f"[yellow]warning:[/] {w}")
+        err_console.print(f"[yellow]{t('cli.warning')}[/] {in_lang(w)}")
     console.print(f"Central supply split {k['central_status']} in {c.solve_seconds:.2f} s: "
                   f"{k['central_units_shipped']:,} units to depots, {k['central_units_left']:,} left at the central "
                   f"warehouse ({k['central_units_left_storage_full']:,} because depot storage is full)")
@@ -252,24 +252,35 @@ def urgent(
             "invalid" if outcome.inserted else "not_inserted")
         print_json({"status": status, **plain(outcome), "plan_file": str(path)})
     elif outcome.inserted and not outcome.violations:
-        idle = " (idle until now)" if outcome.new_vehicle else ""
-        console.print(f"Urgent stop {outcome.stop_id} ({outcome.m3:g} m3, {outcome.kg:g} kg"
-                      f"{', cold chain' if outcome.cold else ''}, window {outcome.window}) -> depot "
-                      f"{outcome.depot_id}, vehicle {outcome.vehicle_id}{idle}"
-                      f", stop {outcome.seq} of {outcome.route_stops}, ETA {outcome.eta}, unloads {outcome.unload_at}; "
-                      f"+{outcome.extra_km:g} km, +{outcome.extra_cost_mxn:,.2f} MXN; validator ok "
-                      f"({outcome.solve_seconds:.2f} s)")
+        console.print(t("cli.urgent.inserted", stop=outcome.stop_id, load=_load_text(outcome),
+                        depot=outcome.depot_id, vehicle=outcome.vehicle_id,
+                        idle=t("cli.urgent.idle") if outcome.new_vehicle else "", seq=outcome.seq,
+                        stops=outcome.route_stops, eta=outcome.eta, unload=outcome.unload_at,
+                        km=f"{outcome.extra_km:g}", cost=f"{outcome.extra_cost_mxn:,.2f}",
+                        seconds=f"{outcome.solve_seconds:.2f}"), highlight=False)
         for p in outcome.changed_files:
-            console.print(f"rewrote {p}")
+            console.print(t("cli.rewrote", path=p), highlight=False)
     if outcome.inserted and outcome.violations:
-        fail(f"the new plan failed validation, nothing written: {'; '.join(outcome.violations[:5])}", as_json)
+        fail(t("cli.urgent.invalid", violations="; ".join(outcome.violations[:5])), as_json)
     if not outcome.inserted:
         if not as_json:
-            err_console.print(f"[bold red]not inserted:[/] no vehicle can take {outcome.stop_id} "
-                              f"({outcome.m3:g} m3, {outcome.kg:g} kg{', cold chain' if outcome.cold else ''}, "
-                              f"window {outcome.window}); binding constraint: {outcome.binding}. "
-                              f"{in_lang(outcome.explanation)}")
+            err_console.print(f"[bold red]{t('cli.urgent.not_inserted')}[/] "
+                              + t("cli.urgent.no_vehicle", stop=outcome.stop_id, load=_load_text(outcome),
+                                  binding=_binding_text(outcome.binding), why=in_lang(outcome.explanation)),
+                              highlight=False)
         raise typer.Exit(1)
+
+
+def _load_text(outcome: Any) -> str:
+    """An urgent order's load as the reader says it: ``0.5 m3, 12 kg, cold chain, window 07:00-19:00``."""
+    cold = t("cli.urgent.cold") if outcome.cold else ""
+    return t("cli.urgent.load", m3=f"{outcome.m3:g}", kg=f"{outcome.kg:g}", cold=cold, window=outcome.window)
+
+
+def _binding_text(binding: str) -> str:
+    """The binding constraint's name in the reader's language (``fleet`` has its own)."""
+    key = "cli.urgent.fleet" if binding == "fleet" else f"models.urgent.rule.{binding.replace(' ', '_')}"
+    return t(key)
 
 
 def check_published(
@@ -291,9 +302,10 @@ def check_published(
         print_json({"status": "ok" if not violations else "violations", "day": when.isoformat(),
                     "plan_file": str(path), "violations": violations})
     elif not violations:
-        console.print(f"{plan_dir}: the published files of {when.isoformat()} agree (routes, shipments, manifests)")
+        console.print(t("cli.published.agree", folder=str(plan_dir), day=when.isoformat()), highlight=False)
     else:
-        err_console.print(f"[bold red]{len(violations)} problem(s)[/] in the files of {when.isoformat()}:")
+        err_console.print(f"[bold red]{t('cli.published.problems', count=len(violations))}[/] "
+                          + t("cli.published.in_files", day=when.isoformat()))
         for v in violations[:20]:
             err_console.print(f"  {v}", markup=False, highlight=False)
     if violations:

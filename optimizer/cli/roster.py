@@ -9,7 +9,7 @@ import typer
 
 from optimizer import rostering
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
-from optimizer.i18n import in_lang
+from optimizer.i18n import in_lang, t
 from optimizer.paths import home_dir
 from optimizer.rostering.export import grid_text, write_csv, write_xlsx
 from optimizer.rostering.instance import Roster, RosterInstance
@@ -208,4 +208,4 @@ def roster(
         return
     _report(inst, plan, units, notes)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(t("cli.wrote", None, path=str(path)), highlight=False)
