@@ -166,9 +166,13 @@ def test_cli_hospital_from_dataset_writes_grid_csv_xlsx(dataset: Path, tmp_path:
     assert doc["roster"][sick][3] == "" and "changes" in doc["breakdown"]
 
     (tmp_path / "bad.csv").write_text("staff_id,day\nNOBODY,3\n")
-    res = runner.invoke(app, ["roster", "--hospital", clues, "--weeks", "1", "--dataset", str(dataset),
-                              "--days-off", str(tmp_path / "bad.csv"), "--json"])
-    assert res.exit_code == 2 and "bad.csv, row 2: field 'staff_id' 'NOBODY'" in json.loads(res.output)["error"]
+    bad = ["roster", "--hospital", clues, "--weeks", "1", "--dataset", str(dataset), "--days-off",
+           str(tmp_path / "bad.csv"), "--json"]
+    res = runner.invoke(app, bad, env={"BIENESTAR_LANG": "en"})
+    assert res.exit_code == 2 and "bad.csv, row 2, field 'staff_id': 'NOBODY' is not on this hospital's staff" \
+        in json.loads(res.output)["error"]
+    res = runner.invoke(app, bad, env={"BIENESTAR_LANG": "es"})
+    assert "bad.csv, fila 2, campo 'staff_id': 'NOBODY' no está en el personal" in json.loads(res.output)["error"]
 
     res = runner.invoke(app, ["roster", "--hospital", "XXIMB999999", "--dataset", str(dataset)])
     assert res.exit_code == 2 and "no facility with clues 'XXIMB999999'" in res.output

@@ -30,13 +30,14 @@ def _assignments(path: Path, as_json: bool) -> list[tuple[str, str]]:
     try:
         frame = pd.read_csv(path, dtype=str)
     except (OSError, pd.errors.ParserError) as exc:
-        fail(f"{path}: cannot read the deployment CSV ({exc})", as_json)
+        fail(t("data.roster.unreadable_deployment", file=str(path), detail=str(exc)), as_json)
     missing = [c for c in ("specialist_id", "hospital") if c not in frame.columns]
     if missing:
-        fail(f"{path}: column(s) {missing} missing (need specialist_id, hospital)", as_json)
+        fail(t("data.roster.columns", file=str(path), missing=", ".join(missing), need="specialist_id, hospital"),
+             as_json)
     for i, row in enumerate(frame.itertuples(), start=2):
         if not isinstance(row.specialist_id, str) or not isinstance(row.hospital, str):
-            fail(f"{path}, row {i}: field 'specialist_id' or 'hospital' is empty", as_json)
+            fail(t("data.roster.empty_pair", file=str(path), row=i), as_json)
     return list(zip(frame["specialist_id"], frame["hospital"], strict=True))
 
 
@@ -45,19 +46,19 @@ def _previous(path: Path, inst: RosterInstance, as_json: bool) -> Roster:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError) as exc:
-        fail(f"{path}: cannot read the previous roster ({exc})", as_json)
+        fail(t("data.roster.unreadable_previous", file=str(path), detail=str(exc)), as_json)
     if "staff_id" not in frame.columns:
-        fail(f"{path}: column 'staff_id' missing", as_json)
+        fail(t("data.roster.columns", file=str(path), missing="staff_id", need="staff_id, D01..."), as_json)
     days = [c for c in frame.columns if c.startswith("D") and c[1:3].isdigit()]
     if len(days) != inst.horizon:
-        fail(f"{path}: {len(days)} day columns, the horizon has {inst.horizon} (--weeks)", as_json)
+        fail(t("data.roster.day_columns", file=str(path), days=len(days), horizon=inst.horizon), as_json)
     shifts = set(inst.shift_ids)
     out: Roster = {}
     for i, (sid, cells) in enumerate(zip(frame["staff_id"], frame[days].values.tolist(), strict=True), start=2):
         bad = [(c, x) for c, x in zip(days, cells, strict=True) if x and x not in shifts]
         if bad:
-            fail(f"{path}, row {i}: field {bad[0][0]!r} holds {bad[0][1]!r}, not a shift id {sorted(shifts)}",
-                 as_json)
+            fail(t("data.cell", file=str(path), row=i, field=bad[0][0],
+                   problem=t("data.problem.not_shift", value=bad[0][1], shifts=", ".join(sorted(shifts)))), as_json)
         out[sid] = cells
     return out
 
@@ -67,17 +68,19 @@ def _days_off(path: Path, inst: RosterInstance, as_json: bool) -> dict[str, set[
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError) as exc:
-        fail(f"{path}: cannot read the days-off CSV ({exc})", as_json)
+        fail(t("data.roster.unreadable_days_off", file=str(path), detail=str(exc)), as_json)
     missing = [c for c in ("staff_id", "day") if c not in frame.columns]
     if missing:
-        fail(f"{path}: column(s) {missing} missing (need staff_id, day)", as_json)
+        fail(t("data.roster.columns", file=str(path), missing=", ".join(missing), need="staff_id, day"), as_json)
     known = set(inst.staff_ids)
     out: dict[str, set[int]] = {}
     for i, (sid, day) in enumerate(zip(frame["staff_id"], frame["day"], strict=True), start=2):
         if sid not in known:
-            fail(f"{path}, row {i}: field 'staff_id' {sid!r} is not on this hospital's staff", as_json)
+            fail(t("data.cell", file=str(path), row=i, field="staff_id",
+                   problem=t("data.problem.not_staff", value=sid)), as_json)
         if not day.isdigit() or int(day) >= inst.horizon:
-            fail(f"{path}, row {i}: field 'day' must be 0..{inst.horizon - 1}, got {day!r}", as_json)
+            fail(t("data.cell", file=str(path), row=i, field="day",
+                   problem=t("data.problem.day_range", last=inst.horizon - 1, value=day)), as_json)
         out.setdefault(sid, set()).add(int(day))
     return out
 
