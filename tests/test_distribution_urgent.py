@@ -104,8 +104,11 @@ def test_bad_urgent_input_names_the_field(published: Path, tmp_path: Path) -> No
     assert code != 0 and "field '--window'" in doc["error"]
     code, doc = _urgent(out, "--clues", clues, "--m3", "0.1", "--window", "13:00-09:00")
     assert code != 0 and "ends before it starts" in doc["error"]
-    code, doc = _urgent(tmp_path / "nowhere", "--clues", clues, "--m3", "0.1")
-    assert code != 0 and "is not a folder" in doc["error"]
+    nowhere = ["urgent", "--plan", str(tmp_path / "nowhere"), "--clues", clues, "--m3", "0.1", "--json"]
+    res = CliRunner().invoke(app, nowhere, env={"BIENESTAR_LANG": "en"})
+    assert res.exit_code != 0 and "is not a folder" in json.loads(res.output)["error"]
+    res = CliRunner().invoke(app, nowhere, env={"BIENESTAR_LANG": "es"})
+    assert res.exit_code != 0 and "no es una carpeta" in json.loads(res.output)["error"]
 
 
 def test_urgent_order_at_midday_keeps_what_vehicles_have_done(published: Path, tmp_path: Path) -> None:

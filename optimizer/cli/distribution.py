@@ -184,17 +184,17 @@ def _print_central(plan: DistributionResult, k: dict[str, Any]) -> None:
 def _day_plan_file(folder: Path, day: str | None, as_json: bool) -> Path:
     """The plan_<day>.json in ``folder`` (``--day`` picks one when the folder holds several)."""
     if not folder.is_dir():
-        fail(f"--plan '{folder}' is not a folder (give the --out DIR of `bienestar distribute`)", as_json)
+        fail(t("cli.distribution.plan_not_folder", folder=str(folder)), as_json)
     if day is not None:
         try:
             when = dt.date.fromisoformat(day)
         except ValueError:
-            fail(f"--day '{day}' is not a date YYYY-MM-DD", as_json)
+            fail(t("cli.distribution.bad_day", day=day), as_json)
         return folder / f"plan_{when.isoformat()}.json"
     found = sorted(folder.glob("plan_*.json"))
     if len(found) != 1:
-        fail(f"{folder} holds {len(found)} day plans (plan_<day>.json); "
-             + ("run `bienestar distribute --out` first" if not found else "choose one with --day"), as_json)
+        fail(t("cli.distribution.day_plans", folder=str(folder), count=len(found))
+             + t("cli.distribution.run_first" if not found else "cli.distribution.choose_day"), as_json)
     return found[0]
 
 
@@ -227,7 +227,7 @@ def urgent(
     )
 
     if reopt_seconds <= 0:
-        fail("--reopt-seconds must be positive (seconds)", as_json)
+        fail(t("cli.distribution.reopt_positive"), as_json)
     path = _day_plan_file(plan_dir, day, as_json)
     try:
         order = UrgentOrder(clues.strip(), tuple(parse_item(i) for i in item),
@@ -236,7 +236,7 @@ def urgent(
         day_plan = load_day_plan(path)
         root = dataset or day_plan.dataset
         if not (root / "facilities.csv").exists():
-            fail(f"dataset folder {root} has no facilities.csv (give --dataset DIR)", as_json)
+            fail(t("cli.distribution.no_facilities", folder=str(root)), as_json)
         ds = load_dataset(root)
         new_day, outcome = place_urgent(day_plan, order, ds.facilities, ds.medicines, reopt_seconds)
     except (UrgentOrderError, PlanFileError) as exc:
