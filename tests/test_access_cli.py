@@ -77,8 +77,12 @@ def test_clear_errors(dataset: Path, tmp_path: Path) -> None:
                               str(tmp_path / "h24.csv"), "--json"])
     assert bad.exit_code == 2
     assert "row 1, field 'clues'" in json.loads(bad.stdout)["error"]
-    two = runner.invoke(app, ["access", "--dataset", str(dataset), "--where-next", "2", "--json"])
+    two = runner.invoke(app, ["access", "--dataset", str(dataset), "--where-next", "2", "--json"],
+                        env={"BIENESTAR_LANG": "en"})
     assert two.exit_code == 2 and "one --minutes value" in json.loads(two.stdout)["error"]
+    two = runner.invoke(app, ["access", "--dataset", str(dataset), "--where-next", "2", "--json"],
+                        env={"BIENESTAR_LANG": "es"})
+    assert two.exit_code == 2 and "un solo valor de --minutes" in json.loads(two.stdout)["error"]
 
 
 def test_od_matrix_rejects_reported(dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

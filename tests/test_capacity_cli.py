@@ -113,8 +113,12 @@ def test_rejected_rows_are_announced(dataset: Path, tmp_path: Path, monkeypatch:
 
 
 def test_cli_errors_are_messages_not_tracebacks(dataset: Path, tmp_path: Path) -> None:
-    res = runner.invoke(app, ["wisn", "--facility", "OCIMB999999", "--dataset", str(dataset), "--json"])
+    res = runner.invoke(app, ["wisn", "--facility", "OCIMB999999", "--dataset", str(dataset), "--json"],
+                        env={"BIENESTAR_LANG": "en"})
     assert res.exit_code == 2 and "OCIMB999999 is not an open hospital" in json.loads(res.stdout)["error"]
+    res = runner.invoke(app, ["wisn", "--facility", "OCIMB999999", "--dataset", str(dataset), "--json"],
+                        env={"BIENESTAR_LANG": "es"})
+    assert res.exit_code == 2 and "OCIMB999999 no es un hospital abierto" in json.loads(res.stdout)["error"]
     bad = tmp_path / "deploy.csv"
     bad.write_text("specialist_id,role,weekly_hours,hospital\nS000001,anaesthesiology,forty,OCIMB000001\n")
     res = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--deployment", str(bad), "--json"],

@@ -29,9 +29,9 @@ def _floats(text: str, as_json: bool) -> list[float]:
     try:
         values = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        fail(f"--minutes: '{text}' is not a comma-separated list of minutes, e.g. 60,120", as_json)
+        fail(t("cli.access.minutes_list", value=text), as_json)
     if not values or min(values) <= 0:
-        fail("--minutes: give positive minutes, e.g. 60,120", as_json)
+        fail(t("cli.access.minutes_positive"), as_json)
     return values
 
 
@@ -40,7 +40,8 @@ def _scope(dataset: Path, states: str | None, od_matrix: Path | None, resolution
     from optimizer.data.dataset import load_dataset
 
     if resolution not in {"localities", "municipalities"}:
-        fail(f"--resolution: '{resolution}' is not localities or municipalities", as_json)
+        fail(t("cli.option.choice", option="--resolution", value=resolution, choices="localities, municipalities"),
+             as_json)
     try:
         ds = load_dataset(dataset)
         codes = [s.strip().zfill(2) for s in states.split(",")] if states else None
@@ -94,18 +95,20 @@ def access(
     _, dataset = resolve_inputs(dataset, scenario, as_json)
     thresholds = _floats(minutes, as_json)
     if model not in {"mclp", "pmedian"}:
-        fail(f"--model: '{model}' is not mclp or pmedian", as_json)
+        fail(t("cli.option.choice", option="--model", value=model, choices="mclp, pmedian"), as_json)
     weighting = weighting or ("marginalisation" if model == "mclp" else "population")
     if weighting not in {"marginalisation", "population"}:
-        fail(f"--weighting: '{weighting}' is not marginalisation or population", as_json)
+        fail(t("cli.option.choice", option="--weighting", value=weighting, choices="marginalisation, population"),
+             as_json)
     if candidates not in {"hospitals", "municipalities"}:
-        fail(f"--candidates: '{candidates}' is not hospitals or municipalities", as_json)
+        fail(t("cli.option.choice", option="--candidates", value=candidates, choices="hospitals, municipalities"),
+             as_json)
     scope = _scope(dataset, states, od_matrix, resolution, as_json)
     h24 = _hospital_set(hospitals_24_7, dataset, scope, as_json)
     rejects = [r.text() for r in scope.od_matrix.rejects] if scope.od_matrix else []
     if where_next is not None:
         if len(thresholds) != 1:
-            fail("--where-next needs one --minutes value (the coverage radius), e.g. --minutes 120", as_json)
+            fail(t("cli.access.where_next_minutes"), as_json)
         settings = AccessSettings(time_limit_s=time_limit, seed=seed, team_cost_mxn=team_cost,
                                   minutes=tuple(thresholds), model=model)
         _where_next(scope, h24, where_next, thresholds[0], model, candidates, weighting, budget, settings, out,

@@ -88,8 +88,8 @@ def capacity(
     settings = base.model_copy(update=given)
     inp = _input(dataset, all_hospitals, deployment, as_json)
     if facility is not None and facility not in {h.clues for h in inp.hospitals}:
-        fail(f"{facility} is not among the {'open' if all_hospitals else 'program'} hospitals of {dataset}",
-             as_json)
+        fail(t("cli.capacity.not_open" if all_hospitals else "cli.capacity.not_program", facility=facility,
+               dataset=str(dataset)), as_json)
     try:
         res = run_capacity(inp, settings, top)
     except (CapacityRunError, RuntimeError) as exc:
@@ -142,8 +142,7 @@ def wisn(
     """WISN (WHO) per surgical cadre at one hospital: AWT, standard workloads, CAF, IAF, need, gap, ratio."""
     inp = _input(dataset, True, deployment, as_json)  # every open hospital
     if facility not in {h.clues for h in inp.hospitals}:
-        fail(f"{dataset / 'facilities.csv'}: {facility} is not an open hospital (kind=hospital, status=open)",
-             as_json)
+        fail(t("cli.capacity.not_open_hospital", file=str(dataset / "facilities.csv"), facility=facility), as_json)
     try:
         results = facility_wisn(inp, facility, CapacitySettings())
     except (CapacityInputError, WisnInputError) as exc:
