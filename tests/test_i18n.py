@@ -424,3 +424,16 @@ def test_plan_deployment_and_capacity_readers_name_file_row_field_value_in_each_
     assert bad.value.text("en") == "current deployment: row 2 needs fields 'specialist_id' and 'hospital'"
     assert bad.value.text("es") == "despliegue actual: la fila 2 necesita los campos 'specialist_id' y 'hospital'"
     assert str(DeploymentInputError("plain text")) == "plain text"  # text not yet in the catalogue, as it is
+
+
+def test_roster_cli_usage_errors_are_spanish_first() -> None:
+    import json as jsonlib
+
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    for lang, text in (("es", "dé exactamente uno de --benchmark PATH o --hospital CLUES"),
+                       ("en", "give exactly one of --benchmark PATH or --hospital CLUES")):
+        res = CliRunner().invoke(app, ["roster", "--json"], env={"BIENESTAR_LANG": lang})
+        assert res.exit_code == 2 and jsonlib.loads(res.stdout)["error"] == text

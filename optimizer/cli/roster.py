@@ -113,7 +113,7 @@ def _hospital_instance(hospital: str, dataset: Path | None, weeks: int, deployme
     from optimizer.rostering.hospital import from_dataset
 
     if dataset is None:
-        fail("--hospital needs --dataset DIR (a folder written by `bienestar data generate`)", as_json)
+        fail(t("cli.roster.needs_dataset"), as_json)
     assigned = _assignments(deployment, as_json) if deployment is not None else []
     try:
         hosp = from_dataset(load_dataset(dataset), hospital, weeks=weeks, assigned=assigned)
@@ -161,9 +161,9 @@ def roster(
     names the rules and the person/day in conflict.
     """
     if (benchmark is None) == (hospital is None):
-        fail("give exactly one of --benchmark PATH or --hospital CLUES", as_json)
+        fail(t("cli.roster.one_source"), as_json)
     if benchmark is not None and (days_off is not None or previous is not None):
-        fail("--days-off and --previous apply to --hospital rosters", as_json)
+        fail(t("cli.roster.hospital_only"), as_json)
     settings = RosterSettings(time_limit_s=time_limit, seed=seed, workers=workers)
     notes: list[str] = []
     if benchmark is not None:
