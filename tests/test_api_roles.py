@@ -121,8 +121,12 @@ def test_keys_cli_prints_a_working_key_once(home: Path) -> None:
     assert set(doc) == {"key", "role"} and verify_key(engine_for(), doc["key"]).role == "logistics"
     listed = runner.invoke(cli_app, ["keys", "list", "--json"])
     assert doc["key"].split("_", 2)[2] not in listed.stdout
-    bad = runner.invoke(cli_app, ["keys", "create", "--role", "root", "--json"])
+    bad = runner.invoke(cli_app, ["keys", "create", "--role", "root", "--json"], env={"BIENESTAR_LANG": "en"})
     assert bad.exit_code == 2 and "unknown role" in json.loads(bad.stdout)["error"]
+    bad = runner.invoke(cli_app, ["keys", "create", "--role", "root", "--json"], env={"BIENESTAR_LANG": "es"})
+    assert bad.exit_code == 2 and "rol desconocido" in json.loads(bad.stdout)["error"]
+    human = runner.invoke(cli_app, ["keys", "list"], env={"BIENESTAR_LANG": "es"})
+    assert "Claves de API" in human.stdout and "prefijo" in human.stdout and "API keys" not in human.stdout
 
 
 def test_keys_are_stored_hashed(home: Path, keys: dict[str, str]) -> None:

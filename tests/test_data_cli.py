@@ -54,6 +54,7 @@ def test_data_load_counts_rejects_and_is_idempotent(home: Path, tmp_path: Path,
     assert human.exit_code == 0 and "1 problem(s)" in human.stdout and "rejected" in human.stdout
     human = runner.invoke(app, ["data", "load", str(ds)], env={"BIENESTAR_LANG": "es"})
     assert human.exit_code == 0 and "1 problema(s)" in human.stdout and "los primeros:" in human.stdout
+    assert "rechazadas" in human.stdout and "rows read" not in human.stdout
 
 
 def test_data_validate_and_errors(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +77,10 @@ def test_data_validate_and_errors(home: Path, tmp_path: Path, monkeypatch: pytes
 
 def test_database_down_is_a_clear_error(home: Path, tmp_path: Path) -> None:
     ds = write_sample_dataset(tmp_path / "ds", n_records=10)
-    res = runner.invoke(app, ["data", "load", str(ds), "--url", "postgresql://nobody@127.0.0.1:1/x", "--json"])
+    args = ["data", "load", str(ds), "--url", "postgresql://nobody@127.0.0.1:1/x", "--json"]
+    res = runner.invoke(app, args, env={"BIENESTAR_LANG": "en"})
     assert res.exit_code == 2
     out = json.loads(res.stdout)
     assert out["status"] == "error" and out["error"].startswith("database error: OperationalError")
+    res = runner.invoke(app, args, env={"BIENESTAR_LANG": "es"})
+    assert json.loads(res.stdout)["error"].startswith("error de base de datos: OperationalError")

@@ -39,18 +39,19 @@ def db_init(
     try:
         engine = init_db(url)
     except (SQLAlchemyError, ValueError, ImportError) as exc:  # bad URL, server down, driver missing
-        fail(f"cannot initialise the database: {str(exc).splitlines()[0]}", as_json)
+        fail(t("cli.db.cannot_init", error=str(exc).splitlines()[0]), as_json)
     shown = engine.url.render_as_string(hide_password=True)
     tables = sorted(engine.dialect.get_table_names(engine.connect()))
     if as_json:
         print_json({"status": "ok", "db_url": shown, "tables": tables})
     else:
-        console.print(f"store ready at [bold]{shown}[/]: {len(tables)} tables ({', '.join(tables)})")
+        console.print(t("cli.db.ready", url=shown, count=len(tables), tables=", ".join(tables)))
 
 
 def _counts_table(title: str, counts: dict[str, dict[str, int]]) -> None:
     rows = [(name, c["read"], c["kept"], c["rejected"]) for name, c in counts.items()]
-    console.print(table(title, ["table", "rows read", "kept", "rejected"], rows))
+    heads = [t(f"cli.data.col.{c}") for c in ("table", "read", "kept", "rejected")]
+    console.print(table(title, heads, rows))
 
 
 @data_app.command("load")
@@ -69,19 +70,18 @@ def data_load(
     except (DataFileError, PseudonymKeyError, ValueError) as exc:
         fail(exc, as_json)
     except SQLAlchemyError as exc:  # server down, bad URL, permissions
-        fail(f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", as_json)
+        fail(t("cli.db.error", error=f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"), as_json)
     except duckdb.Error as exc:  # unreadable or corrupt Parquet records
-        fail(f"cannot read the records in {folder / 'records'}: {str(exc).splitlines()[0]}", as_json)
+        fail(t("cli.data.cannot_read_records", folder=str(folder / "records"), error=str(exc).splitlines()[0]), as_json)
     if as_json:
         print_json({"status": "ok", **report.__dict__})
         return
-    _counts_table(f"Loaded {report.source} into {report.db_url}", report.counts)
+    _counts_table(t("cli.data.loaded_title", source=report.source, url=report.db_url), report.counts)
     if report.demand_rows:
-        console.print(f"demand aggregates: {report.demand_rows['surgical_demand']:,} surgical rows, "
-                      f"{report.demand_rows['medicine_demand']:,} medicine rows (fewer than 5 patients "
-                      f"suppressed); pseudonymised records in {report.records_dir}")
+        console.print(t("cli.data.demand", surgical=f"{report.demand_rows['surgical_demand']:,}",
+                        medicine=f"{report.demand_rows['medicine_demand']:,}", records=report.records_dir))
     _print_rejects(report.n_rejects, report.rejects_path, report.first_rejects)
-    console.print(f"done in {report.seconds:.1f} s")
+    console.print(t("cli.data.done", seconds=f"{report.seconds:.1f}"))
 
 
 @data_app.command("validate")
@@ -102,7 +102,7 @@ def data_validate(
         print_json({"status": "ok", "counts": tables.counts(), "n_rejects": n, "rejects_path": path,
                     "first_rejects": first})
         return
-    _counts_table(f"Validated {folder}", tables.counts())
+    _counts_table(t("cli.data.validated_title", folder=folder), tables.counts())
     _print_rejects(n, path, first)
 
 
@@ -130,14 +130,14 @@ def data_import_clues(
     """Update the facility catalogue from DGIS's CLUES file: new units added, changed units updated, units out of
     operation or no longer listed marked closed (never deleted); every row checked (file, row, field)."""
     if (dataset is None) == (not store):
-        fail("give exactly one of --dataset DIR or --store", as_json)
+        fail(t("cli.data.one_target"), as_json)
     try:
         result = (import_into_dataset(file, dataset, institution, lang) if dataset is not None
                   else import_into_store(file, url and normalise_url(url), institution, lang))
     except DataFileError as exc:
         fail(exc, as_json)
     except SQLAlchemyError as exc:
-        fail(f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", as_json)
+        fail(t("cli.db.error", error=f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}"), as_json)
     path = report or home_dir() / "imports" / f"clues-{file.stem}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(result.lines(), columns=["action", "clues", "row", "field", "value", "reason"]).to_csv(

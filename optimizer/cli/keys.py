@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.i18n import t
 
 
 def register(app: typer.Typer) -> None:
@@ -20,12 +21,12 @@ def register(app: typer.Typer) -> None:
         from api.db import engine_for
 
         if role not in {r.value for r in Role}:
-            fail(f"unknown role '{role}'; use one of: {', '.join(r.value for r in Role)}", as_json)
+            fail(t("cli.keys.unknown_role", role=role, roles=", ".join(r.value for r in Role)), as_json)
         key = create_key(engine_for(), role, label)
         if as_json:
             print_json({"key": key, "role": role})
         else:
-            console.print(f"{key}\n[dim]role {role}; store it now: it cannot be shown again[/]")
+            console.print(f"{key}\n[dim]{t('cli.keys.created', role=role)}[/]")
 
     @keys.command("list")
     def list_(as_json: bool = JsonOption) -> None:
@@ -37,7 +38,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(rows)
         else:
-            console.print(table("API keys", ["prefix", "role", "label", "created", "revoked"],
+            heads = [t(f"cli.keys.col.{c}") for c in ("prefix", "role", "label", "created", "revoked")]
+            console.print(table(t("cli.keys.title"), heads,
                                 [[r["prefix"], r["role"], r["label"], r["created"], r["revoked"]] for r in rows]))
 
     @keys.command("revoke")
@@ -48,8 +50,8 @@ def register(app: typer.Typer) -> None:
         from api.db import engine_for
 
         if not revoke_key(engine_for(), prefix):
-            fail(f"no key with prefix '{prefix}'", as_json)
+            fail(t("cli.keys.no_prefix", prefix=prefix), as_json)
         if as_json:
             print_json({"revoked": prefix})
         else:
-            console.print(f"revoked {prefix}")
+            console.print(t("cli.keys.revoked", prefix=prefix))

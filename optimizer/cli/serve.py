@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from optimizer.cli.common import fail
+from optimizer.i18n import t
 
 
 def register(app: typer.Typer) -> None:
@@ -25,4 +26,4 @@ def register(app: typer.Typer) -> None:
             uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level=log_level,
                         workers=1, server_header=False)
         except OSError as exc:
-            fail(f"cannot serve on {host}:{port}: {exc}")
+            fail(t("cli.serve.cannot", host=host, port=port, error=exc))

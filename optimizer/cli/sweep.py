@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.i18n import t
 from optimizer.scenarios.sweep import SweepError, build_variants, parse_vary, run_sweep
 
 
@@ -32,7 +33,7 @@ def sweep(
     from optimizer.scenarios.yamlfile import ScenarioError, load_scenario
 
     if executor not in {"process", "ray"}:
-        fail(f"--executor must be 'process' or 'ray', not '{executor}'", as_json)
+        fail(t("cli.sweep.executor", executor=executor), as_json)
     try:
         base = load_scenario(scenario)
         variants = build_variants(base, [parse_vary(v) for v in vary])
@@ -42,7 +43,7 @@ def sweep(
         fail(exc.text(), as_json)
     runs = runs_dir or default_runs_dir()
     if not as_json:
-        console.print(f"sweep of {len(variants)} variants of '{base.name}' on {executor} with {workers} workers")
+        console.print(t("cli.sweep.start", count=len(variants), name=base.name, executor=executor, workers=workers))
     result = run_sweep(variants, runs, executor=executor, workers=workers)  # type: ignore[arg-type]
     frame = result.table()
     out = runs / "sweeps" / f"{base.name}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -57,8 +58,8 @@ def sweep(
                     "table": str(out / "sweep.csv"), "rows": frame.to_dict("records")})
         return
     shown = [c for c in frame.columns if c not in {"run_dir", "trace"}][:12]
-    console.print(table(f"sweep — {len(variants)} variants, {result.seconds:.1f} s", shown,
+    console.print(table(t("cli.sweep.title", count=len(variants), seconds=f"{result.seconds:.1f}"), shown,
                         result.shown()[shown].itertuples(index=False)))
     if result.failed:
-        console.print(f"[red]{len(result.failed)} variant(s) failed twice: {result.failed}[/]")
-    console.print(f"table written to {out / 'sweep.csv'}")
+        console.print(f"[red]{t('cli.sweep.failed', count=len(result.failed), failed=result.failed)}[/]")
+    console.print(t("cli.sweep.written", path=out / "sweep.csv"))
