@@ -142,6 +142,10 @@ def test_cli_compare_json_and_a_bad_scenario_error(run_a: RunResult, run_b: RunR
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc == json.loads(json.dumps(compare_runs(run_a.run_dir, run_b.run_dir).to_dict()))
+    human = runner.invoke(app, ["compare", str(run_a.run_dir), str(run_b.run_dir)], env={"BIENESTAR_LANG": "es"})
+    assert "Equidad por estado" in human.stdout and "Equity by state" not in human.stdout
+    human = runner.invoke(app, ["compare", str(run_a.run_dir), str(run_b.run_dir)], env={"BIENESTAR_LANG": "en"})
+    assert "Equity by state" in human.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nseed: 1\nrostering:\n  max_hospitalz: 3\n")
     res = runner.invoke(app, ["run", str(bad), "--json"], env={"BIENESTAR_LANG": "en"})

@@ -56,6 +56,14 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     return t
 
 
+def label(prefix: str, value: object) -> str:
+    """``value`` (a status, stage, ...) as the catalogue says ``prefix.value`` in ``BIENESTAR_LANG``; the value
+    itself when the catalogue has no such key."""
+    key = f"{prefix}.{value}"
+    text = t(key)
+    return str(value) if text == key else text
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.2f}" if abs(v) < 1e6 else f"{v:,.0f}"
@@ -83,7 +91,7 @@ def resolve_inputs(dataset: Path | None, scenario: Path | None, as_json: bool = 
     """(scenario or None, dataset folder) from ``--dataset`` and/or ``--scenario`` (``--dataset`` wins)."""
     if scenario is None:
         if dataset is None:
-            fail("give --dataset DIR (a dataset folder) or --scenario FILE", as_json)
+            fail(t("cli.inputs.needed"), as_json)
         return None, Path(dataset)
     from optimizer.scenarios.basedata import resolve_base
     from optimizer.scenarios.yamlfile import ScenarioError, load_scenario

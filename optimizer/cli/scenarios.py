@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from optimizer.cli.common import JsonOption, console, fail, print_json, table
-from optimizer.i18n import MsgError
+from optimizer.cli.common import JsonOption, console, fail, label, print_json, table
+from optimizer.i18n import MsgError, t
 from optimizer.scenarios.compare import ComparisonTable, compare_runs
 from optimizer.scenarios.runner import RunError, RunResult, failure, rerun, run_scenario
 from optimizer.solvers.silence import stdout_to_stderr
@@ -32,12 +32,15 @@ def _reason(exc: Exception) -> str:
 
 
 def _print_run(result: RunResult) -> None:
-    rows = [(stage, result.stage_status.get(stage, ""), result.timings.get(stage, 0.0))
-            for stage in result.stage_status]
-    console.print(table(f"Run {result.run_dir.name}: {result.status}", ["stage", "status", "seconds"], rows))
-    console.print(f"total {result.timings.get('total', 0.0):.1f} s; plans digest {result.plans_digest[:16]}")
+    rows = [(label("cli.stage", stage), label("common.status", result.stage_status.get(stage, "")),
+             result.timings.get(stage, 0.0)) for stage in result.stage_status]
+    heads = [t(f"cli.run.col.{c}") for c in ("stage", "status", "seconds")]
+    console.print(table(t("cli.run.title", run=result.run_dir.name, status=label("common.status", result.status)),
+                        heads, rows))
+    console.print(t("cli.run.total", seconds=f"{result.timings.get('total', 0.0):.1f}",
+                    digest=result.plans_digest[:16]))
     if result.message:
-        console.print(f"[red]{result.message.text()}[/] (details in {result.run_dir / 'log.txt'})")
+        console.print(f"[red]{result.message.text()}[/] " + t("cli.run.details", path=result.run_dir / "log.txt"))
 
 
 def print_comparison(cmp: ComparisonTable) -> None:
@@ -46,18 +49,19 @@ def print_comparison(cmp: ComparisonTable) -> None:
     for r in cmp.rows:
         if r.a is None and r.b is None:
             continue
-        mark = "" if r.better is None else ("[green]better[/]" if r.better else "[red]worse[/]")
+        mark = "" if r.better is None else (f"[green]{t('cli.compare.better')}[/]" if r.better
+                                            else f"[red]{t('cli.compare.worse')}[/]")
         rows.append((r.label, r.unit, _num(r.a), _num(r.b), _num(r.delta), mark))
     title = f"A = {cmp.scenario_a} ({cmp.run_a})   B = {cmp.scenario_b} ({cmp.run_b})"
-    console.print(table(title, ["KPI", "unit", "A", "B", "B - A", ""], rows))
+    console.print(table(title, [t("cli.compare.col.kpi"), t("cli.compare.col.unit"), "A", "B", "B - A", ""], rows))
     st = cmp.by_state
     cols = [c for c in ("coverage_pct", "hospitals_24_7", "access_60") if f"{c}_delta" in st]
     if cols:
         top = st.assign(_key=st[f"{cols[0]}_delta"].abs()).sort_values("_key", ascending=False).head(10)
-        head = ["state"] + [f"{c} {x}" for c in cols for x in ("A", "B", "B - A")]
+        head = [t("cli.compare.col.state")] + [f"{c} {x}" for c in cols for x in ("A", "B", "B - A")]
         body = [[r.get("state") or r["cve_ent"]] + [_num(r[f"{c}_{x}"]) for c in cols for x in ("a", "b", "delta")]
                 for r in top.to_dict("records")]
-        console.print(table(f"Equity by state: the 10 largest changes in {cols[0]}", head, body))
+        console.print(table(t("cli.compare.equity_title", column=cols[0]), head, body))
 
 
 def _num(v: float | None) -> str:
@@ -106,8 +110,8 @@ def rerun_cmd(run: str = typer.Argument(..., help=RUN_REF),
         print_json({**_summary(result), "original": str(original), "identical_plans": same})
     else:
         _print_run(result)
-        console.print(("[green]identical plans[/]" if same else "[red]plans differ[/]")
-                      + f" to {original.name}")
+        console.print(f"[green]{t('cli.rerun.identical', run=original.name)}[/]" if same
+                      else f"[red]{t('cli.rerun.differ', run=original.name)}[/]")
     if not same:
         raise typer.Exit(1)
 
@@ -146,13 +150,13 @@ def report_cmd(run: str = typer.Argument(..., help=RUN_REF),
     for d in (run_dir, other):
         if d is not None and not (d / "kpis.json").exists():
             info = json.loads((d / "run.json").read_text())
-            fail(f"run {d.name} has no plans to report (status {info.get('status')}: {info.get('message')})",
+            fail(t("cli.report.no_plans", run=d.name, status=info.get("status"), message=info.get("message")),
                  as_json)
     html = write_report(run_dir, out, against=other, lang=lang)
     books = write_workbooks(run_dir, html.parent, against=other, lang=lang)
     if as_json:
         print_json({"status": "ok", "report": str(html), "workbooks": [str(b) for b in books]})
     else:
-        console.print(f"report: {html}")
+        console.print(t("cli.report.report", path=html))
         for b in books:
-            console.print(f"workbook: {b}")
+            console.print(t("cli.report.workbook", path=b))
