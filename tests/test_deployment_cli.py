@@ -86,3 +86,10 @@ def test_deploy_values_access_and_reports_it(dataset: Path, tmp_path: Path) -> N
     withdraw = [e for e in doc["team_access_effects"] if e["change"] == "withdraw"]
     assert all(e["people"] <= 0 for e in withdraw)
     assert all(e["people"] > 0 for e in doc["team_access_effects"] if e["change"] == "add")
+    human = runner.invoke(app, ["deploy", "--dataset", str(dataset), "--out", str(tmp_path / "h"), "--time-limit",
+                                "4", "--access-weight", "0.001", "--access-minutes", "90"],
+                          env={"BIENESTAR_LANG": "es"})
+    assert human.exit_code == 0, human.output
+    text = " ".join(human.stdout.split())
+    assert "Indicadores" in text and "cobertura por estado" in text and "plan escrito en" in text
+    assert not any(w in text for w in ("coverage by state", "KPIs", "plan written", "people within"))

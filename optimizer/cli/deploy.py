@@ -14,12 +14,12 @@ from optimizer.access.scope import scope_from_dataset
 from optimizer.access.settings import TravelSettings
 from optimizer.capacity.run import hospitals_24_7_in_post
 from optimizer.capacity.settings import CapacitySettings
-from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.cli.common import JsonOption, console, fail, label, print_json, table
 from optimizer.deployment.access_term import TeamMoveEffect, team_effects
 from optimizer.deployment.export import write_plan
 from optimizer.deployment.inputs import DeploymentInputError, from_dataset
 from optimizer.deployment.settings import DeploymentSettings
-from optimizer.i18n import in_lang
+from optimizer.i18n import in_lang, t
 from optimizer.paths import default_dataset_dir, home_dir
 from optimizer.plan import Run
 
@@ -89,7 +89,7 @@ def deploy(
     try:
         settings = DeploymentSettings.model_validate({**base.model_dump(), **overrides})
     except ValidationError as exc:
-        fail(f"settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", as_json)
+        fail(t("cli.settings_error", loc=exc.errors()[0]["loc"], msg=exc.errors()[0]["msg"]), as_json)
     inp = _input(ds_dir, current, scenario, contract_hours, settings, as_json)
     from optimizer.solvers.silence import stdout_to_stderr
 
@@ -105,7 +105,7 @@ def deploy(
         print_json(_json_doc(result, effects, paths))
         return
     _print_report(inp, result, effects)
-    console.print(f"plan written to {out_dir} ({', '.join(p.name for p in paths)})")
+    console.print(t("cli.deploy.written", path=out_dir, files=", ".join(p.name for p in paths)))
 
 
 def _input(ds_dir: Path, current: Path | None, scenario: Path | None, contract_hours: bool,
@@ -153,49 +153,57 @@ def _print_report(inp: deployment.Input, result: Run[deployment.Plan], effects: 
     """The console report: outcome, KPIs, coverage by degree and state, short reasons, team access effects."""
     plan, check, kpis = result.plan, result.validation, result.kpis
     gap = f"{100 * plan.gap:.3f}%" if plan.gap is not None else "-"
-    console.print(f"[bold]deployment[/]: {plan.status}, objective {plan.objective:,.2f}, gap {gap}, "
-                  f"{plan.solve_seconds:.1f} s ({plan.solver}, seed {plan.seed}); validator: "
-                  + ("[green]ok[/]" if check.ok else f"[red]{len(check.violations)} violation(s)[/]"))
-    console.print(table("KPIs", ["kpi", "value"], _kpi_rows(kpis)))
-    console.print(table("coverage by marginalisation degree", ["degree", "demand/week", "covered/week", "%"],
-                        [(r["degree"], r["demand"], r["covered"], f"{r['pct']:.1f}")
+    console.print(t("cli.deploy.summary", status=label("common.status", plan.status),
+                    objective=f"{plan.objective:,.2f}", gap=gap, seconds=f"{plan.solve_seconds:.1f}",
+                    solver=plan.solver, seed=plan.seed)
+                  + (f"[green]{t('cli.validator.ok')}[/]" if check.ok
+                     else f"[red]{t('cli.validator.violations', count=len(check.violations))}[/]"))
+    console.print(table(t("cli.kpi.title"), [t("cli.kpi.col.kpi"), t("cli.kpi.col.value")], _kpi_rows(kpis)))
+    console.print(table(t("cli.deploy.by_degree"), _heads("degree", "demand", "covered") + ["%"],
+                        [(label("enums.degree", r["degree"]), r["demand"], r["covered"], f"{r['pct']:.1f}")
                          for r in kpis["coverage_by_degree"]]))
-    console.print(table("coverage by state", ["state", "name", "demand/week", "covered/week", "%"],
+    console.print(table(t("cli.deploy.by_state"), _heads("state", "name", "demand", "covered") + ["%"],
                         [(r["state"], r["name"], r["demand"], r["covered"], f"{r['pct']:.1f}")
                          for r in kpis["coverage_by_state"]]))
     reasons: dict[str, int] = {}
     for x in plan.short:
         reasons[x.reason] = reasons.get(x.reason, 0) + 1
-    console.print(table("hospital x specialty left short, by binding reason", ["reason", "count"],
-                        sorted(reasons.items())))
+    console.print(table(t("cli.deploy.short_title"), _heads("reason", "count"),
+                        [(label("enums.short_reason", r), n) for r, n in sorted(reasons.items())]))
     if effects:
         withdraw = [e for e in effects if e.change == "withdraw"]  # most reach lost first
         shown = withdraw[-10:] + [e for e in effects if e.change == "add"]
+        minutes = f"{inp.access.minutes_limit if inp.access else 0:g}"
         console.print(table(
-            "access effect of one team: the 10 withdrawals that lose least reach, the 10 additions that gain most "
-            f"(people within {inp.access.minutes_limit if inp.access else 0:g} min of 24/7 surgery; "
-            "moving a team = withdraw + add)",
-            ["hospital", "change", "people", "degree-weighted"],
-            [(e.hospital, e.change, f"{e.people:+,.0f}", f"{e.weighted:+,.0f}") for e in shown]))
+            t("cli.deploy.effects_title", minutes=minutes), _heads("hospital", "change", "people", "weighted"),
+            [(e.hospital, label("cli.deploy.change", e.change), f"{e.people:+,.0f}", f"{e.weighted:+,.0f}")
+             for e in shown]))
+
+
+def _heads(*names: str) -> list[str]:
+    """Column headings of the deploy report in ``BIENESTAR_LANG``."""
+    return [t(f"cli.deploy.col.{n}") for n in names]
 
 
 def _kpi_rows(k: dict) -> list[tuple[str, object]]:
     """The KPI table of ``bienestar deploy`` from :func:`optimizer.deployment.kpis`."""
     budget = k["budget_mxn_month"]
     rows: list[tuple[str, object]] = [
-        ("demand covered", f"{k['covered_procedures_per_week']:,.1f} of {k['demand_procedures_per_week']:,.1f} "
-                           f"procedures/week ({k['coverage_pct']:.1f}%)"),
-        ("hospitals reaching 24/7", f"{k['hospitals_24_7']} of {k['hospitals']}"),
-        ("24/7 team slots", k["team_slots"]),
-        ("recruits deployed", f"{k['deployed']} of {k['candidates']}"),
-        ("budget used (MXN/month)",
-         f"{k['pay_mxn_month']:,.0f}" + (f" of {budget:,.0f}" if budget is not None else "")),
-        ("km moved (total / mean)", f"{k['relocation_km']:,.0f} / {k['km_mean']:,.0f}"),
-        ("women among deployed", f"{100 * k['women_share_deployed']:.1f}%"),
-        ("moves from current plan", k["moves"]),
+        (t("cli.deploy.kpi.covered"),
+         t("cli.deploy.kpi.covered_value", covered=f"{k['covered_procedures_per_week']:,.1f}",
+           demand=f"{k['demand_procedures_per_week']:,.1f}", pct=f"{k['coverage_pct']:.1f}")),
+        (t("cli.deploy.kpi.hospitals"), t("cli.deploy.kpi.of", part=k["hospitals_24_7"], whole=k["hospitals"])),
+        (t("cli.deploy.kpi.slots"), k["team_slots"]),
+        (t("cli.deploy.kpi.deployed"), t("cli.deploy.kpi.of", part=k["deployed"], whole=k["candidates"])),
+        (t("cli.deploy.kpi.budget"),
+         f"{k['pay_mxn_month']:,.0f}" if budget is None
+         else t("cli.deploy.kpi.of", part=f"{k['pay_mxn_month']:,.0f}", whole=f"{budget:,.0f}")),
+        (t("cli.deploy.kpi.km"), f"{k['relocation_km']:,.0f} / {k['km_mean']:,.0f}"),
+        (t("cli.deploy.kpi.women"), f"{100 * k['women_share_deployed']:.1f}%"),
+        (t("cli.deploy.kpi.moves"), k["moves"]),
     ]
     if "access_minutes" in k:
-        rows.append((f"people within {k['access_minutes']:g} min of 24/7 surgery",
-                     f"{k['access_people_within_after']:,.0f} of {k['access_population']:,.0f} "
-                     f"(+{k['access_people_gained']:,.0f} by this plan)"))
+        rows.append((t("cli.deploy.kpi.access", minutes=f"{k['access_minutes']:g}"),
+                     t("cli.deploy.kpi.access_value", within=f"{k['access_people_within_after']:,.0f}",
+                       population=f"{k['access_population']:,.0f}", gained=f"{k['access_people_gained']:,.0f}")))
     return rows
