@@ -144,9 +144,10 @@ def test_cli_hospital_from_dataset_writes_grid_csv_xlsx(dataset: Path, tmp_path:
     clues = counts.index[0]  # the smallest staff list keeps the test fast
     out = tmp_path / "out"
     res = runner.invoke(app, ["roster", "--hospital", clues, "--weeks", "1", "--dataset", str(dataset),
-                              "--time-limit", "8", "--out", str(out)])
+                              "--time-limit", "8", "--out", str(out)], env={"BIENESTAR_LANG": "es"})
     assert res.exit_code == 0, res.output
-    assert "objective breakdown" in res.output and "MTWTFSS" in res.output
+    assert "desglose del objetivo" in res.output and "MTWTFSS" in res.output
+    assert "objective breakdown" not in res.output and "per unit" not in res.output
     wide = pd.read_csv(out / "roster.csv")
     assert list(wide.columns[:4]) == ["staff_id", "role", "hours", "D01 Mon"] and len(wide) == counts.iloc[0]
     book = openpyxl.load_workbook(out / "roster.xlsx")

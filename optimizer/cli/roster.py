@@ -8,7 +8,7 @@ import pandas as pd
 import typer
 
 from optimizer import rostering
-from optimizer.cli.common import JsonOption, console, fail, print_json, table
+from optimizer.cli.common import JsonOption, console, fail, label, print_json, table
 from optimizer.i18n import in_lang, t
 from optimizer.paths import home_dir
 from optimizer.rostering.export import grid_text, write_csv, write_xlsx
@@ -86,23 +86,29 @@ def _days_off(path: Path, inst: RosterInstance, as_json: bool) -> dict[str, set[
 
 
 def _report(inst: RosterInstance, plan: RosterPlan, units: dict[str, list[str]], notes: list[str]) -> None:
+    first = f"{plan.first_feasible_seconds:.1f} s" if plan.first_feasible_seconds is not None else "-"
     console.print(
-        f"[bold]{inst.name}[/]: status [bold]{plan.status}[/], objective [bold]{plan.objective}[/]"
-        + (f", bound {plan.bound:.0f}, gap {100 * (plan.gap or 0):.2f}%" if plan.bound is not None else "")
-        + f", {plan.solve_seconds:.1f} s (first feasible "
-        + (f"{plan.first_feasible_seconds:.1f} s)" if plan.first_feasible_seconds is not None else "-)")
+        t("cli.roster.summary", name=inst.name, status=label("common.status", plan.status), objective=plan.objective)
+        + (t("cli.roster.bound", bound=f"{plan.bound:.0f}", gap=f"{100 * (plan.gap or 0):.2f}")
+           if plan.bound is not None else "")
+        + t("cli.roster.seconds", seconds=f"{plan.solve_seconds:.1f}", first=first)
     )
-    console.print(table("objective breakdown", ["penalty", "value"], plan.breakdown.items()))
+    console.print(table(t("cli.roster.breakdown"), _heads("penalty", "value"), plan.breakdown.items()))
     rows = [
         (k.role, k.people, f"{100 * k.fill_rate:.1f}%", k.short_lines, k.hours_worked, k.contract_hours,
          f"{k.nights_min}-{k.nights_max}", f"{k.weekends_min}-{k.weekends_max}")
         for k in roster_kpis(inst, plan.roster)
     ]
-    console.print(table("per unit", ["unit", "people", "cover filled", "short lines", "hours", "contract h",
-                                     "nights", "weekends"], rows))
+    console.print(table(t("cli.roster.per_unit"), _heads("unit", "people", "filled", "short", "hours", "contract",
+                                                         "nights", "weekends"), rows))
     for note in notes:
-        console.print(f"[yellow]note:[/] {in_lang(note)}")
+        console.print(f"[yellow]{t('cli.note')}[/] {in_lang(note)}")
     console.print(grid_text(inst, plan.roster, units), highlight=False, markup=False)
+
+
+def _heads(*names: str) -> list[str]:
+    """Column headings of the roster report in ``BIENESTAR_LANG``."""
+    return [t(f"cli.roster.col.{n}") for n in names]
 
 
 def _hospital_instance(hospital: str, dataset: Path | None, weeks: int, deployment: Path | None,
@@ -182,7 +188,8 @@ def roster(
     else:
         plan = rostering.run(inst, settings).plan
     if plan.status in ("infeasible", "time_limit"):
-        fail(f"{inst.name}: {plan.status}: " + (in_lang(plan.explanation) or ""), as_json, code=1)
+        fail(t("cli.roster.no_plan", name=inst.name, status=label("common.status", plan.status),
+               explanation=in_lang(plan.explanation) or ""), as_json, code=1)
     written: list[str] = []
     if out is not None or hospital is not None:
         folder = out or home_dir() / "rosters" / hospital
