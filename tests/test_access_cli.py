@@ -93,3 +93,23 @@ def test_od_matrix_rejects_reported(dataset: Path, tmp_path: Path, monkeypatch: 
     doc = _json(["access", "--dataset", str(dataset), "--states", "20", "--od-matrix", str(tmp_path / "od.csv"),
                  "--json"])
     assert doc["od_rejects"] == [f"{tmp_path / 'od.csv'}, fila 2, campo 'minutes': 'abc' no es un número"]
+
+
+def test_human_report_and_where_next_are_spanish_first(dataset: Path, tmp_path: Path) -> None:
+    fac = pd.read_csv(dataset / "facilities.csv", dtype=str)
+    clues = fac.loc[(fac["kind"] == "hospital") & (fac["status"] == "open"), "clues"].iloc[0]
+    (tmp_path / "od.csv").write_text(f"origin,destination,minutes\n20001,{clues},12.5\n20002,{clues},abc\n")
+    args = ["access", "--dataset", str(dataset), "--states", "20", "--od-matrix", str(tmp_path / "od.csv")]
+    res = runner.invoke(app, args, env={"BIENESTAR_LANG": "es"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "Acceso a cirugía 24/7" in text and "Por estado" in text and "Lugares peor atendidos" in text
+    assert "fila de la matriz origen-destino rechazada" in text
+    assert not any(w in text for w in ("By state", "Worst served", "Equity", "within 60", "population points"))
+    res = runner.invoke(app, args, env={"BIENESTAR_LANG": "en"})
+    assert res.exit_code == 0 and "Worst served places" in " ".join(res.stdout.split())
+    res = runner.invoke(app, ["access", "--dataset", str(dataset), "--where-next", "2", "--minutes", "120",
+                              "--states", "20", "--time-limit", "20"], env={"BIENESTAR_LANG": "es"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "Sitios elegidos" in text and "Personas a menos de 120 min" in text and "Chosen sites" not in text

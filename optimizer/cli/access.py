@@ -16,7 +16,7 @@ from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_report
 from optimizer.access.where_next import WhereNextInput
-from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, print_json, resolve_inputs, table
+from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, label, print_json, resolve_inputs, table
 from optimizer.i18n import in_lang, t
 
 
@@ -117,7 +117,7 @@ def access(
     report = access_report(scope, h24, thresholds)
     check = validate_report(report)
     if not check.ok:
-        fail("access tables failed validation: " + "; ".join(check.violations), as_json)
+        fail(t("cli.access.failed_validation", violations="; ".join(check.violations)), as_json)
     tables = report.tables() | {"municipalities": municipality_access_table(scope, h24, thresholds),
                                 "points": points_access_table(scope, h24)}
     written = _write(out, tables, as_json)
@@ -150,36 +150,51 @@ def _coverage_rows(df, key: str, thresholds: list[float]) -> list[list[object]]:
 
 
 def _print_report(report: AccessReport, rejects: list[str], written: list[str]) -> None:
-    t = report.thresholds
-    cols = ["", "population"] + [c for x in t for c in (f"<= {x:g} min", "share")] + ["mean min"]
-    console.print(f"[bold]Access to 24/7 surgery[/] ({report.hospitals_24_7} hospitals 24/7); census total in "
-                  f"scope {report.total_population:,} persons at {report.population_points:,} population points "
-                  f"({report.resolution})")
-    for x in t:
-        console.print(f"  within {x:g} min: {report.headline[f'within_{x:g}']:,} "
-                      f"({100 * report.headline[f'share_{x:g}']:.1f}%)")
-    console.print(table("By marginalisation degree (CONAPO 2020)", cols,
-                        _coverage_rows(report.by_degree, "degree", t)))
+    ths = report.thresholds
+    cols = ["", t("cli.access.col.population")] + [
+        c for x in ths for c in (t("cli.access.col.within", minutes=f"{x:g}"), t("cli.access.col.share"))
+    ] + [t("cli.access.col.mean")]
+    console.print(t("cli.access.headline", hospitals=report.hospitals_24_7, population=f"{report.total_population:,}",
+                    points=f"{report.population_points:,}", resolution=report.resolution))
+    for x in ths:
+        console.print(t("cli.access.within", minutes=f"{x:g}", people=f"{report.headline[f'within_{x:g}']:,}",
+                        pct=f"{100 * report.headline[f'share_{x:g}']:.1f}"))
+    console.print(table(t("cli.access.by_degree"), cols,
+                        _coverage_rows(report.by_degree.assign(degree=report.by_degree["degree"].map(
+                            lambda d: label("enums.degree", d))), "degree", ths)))
     by_state = report.by_state.assign(label=report.by_state["cve_ent"] + " " + report.by_state["state"])
-    console.print(table("By state", cols, _coverage_rows(by_state, "label", t)))
+    console.print(table(t("cli.access.by_state"), cols, _coverage_rows(by_state, "label", ths)))
     bands = report.reach_bands
-    console.print(table("People by travel time to the nearest ...", list(bands.columns),
-                        bands.itertuples(index=False)))
+    console.print(table(t("cli.access.bands"), [_band_heading(c) for c in bands.columns],
+                        [[_reach(r[0]), *r[1:]] for r in bands.itertuples(index=False)]))
     w = report.worst_served
-    console.print(table("Worst served places", ["point", "place", "kind", "municipality", "state", "degree",
-                                                "population", "minutes", "nearest 24/7"],
+    console.print(table(t("cli.access.worst"), [t(f"cli.access.col.{c}") for c in (
+        "point", "place", "kind", "municipality", "state", "degree", "population", "minutes", "nearest")],
                         w[["point_id", "place", "kind", "municipality", "cve_ent", "degree", "population", "minutes",
                            "nearest_24_7"]].itertuples(index=False)))
     eq = report.equity
-    console.print("[bold]Equity[/]: " + ", ".join(
-        f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = -" for k, v in eq.items())
-        + "  (share ratio = covered share Muy alto / Muy bajo; Gini of minutes, population-weighted)")
+    console.print(t("cli.access.equity", values=", ".join(
+        f"{k} = {v:.3f}" if isinstance(v, float) else f"{k} = -" for k, v in eq.items())))
     for r in rejects[:10]:
         console.print(f"[yellow]{t('cli.access.od_rejected')}[/] {r}", highlight=False)
     if len(rejects) > 10:
         console.print(f"[yellow]{t('cli.access.more_rejected', count=len(rejects) - 10)}[/]")
     for p in written:
         console.print(t("cli.wrote", None, path=str(p)), highlight=False)
+
+
+def _band_heading(column: str) -> str:
+    """A reach-band column heading in ``BIENESTAR_LANG`` (the CSV keeps its English column names)."""
+    named = {"reach": "cli.access.col.reach", "population": "cli.access.col.population",
+             "no hospital": "cli.access.no_hospital"}
+    return t(named[column]) if column in named else column
+
+
+def _reach(name: str) -> str:
+    """What a reach band measures the travel time to, in ``BIENESTAR_LANG``."""
+    if name.startswith("team: "):
+        return t("cli.access.reach.team", specialty=label("enums.specialty", name[len("team: "):]))
+    return {"24/7 surgery": t("cli.access.reach.surgery"), "pharmacy": t("cli.access.reach.pharmacy")}.get(name, name)
 
 
 def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, model: str, candidates: str,
@@ -193,7 +208,8 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
     result = run_where_next(inp, settings)
     plan, check = result.plan, result.validation
     if plan.status in {"infeasible", "time_limit", "error"}:
-        fail(f"{model}: {plan.status}: {in_lang(plan.explanation)}", as_json)
+        fail(t("cli.access.no_plan", model=model, status=label("common.status", plan.status),
+              explanation=in_lang(plan.explanation)), as_json)
     names = dict(zip(scope.hospitals["clues"], scope.hospitals["name"], strict=True))
     names |= dict(zip(scope.municipalities["cvegeo"], scope.municipalities["name"], strict=True))
     sites = plan.sites.assign(name=plan.sites["site"].map(names))
@@ -205,16 +221,16 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
                     "written": written, "validated_objective": check.objective,
                     "plan": plan.to_dict() | {"sites": sites.to_dict(orient="records")}})
         return
-    gap = f", gap {100 * plan.gap:.3f}%" if plan.gap is not None else ""
-    console.print(f"[bold]Where next[/] ({model}, {weighting}-weighted, K = {k}, {limit:g} min, "
-                  f"{len(inp.candidate_ids)} candidate "
-                  f"{candidates}, {len(h24)} hospitals already 24/7): {plan.status}{gap}, objective "
-                  f"{plan.objective:,.1f}, {plan.solve_seconds:.2f} s")
-    console.print(table("Chosen sites (in order of what each adds)",
-                        ["site", "name", "people added", "municipalities", "weighted min saved"],
+    gap = t("cli.access.gap", gap=f"{100 * plan.gap:.3f}") if plan.gap is not None else ""
+    console.print(t("cli.access.where_next", model=model, weighting=weighting, k=k, minutes=f"{limit:g}",
+                    count=len(inp.candidate_ids), candidates=candidates, hospitals=len(h24),
+                    status=label("common.status", plan.status), gap=gap, objective=f"{plan.objective:,.1f}",
+                    seconds=f"{plan.solve_seconds:.2f}"))
+    console.print(table(t("cli.access.chosen"),
+                        [t(f"cli.access.col.{c}") for c in ("site", "name", "added", "municipalities", "saved")],
                         sites[["site", "name", "population_added", "municipalities_added",
                                "weighted_minutes_saved"]].itertuples(index=False)))
-    console.print(f"People within {limit:g} min: {plan.population_covered_before:,} -> "
-                  f"{plan.population_covered_after:,} of {scope.total_population:,}")
+    console.print(t("cli.access.people_within", minutes=f"{limit:g}", before=f"{plan.population_covered_before:,}",
+                    after=f"{plan.population_covered_after:,}", total=f"{scope.total_population:,}"))
     for p in written:
         console.print(t("cli.wrote", None, path=str(p)), highlight=False)
