@@ -141,6 +141,13 @@ def test_cli_splits_central_supply_before_the_allocation(dataset: Path, tmp_path
     assert sum(d["units"] for d in doc["central_by_depot"]) == k["central_units_shipped"] > 0
     split = pd.read_csv(tmp_path / "out" / "central_split_2025-03-03.csv")
     assert int(split["units"].sum()) == k["central_units_shipped"]
+    human = CliRunner().invoke(app, ["distribute", "--dataset", str(dataset), "--day", "2025-03-03",
+                                     "--central-supply", str(path), "--time-limit", "0.2"],
+                               env={"BIENESTAR_LANG": "es"})
+    assert human.exit_code == 0, human.output
+    text = " ".join(human.stdout.split())
+    assert "Reparto del almacén central" in text and "Surtimiento por estado" in text and "Rutas del" in text
+    assert not any(w in text for w in ("Fill rate by", "Routes on", "Central supply", "units short"))
 
 
 def test_generated_network_with_a_large_supply_is_split_optimally(dataset: Path) -> None:

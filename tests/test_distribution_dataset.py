@@ -74,5 +74,6 @@ def test_weekend_and_missing_dataset(result, dataset: Path, tmp_path: Path) -> N
     assert not routes and "not a delivery day" in note
     with pytest.raises(DistributionError, match="facilities.csv missing"):
         run_distribution(tmp_path, MONDAY, DistributionSettings())
-    res = CliRunner().invoke(app, ["distribute", "--dataset", str(dataset), "--day", "2025-13-01", "--json"])
+    res = CliRunner().invoke(app, ["distribute", "--dataset", str(dataset), "--day", "2025-13-01", "--json"],
+                             env={"BIENESTAR_LANG": "en"})
     assert res.exit_code != 0 and "is not a date" in json.loads(res.output)["error"]

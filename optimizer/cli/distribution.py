@@ -14,6 +14,7 @@ from optimizer.cli.common import (
     console,
     err_console,
     fail,
+    label,
     print_json,
     resolve_inputs,
     table,
@@ -40,19 +41,21 @@ def route(
 ) -> None:
     """Solve a public VRPTW/CVRP instance; routes use the instance's customer numbers (depot excluded)."""
     if engine not in {"pyvrp", "ortools"}:
-        fail(f"--engine must be pyvrp or ortools, not '{engine}'", as_json)
+        fail(t("cli.distribution.engine", engine=engine), as_json)
     if time_limit <= 0:
-        fail("--time-limit must be positive (seconds)", as_json)
+        fail(t("cli.distribution.time_limit"), as_json)
     try:
         problem = read_benchmark(benchmark)
     except BenchmarkFormatError as exc:
         fail(exc, as_json)
     plan = solve_routes(problem, RoutingSettings(engine=engine, time_limit_s=time_limit, seed=seed))
     if plan.status not in {"optimal", "feasible"}:
-        fail(f"{problem.name}: {plan.status}: {in_lang(plan.explanation)}", as_json)
+        fail(t("cli.distribution.no_plan", name=problem.name, status=label("common.status", plan.status),
+               explanation=in_lang(plan.explanation)), as_json)
     check = validate_routes(problem, plan)
     if not check.ok:
-        fail(f"{problem.name}: the {engine} plan failed validation: {'; '.join(check.violations[:5])}", as_json)
+        fail(t("cli.distribution.benchmark_invalid", name=problem.name, engine=engine,
+               violations="; ".join(check.violations[:5])), as_json)
     routes = routes_to_customer_ids(problem, [r.stops for r in plan.routes if r.stops])
     distance = round(check.distance * problem.distance_unit, 6)
     if as_json:
@@ -62,8 +65,9 @@ def route(
             "solve_seconds": round(plan.solve_seconds, 3),
         })
         return
-    console.print(f"{problem.name} ({problem.convention}) {engine} seed {seed}: distance {distance:g}, "
-                  f"{len(routes)} vehicles, {plan.status}, {plan.solve_seconds:.1f} s")
+    console.print(t("cli.distribution.benchmark_summary", name=problem.name, convention=problem.convention,
+                    engine=engine, seed=seed, distance=f"{distance:g}", vehicles=len(routes),
+                    status=label("common.status", plan.status), seconds=f"{plan.solve_seconds:.1f}"))
     for k, r in enumerate(routes, 1):
         console.print(f"Route #{k}: {' '.join(map(str, r))}")
 
@@ -92,9 +96,9 @@ def distribute(
     try:
         when = dt.date.fromisoformat(day)
     except ValueError:
-        fail(f"--day '{day}' is not a date YYYY-MM-DD", as_json)
+        fail(t("cli.distribution.bad_day", day=day), as_json)
     if engine is not None and engine not in {"pyvrp", "ortools"}:
-        fail(f"--engine must be pyvrp or ortools, not '{engine}'", as_json)
+        fail(t("cli.distribution.engine", engine=engine), as_json)
     sc, dataset = resolve_inputs(dataset, scenario, as_json)
     base = sc.distribution if sc is not None else DistributionSettings(routing=RoutingSettings())
     given = {k: v for k, v in {"engine": engine, "time_limit_s": time_limit, "seed": seed}.items() if v is not None}
@@ -139,20 +143,22 @@ def _print_distribution(result: Run[DistributionResult], day: str) -> None:
         err_console.print(f"[yellow]{t('cli.warning')}[/] {in_lang(w)}")
     if plan.central is not None:
         _print_central(plan, k)
-    console.print(f"Allocation {k['allocation_status']} in {plan.allocation.solve_seconds:.1f} s: overall fill "
-                  f"{k['fill_rate']:.1%}, min facility fill {k['min_facility_fill']:.1%}, "
-                  f"{k['units_short']:,} units short")
+    console.print(t("cli.distribution.allocation", status=label("common.status", k["allocation_status"]),
+                    seconds=f"{plan.allocation.solve_seconds:.1f}", fill=f"{k['fill_rate']:.1%}",
+                    min_fill=f"{k['min_facility_fill']:.1%}", short=f"{k['units_short']:,}"))
     if plan.explanation:
         console.print(f"[yellow]{in_lang(plan.explanation)}[/]", highlight=False)
-    console.print(table("Fill rate by criticality", ["criticality", "fill rate", "units short"],
-                        [(c, f"{v['fill_rate']:.1%}", v["units_short"]) for c, v in k["by_criticality"].items()]))
-    console.print(table("Fill rate by state", ["state", "fill rate", "units short"],
+    console.print(table(t("cli.distribution.by_criticality"), _heads("criticality", "fill", "short"),
+                        [(label("enums.criticality", c), f"{v['fill_rate']:.1%}", v["units_short"])
+                         for c, v in k["by_criticality"].items()]))
+    console.print(table(t("cli.distribution.by_state"), _heads("state", "fill", "short"),
                         [(s, f"{v['fill_rate']:.1%}", v["units_short"]) for s, v in k["by_state"].items()]))
     depots = [routing_kpis(r.problem, r.plan) | {"depot_id": r.depot_id} for r in plan.routes]
     console.print(table(
-        f"Routes on {day} ({k['routing_engine']})",
-        ["depot", "status", "vehicles", "stops", "km", "cost MXN", "unserved"],
-        [(d["depot_id"], d["status"], d["vehicles"], d["stops"], d["km"], d["cost_mxn"], d["unserved"])
+        t("cli.distribution.routes", day=day, engine=k["routing_engine"]),
+        _heads("depot", "status", "vehicles", "stops", "km", "cost", "unserved"),
+        [(d["depot_id"], label("common.status", d["status"]), d["vehicles"], d["stops"], d["km"], d["cost_mxn"],
+          d["unserved"])
          for d in depots],
     ))
     for v in result.validation.violations[:5]:
@@ -167,18 +173,23 @@ def _print_central(plan: DistributionResult, k: dict[str, Any]) -> None:
     assert c is not None
     for w in k.get("central_warnings", []):
         err_console.print(f"[yellow]{t('cli.warning')}[/] {in_lang(w)}")
-    console.print(f"Central supply split {k['central_status']} in {c.solve_seconds:.2f} s: "
-                  f"{k['central_units_shipped']:,} units to depots, {k['central_units_left']:,} left at the central "
-                  f"warehouse ({k['central_units_left_storage_full']:,} because depot storage is full)")
-    console.print(table("Central supply by depot", ["depot", "units", "dry m3", "free dry m3", "cold m3",
-                                                    "free cold m3", "need", "fill"],
+    console.print(t("cli.distribution.central", status=label("common.status", k["central_status"]),
+                    seconds=f"{c.solve_seconds:.2f}", shipped=f"{k['central_units_shipped']:,}",
+                    left=f"{k['central_units_left']:,}", full=f"{k['central_units_left_storage_full']:,}"))
+    console.print(table(t("cli.distribution.central_by_depot"),
+                        _heads("depot", "units", "dry", "free_dry", "cold", "free_cold", "need", "fill_share"),
                         [(d["depot_id"], d["units"], d["m3"], d["room_m3"], d["cold_m3"], d["cold_room_m3"],
                           d["need"], f"{d['fill']:.1%}") for d in c.by_depot.to_dict(orient="records")]))
     full = [r for r in c.left.to_dict(orient="records") if r["storage_full"] > 0]
     if full:
-        console.print(table("Left at the central warehouse: depot storage full", ["sku", "units", "storage full",
-                                                                                  "no need", "expired"],
+        console.print(table(t("cli.distribution.left_full"),
+                            _heads("sku", "units", "storage_full", "no_need", "expired"),
                             [(r["sku"], r["units"], r["storage_full"], r["no_need"], r["expired"]) for r in full]))
+
+
+def _heads(*names: str) -> list[str]:
+    """Column headings of the distribution report in ``BIENESTAR_LANG``."""
+    return [t(f"cli.distribution.col.{n}") for n in names]
 
 
 def _day_plan_file(folder: Path, day: str | None, as_json: bool) -> Path:
