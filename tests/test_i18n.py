@@ -437,3 +437,27 @@ def test_roster_cli_usage_errors_are_spanish_first() -> None:
                        ("en", "give exactly one of --benchmark PATH or --hospital CLUES")):
         res = CliRunner().invoke(app, ["roster", "--json"], env={"BIENESTAR_LANG": lang})
         assert res.exit_code == 2 and jsonlib.loads(res.stdout)["error"] == text
+
+
+def test_cli_human_output_has_no_english_headings_in_spanish(tmp_path: Path, monkeypatch) -> None:
+    """``db init``, ``data validate`` and ``keys list`` as a person reads them: Spanish headings and summary lines
+    by default, the English ones only with ``BIENESTAR_LANG=en``."""
+    from test_data_sample import write_sample_dataset
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    monkeypatch.setenv("BIENESTAR_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("BIENESTAR_DB_URL", raising=False)
+    monkeypatch.delenv("BIENESTAR_HMAC_KEY", raising=False)
+    ds = write_sample_dataset(tmp_path / "ds", n_records=20)
+    commands = (["db", "init"], ["data", "validate", str(ds)], ["keys", "list"])
+    english = ("store ready", "tables (", "Validated", "rows read", "kept", "rejected", "API keys", "prefix",
+               "label", "created", "revoked")
+    spanish = ("almacén listo", "Validado", "filas leídas", "conservadas", "Claves de API", "prefijo", "etiqueta")
+    runner = CliRunner()
+    outputs = {lang: " ".join(" ".join(runner.invoke(app, cmd, env={"BIENESTAR_LANG": lang}).stdout.split())
+                              for cmd in commands) for lang in ("es", "en")}
+    assert all(word in outputs["es"] for word in spanish), outputs["es"]
+    assert not [word for word in english if word in outputs["es"]], outputs["es"]
+    assert all(word in outputs["en"] for word in ("store ready", "Validated", "rows read", "API keys", "prefix"))
