@@ -144,3 +144,10 @@ def test_facility_wisn_from_surgical_workload_by_hand() -> None:
     assert res.existing == 2
     cadres = [r.cadre for r in facility_wisn(inp, clues, s)]
     assert "gyn_obstetrics" in cadres and "anaesthesiology" in cadres
+
+
+def test_bad_input_is_said_in_spanish_first() -> None:
+    with pytest.raises(WisnInputError) as bad:
+        compute_wisn(kenya_clinicians(annual_leave=-1))
+    assert "annual_leave (C) debe ser >= 0" in bad.value.text("es")
+    assert "annual_leave (C) must be >= 0" in bad.value.text("en") and str(bad.value) == bad.value.text("en")

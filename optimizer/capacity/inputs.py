@@ -106,7 +106,7 @@ class CapacityInput:
         for h in self.hospitals:
             if h.clues == clues:
                 return h
-        raise CapacityInputError(f"hospital {clues} is not in the capacity input")
+        raise CapacityInputError(msg("capacity.input.not_in_input", clues=clues))
 
     def available_hours(self, clues: str, role: Specialty, settings: CapacitySettings) -> float:
         """Hours/week of ``role`` really at work at ``clues``: contracted hours x availability."""
@@ -117,7 +117,7 @@ class CapacityInput:
         keep = set(clues)
         missing = keep - {h.clues for h in self.hospitals}
         if missing:
-            raise CapacityInputError(f"hospitals not in the input: {sorted(missing)[:5]}")
+            raise CapacityInputError(msg("capacity.input.missing_hospitals", clues=", ".join(sorted(missing)[:5])))
         return replace(
             self,
             hospitals=[h for h in self.hospitals if h.clues in keep],
@@ -175,34 +175,34 @@ class CapacityInput:
         degrees = {d.value for d in MarginalisationDegree}
         for h in self.hospitals:
             if h.clues in seen:
-                raise CapacityInputError(f"hospital {h.clues} appears twice")
+                raise CapacityInputError(msg("capacity.input.twice", clues=h.clues))
             seen.add(h.clues)
             for name in ("operating_rooms", "beds", "emergency_bays"):
                 if getattr(h, name) < 0:
-                    raise CapacityInputError(f"hospital {h.clues}: {name} must be >= 0")
+                    raise CapacityInputError(msg("capacity.input.negative_field", clues=h.clues, field=name))
             if h.marginalisation_degree not in degrees:
-                raise CapacityInputError(
-                    f"hospital {h.clues}: marginalisation_degree '{h.marginalisation_degree}' is unknown")
+                raise CapacityInputError(msg("capacity.input.unknown_degree", clues=h.clues,
+                                             degree=h.marginalisation_degree))
         return seen
 
     def _check_staff_hours(self, seen: set[str]) -> None:
         """Staff hours/week: at a hospital of the input, finite and >= 0."""
         for (clues, role), hours in self.staff_hours.items():
             if clues not in seen:
-                raise CapacityInputError(f"staff hours of {role.value} at {clues}: hospital not in the input")
+                raise CapacityInputError(msg("capacity.input.staff_unknown_hospital", role=role.value, clues=clues))
             if not (hours >= 0 and math.isfinite(hours)):
-                raise CapacityInputError(f"hospital {clues}, role {role.value}: staff hours must be >= 0")
+                raise CapacityInputError(msg("capacity.input.staff_negative", clues=clues, role=role.value))
 
     def _check_demand(self, seen: set[str]) -> None:
         """Demand: at a hospital of the input, >= 0, and OR hours wherever there are procedures."""
         for (clues, spec), d in self.demand.items():
             if clues not in seen:
-                raise CapacityInputError(f"demand for {spec.value} at {clues}: hospital not in the input")
+                raise CapacityInputError(msg("capacity.input.demand_unknown_hospital", specialty=spec.value,
+                                             clues=clues))
             if not (d.procedures_per_week >= 0 and d.or_hours_per_week >= 0):
-                raise CapacityInputError(f"hospital {clues}, specialty {spec.value}: demand must be >= 0")
+                raise CapacityInputError(msg("capacity.input.demand_negative", clues=clues, specialty=spec.value))
             if d.procedures_per_week > 0 and d.or_hours_per_week == 0:
-                raise CapacityInputError(
-                    f"hospital {clues}, specialty {spec.value}: procedures with zero or_hours_per_week")
+                raise CapacityInputError(msg("capacity.input.no_or_hours", clues=clues, specialty=spec.value))
 
 
 
@@ -219,8 +219,8 @@ def from_dataset(ds: Dataset, program_only: bool = True, surgical: pd.DataFrame 
     """
     hospitals_df = ds.program_hospitals if program_only else ds.hospitals
     if hospitals_df.empty:
-        raise CapacityInputError(f"{ds.root / 'facilities.csv'}: no open {'program ' if program_only else ''}"
-                                 "hospitals (kind=hospital, status=open)")
+        raise CapacityInputError(msg("capacity.input.no_hospitals", file=str(ds.root / "facilities.csv"),
+                                     which=msg("capacity.input.program") if program_only else ""))
     hospitals = [
         Hospital(str(r.clues), str(r.name), str(r.cve_ent), str(r.marginalisation_degree),
                  int(r.operating_rooms), int(r.beds), int(r.emergency_bays))
@@ -241,7 +241,7 @@ def from_dataset(ds: Dataset, program_only: bool = True, surgical: pd.DataFrame 
 
 def _demand(records_dir: Path, keep: set[str]) -> dict[tuple[str, Specialty], SurgicalDemand]:
     if not (records_dir / "encounters").exists():
-        raise CapacityInputError(f"{records_dir}: no encounters/ Parquet records; surgical demand needs them")
+        raise CapacityInputError(msg("capacity.input.no_records", folder=str(records_dir)))
     return demand_from_table(surgical_demand(records_dir), keep)
 
 
@@ -255,8 +255,8 @@ def demand_from_table(surgical: pd.DataFrame, keep: set[str]) -> dict[tuple[str,
     bad = rows[~rows["specialty"].isin(names)]
     if len(bad):
         i, r = next(iter(bad.iterrows()))
-        raise CapacityInputError(f"data/reference/procedures.csv: specialty '{r['specialty']}' (demand row {i}, "
-                                 f"hospital {r['clues']}) is not a surgical specialty")
+        raise CapacityInputError(msg("capacity.input.not_surgical", specialty=r["specialty"], row=i,
+                                     clues=r["clues"]))
     grouped = rows.groupby(["clues", "specialty"])[["procedures_per_week", "or_hours_per_week"]].sum()
     return {(str(c), Specialty(sp)): SurgicalDemand(float(r.procedures_per_week), float(r.or_hours_per_week))
             for (c, sp), r in grouped.iterrows() if r.or_hours_per_week > 0}

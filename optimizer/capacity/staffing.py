@@ -21,6 +21,7 @@ from optimizer.capacity.wisn import (
     exact,
 )
 from optimizer.domain import SURGICAL_SPECIALTIES, Specialty
+from optimizer.i18n import msg
 
 #: Weeks per year used to turn weekly demand into annual workload ``W_i``.
 WEEKS_PER_YEAR = 52
@@ -41,8 +42,8 @@ def _team_people(cadre: Specialty, specialty: Specialty, settings: CapacitySetti
 def wisn_input(inp: CapacityInput, clues: str, cadre: Specialty, settings: CapacitySettings) -> WisnInput:
     """The WISN input of ``cadre`` at hospital ``clues`` (see the module docstring)."""
     if cadre not in WISN_CADRES:
-        raise CapacityInputError(f"WISN needs a recorded workload; {cadre.value} has none in the records "
-                                 f"(cadres with one: {', '.join(c.value for c in WISN_CADRES)})")
+        raise CapacityInputError(msg("capacity.wisn.no_workload", cadre=cadre.value,
+                                     cadres=", ".join(c.value for c in WISN_CADRES)))
     inp.hospital(clues)
     al = settings.allowances
     hours = inp.staff_hours.get((clues, cadre), 0.0)

@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from optimizer.i18n import MsgError, msg
 
-class WisnInputError(ValueError):
-    """A WISN input that cannot be computed; the message names the activity and the field."""
+
+class WisnInputError(MsgError):
+    """A WISN input that cannot be computed; the message names the activity and the field (Spanish first)."""
+
+
+def _at(inp: WisnInput) -> dict[str, str]:
+    """Where a WISN input error is: the cadre and the facility, as message parameters."""
+    return {"cadre": f"{inp.cadre}", "facility": f"{inp.facility}"}
 
 
 def exact(value: float | int | str | Fraction) -> Fraction:
@@ -128,28 +135,27 @@ def available_working_time(inp: WisnInput) -> tuple[Fraction, Fraction]:
               "other_leave (E)": inp.other_leave, "hours_per_day (h)": inp.hours_per_day}
     for name, value in fields.items():
         if exact(value) < 0:
-            raise WisnInputError(f"{inp.cadre} at {inp.facility}: {name} must be >= 0, got {value}")
+            raise WisnInputError(msg("capacity.wisn.negative", **_at(inp), field=name, value=value))
     days = exact(inp.working_days) - (exact(inp.public_holidays) + exact(inp.annual_leave)
                                       + exact(inp.sick_leave) + exact(inp.other_leave))
     hours = days * exact(inp.hours_per_day)
     if hours <= 0:
-        raise WisnInputError(f"{inp.cadre} at {inp.facility}: available working time is {float(hours):g} h/year; "
-                             "absences (B+C+D+E) must be fewer than the working days A, and h > 0")
+        raise WisnInputError(msg("capacity.wisn.awt", **_at(inp), hours=f"{float(hours):g}"))
     return days, hours
 
 
 def _unit_time(inp: WisnInput, s: ServiceActivity) -> Fraction:
-    where = f"{inp.cadre} at {inp.facility}, service '{s.name}'"
+    where = {**_at(inp), "service": s.name}
     if (s.unit_time_h is None) == (s.rate_per_h is None):
-        raise WisnInputError(f"{where}: give exactly one standard, unit_time_h or rate_per_h")
+        raise WisnInputError(msg("capacity.wisn.one_standard", **where))
     if s.unit_time_h is not None:
         t = exact(s.unit_time_h)
         if t <= 0:
-            raise WisnInputError(f"{where}: unit_time_h must be > 0, got {s.unit_time_h}")
+            raise WisnInputError(msg("capacity.wisn.positive", **where, field="unit_time_h", value=s.unit_time_h))
         return t
     r = exact(s.rate_per_h)  # type: ignore[arg-type]
     if r <= 0:
-        raise WisnInputError(f"{where}: rate_per_h must be > 0, got {s.rate_per_h}")
+        raise WisnInputError(msg("capacity.wisn.positive", **where, field="rate_per_h", value=s.rate_per_h))
     return 1 / r
 
 
@@ -166,7 +172,7 @@ def compute_wisn(inp: WisnInput, balanced_band: float = 0.0) -> WisnResult:
     required = service_staff * caf + iaf
     existing = exact(inp.existing_staff)
     if existing < 0:
-        raise WisnInputError(f"{inp.cadre} at {inp.facility}: existing_staff must be >= 0")
+        raise WisnInputError(msg("capacity.wisn.existing_staff", **_at(inp)))
     ratio = existing / required if required > 0 else None
     status = _status(ratio, existing, exact(balanced_band))
     pressure = 1 - ratio if ratio is not None and ratio < 1 else Fraction(0)
@@ -178,12 +184,12 @@ def _service_lines(inp: WisnInput, awt_hours: Fraction) -> list[ServiceLine]:
     """Steps 5 and 6 per health service: standard workload (units/year one person does) and staff needed."""
     names = [s.name for s in inp.services]
     if len(set(names)) != len(names):
-        raise WisnInputError(f"{inp.cadre} at {inp.facility}: a service is listed twice in {names}")
+        raise WisnInputError(msg("capacity.wisn.twice", **_at(inp), names=names))
     lines = []
     for s in inp.services:
         w = exact(s.annual_workload)
         if w < 0:
-            raise WisnInputError(f"{inp.cadre} at {inp.facility}, service '{s.name}': annual_workload must be >= 0")
+            raise WisnInputError(msg("capacity.wisn.workload", **_at(inp), service=s.name))
         t = _unit_time(inp, s)
         sw = awt_hours / t
         lines.append(ServiceLine(s.name, w, t, w * t, sw, w / sw))
@@ -195,10 +201,9 @@ def _category_allowance_factor(inp: WisnInput) -> Fraction:
     cas = sum((exact(a.percent) for a in inp.support), Fraction(0))
     for a in inp.support:
         if exact(a.percent) < 0:
-            raise WisnInputError(f"{inp.cadre} at {inp.facility}, support '{a.name}': percent must be >= 0")
+            raise WisnInputError(msg("capacity.wisn.support_percent", **_at(inp), name=a.name))
     if cas >= 100:
-        raise WisnInputError(f"{inp.cadre} at {inp.facility}: category allowances add up to {float(cas):g} % "
-                             "(must be below 100 %)")
+        raise WisnInputError(msg("capacity.wisn.cas_total", **_at(inp), total=f"{float(cas):g}"))
     return 1 / (1 - cas / 100)
 
 
@@ -206,8 +211,7 @@ def _individual_allowance_factor(inp: WisnInput, awt_hours: Fraction) -> Fractio
     """Step 8: staff equivalent (persons) of the additional activities' hours/year x staff doing them."""
     for a in inp.additional:
         if exact(a.hours_per_year) < 0 or exact(a.staff) < 0:
-            raise WisnInputError(f"{inp.cadre} at {inp.facility}, additional '{a.name}': "
-                                 "hours_per_year and staff must be >= 0")
+            raise WisnInputError(msg("capacity.wisn.additional", **_at(inp), name=a.name))
     return sum((exact(a.hours_per_year) * exact(a.staff) for a in inp.additional), Fraction(0)) / awt_hours
 
 
