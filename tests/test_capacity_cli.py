@@ -83,6 +83,12 @@ def test_capacity_cli_facility_detail(dataset: Path, program: CapacityInput) -> 
     rows = {r["row"]: r for r in doc["facility"]["resources"]}
     assert "role anaesthesiology" in rows and rows["role anaesthesiology"]["+1 person (exact)"] is not None
     assert len(doc["bottlenecks"]) <= 3
+    human = runner.invoke(app, ["capacity", "--dataset", str(dataset), "--facility", clues, "--top", "3"],
+                          env={"BIENESTAR_LANG": "es"})
+    assert human.exit_code == 0, human.output
+    text = " ".join(human.stdout.split())
+    assert "Capacidad de la red" in text and "cuellos de botella" in text and "precios sombra" in text
+    assert not any(w in text for w in ("Network capacity", "bottlenecks", "one more full team", "shadow prices"))
 
 
 def test_wisn_cli_and_csv(dataset: Path, tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from optimizer.cli.common import (
     console,
     err_console,
     fail,
+    label,
     print_json,
     resolve_inputs,
     table,
@@ -108,28 +109,41 @@ def capacity(
             doc["facility"] = {"clues": facility, "resources": detail.to_dict("records")}
         print_json(doc)
         return
-    console.print(table("Network capacity (per week)", ["KPI", "value"], list(res.kpis.items())))
+    console.print(table(t("cli.capacity.network"), [t("cli.kpi.col.kpi"), t("cli.kpi.col.value")],
+                        [(_kpi_label(k), v) for k, v in res.kpis.items()]))
     cols = ["clues", "operating_rooms", "demand_procedures_per_week", "procedures_per_week", "status_24_7",
             "limiting_role", "missing_for_full_24_7"]
-    console.print(table("Hospitals: rooms, procedures/week demanded and delivered, 24/7 status, people "
-                        "missing for full 24/7", ["clues", "rooms", "demand", "delivered", "24/7", "limit",
-                                                   "missing"], net[cols].itertuples(index=False)))
+    rows = [(c, rooms, dem, done, label("enums.status_24_7", st), label("enums.specialty", lim), miss)
+            for c, rooms, dem, done, st, lim, miss in net[cols].itertuples(index=False)]
+    console.print(table(t("cli.capacity.hospitals"), ["clues", *_heads("rooms", "demand", "delivered"), "24/7",
+                                                      *_heads("limit", "missing")], rows))
     console.print(table(
-        f"Top {len(res.bottlenecks)} bottlenecks: one more person, weighted procedures/week per MXN 100k/month",
-        ["clues", "role", "+procedures/week", "dual estimate", "MXN/month", "weighted per 100k MXN"],
-        [(g.clues, g.role.value, g.procedures_per_week, g.dual_estimate, g.monthly_cost_mxn,
-          g.weighted_per_100k_mxn) for g in res.bottlenecks]))
+        t("cli.capacity.bottlenecks", count=len(res.bottlenecks)),
+        ["clues", *_heads("role", "gain", "dual", "cost", "per_100k")],
+        [(g.clues, label("enums.specialty", g.role.value), g.procedures_per_week, g.dual_estimate,
+          g.monthly_cost_mxn, g.weighted_per_100k_mxn) for g in res.bottlenecks]))
     console.print(table(
-        f"Top {len(res.best_teams)} places for one more full team, weighted procedures/week per MXN 100k/month",
-        ["clues", "specialty", "+procedures/week", "MXN/month", "weighted per 100k MXN"],
-        [(g.clues, g.specialty.value, g.procedures_per_week, g.monthly_cost_mxn, g.weighted_per_100k_mxn)
-         for g in res.best_teams]))
+        t("cli.capacity.teams", count=len(res.best_teams)),
+        ["clues", *_heads("specialty", "gain", "cost", "per_100k")],
+        [(g.clues, label("enums.specialty", g.specialty.value), g.procedures_per_week, g.monthly_cost_mxn,
+          g.weighted_per_100k_mxn) for g in res.best_teams]))
     if detail is not None:
-        console.print(table(f"{facility}: resources (h/week), shadow prices and one more person",
+        console.print(table(t("cli.capacity.detail", facility=facility),
                             list(detail.columns),
                             detail.astype(object).where(detail.notna(), "").itertuples(index=False)))
     for p in written:
         console.print(t("cli.wrote", None, path=str(p)), highlight=False)
+
+
+def _heads(*names: str) -> list[str]:
+    """Column headings of the capacity report in ``BIENESTAR_LANG``."""
+    return [t(f"cli.capacity.col.{n}") for n in names]
+
+
+def _kpi_label(key: str) -> str:
+    """A capacity KPI's catalogue label (``kpis.capacity.<key>.label``), else its key."""
+    text = t(f"kpis.capacity.{key}.label")
+    return key if text.endswith(".label") else text
 
 
 def wisn(
@@ -154,7 +168,7 @@ def wisn(
         return
     cols = ["cadre", "awt_hours", "service_staff", "caf", "iaf", "required", "existing", "difference",
             "ratio", "pressure", "status"]
-    console.print(table(f"WISN at {facility} (staff; ratio = existing / required)", cols,
+    console.print(table(t("cli.capacity.wisn_title", facility=facility), cols,
                         df[cols].itertuples(index=False)))
     for p in written:
         console.print(t("cli.wrote", None, path=str(p)), highlight=False)
