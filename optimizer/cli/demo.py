@@ -25,6 +25,7 @@ from optimizer.cli.common import JsonOption, console, print_json, table
 from optimizer.data.aggregate import medicine_demand, surgical_demand
 from optimizer.data.generate import GeneratorConfig, generate
 from optimizer.data.store import load_dataset_into_store
+from optimizer.i18n import t
 from optimizer.paths import SCENARIO_DIR, default_dataset_dir
 
 #: The two scenarios the demo compares (A, B).
@@ -62,10 +63,10 @@ def demo(
     folder = dataset or _dataset_folder(seed)
     timings: dict[str, float] = {}
     if not (folder / "facilities.csv").exists():
-        t = time.perf_counter()
-        with console.status("generating the synthetic dataset ..."):
+        start = time.perf_counter()
+        with console.status(t("cli.demo.generating")):
             _generate(folder, seed)
-        timings["generate_s"] = time.perf_counter() - t
+        timings["generate_s"] = time.perf_counter() - start
     with _DemoPool(warm=not data_only) as pool:
         result = _data_step(folder, timings, as_json)
         if not data_only:
@@ -76,24 +77,25 @@ def demo(
     if as_json:
         print_json(result)
         return
-    console.print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+    console.print(t("cli.demo.timings", timings=", ".join(f"{k} {v:.1f}" for k, v in timings.items())))
 
 
 def _data_step(folder: Path, timings: dict[str, float], as_json: bool) -> dict[str, object]:
     """Validate and load the dataset into the store, aggregate demand with DuckDB, print what was found."""
-    t = time.perf_counter()
-    with console.status("validating and loading into the store ..."):
+    start = time.perf_counter()
+    with console.status(t("cli.demo.loading")):
         report = load_dataset_into_store(folder)
-    timings["load_s"] = time.perf_counter() - t
-    t = time.perf_counter()
+    timings["load_s"] = time.perf_counter() - start
+    start = time.perf_counter()
     records = report.records_dir or folder / "records"
     surg = surgical_demand(records)
     meds = medicine_demand(records)
-    timings["aggregate_s"] = time.perf_counter() - t
+    timings["aggregate_s"] = time.perf_counter() - start
     summary = _summary(folder, report.counts, report.n_rejects, surg, meds)
     if not as_json:
-        console.print(table(f"bienestar demo — dataset {folder}", ["what", "value"], summary.items()))
-        console.print(f"store: {report.db_url}; rejected rows: {report.n_rejects} (report: {report.rejects_path})")
+        console.print(table(t("cli.demo.title", folder=folder), [t("cli.demo.col.what"), t("cli.demo.col.value")],
+                            summary.items()))
+        console.print(t("cli.demo.store", url=report.db_url, count=report.n_rejects, path=report.rejects_path))
     result: dict[str, object] = {"status": "ok", "dataset": str(folder), "db_url": report.db_url,
                                  "summary": summary, "rejects": report.n_rejects,
                                  "rejects_report": str(report.rejects_path)}
@@ -219,7 +221,7 @@ class _DemoPool:
 
 def _print_stage(scenario: str, stage: str, status: str, seconds: float, elapsed: float) -> None:
     """One progress line: ``baseline: despliegue de equipos listo (factible, 10 s; 24 s en total)``."""
-    from optimizer.i18n import has, t
+    from optimizer.i18n import has
 
     shown = t(f"common.status.{status}") if has(f"common.status.{status}") else status
     label = t(f"cli.stage.{stage}") if has(f"cli.stage.{stage}") else stage
@@ -231,7 +233,6 @@ def _plans(pool: _DemoPool, timings: dict[str, float], progress: bool, lang: str
            ) -> dict[str, object]:
     """Run the two demo scenarios, print the comparison, write the report; returns what was written."""
     from optimizer.cli.scenarios import _print_run, print_comparison
-    from optimizer.i18n import t
     from optimizer.reports.html import write_report
     from optimizer.reports.xlsx import write_workbooks
     from optimizer.scenarios.compare import compare_runs

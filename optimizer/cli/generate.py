@@ -9,6 +9,7 @@ import typer
 from optimizer.cli.common import JsonOption, console, print_json, table
 from optimizer.cli.data import data_app
 from optimizer.data.generate import GeneratorConfig, generate
+from optimizer.i18n import t
 from optimizer.paths import default_dataset_dir
 
 
@@ -29,7 +30,7 @@ def data_generate(
     if as_json:
         print_json(result)
         return
-    console.print(table(f"Dataset written to {summary.out_dir} (seed {seed})", ["item", "count"],
-                        sorted(summary.counts.items())))
-    console.print(f"recruits: {summary.women_share_recruits:.1%} women; each record stands for "
-                  f"{summary.expansion_factor:.1f} real encounters")
+    console.print(table(t("cli.generate.title", path=summary.out_dir, seed=seed),
+                        [t("cli.generate.col.item"), t("cli.generate.col.count")], sorted(summary.counts.items())))
+    console.print(t("cli.generate.recruits", women=f"{summary.women_share_recruits:.1%}",
+                    factor=f"{summary.expansion_factor:.1f}"))
