@@ -20,3 +20,12 @@ def test_demo_scenarios_carry_the_demo_limits_and_keep_everything_else() -> None
         assert demo.deployment.marginalisation_weight == planned.deployment.marginalisation_weight
         # The planning file keeps its own (longer) limits.
         assert planned.deployment.time_limit_s > demo.deployment.time_limit_s
+
+
+def test_demo_summary_labels_have_spanish_and_english() -> None:
+    from optimizer.cli.demo import _SUMMARY_KEYS
+    from optimizer.i18n import catalog
+
+    for english, key in _SUMMARY_KEYS.items():
+        assert catalog("en")[f"cli.demo.summary.{key}"] == english
+        assert catalog("es")[f"cli.demo.summary.{key}"] not in ("", english)

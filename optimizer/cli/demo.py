@@ -94,7 +94,8 @@ def _data_step(folder: Path, timings: dict[str, float], as_json: bool) -> dict[s
     summary = _summary(folder, report.counts, report.n_rejects, surg, meds)
     if not as_json:
         console.print(table(t("cli.demo.title", folder=folder), [t("cli.demo.col.what"), t("cli.demo.col.value")],
-                            summary.items()))
+                            [(t(f"cli.demo.summary.{_SUMMARY_KEYS[k]}") if k in _SUMMARY_KEYS else k, v)
+                             for k, v in summary.items()]))
         console.print(t("cli.demo.store", url=report.db_url, count=report.n_rejects, path=report.rejects_path))
     result: dict[str, object] = {"status": "ok", "dataset": str(folder), "db_url": report.db_url,
                                  "summary": summary, "rejects": report.n_rejects,
@@ -260,6 +261,23 @@ def _plans(pool: _DemoPool, timings: dict[str, float], progress: bool, lang: str
                      for r in runs},
             "comparison": cmp.to_dict(), "report": str(html), "workbooks": [str(x) for x in books],
             "next": {"report": str(html), "serve": "bienestar serve", "url": "http://127.0.0.1:8000/"}}
+
+
+#: The summary's labels (the ``--json`` keys, kept as they are) to their catalogue keys for a person reading.
+_SUMMARY_KEYS = {
+    "program hospitals (Médicos del Bienestar)": "program",
+    "real hospitals (CLUES, open)": "real_hospitals",
+    "hospitals planned (CLUES: in construction or pending)": "planned",
+    "primary-care units (CLUES, open + planned)": "umf",
+    "recruited specialists": "recruits",
+    "recruits who are women": "women",
+    "top origins of recruits": "origins",
+    "staff already in post": "in_post",
+    "health records loaded": "records",
+    "surgical demand at program hospitals (procedures/week)": "surgical",
+    "medicine demand (units/week, all facilities)": "medicine",
+    "rows rejected": "rejected",
+}
 
 
 def _summary(folder: Path, counts: dict, n_rejects: int, surg, meds) -> dict[str, object]:
