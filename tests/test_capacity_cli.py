@@ -113,6 +113,7 @@ def test_rejected_rows_are_announced(dataset: Path, tmp_path: Path, monkeypatch:
     assert res.exit_code == 0, res.output
     assert "aviso:" in res.stderr and "1 fila(s) rechazada(s)" in res.stderr
     assert f"fila {row + 2}" in res.stderr and "weekly_hours" in res.stderr
+    assert "WISN en" in res.stdout and "requerido" in res.stdout and "required" not in res.stdout
     res = runner.invoke(app, ["wisn", "--facility", sp.loc[row, "facility_clues"], "--dataset", str(copy)],
                         env={"BIENESTAR_LANG": "en"})
     assert "warning:" in res.stderr and "1 row(s) rejected" in res.stderr and f"row {row + 2}" in res.stderr

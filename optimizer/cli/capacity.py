@@ -168,7 +168,9 @@ def wisn(
         return
     cols = ["cadre", "awt_hours", "service_staff", "caf", "iaf", "required", "existing", "difference",
             "ratio", "pressure", "status"]
-    console.print(table(t("cli.capacity.wisn_title", facility=facility), cols,
-                        df[cols].itertuples(index=False)))
+    shown = df[cols].assign(cadre=df["cadre"].map(lambda c: label("enums.specialty", c)),
+                            status=df["status"].map(lambda s: label("cli.capacity.wisn.status", s)))
+    heads = [t(f"cli.capacity.wisn.col.{c}") for c in cols]
+    console.print(table(t("cli.capacity.wisn_title", facility=facility), heads, shown.itertuples(index=False)))
     for p in written:
         console.print(t("cli.wrote", None, path=str(p)), highlight=False)
