@@ -210,14 +210,19 @@ class _Shipped:
     dispatch: dict[str, list[float]] = field(default_factory=dict)
 
 
+
+def _check_whole_units(where: str, units: float, eps: float, v: list[str]) -> None:
+    """A quantity shipped or split is a whole, non-negative number of units (``eps``: solver tolerance)."""
+    if units < -eps or abs(units - round(units)) > eps:
+        v.append(f"{where}: {units} is not a whole non-negative number of units")
+
 def _check_shipment(k: int, row: tuple, inp: AllocationInput, ref: _AllocationRef, sums: _Shipped, eps: float,
                     v: list[str]) -> None:
     """One shipment: whole units, a known lot of its depot and SKU, an eligible arc, an order line, a lot not
     expired on delivery; counted in ``sums`` when it names a lot and a line."""
     depot, lot_id, clues, sku, units = row
     where = f"shipment {k} ({lot_id} -> {clues}, {sku})"
-    if units < -eps or abs(units - round(units)) > eps:
-        v.append(f"{where}: {units} is not a whole non-negative number of units")
+    _check_whole_units(where, units, eps, v)
     if lot_id not in ref.lot_units:
         v.append(f"{where}: unknown lot")
         return
@@ -367,8 +372,7 @@ def _split_rows(inp: CentralInput, split: pd.DataFrame, lots: pd.DataFrame, depo
     for k, (depot, lot_id, sku, units) in enumerate(
             split[["depot_id", "lot_id", "sku", "units"]].itertuples(index=False)):
         where = f"split row {k} ({lot_id} -> {depot})"
-        if units < -eps or abs(units - round(units)) > eps:
-            v.append(f"{where}: {units} is not a whole non-negative number of units")
+        _check_whole_units(where, units, eps, v)
         if lot_id not in lots.index:
             v.append(f"{where}: unknown central lot")
             continue
