@@ -7,9 +7,12 @@ Its answer orders and steers the construction; rooms, genders and nurses are dec
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ortools.sat.python import cp_model
 
 from optimizer.solvers.cpsat import found, solve_cpsat
+from optimizer.surgery.day_lp import lp_values, mip_days, options
 from optimizer.surgery.model import Input
 
 
@@ -20,42 +23,104 @@ def _solved(m: cp_model.CpModel, time_limit_s: float, seed: int, workers: int) -
     return solver if found(status) else None
 
 
-def _options(inp: Input, p: int) -> list[int]:
-    """Admissible days of ``p`` with one theatre and the surgeon long enough for the surgery."""
-    pat = inp.patients[p]
-    return [d for d in range(pat.release_day, pat.last_day(inp.days) + 1)
-            if inp.surgeon_max_time[pat.surgeon][d] >= pat.duration
-            and any(row[d] >= pat.duration for row in inp.theatre_availability)]
-
-
-def plan_days(inp: Input, time_limit_s: float, seed: int, workers: int,
-              hint: bool = True) -> dict[int, int] | None:
+def plan_days(inp: Input, time_limit_s: float, seed: int, workers: int, hint: bool = True,
+              second: str = "mip") -> dict[int, int] | None:
     """Admission day per admitted patient (postponed optional patients are absent), ``None`` if no answer.
 
-    The model is built from per-day and per-surgeon-day lists (linear in the options, under a second on the
-    largest competition instance). It is solved twice in half the time each, from :func:`greedy_days` as a
-    complete hint and from no hint, and the better answer is kept: at 9 s on a loaded machine the hint took i27
-    from 72,500-81,400 to 55,400 (delay and postponements) and i08 from 4,600-8,250 to 3,200, while i13 did
-    better without it (15,000 against 17,700). When neither solve answers in time (i22 and i27 under load 9-12)
-    the greedy plan itself is returned if it admits every mandatory patient (it meets the model's constraints),
-    instead of a second, longer solve. ``hint=False``: one solve from no hint, the whole time."""
+    The greedy plan of :func:`greedy_days`, guided by the LP relaxation (:func:`day_lp.lp_values`), is the
+    start. Two solves of half the time each follow and the best of the three plans is kept: CP-SAT from the
+    start as a complete hint, then (``second``) HiGHS's MIP from the start (``"mip"``) or CP-SAT from no hint
+    (``"cpsat"``). ``hint=False``: one CP-SAT solve from no hint, the whole time. The greedy start itself is
+    returned when no solve answers in time (i22 and i27 under load 9-12) and it admits every mandatory patient
+    (it meets the model's constraints)."""
+    lp = lp_values(inp) if hint else None
+    greedy, beds = greedy_days(inp, lp)
+    model = _day_model(inp)
+    answers = []
+    if hint:
+        model.hint(inp, greedy, beds)
+        answers.append(model.solve(time_limit_s / 2, seed, workers))
+        if second == "mip":
+            answers.append(mip_days(inp, time_limit_s / 2, greedy))
+        else:
+            model.m.clear_hints()
+            answers.append(model.solve(time_limit_s / 2, seed, workers))
+        if all(p in greedy for p, pat in enumerate(inp.patients) if pat.mandatory):
+            answers.append((_plan_cost(inp, greedy), greedy))
+    else:
+        answers.append(model.solve(time_limit_s, seed, workers))
+    answers = [a for a in answers if a is not None]
+    return min(answers, key=lambda a: a[0])[1] if answers else None
+
+
+def _plan_cost(inp: Input, days: dict[int, int]) -> float:
+    """Delay, postponements and (upper bound) open theatres of a day plan: each day opens its theatres, longest
+    first, until the surgery minutes fit."""
+    pats, w = inp.patients, inp.weights
+    cost = sum(w["patient_delay"] * (d - pats[p].release_day) for p, d in days.items())
+    cost += w["unscheduled_optional"] * sum(not pat.mandatory and p not in days for p, pat in enumerate(pats))
+    for d in range(inp.days):
+        need = sum(pats[p].duration for p, dd in days.items() if dd == d)
+        for minutes in sorted((row[d] for row in inp.theatre_availability), reverse=True):
+            if need <= 0:
+                break
+            cost += w["open_operating_theater"]
+            need -= minutes
+    return cost
+
+
+@dataclass
+class _DayModel:
+    """The CP-SAT day model and its variables: admissions ``x[p, d]``, open theatres and room genders per day."""
+
+    m: cp_model.CpModel
+    x: dict[tuple[int, int], cp_model.IntVar]
+    opened: dict[int, list[cp_model.IntVar]]
+    female: dict[int, list[cp_model.IntVar]]
+
+    def solve(self, time_limit_s: float, seed: int, workers: int) -> tuple[float, dict[int, int]] | None:
+        """Objective and admission days, or ``None`` without an answer in time."""
+        solver = _solved(self.m, time_limit_s, seed, workers)
+        if solver is None:
+            return None
+        return solver.objective_value, {p: d for (p, d), v in self.x.items() if solver.boolean_value(v)}
+
+    def hint(self, inp: Input, days: dict[int, int], beds: _Beds) -> None:
+        """A complete hint from a greedy plan: admissions, open theatres (longest first until the minutes fit)
+        and room genders (``beds``' split of the gender-free rooms)."""
+        for (p, d), v in self.x.items():
+            self.m.add_hint(v, days.get(p) == d)
+        for d, opened in self.opened.items():
+            need = sum(inp.patients[p].duration for p, dd in days.items() if dd == d)
+            for t in sorted(range(len(opened)), key=lambda k: -inp.theatre_availability[k][d]):
+                self.m.add_hint(opened[t], need > 0)
+                need -= inp.theatre_availability[t][d]
+        for d, female in self.female.items():
+            women = beds.female_rooms(d)
+            for r, v in enumerate(female):
+                self.m.add_hint(v, r in women if beds.gender[r][d] is None else beds.gender[r][d] == "A")
+
+
+def _day_model(inp: Input) -> _DayModel:
+    """The CP-SAT day model, built from per-day and per-surgeon-day lists (linear in the options, under a
+    second on the largest competition instance)."""
     m = cp_model.CpModel()
     D, T = inp.days, len(inp.theatre_ids)
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    model = _DayModel(m, {}, {}, {})
     cost = []
-    greedy, beds = greedy_days(inp)
     by_day: list[list[tuple[int, cp_model.IntVar]]] = [[] for _ in range(D)]
     by_surgeon_day: dict[tuple[int, int], list] = {}
     present: list[dict[str, list]] = [{"A": [], "B": []} for _ in range(D)]
     for p, pat in enumerate(inp.patients):
-        for d in _options(inp, p):
-            v = x[p, d] = m.new_bool_var(f"x{p}_{d}")
+        chosen = []
+        for d in options(inp, p):
+            v = model.x[p, d] = m.new_bool_var(f"x{p}_{d}")
+            chosen.append(v)
             cost.append(inp.weights["patient_delay"] * (d - pat.release_day) * v)
             by_day[d].append((p, v))
             by_surgeon_day.setdefault((pat.surgeon, d), []).append(pat.duration * v)
             for e in range(d, min(D, d + pat.length_of_stay)):
                 present[e][pat.gender].append(v)
-        chosen = [x[p, d] for d in _options(inp, p)]
         if pat.mandatory:
             m.add_exactly_one(chosen)
         else:
@@ -65,32 +130,13 @@ def plan_days(inp: Input, time_limit_s: float, seed: int, workers: int,
         m.add(sum(terms) <= inp.surgeon_max_time[u][d])
     for d in range(D):
         if by_day[d]:
-            opened = [m.new_bool_var(f"o{t}_{d}") for t in range(T)]
+            opened = model.opened[d] = [m.new_bool_var(f"o{t}_{d}") for t in range(T)]
             m.add(sum(inp.patients[p].duration * v for p, v in by_day[d])
                   <= sum(inp.theatre_availability[t][d] * opened[t] for t in range(T)))
             cost.append(inp.weights["open_operating_theater"] * sum(opened))
-            need = sum(inp.patients[p].duration for p, dd in greedy.items() if dd == d)
-            for t in sorted(range(T), key=lambda k: -inp.theatre_availability[k][d]):
-                m.add_hint(opened[t], need > 0)
-                need -= inp.theatre_availability[t][d]
-        female = _beds_by_gender(inp, m, present[d], d)
-        women = beds.female_rooms(d)
-        for r, v in enumerate(female):
-            m.add_hint(v, r in women if beds.gender[r][d] is None else beds.gender[r][d] == "A")
-    for (p, d), v in x.items():
-        m.add_hint(v, greedy.get(p) == d)
+        model.female[d] = _beds_by_gender(inp, m, present[d], d)
     m.minimize(sum(cost))
-    answers = []
-    for hinted in (True, False) if hint else (False,):  # the hint leads CP-SAT far on large instances,
-        if not hinted:  # astray on some
-            m.clear_hints()
-        solver = _solved(m, time_limit_s / 2 if hint else time_limit_s, seed, workers)
-        if solver is not None:
-            answers.append((solver.objective_value, {p: d for (p, d), v in x.items() if solver.boolean_value(v)}))
-    if answers:
-        return min(answers, key=lambda a: a[0])[1]
-    complete = hint and all(p in greedy for p, pat in enumerate(inp.patients) if pat.mandatory)
-    return greedy if complete else None  # no CP-SAT answer in time (a loaded machine): the greedy plan
+    return model
 
 
 class _Beds:
@@ -150,27 +196,60 @@ GREEDY_ORDERS = (
     lambda pat: (pat.length_of_stay, pat.duration),
     lambda pat: (pat.duration, pat.length_of_stay),
 )
+#: Passes of :func:`_greedy_complete` (each moves the mandatory patients left out to the front of the order).
+GREEDY_PASSES = 8
 
 
-def greedy_days(inp: Input) -> tuple[dict[int, int], _Beds]:
+def greedy_days(inp: Input, lp: dict[tuple[int, int], float] | None = None) -> tuple[dict[int, int], _Beds]:
     """A quick solution of the day plan, used as its hint: mandatory patients by due day, then optional ones in
     each order of ``GREEDY_ORDERS``, each on the earliest day with the surgeon's minutes, pooled theatre minutes
-    and a bed of its gender (``_Beds``) left on every day of the stay; the cheapest in delay and postponements.
-    Returns the days and the beds (for the room genders)."""
+    and a bed of its gender (``_Beds``) left on every day of the stay. With the LP relaxation's values ``lp``
+    also: optional patients by their admitted share in the LP, each on its days by LP value (i27: 42,085
+    against 55,940 for the best order without it). The cheapest plan in delay and postponements that admits
+    every mandatory patient (the cheapest of all if none does). Returns the days and the beds."""
     pats = inp.patients
     w_delay, w_out = inp.weights["patient_delay"], inp.weights["unscheduled_optional"]
+    earliest = {p: options(inp, p) for p in range(len(pats))}
+    runs = [(sorted(range(len(pats)), key=lambda p, k=key: (not pats[p].mandatory, pats[p].last_day(inp.days))
+                    if pats[p].mandatory else (True, k(pats[p]))), earliest) for key in GREEDY_ORDERS]
+    if lp is not None:
+        ranked, share = _lp_preferences(earliest, lp)
+        runs.append((sorted(range(len(pats)), key=lambda p: (not pats[p].mandatory, pats[p].last_day(inp.days))
+                            if pats[p].mandatory else (True, -share[p])), ranked))
     best = None
-    for key in GREEDY_ORDERS:
-        order = sorted(range(len(pats)), key=lambda p, k=key: (not pats[p].mandatory, pats[p].last_day(inp.days))
-                       if pats[p].mandatory else (True, k(pats[p])))
-        days, beds = _greedy(inp, order)
+    for order, days_of in runs:
+        days, beds = _greedy_complete(inp, order, days_of)
+        missing = sum(pats[p].mandatory and p not in days for p in range(len(pats)))
         cost = sum(w_delay * (d - pats[p].release_day) for p, d in days.items()) + w_out * (len(pats) - len(days))
-        if best is None or cost < best[0]:
-            best = (cost, days, beds)
+        if best is None or (missing, cost) < best[0]:
+            best = ((missing, cost), days, beds)
     return best[1], best[2]
 
 
-def _greedy(inp: Input, order: list[int]) -> tuple[dict[int, int], _Beds]:
+def _lp_preferences(days_of: dict[int, list[int]], lp: dict[tuple[int, int], float]
+                    ) -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Each patient's days by decreasing LP value (earliest first among equals), and its admitted share."""
+    ranked = {p: sorted(days, key=lambda d, p=p: (-lp.get((p, d), 0.0), d)) for p, days in days_of.items()}
+    share = {p: sum(lp.get((p, d), 0.0) for d in days) for p, days in days_of.items()}
+    return ranked, share
+
+
+def _greedy_complete(inp: Input, order: list[int], days_of: dict[int, list[int]]) -> tuple[dict[int, int], _Beds]:
+    """:func:`_greedy`, and again with the mandatory patients it left out moved to the front (at most
+    ``GREEDY_PASSES`` passes: i22 in the LP order left 2 out at first, none after)."""
+    days, beds = _greedy(inp, order, days_of)
+    for _ in range(GREEDY_PASSES - 1):
+        missing = [p for p in order if inp.patients[p].mandatory and p not in days]
+        if not missing:
+            break
+        order = missing + [p for p in order if p not in set(missing)]
+        days, beds = _greedy(inp, order, days_of)
+    return days, beds
+
+
+def _greedy(inp: Input, order: list[int], days_of: dict[int, list[int]]) -> tuple[dict[int, int], _Beds]:
+    """Each patient in ``order`` on the first of its days (``days_of``) with the surgeon's minutes, pooled theatre
+    minutes and a bed of its gender on every day of the stay."""
     D = inp.days
     su = [list(row) for row in inp.surgeon_max_time]
     ot = [sum(inp.theatre_availability[t][d] for t in range(len(inp.theatre_ids))) for d in range(D)]
@@ -178,7 +257,7 @@ def _greedy(inp: Input, order: list[int]) -> tuple[dict[int, int], _Beds]:
     out: dict[int, int] = {}
     for p in order:
         pat = inp.patients[p]
-        for d in _options(inp, p):
+        for d in days_of[p]:
             stay = range(d, min(D, d + pat.length_of_stay))
             if su[pat.surgeon][d] >= pat.duration and ot[d] >= pat.duration and \
                     all(beds.fits(e, pat.gender) for e in stay):
@@ -208,45 +287,3 @@ def _beds_by_gender(inp: Input, m: cp_model.CpModel, present: dict[str, list], d
             m.add(sum(present[gender]) <= sum(beds[r] * (female[r] if flag else 1 - female[r])
                                               for r in range(len(female))))
     return female
-
-
-def plan_rooms(inp: Input, days: dict[int, int], time_limit_s: float, seed: int,
-               workers: int) -> dict[int, int] | None:
-    """A room for each patient of the day plan: exact beds, genders and compatibilities (occupants included);
-    an optional patient may be dropped (priced at the postponement weight), a mandatory one may not."""
-    m = cp_model.CpModel()
-    R, D = len(inp.room_ids), inp.days
-    female = [[m.new_bool_var(f"f{r}_{d}") for d in range(D)] for r in range(R)]
-    load: list[list[list]] = [[[] for _ in range(D)] for _ in range(R)]
-    free = [[inp.room_capacity[r]] * D for r in range(R)]
-    for o in inp.occupants:
-        for d in range(min(D, o.length_of_stay)):
-            m.add(female[o.room][d] == (1 if o.gender == "A" else 0))
-            free[o.room][d] -= 1
-    y: dict[tuple[int, int], cp_model.IntVar] = {}
-    dropped = []
-    for p, day in days.items():
-        pat = inp.patients[p]
-        stay = range(day, min(D, day + pat.length_of_stay))
-        for r in range(R):
-            if r not in pat.incompatible_rooms:
-                y[p, r] = v = m.new_bool_var(f"y{p}_{r}")
-                for d in stay:
-                    load[r][d].append(v)
-                    m.add_implication(v, female[r][d] if pat.gender == "A" else female[r][d].Not())
-        chosen = [y[p, r] for r in range(R) if (p, r) in y]
-        if pat.mandatory:
-            m.add_exactly_one(chosen)
-        else:
-            m.add_at_most_one(chosen)
-            dropped.append(1 - sum(chosen))
-    for r in range(R):
-        for d in range(D):
-            if load[r][d]:
-                m.add(sum(load[r][d]) <= max(0, free[r][d]))
-    if dropped:
-        m.minimize(sum(dropped))
-    solver = _solved(m, time_limit_s, seed, workers)
-    if solver is None:
-        return None
-    return {p: r for (p, r), v in y.items() if solver.boolean_value(v)}

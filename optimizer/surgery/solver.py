@@ -14,9 +14,10 @@ import random
 import time
 
 from optimizer.surgery.construct import construct, repair_rooms, repair_theatres
-from optimizer.surgery.days import plan_days, plan_rooms
+from optimizer.surgery.days import plan_days
 from optimizer.surgery.lns import LNS
 from optimizer.surgery.model import Input, Plan
+from optimizer.surgery.rooms import plan_rooms
 from optimizer.surgery.search import Annealer
 from optimizer.surgery.settings import Settings
 from optimizer.surgery.state import HARD, State
