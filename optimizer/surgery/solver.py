@@ -99,8 +99,9 @@ def _lns_rounds(ann: Annealer, settings: Settings, end: float, t_low: float, clo
 
 
 def _search(st: State, settings: Settings, rng: random.Random, end: float, clock0: float,
-            phases: list) -> tuple[Plan, int]:
-    """Annealing from hot, then (``settings.lns``) rounds of LNS and cold annealing; the best plan and cost."""
+            phases: list) -> tuple[Plan, int, float]:
+    """Annealing from hot, then (``settings.lns``) rounds of LNS and cold annealing; the best plan and cost, and
+    the final temperature."""
     ann = Annealer(st, rng)
     t0 = ann.calibrate()
     share = settings.lns_share if settings.lns else 0.0
@@ -110,7 +111,37 @@ def _search(st: State, settings: Settings, rng: random.Random, end: float, clock
     phases.append((f"annealing ({iterations} moves)", _since(clock0), ann.best_cost))
     if settings.lns and time.monotonic() < end - 1.0:
         _lns_rounds(ann, settings, end, t0 / settings.cooling, clock0, phases)
-    return ann.best_plan, ann.best_cost
+    return ann.best_plan, ann.best_cost, t0 / settings.cooling
+
+
+#: Seconds left after the nurse sweeps below which no more cold annealing is tried.
+POLISH_MIN_S = 1.0
+
+
+def _nurses_and_polish(inp: Input, incumbent: tuple[Plan, int], settings: Settings, t_low: float,
+                       deadline: float, clock0: float, phases: list) -> tuple[Plan, int]:
+    """CP-SAT nurse sweeps from the ``(plan, cost)`` found so far (they stop when no shift improves, usually well
+    before ``deadline``); the time they leave goes to cold annealing from their result (at ``t_low``) and
+    another sweep, until ``deadline``."""
+    from optimizer.surgery.nurses import sweep_nurses
+
+    plan, best = incumbent
+    st = State(inp)
+    st.load_plan(plan)
+    rng = random.Random(settings.seed + 1)
+    while True:
+        sweep_nurses(st, deadline, settings.seed, settings.workers)
+        if st.cost < best:
+            plan, best = st.to_plan(), st.cost
+        phases.append(("nurse sweeps", _since(clock0), best))
+        left = deadline - time.monotonic()
+        if left < POLISH_MIN_S or not settings.local_search:
+            return plan, best
+        ann = Annealer(st, rng)
+        ann.run(time.monotonic() + 0.7 * left, t_low, t_low)
+        st = State(inp)
+        st.load_plan(ann.best_plan)
+        phases.append(("cold annealing", _since(clock0), ann.best_cost))
 
 
 def solve(inp: Input, settings: Settings | None = None) -> Plan:
@@ -124,8 +155,9 @@ def solve(inp: Input, settings: Settings | None = None) -> Plan:
     plan, best = st.to_plan(), st.cost
     nurse_time = min(NURSE_MAX_S, settings.nurse_cpsat_share * settings.time_limit_s) if settings.nurse_cpsat \
         else 0.0
+    t_low = 1.0
     if settings.local_search:
-        plan, best = _search(st, settings, rng, deadline - nurse_time, clock0, phases)
+        plan, best, t_low = _search(st, settings, rng, deadline - nurse_time, clock0, phases)
     if best >= HARD:  # the search did not clear every hard violation: the construction's repairs once more
         st = State(inp)
         st.load_plan(plan)
@@ -135,14 +167,7 @@ def solve(inp: Input, settings: Settings | None = None) -> Plan:
             plan, best = st.to_plan(), st.cost
         phases.append(("repairs", _since(clock0), best))
     if settings.nurse_cpsat:
-        from optimizer.surgery.nurses import sweep_nurses
-
-        st = State(inp)
-        st.load_plan(plan)
-        sweep_nurses(st, deadline, settings.seed, settings.workers)
-        if st.cost < best:
-            plan, best = st.to_plan(), st.cost
-        phases.append(("nurse sweeps", _since(clock0), best))
+        plan, best = _nurses_and_polish(inp, (plan, best), settings, t_low, deadline, clock0, phases)
     b = evaluate(inp, plan)
     plan.objective = float(b.total_cost)
     plan.phases = phases
