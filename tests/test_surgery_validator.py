@@ -82,6 +82,10 @@ def test_incremental_state_matches_validator() -> None:
     assert st.cost == st.full_cost()
     if st.cost < 1_000_000:
         assert st.cost == evaluate(inp, st.to_plan()).total_cost
+    for move, _ in ann.moves:  # each kind alone, at a temperature that accepts most of them
+        for _ in range(400):
+            move(50.0)
+        assert st.cost == st.full_cost(), move.__name__
 
 
 def test_bad_instance_names_the_field(tmp_path: Path) -> None:

@@ -171,10 +171,9 @@ def _blockers(st: State, p: int, day: int, room: int, theatre: int) -> set[int]:
 REPAIR_OPTIONS = 200
 
 
-def repair(st: State, p: int, deadline: float = float("inf")) -> bool:
-    """Admit a mandatory patient the construction left out: postpone the patients in the way of one
-    (day, room, theatre) (fewest mandatory ones first), admit ``p``, re-insert them; undo when a mandatory one
-    no longer fits."""
+def _repair_options(st: State, p: int) -> list[tuple[int, int, int]]:
+    """Every (day, room, theatre) for ``p``, fewest mandatory patients in the way first, then fewest in all
+    (the first ``REPAIR_OPTIONS``)."""
     pat, pats = st.inp.patients[p], st.inp.patients
     options = []
     for day in range(pat.release_day, pat.last_day(st.D) + 1):
@@ -183,7 +182,15 @@ def repair(st: State, p: int, deadline: float = float("inf")) -> bool:
                 if r not in pat.incompatible_rooms:
                     b = _blockers(st, p, day, r, t)
                     options.append((sum(pats[q].mandatory for q in b), len(b), day, r, t))
-    for *_, day, r, t in sorted(options)[:REPAIR_OPTIONS]:
+    return [(day, r, t) for *_, day, r, t in sorted(options)[:REPAIR_OPTIONS]]
+
+
+def repair(st: State, p: int, deadline: float = float("inf")) -> bool:
+    """Admit a mandatory patient the construction left out: postpone the patients in the way of one
+    (day, room, theatre) (fewest mandatory ones first), admit ``p``, re-insert them; undo when a mandatory one
+    no longer fits."""
+    pats = st.inp.patients
+    for day, r, t in _repair_options(st, p):
         if time.monotonic() > deadline:
             break
         ejected = [(q, st.adm[q], st.room[q], st.ot[q]) for q in _blockers(st, p, day, r, t)]
