@@ -130,3 +130,19 @@ def test_room_plans_keep_beds_genders_and_compatibility(name: str) -> None:
                         if rr == r and days[p] <= d < days[p] + inp.patients[p].length_of_stay]
                 here += [o.gender for o in inp.occupants if o.room == r and d < o.length_of_stay]
                 assert len(here) <= inp.room_capacity[r] and len(set(here)) <= 1, (name, r, d)
+
+
+def test_day_model_solves_after_another_highs_model_set_threads() -> None:
+    """HiGHS refuses to run a model whose "threads" option differs from the thread pool an earlier model started;
+    the day model sets none, so its LP and MIP still answer after such a model (in CI a suite-wide run had
+    silently lost the MIP this way)."""
+    from optimizer.solvers.silence import quiet_highs
+
+    other = quiet_highs()
+    other.setOptionValue("threads", 2)
+    x = other.addBinary(obj=-1.0)
+    other.addConstr(x <= 1)
+    other.run()
+    inp = read_instance(TEST / "toy.json")
+    assert lp_values(inp) is not None
+    assert mip_days(inp, 5.0, None) is not None

@@ -41,8 +41,8 @@ class HighsDayModel:
     x: dict[tuple[int, int], int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.h = quiet_highs()
-        self.h.setOptionValue("threads", 1)
+        self.h = quiet_highs()  # no "threads" option: HiGHS refuses to run when it differs from the thread pool
+        # an earlier model in this process started (the MIP then silently had no solution)
         inp, D = self.inp, self.inp.days
         present: list[dict[str, list]] = [{"A": [], "B": []} for _ in range(D)]
         by_day: list[list] = [[] for _ in range(D)]
@@ -105,10 +105,13 @@ class HighsDayModel:
         return {k: col[i] for k, i in self.x.items()}
 
 
-def lp_values(inp: Input) -> dict[tuple[int, int], float]:
-    """The LP relaxation's ``x[p, d]`` (dual simplex, under 0.5 s on the largest competition instance)."""
+def lp_values(inp: Input) -> dict[tuple[int, int], float] | None:
+    """The LP relaxation's ``x[p, d]`` (dual simplex, under 0.5 s on the largest competition instance), or
+    ``None`` when HiGHS does not end optimal."""
     model = HighsDayModel(inp, integer=False)
     model.h.run()
+    if model.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
     return model.values()
 
 
