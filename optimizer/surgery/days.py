@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 from optimizer.solvers.cpsat import found, solve_cpsat
 from optimizer.surgery.day_lp import lp_values, mip_days, options
 from optimizer.surgery.model import Input
+from optimizer.surgery.rooms import Wards
 
 
 def _solved(m: cp_model.CpModel, time_limit_s: float, seed: int, workers: int) -> cp_model.CpSolver | None:
@@ -145,12 +146,8 @@ class _Beds:
 
     def __init__(self, inp: Input) -> None:
         D, R = inp.days, len(inp.room_ids)
-        self.free = [[inp.room_capacity[r]] * D for r in range(R)]
-        self.gender: list[list[str | None]] = [[None] * D for _ in range(R)]
-        for o in inp.occupants:
-            for d in range(min(D, o.length_of_stay)):
-                self.free[o.room][d] -= 1
-                self.gender[o.room][d] = o.gender
+        wards = Wards(inp)
+        self.free, self.gender = wards.free, wards.gender
         self.fixed = [{g: sum(self.free[r][d] for r in range(R) if self.gender[r][d] == g) for g in "AB"}
                       for d in range(D)]
         self.open_rooms = [[r for r in range(R) if self.gender[r][d] is None] for d in range(D)]

@@ -13,7 +13,7 @@ from optimizer.solvers.cpsat import found, solve_cpsat
 from optimizer.surgery.model import Input
 
 
-class _Wards:
+class Wards:
     """Free beds and the gender of every room-day (``None``: empty), occupants included."""
 
     def __init__(self, inp: Input) -> None:
@@ -47,10 +47,10 @@ class _Wards:
             self.gender[r][d] = self.inp.patients[p].gender
 
 
-def greedy_rooms(inp: Input, days: dict[int, int]) -> tuple[dict[int, int], _Wards]:
+def greedy_rooms(inp: Input, days: dict[int, int]) -> tuple[dict[int, int], Wards]:
     """Best-fit rooms: mandatory patients, then optional ones, each by admission day and longest stay first;
     a patient with no fitting room is left out (an optional one is postponed)."""
-    wards = _Wards(inp)
+    wards = Wards(inp)
     out: dict[int, int] = {}
     pats = inp.patients
     for p in sorted(days, key=lambda q: (not pats[q].mandatory, days[q], -pats[q].length_of_stay)):
@@ -85,7 +85,7 @@ def _room_model(inp: Input, days: dict[int, int]) -> tuple[cp_model.CpModel, dic
     R, D = len(inp.room_ids), inp.days
     female = [[m.new_bool_var(f"f{r}_{d}") for d in range(D)] for r in range(R)]
     load: list[list[list]] = [[[] for _ in range(D)] for _ in range(R)]
-    free = _Wards(inp).free
+    free = Wards(inp).free
     for o in inp.occupants:
         for d in range(min(D, o.length_of_stay)):
             m.add(female[o.room][d] == (1 if o.gender == "A" else 0))
@@ -115,7 +115,7 @@ def _room_model(inp: Input, days: dict[int, int]) -> tuple[cp_model.CpModel, dic
 
 
 def _hint(m: cp_model.CpModel, y: dict[tuple[int, int], cp_model.IntVar], female: list[list[cp_model.IntVar]],
-          rooms: dict[int, int], wards: _Wards) -> None:
+          rooms: dict[int, int], wards: Wards) -> None:
     """The greedy rooms as a complete hint (an empty room-day hinted as men's)."""
     for (p, r), v in y.items():
         m.add_hint(v, rooms.get(p) == r)
