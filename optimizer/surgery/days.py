@@ -60,14 +60,19 @@ def _plan_cost(inp: Input, days: dict[int, int]) -> float:
     pats, w = inp.patients, inp.weights
     cost = sum(w["patient_delay"] * (d - pats[p].release_day) for p, d in days.items())
     cost += w["unscheduled_optional"] * sum(not pat.mandatory and p not in days for p, pat in enumerate(pats))
-    for d in range(inp.days):
-        need = sum(pats[p].duration for p, dd in days.items() if dd == d)
-        for minutes in sorted((row[d] for row in inp.theatre_availability), reverse=True):
-            if need <= 0:
-                break
-            cost += w["open_operating_theater"]
-            need -= minutes
-    return cost
+    return cost + w["open_operating_theater"] * sum(len(_opened(inp, days, d)) for d in range(inp.days))
+
+
+def _opened(inp: Input, days: dict[int, int], d: int) -> set[int]:
+    """Theatres a greedy plan opens on day ``d``: longest first, until its surgery minutes fit."""
+    need = sum(inp.patients[p].duration for p, dd in days.items() if dd == d)
+    out = set()
+    for t in sorted(range(len(inp.theatre_ids)), key=lambda k: -inp.theatre_availability[k][d]):
+        if need <= 0:
+            break
+        out.add(t)
+        need -= inp.theatre_availability[t][d]
+    return out
 
 
 @dataclass
@@ -92,10 +97,9 @@ class _DayModel:
         for (p, d), v in self.x.items():
             self.m.add_hint(v, days.get(p) == d)
         for d, opened in self.opened.items():
-            need = sum(inp.patients[p].duration for p, dd in days.items() if dd == d)
-            for t in sorted(range(len(opened)), key=lambda k: -inp.theatre_availability[k][d]):
-                self.m.add_hint(opened[t], need > 0)
-                need -= inp.theatre_availability[t][d]
+            chosen = _opened(inp, days, d)
+            for t, v in enumerate(opened):
+                self.m.add_hint(v, t in chosen)
         for d, female in self.female.items():
             women = beds.female_rooms(d)
             for r, v in enumerate(female):
