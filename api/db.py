@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Connection,
     DateTime,
     Engine,
     Index,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     inspect,
 )
 
-from optimizer.data.store import db_url, init_db
+from optimizer.data.store import db_url, init_db, schema_lock
 
 metadata = MetaData()
 
@@ -76,19 +77,20 @@ def _engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         with engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-    metadata.create_all(engine)
-    _add_missing_columns(engine)
+    with schema_lock(engine) as conn:
+        metadata.create_all(conn)
+        _add_missing_columns(conn)
     return engine
 
 
-def _add_missing_columns(engine: Engine) -> None:
+def _add_missing_columns(conn: Connection) -> None:
     """Columns added to the API's tables since a store was created (``create_all`` adds tables, not columns)."""
+    insp = inspect(conn)
     for table in metadata.tables.values():
-        present = {c["name"] for c in inspect(engine).get_columns(table.name)}
+        present = {c["name"] for c in insp.get_columns(table.name)}
         for column in table.columns:
             if column.name in present:
                 continue
-            kind = column.type.compile(engine.dialect)
+            kind = column.type.compile(conn.dialect)
             default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}")
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}")

@@ -5,12 +5,13 @@ store-wide limit on executing runs holds. Real processes on the module's store (
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
-from test_api_support import home_fixture
+from sqlalchemy import delete, inspect
+from test_api_support import fresh_database, home_fixture
 
 from api import runstate
 from api.db import api_runs, engine_for
@@ -70,3 +71,31 @@ def test_every_queued_run_is_claimed_exactly_once(home: Path, max_running: int) 
     assert sorted(claimed) == sorted(ids)  # none twice, none left behind
     assert runstate.count(engine_for(), ("queued",)) == 0
     assert all(runstate.get(engine_for(), i)["attempts"] == 1 for i in ids)
+
+
+def _open_store(url: str, start: mp.synchronize.Event) -> None:
+    """One server starting: open the store (which creates any missing table) as soon as all are ready."""
+    start.wait()
+    engine_for(url)
+
+
+def _empty_store_url(tmp_path: Path) -> str:
+    server = os.environ.get("BIENESTAR_TEST_PG_URL")
+    return fresh_database(server, tmp_path) if server else f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_servers_starting_together_on_an_empty_store_all_start(tmp_path: Path, attempt: int) -> None:
+    """Several servers opening an empty store at the same moment: each creates the tables or finds them; none
+    fails (on PostgreSQL two concurrent ``CREATE TABLE`` used to collide in the catalogue; CI caught it)."""
+    url = _empty_store_url(tmp_path / str(attempt))
+    ctx = mp.get_context("fork")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_open_store, args=(url, start)) for _ in range(CLAIMERS)]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0] * CLAIMERS
+    assert {"api_keys", "api_runs", "runs"} <= set(inspect(engine_for(url)).get_table_names())

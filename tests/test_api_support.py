@@ -82,7 +82,7 @@ def module_home(basetemp: Path, name: str) -> Path:
     scen.write_text(SCENARIO.format(dataset=home / "dataset"))
     server = os.environ.get("BIENESTAR_TEST_PG_URL")
     if server:
-        (home / DB_URL_FILE).write_text(_fresh_database(server, home))
+        (home / DB_URL_FILE).write_text(fresh_database(server, home))
         from optimizer.data.store import load_dataset_into_store
 
         with home_env(home):
@@ -94,7 +94,7 @@ def module_home(basetemp: Path, name: str) -> Path:
 DB_URL_FILE = "test-db-url"
 
 
-def _fresh_database(server_url: str, home: Path) -> str:
+def fresh_database(server_url: str, home: Path) -> str:
     """Create an empty database for ``home`` on the PostgreSQL server; returns its SQLAlchemy URL."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url

@@ -17,7 +17,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -28,6 +29,7 @@ from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     Boolean,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -271,27 +273,48 @@ ENTITY_ROWS: dict[str, type[Base]] = {
 def init_db(url: str | None = None) -> Engine:
     """Create every table that does not exist yet (safe to call again); returns the engine."""
     engine = get_engine(url)
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
+    with schema_lock(engine) as conn:
+        Base.metadata.create_all(conn)
+        _add_missing_columns(conn)
     return engine
+
+
+#: Key of the PostgreSQL advisory lock that serialises schema changes (any fixed 64-bit number).
+SCHEMA_LOCK_KEY = 0x6269656E_65737461
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[Connection]:
+    """A transaction in which this process alone creates or alters tables.
+
+    Two servers started together on an empty PostgreSQL database would otherwise both issue
+    ``CREATE TABLE`` (PostgreSQL's catalogue then rejects the second with a unique violation); the
+    transaction-scoped advisory lock makes the second wait and then find the tables there. On SQLite
+    (whose driver runs DDL outside any transaction) an immediate transaction takes the write lock first.
+    """
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        elif engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
 
 
 #: Nullable columns added to a table after its first release: a store created before gets them on init.
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {"facilities": ("typology", "level")}
 
 
-def _add_missing_columns(engine: Engine) -> None:
+def _add_missing_columns(conn: Connection) -> None:
     """``ALTER TABLE ... ADD COLUMN`` for each of :data:`ADDED_COLUMNS` an older store lacks (nullable, so
     existing rows stay valid)."""
-    insp = inspect(engine)
-    with engine.begin() as conn:
-        for table, columns in ADDED_COLUMNS.items():
-            present = {c["name"] for c in insp.get_columns(table)}
-            for name in columns:
-                if name not in present:
-                    col = Base.metadata.tables[table].c[name]
-                    conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} "
-                                      f"{col.type.compile(dialect=engine.dialect)}"))
+    insp = inspect(conn)
+    for table, columns in ADDED_COLUMNS.items():
+        present = {c["name"] for c in insp.get_columns(table)}
+        for name in columns:
+            if name not in present:
+                col = Base.metadata.tables[table].c[name]
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} "
+                                  f"{col.type.compile(dialect=conn.dialect)}"))
 
 
 # --- writing -----------------------------------------------------------------------------------------------
