@@ -1,9 +1,10 @@
 """Simulated annealing over the whole schedule with exact incremental costs (``state.State``).
 
 Moves: re-admit a patient on another day / room / theatre (or postpone / admit an optional one), change only
-the room, change only the theatre, swap the rooms of two patients, give a room-shift another rostered nurse, and
-give one nurse a room for a block of consecutive shifts (continuity of care). While the state has no hard
-violation, moves that would create one are skipped before being tried.
+the room, change only the theatre, swap the rooms of two patients, give a room-shift another rostered nurse,
+swap the nurses of two rooms in one shift, and give one nurse a room for a block of consecutive shifts
+(continuity of care). While the state has no hard violation, moves that would create one are skipped before
+being tried.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class Annealer:
         self.best_plan = st.to_plan()
         self.moves = [
             (self.move_readmit, 30), (self.move_room, 15), (self.move_theatre, 8), (self.move_swap_rooms, 7),
-            (self.move_nurse, 25), (self.move_nurse_block, 15), (self.move_admit, 5), (self.move_replace, 5),
+            (self.move_nurse, 20), (self.move_nurse_swap, 10), (self.move_nurse_block, 15), (self.move_admit, 5),
+            (self.move_replace, 5),
         ]
         self.optional = [p for p in range(st.P) if not st.inp.patients[p].mandatory]
         self.table = [m for m, w in self.moves for _ in range(w)]
@@ -196,6 +198,22 @@ class Annealer:
             if known:
                 return self.rng.choice(known)
         return self.rng.choice(st.working[s])
+
+    def move_nurse_swap(self, temp: float) -> None:
+        """Two occupied rooms of one shift exchange their nurses (each nurse's number of rooms is kept, so the
+        skill and continuity terms move without piling work on one nurse)."""
+        st, a, b = self.st, self._occupied_room_shift(), self._occupied_room_shift()
+        if a is None or b is None:
+            return
+        r1, s = a
+        r2 = b[0]
+        n1, n2 = st.rn[r1][s], st.rn[r2][s]
+        if r1 == r2 or n1 == n2 or not st.rd_stays[r2][s // st.spd]:
+            return
+        delta = st.set_nurse(r1, s, n2) + st.set_nurse(r2, s, n1)
+        if not self._accept(delta, temp):
+            st.set_nurse(r2, s, n2)
+            st.set_nurse(r1, s, n1)
 
     def move_nurse_block(self, temp: float) -> None:
         """One nurse takes a room for every shift she works in a block of up to four days."""
