@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from optimizer.data.aggregate import medicine_demand_weekly, surgical_demand
 from optimizer.domain import SURGICAL_SPECIALTIES, Specialty, is_valid_curp
 from optimizer.scenarios.basedata import resolve_base
-from optimizer.scenarios.demand import SURGICAL_COLUMNS, apply_multipliers, move_catchment
+from optimizer.scenarios.demand import SURGICAL_COLUMNS, Catchment, DemandTables, apply_multipliers, move_catchment
 from optimizer.scenarios.overrides import (
     OverrideError,
     Tables,
@@ -74,7 +74,8 @@ def test_demand_multiplier_scales_exactly_the_selected_rows(tables, demand, fact
     surgical, weekly = demand
     fac, med = tables["facilities"], tables["medicines"]
     rule = DemandMultiplier(factor=factor, states=states, specialties=specs, groups=groups, months=months)
-    s2, w2 = apply_multipliers(surgical, weekly, fac, med, [rule], month)
+    out = apply_multipliers(DemandTables(surgical, weekly), fac, med, [rule], month)
+    s2, w2 = out.surgical, out.medicine_weekly
     applies = not months or month in months
     state_of = dict(zip(fac["clues"], fac["cve_ent"], strict=True))
     group_of = dict(zip(med["sku"], med["group"], strict=True))
@@ -99,7 +100,8 @@ def test_demand_multiplier_scales_exactly_the_selected_rows(tables, demand, fact
 def test_rules_compose_by_product(tables, demand) -> None:
     surgical, weekly = demand
     rules = [DemandMultiplier(factor=1.5), DemandMultiplier(factor=2.0, specialties=[Specialty.ORTHOPAEDICS])]
-    s2, w2 = apply_multipliers(surgical, weekly, tables["facilities"], tables["medicines"], rules, 3)
+    out = apply_multipliers(DemandTables(surgical, weekly), tables["facilities"], tables["medicines"], rules, 3)
+    s2, w2 = out.surgical, out.medicine_weekly
     ortho = surgical["specialty"] == "orthopaedics"
     np.testing.assert_allclose(s2.loc[ortho, "procedures_per_week"], surgical.loc[ortho, "procedures_per_week"] * 3.0)
     np.testing.assert_allclose(s2.loc[~ortho, "procedures_per_week"], surgical.loc[~ortho, "procedures_per_week"] * 1.5)
@@ -156,7 +158,7 @@ def test_catchment_moves_demand_without_creating_or_losing_any(tables, demand) -
     fac = tables["facilities"].assign(lat=lambda f: f["lat"].astype(float), lon=lambda f: f["lon"].astype(float))
     opened = fac.loc[(fac["status"] == "planned") & (fac["kind"] == "hospital"), "clues"].tolist()
     after = fac.assign(status="open")
-    moved = move_catchment(surgical, ["specialty"], list(SURGICAL_COLUMNS), after, opened, 0.5, [])
+    moved = move_catchment(surgical, ["specialty"], list(SURGICAL_COLUMNS), Catchment(after, opened, 0.5, []))
     for col in SURGICAL_COLUMNS:
         assert moved[col].sum() == pytest.approx(surgical[col].sum(), rel=1e-12)
     got = moved.groupby("clues")["procedures_per_week"].sum()

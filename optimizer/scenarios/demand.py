@@ -64,26 +64,58 @@ def check_rules(rules: list[DemandMultiplier], medicines: pd.DataFrame) -> None:
                                         groups=", ".join(sorted(groups))))
 
 
-def build_demand(records_dir: Path, facilities: pd.DataFrame, base_facilities: pd.DataFrame,
-                 medicines: pd.DataFrame, scenario: Scenario, opened: list[str]) -> DemandTables:
-    """Demand tables of a run: aggregate the records, apply catchment moves, then the multipliers.
+@dataclass(frozen=True)
+class Catchment:
+    """Where a scenario's facility changes move demand (step 2 of the module doc).
 
-    ``facilities`` is the table the run uses (after overrides); ``base_facilities`` the table before them
-    (it still holds the facilities the scenario closes, whose demand moves to a neighbour).
+    ``facilities`` is the table after the overrides (opened ones are open, closed ones are gone);
+    ``closed_rows`` holds the rows of the closed facilities before them (their kind, state and location).
     """
+
+    facilities: pd.DataFrame
+    opened: list[str]
+    share: float
+    closed: list[str]
+    closed_rows: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, scenario: Scenario, facilities: pd.DataFrame, base_facilities: pd.DataFrame,
+           opened: list[str]) -> Catchment:
+        """The catchment of a run: ``base_facilities`` is the table before the overrides (it still holds the
+        facilities the scenario closes)."""
+        close = scenario.facilities.close
+        return cls(facilities, opened, scenario.facilities.catchment_share, close,
+                   base_facilities[base_facilities["clues"].isin(close)])
+
+    def moves(self) -> list[tuple[str, str, float]]:
+        """(from, to, share of the demand): each opened facility draws ``share`` from its nearest neighbour;
+        each closed facility hands everything to its nearest open neighbour."""
+        moves: list[tuple[str, str, float]] = []
+        for clues in self.opened:
+            src = _nearest_same_kind(self.facilities, clues, exclude=set(self.opened))
+            if src is not None and self.share > 0:
+                moves.append((src, clues, self.share))
+        known = set(self.closed_rows["clues"]) if self.closed_rows is not None else set()
+        for clues in self.closed:
+            if clues not in known:
+                continue
+            dst = _nearest_same_kind(self.facilities, clues, exclude=set(self.closed), closed_rows=self.closed_rows)
+            if dst is not None:
+                moves.append((clues, dst, 1.0))
+        return moves
+
+
+def build_demand(records_dir: Path, catchment: Catchment, medicines: pd.DataFrame,
+                 scenario: Scenario) -> DemandTables:
+    """Demand tables of a run: aggregate the records, apply the catchment moves, then the multipliers."""
     check_rules(scenario.demand, medicines)
     surgical = surgical_demand(records_dir)
     weekly = medicine_demand_weekly(records_dir)
     weekly["week"] = pd.to_datetime(weekly["week"])
-    closed_rows = base_facilities[base_facilities["clues"].isin(scenario.facilities.close)]
-    share = scenario.facilities.catchment_share
-    surgical = move_catchment(surgical, ["specialty"], list(SURGICAL_COLUMNS), facilities, opened, share,
-                              scenario.facilities.close, closed_rows)
-    weekly = move_catchment(weekly, ["sku", "week"], ["units"], facilities, opened, share,
-                            scenario.facilities.close, closed_rows)
-    surgical, weekly = apply_multipliers(surgical, weekly, facilities, medicines, scenario.demand,
-                                         scenario.planning_month)
-    return DemandTables(surgical.reset_index(drop=True), weekly.reset_index(drop=True))
+    moved = DemandTables(move_catchment(surgical, ["specialty"], list(SURGICAL_COLUMNS), catchment),
+                         move_catchment(weekly, ["sku", "week"], ["units"], catchment))
+    out = apply_multipliers(moved, catchment.facilities, medicines, scenario.demand, scenario.planning_month)
+    return DemandTables(out.surgical.reset_index(drop=True), out.medicine_weekly.reset_index(drop=True))
 
 
 def _nearest_same_kind(facilities: pd.DataFrame, clues: str, exclude: set[str],
@@ -100,26 +132,13 @@ def _nearest_same_kind(facilities: pd.DataFrame, clues: str, exclude: set[str],
     return str(pool["clues"].iloc[int(np.argmin(d))])
 
 
-def move_catchment(demand: pd.DataFrame, keys: list[str], values: list[str], facilities: pd.DataFrame,
-                   opened: list[str], share: float, closed: list[str],
-                   closed_rows: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Move demand rows between facilities (see module doc); the column totals are preserved exactly.
+def move_catchment(demand: pd.DataFrame, keys: list[str], values: list[str], catchment: Catchment) -> pd.DataFrame:
+    """Move demand rows between facilities (``catchment.moves()``); the column totals are preserved exactly.
 
-    ``facilities`` is the table after the overrides (opened ones are open, closed ones are gone);
-    ``closed_rows`` holds the rows of closed facilities (their location), when any were closed.
+    ``keys`` are the columns besides ``clues`` that identify a row; ``values`` the columns that move.
     """
     out = demand.copy()
-    moves: list[tuple[str, str, float]] = []  # (from, to, share)
-    for clues in opened:
-        src = _nearest_same_kind(facilities, clues, exclude=set(opened))
-        if src is not None and share > 0:
-            moves.append((src, clues, share))
-    for clues in closed:
-        if closed_rows is None or clues not in set(closed_rows["clues"]):
-            continue
-        dst = _nearest_same_kind(facilities, clues, exclude=set(closed), closed_rows=closed_rows)
-        if dst is not None:
-            moves.append((clues, dst, 1.0))
+    moves = catchment.moves()
     for src, dst, frac in moves:
         rows = out[out["clues"] == src]
         if rows.empty:
@@ -138,14 +157,13 @@ def rule_applies(rule: DemandMultiplier, planning_month: int) -> bool:
     return not rule.months or planning_month in rule.months
 
 
-def apply_multipliers(surgical: pd.DataFrame, weekly: pd.DataFrame, facilities: pd.DataFrame,
-                      medicines: pd.DataFrame, rules: list[DemandMultiplier],
-                      planning_month: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Multiply the selected rows of both demand tables by each applicable rule's factor."""
+def apply_multipliers(demand: DemandTables, facilities: pd.DataFrame, medicines: pd.DataFrame,
+                      rules: list[DemandMultiplier], planning_month: int) -> DemandTables:
+    """Multiply the selected rows of both demand tables by each applicable rule's factor (new tables)."""
     state_of = dict(zip(facilities["clues"], facilities["cve_ent"].astype(str).str.zfill(2), strict=True))
     group_of = dict(zip(medicines["sku"], medicines["group"], strict=True))
-    surgical = surgical.copy()
-    weekly = weekly.copy()
+    surgical = demand.surgical.copy()
+    weekly = demand.medicine_weekly.copy()
     s_state = surgical["clues"].map(state_of)
     w_state = weekly["clues"].map(state_of)
     w_group = weekly["sku"].map(group_of)
@@ -168,4 +186,4 @@ def apply_multipliers(surgical: pd.DataFrame, weekly: pd.DataFrame, facilities: 
             if rule.groups:
                 sel &= w_group.isin(rule.groups).to_numpy()
             weekly.loc[sel, "units"] *= rule.factor
-    return surgical, weekly
+    return DemandTables(surgical, weekly)

@@ -36,7 +36,7 @@ from optimizer.i18n import Msg, MsgError, msg, msg_of
 from optimizer.jsonio import plain, write_json
 from optimizer.scenarios import cache, registry
 from optimizer.scenarios.basedata import resolve_base
-from optimizer.scenarios.demand import DemandTables, build_demand
+from optimizer.scenarios.demand import Catchment, DemandTables, build_demand
 from optimizer.scenarios.overrides import Tables, apply_overrides, opened_clues
 from optimizer.scenarios.schema import Scenario
 from optimizer.scenarios.stage import RunContext, StageOutput, status_of
@@ -153,8 +153,8 @@ def prepare(scenario: Scenario, scenario_text: str, run_dir: Path, scenario_file
     ds = load_dataset(data_dir)
     if ds.rejects:
         raise ScenarioError(msg("scenario.dataset.rejects", count=len(ds.rejects), first=ds.rejects[0].as_msg()))
-    demand = build_demand(ds.records_dir, ds.facilities, tables["facilities"].assign(
-        lat=lambda f: f["lat"].astype(float), lon=lambda f: f["lon"].astype(float)), ds.medicines, scenario, opened)
+    base = tables["facilities"].assign(lat=lambda f: f["lat"].astype(float), lon=lambda f: f["lon"].astype(float))
+    demand = build_demand(ds.records_dir, Catchment.of(scenario, ds.facilities, base, opened), ds.medicines, scenario)
     demand.write(run_dir / "inputs" / "demand")
     return time.perf_counter() - t0
 
