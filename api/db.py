@@ -13,7 +13,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    Connection,
     DateTime,
     Engine,
     Index,
@@ -22,10 +21,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    inspect,
 )
 
-from optimizer.data.store import db_url, init_db, schema_lock
+from optimizer.data.store import db_url, ensure_schema, init_db
 
 metadata = MetaData()
 
@@ -77,20 +75,6 @@ def _engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         with engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-    with schema_lock(engine) as conn:
-        metadata.create_all(conn)
-        _add_missing_columns(conn)
+    ensure_schema(engine, metadata, [column for table in metadata.tables.values() for column in table.columns])
     return engine
 
-
-def _add_missing_columns(conn: Connection) -> None:
-    """Columns added to the API's tables since a store was created (``create_all`` adds tables, not columns)."""
-    insp = inspect(conn)
-    for table in metadata.tables.values():
-        present = {c["name"] for c in insp.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            kind = column.type.compile(conn.dialect)
-            default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""
-            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}{default}")

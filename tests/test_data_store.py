@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 from test_data_sample import SPECIALIST_CURPS, sample_records, write_sample_dataset
 
@@ -224,3 +224,22 @@ def test_runs_table(db: str) -> None:
         assert run.finished >= run.started
     with pytest.raises(KeyError, match="no run with id nope"):
         finish_run("nope", "failed", {}, {})
+
+
+def test_an_older_store_gets_the_columns_added_since(db: str) -> None:
+    """A store made before a column existed gets it on the next start; its rows stay, with the server default."""
+    from api import db as api_db
+
+    engine = api_db.engine_for(db)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO api_runs (run_id, scenario, scenario_file, status, stages, created, "
+                          "attempts) VALUES ('r1', 'base', 'base.yaml', 'done', '{}', CURRENT_TIMESTAMP, 3)"))
+        for table, column in [("facilities", "level"), ("facilities", "typology"), ("api_runs", "attempts")]:
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    api_db._engine.cache_clear()
+    engine = api_db.engine_for(db)
+    insp = inspect(engine)
+    assert {"level", "typology"} <= {c["name"] for c in insp.get_columns("facilities")}
+    assert "attempts" in {c["name"] for c in insp.get_columns("api_runs")}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT run_id, attempts FROM api_runs")).all() == [("r1", 0)]

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Connection,
     Date,
     DateTime,
@@ -36,6 +37,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    MetaData,
     String,
     Text,
     create_engine,
@@ -273,9 +275,8 @@ ENTITY_ROWS: dict[str, type[Base]] = {
 def init_db(url: str | None = None) -> Engine:
     """Create every table that does not exist yet (safe to call again); returns the engine."""
     engine = get_engine(url)
-    with schema_lock(engine) as conn:
-        Base.metadata.create_all(conn)
-        _add_missing_columns(conn)
+    added = [Base.metadata.tables[table].c[name] for table, names in ADDED_COLUMNS.items() for name in names]
+    ensure_schema(engine, Base.metadata, added)
     return engine
 
 
@@ -304,17 +305,25 @@ def schema_lock(engine: Engine) -> Iterator[Connection]:
 ADDED_COLUMNS: dict[str, tuple[str, ...]] = {"facilities": ("typology", "level")}
 
 
-def _add_missing_columns(conn: Connection) -> None:
-    """``ALTER TABLE ... ADD COLUMN`` for each of :data:`ADDED_COLUMNS` an older store lacks (nullable, so
-    existing rows stay valid)."""
+def ensure_schema(engine: Engine, metadata: MetaData, added: Iterable[Column[Any]]) -> None:
+    """Under :func:`schema_lock`, create the tables of ``metadata`` that do not exist and give an existing
+    table each column of ``added`` it lacks (``create_all`` adds tables, never columns)."""
+    with schema_lock(engine) as conn:
+        metadata.create_all(conn)
+        _add_missing_columns(conn, added)
+
+
+def _add_missing_columns(conn: Connection, added: Iterable[Column[Any]]) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for each column of ``added`` its table lacks, with its server default
+    if it has one (so the rows already there get a value)."""
     insp = inspect(conn)
-    for table, columns in ADDED_COLUMNS.items():
-        present = {c["name"] for c in insp.get_columns(table)}
-        for name in columns:
-            if name not in present:
-                col = Base.metadata.tables[table].c[name]
-                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} "
-                                  f"{col.type.compile(dialect=conn.dialect)}"))
+    for column in added:
+        table = column.table.name
+        if column.name in {c["name"] for c in insp.get_columns(table)}:
+            continue
+        kind = column.type.compile(dialect=conn.dialect)
+        default = f" DEFAULT {column.server_default.arg}" if column.server_default is not None else ""
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}{default}")
 
 
 # --- writing -----------------------------------------------------------------------------------------------
