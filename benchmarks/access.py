@@ -47,7 +47,7 @@ from optimizer.access.pmedian import solve_pmedian
 from optimizer.access.scope import AccessScope, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
-from optimizer.access.where_next import WhereNextInput, WhereNextPlan
+from optimizer.access.where_next import WhereNextInput, WhereNextPlan, WhereNextQuestion
 from optimizer.data.dataset import Dataset, load_dataset
 from optimizer.data.generate import GeneratorConfig, generate
 
@@ -114,7 +114,7 @@ def _ours(inp: WhereNextInput, model: str, seeds: list[int], time_limit: float,
 
 def _instance(scope: AccessScope, existing: list[str], k: int, minutes: float, model: str) -> WhereNextInput:
     weighting = "marginalisation" if model == "mclp" else "population"
-    return WhereNextInput.from_scope(scope, existing, k, minutes, weighting=weighting)
+    return WhereNextInput.from_scope(scope, existing, WhereNextQuestion(k, minutes, weighting=weighting))
 
 
 def _by(report: AccessReport, table: str, key: str) -> pd.DataFrame:

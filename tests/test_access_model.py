@@ -14,7 +14,7 @@ from optimizer.access.pmedian import solve_pmedian
 from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
-from optimizer.access.where_next import WhereNextInput
+from optimizer.access.where_next import WhereNextInput, WhereNextQuestion
 from optimizer.data.dataset import load_dataset
 from optimizer.data.generate import GeneratorConfig, generate
 
@@ -104,7 +104,7 @@ def test_same_optimum_as_spopt_oaxaca(scope: AccessScope) -> None:
     """State-sized real instance: Oaxaca's 570 municipalities, its hospitals as candidates, no 24/7 yet."""
     assert len(scope.municipalities) == 570
     for model, solve in (("mclp", solve_mclp), ("pmedian", solve_pmedian)):
-        inp = WhereNextInput.from_scope(scope, [], k=6, minutes_limit=60.0, settings=SETTINGS)
+        inp = WhereNextInput.from_scope(scope, [], WhereNextQuestion(k=6, minutes_limit=60.0), SETTINGS)
         assert len(inp.candidate_ids) >= 10
         plan = solve(inp, SETTINGS)
         assert plan.status == "optimal"
@@ -115,14 +115,14 @@ def test_same_optimum_as_spopt_oaxaca(scope: AccessScope) -> None:
 def test_where_next_with_existing_coverage(scope: AccessScope) -> None:
     h24 = sorted(default_24_7(scope.hospitals))
     half = h24[: len(h24) // 2]
-    inp = WhereNextInput.from_scope(scope, half, k=3, minutes_limit=60.0, settings=SETTINGS)
+    inp = WhereNextInput.from_scope(scope, half, WhereNextQuestion(k=3, minutes_limit=60.0), SETTINGS)
     plan = solve_mclp(inp, SETTINGS)
     assert plan.status == "optimal" and validate_where_next(inp, plan).ok
     assert plan.population_covered_after >= plan.population_covered_before
     assert plan.sites["population_added"].sum() == plan.population_covered_after - plan.population_covered_before
     assert plan.objective == pytest.approx(_spopt(inp, "mclp"), rel=1e-7)
-    what_if = WhereNextInput.from_scope(scope, half, k=2, minutes_limit=60.0, settings=SETTINGS,
-                                        candidates="municipalities")
+    what_if = WhereNextInput.from_scope(
+        scope, half, WhereNextQuestion(k=2, minutes_limit=60.0, candidates="municipalities"), SETTINGS)
     assert len(what_if.candidate_ids) == 570
     plan = solve_mclp(what_if, SETTINGS)
     assert plan.status == "optimal" and validate_where_next(what_if, plan).ok
@@ -150,7 +150,7 @@ def test_national_mclp_matches_spopt(tmp_path_factory: pytest.TempPathFactory) -
     root = tmp_path_factory.mktemp("access_national_ds")
     generate(root, GeneratorConfig(seed=42, n_records=2000))
     national = scope_from_dataset(load_dataset(root), resolution="municipalities")
-    inp = WhereNextInput.from_scope(national, [], k=25, minutes_limit=120.0, settings=SETTINGS)
+    inp = WhereNextInput.from_scope(national, [], WhereNextQuestion(k=25, minutes_limit=120.0), SETTINGS)
     plan = solve_mclp(inp, SETTINGS)
     assert plan.status == "optimal" and validate_where_next(inp, plan).ok
     assert plan.objective == pytest.approx(_spopt(inp, "mclp"), rel=1e-7)

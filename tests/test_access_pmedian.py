@@ -19,7 +19,7 @@ from optimizer.access.pmedian_lagrangian import lagrangian_fixing
 from optimizer.access.scope import scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_where_next
-from optimizer.access.where_next import WhereNextInput
+from optimizer.access.where_next import WhereNextInput, WhereNextQuestion
 from optimizer.data.dataset import load_dataset
 from optimizer.data.generate import GeneratorConfig, generate
 
@@ -118,7 +118,7 @@ def test_national_pmedian_without_24_7_is_proven_optimal(tmp_path_factory: pytes
     root = tmp_path_factory.mktemp("access_pmedian_national")
     generate(root, GeneratorConfig(seed=42, n_records=2000))
     national = scope_from_dataset(load_dataset(root), resolution="municipalities")
-    inp = WhereNextInput.from_scope(national, [], k=10, minutes_limit=120.0, weighting="population")
+    inp = WhereNextInput.from_scope(national, [], WhereNextQuestion(k=10, minutes_limit=120.0, weighting="population"))
     t0 = time.perf_counter()
     plan = solve_pmedian(inp, AccessSettings(time_limit_s=60.0, seed=0))
     assert time.perf_counter() - t0 < 90.0  # 60 s limit plus the build on a shared host
@@ -137,8 +137,8 @@ def test_locality_pmedian_with_existing_coverage_is_proven_optimal(tmp_path_fact
     generate(root, GeneratorConfig(seed=42, n_records=2000))
     scope = scope_from_dataset(load_dataset(root))
     assert len(scope.points) > 10_000
-    inp = WhereNextInput.from_scope(scope, sorted(hospitals_24_7_from_capacity(root)), k=10, minutes_limit=120.0,
-                                    weighting="population")
+    inp = WhereNextInput.from_scope(scope, sorted(hospitals_24_7_from_capacity(root)),
+                                    WhereNextQuestion(k=10, minutes_limit=120.0, weighting="population"))
     t0 = time.perf_counter()
     plan = solve_pmedian(inp, AccessSettings(time_limit_s=60.0, seed=0))
     assert time.perf_counter() - t0 < 90.0  # 60 s limit plus the build on a shared host
@@ -160,7 +160,7 @@ def test_locality_where_next_without_24_7_ends_within_the_limit(tmp_path_factory
     generate(root, GeneratorConfig(seed=42, n_records=2000))
     scope = scope_from_dataset(load_dataset(root))
     weighting = "marginalisation" if model == "mclp" else "population"
-    inp = WhereNextInput.from_scope(scope, [], k=50, minutes_limit=120.0, weighting=weighting)
+    inp = WhereNextInput.from_scope(scope, [], WhereNextQuestion(k=50, minutes_limit=120.0, weighting=weighting))
     t0 = time.perf_counter()
     plan = (solve_mclp if model == "mclp" else solve_pmedian)(inp, AccessSettings(time_limit_s=60.0, seed=0))
     assert time.perf_counter() - t0 < 60.0

@@ -22,7 +22,7 @@ from optimizer.access.run import WhereNextRun, kpis, run, solve, validate
 from optimizer.access.scope import AccessScope, build_scope, default_24_7, scope_from_dataset
 from optimizer.access.settings import AccessSettings, TravelSettings
 from optimizer.access.validate import validate_report, validate_where_next
-from optimizer.access.where_next import WhereNextInput, WhereNextPlan
+from optimizer.access.where_next import WhereNextInput, WhereNextPlan, WhereNextQuestion
 
 Input = WhereNextInput
 Settings = AccessSettings
@@ -30,7 +30,7 @@ Plan = WhereNextPlan
 
 __all__ = [
     "AccessGain", "AccessReport", "AccessScope", "AccessSettings", "Input", "Plan", "Settings", "TravelSettings",
-    "WhereNextInput", "WhereNextPlan", "WhereNextRun", "access_gain", "access_report", "build_scope", "default_24_7",
-    "kpis", "municipality_access_table", "run", "scope_from_dataset", "solve", "solve_mclp", "solve_pmedian",
-    "validate", "validate_report", "validate_where_next",
+    "WhereNextInput", "WhereNextPlan", "WhereNextQuestion", "WhereNextRun", "access_gain", "access_report",
+    "build_scope", "default_24_7", "kpis", "municipality_access_table", "run", "scope_from_dataset", "solve",
+    "solve_mclp", "solve_pmedian", "validate", "validate_report", "validate_where_next",
 ]

@@ -17,7 +17,14 @@ from scipy import sparse
 
 from optimizer.access.highs_mip import MipResult, RowwiseMip, solve_mip
 from optimizer.access.settings import AccessSettings
-from optimizer.access.where_next import WhereNextInput, WhereNextPlan, finish, nearest_minutes, work_deadline
+from optimizer.access.where_next import (
+    Outcome,
+    WhereNextInput,
+    WhereNextPlan,
+    finish,
+    nearest_minutes,
+    work_deadline,
+)
 from optimizer.i18n import said
 
 #: Share of the time limit the warm start's swap search may use (each swap is a few sparse products: about
@@ -137,8 +144,8 @@ def solve_mclp(inp: WhereNextInput, settings: AccessSettings | None = None) -> W
     open_rows = np.flatnonzero(~covered_now & reach.any(axis=1) & (inp.weight > 0))
     cols, cover, w = _reduce(reach[open_rows], inp.weight[open_rows], inp.site_cost)
     if len(cols) == 0 or inp.k == 0:
-        return finish("mclp", inp, "optimal", np.zeros(0, dtype=np.int64), base, base, t0,
-                       explanation=None if len(cols) else said("models.access.no_new_coverage"))
+        why = None if len(cols) else said("models.access.no_new_coverage")
+        return finish("mclp", inp, Outcome("optimal", objective=base, bound=base, explanation=why), t0)
     n_x, n_y = len(cols), len(cover)
     # Rows: y_r - sum_{c in cover_r} x_c <= 0 ; sum x <= K ; (sum cost x <= budget).
     starts, index, value = [0], [], []
@@ -172,10 +179,10 @@ def _mclp_plan(inp: WhereNextInput, res: MipResult, cols: NDArray[np.int64], bas
                ) -> WhereNextPlan:
     if res.x is None:
         why = said("models.highs_no_solution" if res.status == "time_limit" else "models.access.mclp_infeasible")
-        return finish("mclp", inp, res.status, np.zeros(0, dtype=np.int64), None, None, t0, explanation=why)
+        return finish("mclp", inp, Outcome(res.status, explanation=why), t0)
     chosen = cols[res.x[: len(cols)] > 0.5]
     objective = mclp_objective(inp, chosen)
     bound = base + res.bound if res.bound is not None else None
-    return finish("mclp", inp, res.status, chosen, objective, bound, t0)
+    return finish("mclp", inp, Outcome(res.status, chosen, objective, bound), t0)
 
 

@@ -29,6 +29,7 @@ from optimizer.access.highs_mip import RowwiseMip, solve_mip
 from optimizer.access.pmedian_lagrangian import lagrangian_fixing
 from optimizer.access.settings import AccessSettings
 from optimizer.access.where_next import (
+    Outcome,
     WhereNextInput,
     WhereNextPlan,
     budget_allows,
@@ -346,8 +347,8 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     no_existing = ~np.isfinite(inp.existing_minutes) & (inp.weight > 0)
     if no_existing.any() and (inp.k == 0 or inp.minutes.shape[1] == 0):
         i = int(np.flatnonzero(no_existing)[0])
-        return finish("pmedian", inp, "infeasible", np.zeros(0, dtype=np.int64), None, None, t0,
-                       explanation=said("models.access.unreachable", point=inp.demand_ids[i]))
+        return finish("pmedian", inp, Outcome("infeasible", explanation=said("models.access.unreachable",
+                                                                             point=inp.demand_ids[i])), t0)
     incumbent = _pmedian_greedy(inp, t0 + START_SHARE * settings.time_limit_s)
     best_obj = pmedian_objective(inp, incumbent)
     k_eff = _uniform_k(inp)
@@ -362,10 +363,10 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
                                 lag_end - time.perf_counter(), _polisher(inp, lag_end), rel_tol=settings.mip_rel_gap)
         incumbent, best_obj, lag_bound, radius = lag.incumbent, lag.upper, lag.bound, lag.radius
         if lag_bound >= best_obj - settings.mip_rel_gap * abs(best_obj):
-            return finish("pmedian", inp, "optimal", incumbent, best_obj, lag_bound, t0, 0)
+            return finish("pmedian", inp, Outcome("optimal", incumbent, best_obj, lag_bound, 0), t0)
         if time.perf_counter() >= deadline - MIP_SHARE * settings.time_limit_s:
-            return finish("pmedian", inp, "feasible", incumbent, best_obj, lag_bound, t0, 0,
-                          explanation=said("models.access.no_time_for_mip"))
+            return finish("pmedian", inp, Outcome("feasible", incumbent, best_obj, lag_bound, 0,
+                                                  said("models.access.no_time_for_mip")), t0)
         free, fixed_in = lag.free, lag.fixed_in
         sub = _restrict(inp, free, fixed_in, k_eff - len(fixed_in))
     position = {int(j): p for p, j in enumerate(free)}
@@ -376,8 +377,8 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     small = small or _level_count(sub) <= FULL_LEVELS_DIRECT
     cap = np.full(len(sub.demand_ids), np.inf) if small else np.maximum(nearest_minutes(sub, start), radius)
     if lag_bound is not None and _levels_within(sub, cap) > MAX_MIP_LEVELS:
-        return finish("pmedian", inp, "feasible", incumbent, best_obj, lag_bound, t0, 0,
-                      explanation=said("models.access.mip_too_large"))
+        return finish("pmedian", inp, Outcome("feasible", incumbent, best_obj, lag_bound, 0,
+                                              said("models.access.mip_too_large")), t0)
     chosen_sub, _, status, bound, iterations = _radius_mip(sub, start, pmedian_objective(sub, start), cap,
                                                            settings, deadline)
     chosen = np.sort(np.concatenate([fixed_in, free[chosen_sub]])).astype(np.int64)
@@ -387,7 +388,7 @@ def solve_pmedian(inp: WhereNextInput, settings: AccessSettings | None = None) -
     if lag_bound is not None:
         bound = max(bound, lag_bound) if bound is not None else lag_bound
     if status in {"infeasible", "time_limit"} and not len(incumbent) and inp.k > 0:
-        return finish("pmedian", inp, status, np.zeros(0, dtype=np.int64), None, None, t0, iterations,
-                       explanation=said("models.highs_no_solution"))
-    return finish("pmedian", inp, status if status != "time_limit" else "feasible", incumbent, best_obj,
-                   bound, t0, iterations)
+        return finish("pmedian", inp, Outcome(status, iterations=iterations,
+                                              explanation=said("models.highs_no_solution")), t0)
+    return finish("pmedian", inp, Outcome(status if status != "time_limit" else "feasible", incumbent, best_obj,
+                                          bound, iterations), t0)

@@ -24,6 +24,21 @@ from optimizer.plan import Status, relative_gap
 
 
 @dataclass(frozen=True)
+class WhereNextQuestion:
+    """What a where-next instance over a scope asks: at most ``k`` new sites, coverage within
+    ``minutes_limit`` minutes, within ``budget`` (MXN per month; None = no budget). ``candidates``: the
+    hospitals with an operating room not yet 24/7 in a state in scope, or (what-if) every municipality in
+    scope as a new site at its municipal point. ``weighting``: a person counts by the degree weight of their
+    municipality (marginalisation), or 1 each."""
+
+    k: int
+    minutes_limit: float
+    candidates: Literal["hospitals", "municipalities"] = "hospitals"
+    budget: float | None = None
+    weighting: Literal["marginalisation", "population"] = "marginalisation"
+
+
+@dataclass(frozen=True)
 class WhereNextInput:
     """A where-next instance on a cost matrix (minutes), independent of where the matrix came from.
 
@@ -61,15 +76,13 @@ class WhereNextInput:
             raise ValueError("population, weight and site_cost must be >= 0")
 
     @classmethod
-    def from_scope(cls, scope: AccessScope, hospitals_24_7: Sequence[str], k: int, minutes_limit: float,
-                   settings: AccessSettings | None = None, candidates: Literal["hospitals", "municipalities"]
-                   = "hospitals", budget: float | None = None,
-                   weighting: Literal["marginalisation", "population"] = "marginalisation") -> WhereNextInput:
-        """Instance over a scope: the demand points are the scope's population points; candidates are the
-        hospitals with an operating room that are not yet 24/7 and lie in a state in scope, or (what-if) every
-        municipality in scope as a new site at its municipal point. ``weighting``: a person counts by the
-        degree weight of their municipality, or 1 each."""
+    def from_scope(cls, scope: AccessScope, hospitals_24_7: Sequence[str], question: WhereNextQuestion,
+                   settings: AccessSettings | None = None) -> WhereNextInput:
+        """Instance over a scope: the demand points are the scope's population points; the candidates and
+        weights are the ones ``question`` asks for (see :class:`WhereNextQuestion`)."""
         settings = settings or AccessSettings()
+        k, minutes_limit, candidates, weighting = (question.k, question.minutes_limit, question.candidates,
+                                                   question.weighting)
         p, m = scope.points, scope.municipalities
         existing, _ = scope.minutes_to_nearest(sorted(set(hospitals_24_7)))
         if candidates == "hospitals":
@@ -89,7 +102,7 @@ class WhereNextInput:
         return cls(demand_ids=p["point_id"].tolist(), candidate_ids=ids, minutes=np.asarray(minutes, float),
                    existing_minutes=existing, population=population, weight=weight,
                    site_cost=np.full(len(ids), settings.team_cost_mxn), k=k, minutes_limit=minutes_limit,
-                   budget=budget)
+                   budget=question.budget)
 
 
 @dataclass
@@ -156,18 +169,33 @@ def site_contributions(inp: WhereNextInput, chosen: NDArray[np.int64], by: Liter
                                        "weighted_minutes_saved", "cost"])
 
 
-def finish(model: Literal["mclp", "pmedian"], inp: WhereNextInput, res_status: Status, chosen: NDArray[np.int64],
-            objective: float | None, bound: float | None, t0: float, iterations: int = 1,
-            explanation: str | None = None) -> WhereNextPlan:
+@dataclass(frozen=True)
+class Outcome:
+    """What a where-next solver found: ``chosen`` candidate indices (none when there is no plan), objective
+    and bound in the plan's unit (None when unknown), MIP iterations, and why, when there is no plan or it
+    was cut short."""
+
+    status: Status
+    chosen: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    objective: float | None = None
+    bound: float | None = None
+    iterations: int = 1
+    explanation: str | None = None
+
+
+def finish(model: Literal["mclp", "pmedian"], inp: WhereNextInput, outcome: Outcome, t0: float) -> WhereNextPlan:
+    """The plan of ``outcome``: coverage before and after, gap, per-site table, time since ``t0``."""
+    chosen = outcome.chosen
     covered_before = int(inp.population[inp.existing_minutes <= inp.minutes_limit].sum())
     covered_after = int(inp.population[nearest_minutes(inp, chosen) <= inp.minutes_limit].sum())
-    gap = relative_gap(objective, bound)
-    return WhereNextPlan(model=model, status=res_status, chosen=[inp.candidate_ids[j] for j in chosen],
-                         objective=objective, bound=bound, gap=gap, solve_seconds=time.perf_counter() - t0,
+    return WhereNextPlan(model=model, status=outcome.status, chosen=[inp.candidate_ids[j] for j in chosen],
+                         objective=outcome.objective, bound=outcome.bound,
+                         gap=relative_gap(outcome.objective, outcome.bound),
+                         solve_seconds=time.perf_counter() - t0,
                          sites=site_contributions(inp, chosen, "coverage" if model == "mclp" else "minutes"),
                          population_covered_before=covered_before,
-                         population_covered_after=covered_after, iterations=iterations,
-                         explanation=explanation or None)
+                         population_covered_after=covered_after, iterations=outcome.iterations,
+                         explanation=outcome.explanation or None)
 
 
 #: Share of a where-next solve's time limit kept for the work after the solvers (the per-site table of

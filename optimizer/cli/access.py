@@ -15,7 +15,7 @@ from optimizer.access.run import run as run_where_next
 from optimizer.access.scope import AccessScope, default_24_7, scope_from_dataset
 from optimizer.access.settings import AccessSettings
 from optimizer.access.validate import validate_report
-from optimizer.access.where_next import WhereNextInput
+from optimizer.access.where_next import WhereNextInput, WhereNextQuestion
 from optimizer.cli.common import JsonOption, ScenarioOption, console, fail, label, print_json, resolve_inputs, table
 from optimizer.i18n import in_lang, t
 
@@ -201,8 +201,8 @@ def _where_next(scope: AccessScope, h24: frozenset[str], k: int, limit: float, m
                 weighting: str, budget: float | None, settings: AccessSettings, out: Path | None, rejects: list[str],
                 as_json: bool) -> None:
     try:
-        inp = WhereNextInput.from_scope(scope, sorted(h24), k, limit, settings, candidates=candidates,
-                                        budget=budget, weighting=weighting)
+        question = WhereNextQuestion(k, limit, candidates=candidates, budget=budget, weighting=weighting)
+        inp = WhereNextInput.from_scope(scope, sorted(h24), question, settings)
     except ValueError as exc:
         fail(exc, as_json)
     result = run_where_next(inp, settings)
