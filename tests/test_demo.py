@@ -14,6 +14,9 @@ def test_demo_scenarios_carry_the_demo_limits_and_keep_everything_else() -> None
         assert demo.deployment.time_limit_s == DEMO_LIMITS["deployment"]["time_limit_s"]
         assert demo.rostering.max_hospitals == DEMO_LIMITS["rostering"]["max_hospitals"]
         assert demo.distribution.routing.time_limit_s == DEMO_LIMITS["distribution"]["routing"]["time_limit_s"]
+        assert demo.surgery.max_hospitals == DEMO_LIMITS["surgery"]["max_hospitals"]
+        assert demo.surgery.settings.time_limit_s == DEMO_LIMITS["surgery"]["settings"]["time_limit_s"]
+        assert "surgery" in demo.models
         # What the scenario is about is untouched: the models, bonuses and weights of the file.
         assert demo.models == planned.models
         assert demo.deployment.remote_bonus_mxn == planned.deployment.remote_bonus_mxn
