@@ -35,7 +35,7 @@ DEMO_SCENARIOS: tuple[str, str] = ("baseline", "rural-incentives")
 #: reaches about 1 % certified gap in 10 s on 2 cores (README, known limits); rosters need two CP-SAT workers to
 #: find a first roster within seconds (one worker needs ~15 s, see RosteringRun.processes), so two hospitals get
 #: 6 s each; two hospitals' surgical waiting lists get 4 s each (on the demo dataset that admits every mandatory
-#: patient, 118 of 125 patients in all, 0 hard violations); the week's allocation gets 25 s (best plan at hand if
+#: patient, 102-106 of 152 patients in all, 0 hard violations); the week's allocation gets 25 s (best plan at hand if
 #: the full LP is not done: status feasible) and each depot's routes 0.5 s of PyVRP.
 DEMO_LIMITS: dict[str, Any] = {
     "deployment": {"time_limit_s": 10},
