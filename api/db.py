@@ -7,6 +7,7 @@ reads it, so a SQLite store is switched to WAL mode (readers never block the wri
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.exc import OperationalError
 
 from optimizer.data.store import db_url, ensure_schema, init_db
 
@@ -73,8 +75,31 @@ def engine_for(url: str | None = None) -> Engine:
 def _engine(url: str) -> Engine:
     engine = init_db(url)
     if engine.dialect.name == "sqlite":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        _switch_to_wal(engine)
     ensure_schema(engine, metadata, [column for table in metadata.tables.values() for column in table.columns])
     return engine
+
+
+#: How long a starting server keeps asking SQLite for WAL mode while other servers hold the file (s).
+WAL_WAIT_S = 60.0
+
+
+def _switch_to_wal(engine: Engine) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another process holds a lock on the file.
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once, without its busy
+    timeout, when the lock cannot be upgraded (another server creating tables at the same moment: CI saw it).
+    """
+    deadline = time.monotonic() + WAL_WAIT_S
+    pause = 0.01
+    while True:
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.5)
 
